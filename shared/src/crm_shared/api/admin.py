@@ -1,0 +1,37 @@
+"""Operator endpoints every service has: the state of its outbox, and replay."""
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel
+
+from crm_shared.api.deps import UnitOfWorkDep
+from crm_shared.bus.outbox import OutboxRepository
+
+router = APIRouter(prefix="/v1/admin", tags=["operations"])
+
+
+class OutboxState(BaseModel):
+    pending: int
+
+
+class ReplayRequest(BaseModel):
+    since: AwareDatetime
+
+
+class ReplayResult(BaseModel):
+    requeued: int
+    since: datetime
+
+
+@router.get("/outbox", summary="How many events wait to be published")
+async def outbox_state(uow: UnitOfWorkDep) -> OutboxState:
+    return OutboxState(pending=await OutboxRepository(uow.session, uow.tables).pending_count())
+
+
+@router.post("/outbox/replay", summary="Publish again every kept event written since a time")
+async def replay(body: ReplayRequest, uow: UnitOfWorkDep) -> ReplayResult:
+    requeued = await OutboxRepository(uow.session, uow.tables).mark_for_replay(body.since)
+    await uow.commit()
+    uow.published = []
+    return ReplayResult(requeued=requeued, since=body.since)

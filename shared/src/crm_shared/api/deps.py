@@ -1,0 +1,53 @@
+"""``Annotated`` dependency aliases every route uses."""
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Header, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_shared.db.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from crm_shared.service import ServiceRuntime
+
+
+def get_runtime(request: Request) -> "ServiceRuntime":
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+async def get_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    async with get_runtime(request).unit_of_work() as uow:
+        yield uow
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with get_runtime(request).session_factory() as session:
+        yield session
+
+
+RuntimeDep = Annotated["ServiceRuntime", Depends(get_runtime)]
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+IdempotencyKeyDep = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=255, description="Retry-safe creates"),
+]
+IfMatchDep = Annotated[
+    str | None, Header(alias="If-Match", description="The ETag of the version you read")
+]
+CursorDep = Annotated[str | None, Query(description="Opaque cursor from the previous page")]
+
+
+def get_page_limit(
+    request: Request,
+    limit: Annotated[
+        int | None, Query(ge=1, description="Page size (capped by the server)")
+    ] = None,
+) -> int:
+    settings = get_runtime(request).settings
+    return min(limit or settings.page_size_default, settings.page_size_max)
+
+
+LimitDep = Annotated[int, Depends(get_page_limit)]

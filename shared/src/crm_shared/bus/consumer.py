@@ -1,0 +1,241 @@
+"""The idempotent consumer: applies events to a service's own view, exactly once in effect.
+
+For each message, in partition order:
+  1. parse the CloudEvents envelope and validate its data against the registered model;
+     anything unreadable goes to ``crm.dlq`` with the reason, and consumption continues;
+  2. in one transaction: record the event id in the inbox (a redelivery is a no-op), run the
+     handler, commit (events the handler publishes go to the outbox in the same commit);
+  3. only then commit the Kafka offset.
+A transient failure (database or broker away) retries the same message with back-off, so
+nothing is skipped; a handler that raises anything else dead-letters the event.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.structs import ConsumerRecord, TopicPartition
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+
+from crm_shared.bus.backoff import Backoff
+from crm_shared.bus.dead_letter import DeadLetter, send_to_dead_letter
+from crm_shared.bus.inbox import InboxRepository
+from crm_shared.bus.producer import create_producer
+from crm_shared.db.uow import UnitOfWork
+from crm_shared.events.envelope import CloudEvent, InvalidEnvelopeError
+from crm_shared.events.registry import IntegrationEvent, UnknownEventTypeError, parse_payload
+from crm_shared.logging import causation_id, correlation_id
+from crm_shared.metrics import EVENTS_CONSUMED
+from crm_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[UnitOfWork, Any, CloudEvent], Awaitable[None]]
+Handlers = Mapping[type[IntegrationEvent], EventHandler]
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    OSError,
+    TimeoutError,
+    KafkaError,
+)
+
+
+class _Rejected(Exception):
+    def __init__(self, reason: str, error: str) -> None:
+        super().__init__(error)
+        self.reason = reason
+
+
+class _WaitForBatch(ConsumerRebalanceListener):
+    """Partitions are handed over only between batches, after their offsets are committed."""
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self.lock = lock
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        async with self.lock:
+            pass
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        pass
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        topics: tuple[str, ...],
+        handlers: Handlers,
+        unit_of_work: Callable[[], UnitOfWork],
+        group_id: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.topics = topics
+        self.handlers = {event.event_type: handler for event, handler in handlers.items()}
+        self.unit_of_work = unit_of_work
+        self.group_id = group_id or settings.consumer_group
+        self.consumer: AIOKafkaConsumer | None = None
+        self.dead_letters: AIOKafkaProducer | None = None
+        self._batch_lock = asyncio.Lock()
+        self._backoff = Backoff(maximum=settings.consumer_max_backoff_seconds)
+        self.running = asyncio.Event()
+
+    async def run(self) -> None:
+        try:
+            await self._connect()
+            self.running.set()
+            while True:
+                batches = await self.consumer.getmany(  # type: ignore[union-attr]
+                    timeout_ms=1000, max_records=self.settings.consumer_max_batch
+                )
+                async with self._batch_lock:
+                    for partition, records in batches.items():
+                        await self._process_partition_batch(partition, records)
+        finally:
+            self.running.clear()
+            await self._close()
+
+    async def _connect(self) -> None:
+        while True:
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self.settings.kafka_bootstrap,
+                group_id=self.group_id,
+                client_id=f"crm-{self.settings.service_name}",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                metadata_max_age_ms=5_000,
+            )
+            producer = create_producer(self.settings)
+            try:
+                await consumer.start()
+                await producer.start()
+            except KafkaError as error:
+                log.warning("consumer %s: broker not reachable yet: %r", self.group_id, error)
+                await consumer.stop()
+                await producer.stop()
+                await asyncio.sleep(self._backoff.next_delay())
+                continue
+            consumer.subscribe(list(self.topics), listener=_WaitForBatch(self._batch_lock))
+            self.consumer, self.dead_letters = consumer, producer
+            self._backoff.reset()
+            return
+
+    async def _close(self) -> None:
+        for client in (self.consumer, self.dead_letters):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.stop()
+        self.consumer = self.dead_letters = None
+
+    async def _process_partition_batch(
+        self, partition: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]
+    ) -> None:
+        for record in records:
+            await self._process_until_done(record)
+        await self._commit_offset(partition, records[-1].offset + 1)
+
+    async def _process_until_done(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        while True:
+            try:
+                outcome, event_type = await self.process(record)
+                EVENTS_CONSUMED.labels(self.settings.service_name, event_type, outcome).inc()
+                self._backoff.reset()
+                return
+            except TRANSIENT_ERRORS as error:
+                delay = self._backoff.next_delay()
+                log.warning(
+                    "consumer %s: transient failure at %s[%d]@%d, retrying in %.1fs: %r",
+                    self.group_id, record.topic, record.partition, record.offset, delay, error,
+                )  # fmt: skip
+                await asyncio.sleep(delay)
+
+    async def process(self, record: ConsumerRecord[bytes, bytes]) -> tuple[str, str]:
+        """Apply one record; returns (outcome, event type). Raises only transient errors."""
+        try:
+            envelope, payload = self._read(record)
+        except _Rejected as rejected:
+            await self._dead_letter(record, rejected.reason, str(rejected))
+            return "dead_lettered", "unreadable"
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            return "ignored", envelope.type
+        try:
+            applied = await self._apply(handler, envelope, payload)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as error:
+            log.exception("consumer %s: handler failed for %s", self.group_id, envelope.id)
+            await self._dead_letter(record, "handler_error", repr(error))
+            return "dead_lettered", envelope.type
+        return ("applied" if applied else "duplicate"), envelope.type
+
+    def _read(self, record: ConsumerRecord[bytes, bytes]) -> tuple[CloudEvent, IntegrationEvent]:
+        try:
+            envelope = CloudEvent.from_json(record.value)
+        except InvalidEnvelopeError as error:
+            raise _Rejected("invalid_envelope", str(error)) from error
+        try:
+            return envelope, parse_payload(envelope)
+        except UnknownEventTypeError as error:
+            raise _Rejected("unknown_event_type", str(error)) from error
+        except ValidationError as error:
+            raise _Rejected("invalid_payload", f"{envelope.type}: {error}") from error
+
+    async def _apply(
+        self, handler: EventHandler, envelope: CloudEvent, payload: IntegrationEvent
+    ) -> bool:
+        event_id = str(envelope.id)
+        correlation = correlation_id.set(envelope.correlationid or event_id)
+        causation = causation_id.set(event_id)
+        try:
+            async with self.unit_of_work() as uow:
+                inbox = InboxRepository(uow.session, uow.tables)
+                if await inbox.seen(event_id):
+                    return False
+                await inbox.record(event_id, envelope.type, self.group_id)
+                await handler(uow, payload, envelope)
+                try:
+                    await uow.commit()
+                except IntegrityError:
+                    if await self._seen_by_another_instance(event_id):
+                        return False
+                    raise
+                return True
+        finally:
+            correlation_id.reset(correlation)
+            causation_id.reset(causation)
+
+    async def _seen_by_another_instance(self, event_id: str) -> bool:
+        async with self.unit_of_work() as uow:
+            return await InboxRepository(uow.session, uow.tables).seen(event_id)
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], reason: str, error: str
+    ) -> None:
+        log.warning(
+            "consumer %s: %s[%d]@%d to the dead-letter topic: %s: %s",
+            self.group_id, record.topic, record.partition, record.offset, reason, error,
+        )  # fmt: skip
+        assert self.dead_letters is not None
+        letter = DeadLetter(record=record, reason=reason, error=error, consumer_group=self.group_id)
+        await send_to_dead_letter(self.dead_letters, letter)
+
+    async def _commit_offset(self, partition: TopicPartition, offset: int) -> None:
+        assert self.consumer is not None
+        try:
+            await self.consumer.commit({partition: offset})
+        except (CommitFailedError, IllegalStateError) as error:
+            # The partition moved to another instance during a rebalance: it will re-read
+            # from the last committed offset, and the inbox makes those repeats no-ops.
+            log.info("consumer %s: commit skipped after rebalance: %r", self.group_id, error)
+        except KafkaError as error:
+            log.warning(
+                "consumer %s: offset commit failed, will redeliver: %r", self.group_id, error
+            )

@@ -1,0 +1,84 @@
+"""Queries on the outbox table: all the relay's SQL in one place."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_shared.db.model import utcnow
+from crm_shared.db.platform_tables import PlatformTables
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    id: int
+    topic: str
+    key: str
+    event_type: str
+    payload: bytes
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession, tables: PlatformTables) -> None:
+        self.session = session
+        self.outbox = tables.outbox
+
+    async def claim_unsent(self, limit: int, *, skip_locked: bool) -> list[PendingMessage]:
+        """The oldest unsent rows, in write order. On PostgreSQL they stay locked until the
+        transaction ends and other relay instances skip them, so no row is sent twice."""
+        statement = (
+            select(
+                self.outbox.c.id,
+                self.outbox.c.topic,
+                self.outbox.c.key,
+                self.outbox.c.event_type,
+                self.outbox.c.payload,
+            )
+            .where(self.outbox.c.sent_at.is_(None))
+            .order_by(self.outbox.c.id)
+            .limit(limit)
+        )
+        if skip_locked:
+            statement = statement.with_for_update(skip_locked=True)
+        rows = await self.session.execute(statement)
+        return [PendingMessage(*row) for row in rows]
+
+    async def mark_sent(self, ids: list[int]) -> None:
+        if ids:
+            await self.session.execute(
+                update(self.outbox).where(self.outbox.c.id.in_(ids)).values(sent_at=utcnow())
+            )
+
+    async def record_failure(self, ids: list[int], error: str) -> None:
+        if ids:
+            await self.session.execute(
+                update(self.outbox)
+                .where(self.outbox.c.id.in_(ids))
+                .values(attempts=self.outbox.c.attempts + 1, last_error=error[:2000])
+            )
+
+    async def delete_sent_before(self, cutoff: datetime) -> int:
+        result = await self.session.execute(
+            delete(self.outbox).where(self.outbox.c.sent_at < cutoff)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def mark_for_replay(self, since: datetime) -> int:
+        """Send again every kept event written since ``since`` (consumers deduplicate by id)."""
+        result = await self.session.execute(
+            update(self.outbox)
+            .where(self.outbox.c.created_at >= since, self.outbox.c.sent_at.is_not(None))
+            .values(sent_at=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def pending_count(self) -> int:
+        count = await self.session.scalar(
+            select(func.count()).select_from(self.outbox).where(self.outbox.c.sent_at.is_(None))
+        )
+        return int(count or 0)
+
+
+def retention_cutoff(days: float) -> datetime:
+    return utcnow() - timedelta(days=days)

@@ -1,0 +1,176 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, in write order, until sent.
+
+A crash between a business commit and the publish loses nothing: the row is still unsent
+and the next relay pass (after a restart, too) publishes it. A broker outage only delays:
+the relay backs off, re-creates missing topics when the broker returns (a memory-only
+development broker forgets them) and carries on from the oldest unsent row.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm_shared.bus.backoff import Backoff
+from crm_shared.bus.outbox import OutboxRepository, PendingMessage, retention_cutoff
+from crm_shared.bus.producer import create_producer
+from crm_shared.bus.topics import ensure_topics
+from crm_shared.db.engine import is_postgres
+from crm_shared.db.platform_tables import PlatformTables
+from crm_shared.metrics import OUTBOX_PENDING, OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
+from crm_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+RETENTION_SWEEP_SECONDS = 600.0
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        session_factory: async_sessionmaker[AsyncSession],
+        tables: PlatformTables,
+    ) -> None:
+        self.settings = settings
+        self.session_factory = session_factory
+        self.tables = tables
+        # On PostgreSQL several instances of a service may run: rows are claimed with
+        # FOR UPDATE SKIP LOCKED inside the publishing transaction. SQLite has one writer
+        # process, so the relay keeps its transactions short instead (writes go on meanwhile).
+        self.claims_rows = is_postgres(settings.database_url)
+        self.wakeup = asyncio.Event()
+        self.producer: AIOKafkaProducer | None = None
+        self._backoff = Backoff(maximum=settings.relay_max_backoff_seconds)
+        self._last_sweep = 0.0
+        self._broker_down = False
+
+    def notify(self) -> None:
+        """Called after a commit that wrote outbox rows: publish now rather than at next poll."""
+        self.wakeup.set()
+
+    async def run(self) -> None:
+        try:
+            while True:
+                # Cleared before reading the outbox: a commit that lands during this pass
+                # sets it again, so the idle wait below returns at once.
+                self.wakeup.clear()
+                try:
+                    sent = await self.publish_pending()
+                    self._on_success()
+                except Exception as error:  # broker away, database busy: retry, never give up
+                    await self._on_failure(error)
+                    continue
+                if sent == 0:
+                    await self._idle()
+        finally:
+            await self._stop_producer()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unsent rows; returns how many were sent."""
+        producer = await self._producer()
+        async with self.session_factory() as session:
+            repo = OutboxRepository(session, self.tables)
+            if self.claims_rows:
+                async with session.begin():
+                    batch = await repo.claim_unsent(
+                        self.settings.relay_batch_size, skip_locked=True
+                    )
+                    await self._send_and_mark(producer, repo, batch)
+                return len(batch)
+            async with session.begin():
+                batch = await repo.claim_unsent(self.settings.relay_batch_size, skip_locked=False)
+            if batch:
+                await self._send_and_mark(producer, repo, batch, own_transaction=True)
+            return len(batch)
+
+    async def _send_and_mark(
+        self,
+        producer: AIOKafkaProducer,
+        repo: OutboxRepository,
+        batch: list[PendingMessage],
+        own_transaction: bool = False,
+    ) -> None:
+        if not batch:
+            return
+        deliveries = [
+            await producer.send(
+                message.topic,
+                value=message.payload,
+                key=message.key.encode(),
+                headers=[("ce_type", message.event_type.encode())],
+            )
+            for message in batch
+        ]
+        results = await asyncio.gather(*deliveries, return_exceptions=True)
+        sent = [m.id for m, r in zip(batch, results, strict=True) if not isinstance(r, Exception)]
+        failed = [m.id for m, r in zip(batch, results, strict=True) if isinstance(r, Exception)]
+        if own_transaction:
+            async with repo.session.begin():
+                await repo.mark_sent(sent)
+                await repo.record_failure(failed, _first_error(results))
+        else:
+            await repo.mark_sent(sent)
+            await repo.record_failure(failed, _first_error(results))
+        OUTBOX_PUBLISHED.labels(self.settings.service_name).inc(len(sent))
+        if failed:
+            raise RuntimeError(f"{len(failed)} of {len(batch)} events not published")
+
+    async def _producer(self) -> AIOKafkaProducer:
+        if self.producer is None:
+            await ensure_topics(self.settings.kafka_bootstrap, self.settings.topic_partitions)
+            producer = create_producer(self.settings)
+            try:
+                await producer.start()
+            except BaseException:
+                await producer.stop()
+                raise
+            self.producer = producer
+        return self.producer
+
+    async def _stop_producer(self) -> None:
+        if self.producer is not None:
+            producer, self.producer = self.producer, None
+            with contextlib.suppress(Exception):
+                await producer.stop()
+
+    def _on_success(self) -> None:
+        if self._broker_down:
+            log.info("outbox relay: publishing again")
+        self._broker_down = False
+        self._backoff.reset()
+
+    async def _on_failure(self, error: Exception) -> None:
+        OUTBOX_PUBLISH_FAILURES.labels(self.settings.service_name).inc()
+        if not self._broker_down:
+            log.warning("outbox relay: cannot publish yet, will retry: %r", error)
+        self._broker_down = True
+        # A fresh producer re-reads metadata and re-creates topics a restarted broker lost.
+        await self._stop_producer()
+        await asyncio.sleep(self._backoff.next_delay())
+
+    async def _idle(self) -> None:
+        await self._sweep_and_measure()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.wakeup.wait(), self.settings.relay_idle_poll_seconds)
+
+    async def _sweep_and_measure(self) -> None:
+        now = time.monotonic()
+        async with self.session_factory() as session, session.begin():
+            repo = OutboxRepository(session, self.tables)
+            if now - self._last_sweep > RETENTION_SWEEP_SECONDS:
+                self._last_sweep = now
+                removed = await repo.delete_sent_before(
+                    retention_cutoff(self.settings.outbox_retention_days)
+                )
+                if removed:
+                    log.info("outbox relay: removed %d sent events past retention", removed)
+            OUTBOX_PENDING.labels(self.settings.service_name).set(await repo.pending_count())
+
+
+def _first_error(results: list[object]) -> str:
+    errors = [r for r in results if isinstance(r, Exception)]
+    return repr(errors[0]) if errors else ""

@@ -1,0 +1,146 @@
+"""Events the customer master publishes on ``crm.customer``.
+
+Every event carries ``customer_version``, the version of the customer record after the change,
+so that a consumer can ignore an event older than what it already applied (a replay, a
+duplicate, or an event overtaken by a newer one). Full-state events carry a
+:class:`CustomerSnapshot`, so a view never has to reconstruct a record from fragments.
+"""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from crm_shared.events.registry import IntegrationEvent, integration_event
+
+
+class CustomerKind(StrEnum):
+    INDIVIDUAL = "individual"
+    BUSINESS = "business"
+    PARTNER = "partner"
+    INTERNAL = "internal"
+
+
+class LifecycleStage(StrEnum):
+    POTENTIAL = "potential"
+    PROSPECT = "prospect"
+    CUSTOMER = "customer"
+    LOST = "lost"
+
+
+class ConsentChannel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    PHONE = "phone"
+    POST = "post"
+
+
+class CreditGrade(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    E = "E"
+
+
+class OperatingGrade(StrEnum):
+    SPECIAL = "special"
+    GRADE_1 = "grade_1"
+    GRADE_2 = "grade_2"
+    GRADE_3 = "grade_3"
+
+
+class CustomerStatus(StrEnum):
+    ACTIVE = "active"
+    MERGED = "merged"
+    ERASED = "erased"
+
+
+class CustomerSnapshot(BaseModel):
+    """The customer as other services may know it (no receivables or audit detail)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    kind: CustomerKind
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    lifecycle_stage: LifecycleStage
+    status: CustomerStatus = CustomerStatus.ACTIVE
+    credit_grade: CreditGrade | None = None
+    operating_grade: OperatingGrade | None = None
+    owner: str | None = None
+    source: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    consent: dict[ConsentChannel, bool] = Field(default_factory=dict)
+    birth_date: date | None = None
+    region: str | None = None
+    city: str | None = None
+    industry: str | None = None
+    segmentation: dict[str, Any] = Field(default_factory=dict)
+    version: int
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+@integration_event("crm.customer.created.v1")
+class CustomerCreated(IntegrationEvent):
+    customer_version: int
+    customer: CustomerSnapshot
+
+
+@integration_event("crm.customer.updated.v1")
+class CustomerUpdated(IntegrationEvent):
+    customer_version: int
+    changed_fields: list[str]
+    customer: CustomerSnapshot
+
+
+@integration_event("crm.customer.lifecycle_changed.v1")
+class CustomerLifecycleChanged(IntegrationEvent):
+    customer_version: int
+    from_stage: LifecycleStage | None
+    to_stage: LifecycleStage
+    reason: str | None = None
+    changed_by: str | None = None
+    changed_at: datetime
+
+
+@integration_event("crm.customer.consent_changed.v1")
+class CustomerConsentChanged(IntegrationEvent):
+    customer_version: int
+    channel: ConsentChannel
+    granted: bool
+    source: str | None = None
+    changed_by: str | None = None
+    changed_at: datetime
+
+
+@integration_event("crm.customer.credit_rated.v1")
+class CustomerCreditRated(IntegrationEvent):
+    customer_version: int
+    credit_grade: CreditGrade | None
+    operating_grade: OperatingGrade | None = None
+    basis: str  # "computed" from receivables, or "manual" with a reason
+    collected_share: float | None = None
+    longest_payment_cycle_days: int | None = None
+    reason: str | None = None
+    rated_by: str | None = None
+
+
+@integration_event("crm.customer.merged.v1")
+class CustomerMerged(IntegrationEvent):
+    """``customer_id`` is the survivor; ``merged_customer_id`` is now an alias of it."""
+
+    customer_version: int
+    merged_customer_id: str
+    customer: CustomerSnapshot
+
+
+@integration_event("crm.customer.erased.v1")
+class CustomerErased(IntegrationEvent):
+    customer_version: int
+    erased_at: datetime

@@ -1,0 +1,178 @@
+"""The composition root of a service: one place wires database, bus and HTTP together.
+
+A service describes itself with a :class:`ServiceDefinition` (its settings, tables,
+migrations, routers and its ``{event: handler}`` map) and gets a FastAPI app whose lifespan
+migrates the database, starts the outbox relay and the consumer, and stops them cleanly.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import uvicorn
+from aiokafka.admin import AIOKafkaAdminClient
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+import crm_shared.contracts  # noqa: F401  (registers every event type for validation)
+from crm_shared.api import admin, observability
+from crm_shared.api.idempotency import delete_expired_keys
+from crm_shared.api.problems import install_problem_handlers
+from crm_shared.bus.consumer import EventConsumer, Handlers
+from crm_shared.bus.relay import OutboxRelay
+from crm_shared.db.engine import create_engine
+from crm_shared.db.migrations import upgrade_to_head
+from crm_shared.db.platform_tables import PlatformTables
+from crm_shared.db.uow import UnitOfWork
+from crm_shared.logging import configure_logging
+from crm_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+HOUSEKEEPING_SECONDS = 600.0
+
+
+@dataclass
+class ServiceDefinition:
+    settings: ServiceSettings
+    tables: PlatformTables
+    migrations: Path
+    routers: Sequence[APIRouter]
+    title: str
+    description: str = ""
+    handlers: Handlers = field(default_factory=dict)
+    consumes: tuple[str, ...] = ()
+    # False in API tests that need no broker: events stay in the outbox, where tests read them.
+    run_bus: bool = True
+
+
+class ServiceRuntime:
+    def __init__(self, definition: ServiceDefinition) -> None:
+        self.definition = definition
+        self.settings = definition.settings
+        self.tables = definition.tables
+        self.engine = create_engine(self.settings.database_url)
+        self.session_factory = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.relay = OutboxRelay(self.settings, self.session_factory, self.tables)
+        self.consumer: EventConsumer | None = None
+        if definition.handlers:
+            self.consumer = EventConsumer(
+                self.settings, definition.consumes, definition.handlers, self.unit_of_work
+            )
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(
+            self.session_factory,
+            self.tables,
+            source=f"crm/{self.settings.service_name}",
+            on_commit=self.relay.notify,
+        )
+
+    async def start(self) -> None:
+        await upgrade_to_head(self.engine, self.definition.migrations)
+        self._spawn(self._housekeeping(), "housekeeping")
+        if self.definition.run_bus:
+            self._spawn(self.relay.run(), "outbox-relay")
+            if self.consumer is not None:
+                self._spawn(self.consumer.run(), "consumer")
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, str]:
+        return {"database": await self._check_database(), "broker": await self._check_broker()}
+
+    def _spawn(self, coroutine: "asyncio._CoroutineLike[None]", name: str) -> None:
+        task = asyncio.create_task(coroutine, name=f"{self.settings.service_name}-{name}")
+        task.add_done_callback(_report_crash)
+        self._tasks.append(task)
+
+    async def _housekeeping(self) -> None:
+        retention = timedelta(hours=self.settings.idempotency_retention_hours)
+        while True:
+            with contextlib.suppress(Exception):
+                async with self.unit_of_work() as uow:
+                    await delete_expired_keys(uow, retention)
+                    await uow.commit()
+            await asyncio.sleep(HOUSEKEEPING_SECONDS)
+
+    async def _check_database(self) -> str:
+        try:
+            async with self.engine.connect() as connection:
+                await asyncio.wait_for(connection.execute(text("SELECT 1")), timeout=2)
+            return "ok"
+        except Exception as error:
+            return f"unreachable: {error!r}"[:300]
+
+    async def _check_broker(self) -> str:
+        if not self.definition.run_bus:
+            return "ok"
+        admin_client = AIOKafkaAdminClient(
+            bootstrap_servers=self.settings.kafka_bootstrap, request_timeout_ms=2000
+        )
+        try:
+            await asyncio.wait_for(admin_client.start(), timeout=3)
+            return "ok"
+        except Exception as error:
+            return f"unreachable: {error!r}"[:300]
+        finally:
+            with contextlib.suppress(Exception):
+                await admin_client.close()
+
+
+def _report_crash(task: "asyncio.Task[None]") -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task %s stopped", task.get_name(), exc_info=task.exception())
+
+
+def create_service_app(definition: ServiceDefinition) -> FastAPI:
+    settings = definition.settings
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = ServiceRuntime(definition)
+        app.state.runtime = runtime
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version="1.0.0",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    observability.install_request_middleware(app, settings.service_name)
+    app.include_router(observability.router)
+    app.include_router(admin.router)
+    for router in definition.routers:
+        app.include_router(router)
+    return app
+
+
+def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings) -> None:
+    """Run one service in this process (``python -m crm_<service>``)."""
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    uvicorn.run(
+        app_factory(),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
