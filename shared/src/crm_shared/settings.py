@@ -22,6 +22,8 @@ class ServiceSettings(BaseSettings):
     # the InitProducerId request version aiokafka sends, so the launcher turns it off there.
     kafka_idempotence: bool = True
     kafka_request_timeout_ms: int = Field(10_000, ge=1_000)
+    # A new consumer group's first join waits about half of this on the development broker.
+    kafka_session_timeout_ms: int = Field(10_000, ge=1_000)
     topic_partitions: int = Field(6, ge=1)
     data_dir: Path = Path("var")
     host: str = "127.0.0.1"

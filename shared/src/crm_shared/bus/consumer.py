@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[UnitOfWork, Any, CloudEvent], Awaitable[None]]
 Handlers = Mapping[type[IntegrationEvent], EventHandler]
 
+COMMIT_TIMEOUT = 10.0
+
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OperationalError,
     InterfaceError,
@@ -111,6 +113,8 @@ class EventConsumer:
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 metadata_max_age_ms=5_000,
+                session_timeout_ms=self.settings.kafka_session_timeout_ms,
+                heartbeat_interval_ms=max(self.settings.kafka_session_timeout_ms // 5, 100),
             )
             producer = create_producer(self.settings)
             try:
@@ -230,7 +234,10 @@ class EventConsumer:
     async def _commit_offset(self, partition: TopicPartition, offset: int) -> None:
         assert self.consumer is not None
         try:
-            await self.consumer.commit({partition: offset})
+            # aiokafka retries a retriable commit error forever (a development broker that
+            # lost its state answers UnknownTopicOrPartition for a while): bound it, since a
+            # skipped commit costs only a redelivery, which the inbox turns into a no-op.
+            await asyncio.wait_for(self.consumer.commit({partition: offset}), COMMIT_TIMEOUT)
         except (CommitFailedError, IllegalStateError) as error:
             # The partition moved to another instance during a rebalance: it will re-read
             # from the last committed offset, and the inbox makes those repeats no-ops.

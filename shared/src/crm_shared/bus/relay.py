@@ -2,8 +2,10 @@
 
 A crash between a business commit and the publish loses nothing: the row is still unsent
 and the next relay pass (after a restart, too) publishes it. A broker outage only delays:
-the relay backs off, re-creates missing topics when the broker returns (a memory-only
-development broker forgets them) and carries on from the oldest unsent row.
+the relay backs off, re-creates missing topics when the broker returns and carries on from
+the oldest unsent row. A broker that comes back having lost what it had acknowledged (the
+memory-only development broker) is noticed by the :class:`LogGuard`, and the relay then
+publishes every kept event again; consumers' inboxes make the repeats no-ops.
 """
 
 import asyncio
@@ -11,10 +13,12 @@ import contextlib
 import logging
 import time
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.structs import RecordMetadata
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_shared.bus.backoff import Backoff
+from crm_shared.bus.log_guard import LogGuard
 from crm_shared.bus.outbox import OutboxRepository, PendingMessage, retention_cutoff
 from crm_shared.bus.producer import create_producer
 from crm_shared.bus.topics import ensure_topics
@@ -26,6 +30,11 @@ from crm_shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 RETENTION_SWEEP_SECONDS = 600.0
+LOG_CHECK_SECONDS = 2.0
+
+
+class BrokerLostEventsError(RuntimeError):
+    """The broker's log went backwards: events it acknowledged are gone."""
 
 
 class OutboxRelay:
@@ -44,6 +53,9 @@ class OutboxRelay:
         self.claims_rows = is_postgres(settings.database_url)
         self.wakeup = asyncio.Event()
         self.producer: AIOKafkaProducer | None = None
+        self.probe: AIOKafkaConsumer | None = None
+        self.guard = LogGuard()
+        self._last_log_check = 0.0
         self._backoff = Backoff(maximum=settings.relay_max_backoff_seconds)
         self._last_sweep = 0.0
         self._broker_down = False
@@ -106,6 +118,9 @@ class OutboxRelay:
             for message in batch
         ]
         results = await asyncio.gather(*deliveries, return_exceptions=True)
+        acks = [r for r in results if isinstance(r, RecordMetadata)]
+        if not self.guard.record(acks):
+            raise BrokerLostEventsError("an acknowledgement came back below an earlier one")
         sent = [m.id for m, r in zip(batch, results, strict=True) if not isinstance(r, Exception)]
         failed = [m.id for m, r in zip(batch, results, strict=True) if isinstance(r, Exception)]
         if own_transaction:
@@ -129,13 +144,21 @@ class OutboxRelay:
                 await producer.stop()
                 raise
             self.producer = producer
+            self.probe = AIOKafkaConsumer(
+                bootstrap_servers=self.settings.kafka_bootstrap,
+                request_timeout_ms=self.settings.kafka_request_timeout_ms,
+                enable_auto_commit=False,
+            )
+            await self.probe.start()
         return self.producer
 
     async def _stop_producer(self) -> None:
-        if self.producer is not None:
-            producer, self.producer = self.producer, None
-            with contextlib.suppress(Exception):
-                await producer.stop()
+        clients = (self.producer, self.probe)
+        self.producer = self.probe = None
+        for client in clients:
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.stop()
 
     def _on_success(self) -> None:
         if self._broker_down:
@@ -145,6 +168,8 @@ class OutboxRelay:
 
     async def _on_failure(self, error: Exception) -> None:
         OUTBOX_PUBLISH_FAILURES.labels(self.settings.service_name).inc()
+        if isinstance(error, BrokerLostEventsError):
+            await self._publish_everything_again()
         if not self._broker_down:
             log.warning("outbox relay: cannot publish yet, will retry: %r", error)
         self._broker_down = True
@@ -154,8 +179,31 @@ class OutboxRelay:
 
     async def _idle(self) -> None:
         await self._sweep_and_measure()
+        await self._check_log()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wakeup.wait(), self.settings.relay_idle_poll_seconds)
+
+    async def _check_log(self) -> None:
+        now = time.monotonic()
+        if self.probe is None or now - self._last_log_check < LOG_CHECK_SECONDS:
+            return
+        self._last_log_check = now
+        try:
+            intact = await self.guard.log_is_intact(self.probe)
+        except Exception:
+            return  # the broker is away; the next publish or check will tell
+        if not intact:
+            await self._on_failure(BrokerLostEventsError("a partition's end went backwards"))
+
+    async def _publish_everything_again(self) -> None:
+        log.warning(
+            "outbox relay: the broker lost events it had acknowledged (a memory-only broker "
+            "restarted?); publishing every kept event again"
+        )
+        self.guard.forget()
+        async with self.session_factory() as session, session.begin():
+            repo = OutboxRepository(session, self.tables)
+            await repo.mark_for_replay(retention_cutoff(self.settings.outbox_retention_days))
 
     async def _sweep_and_measure(self) -> None:
         now = time.monotonic()

@@ -17,6 +17,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from crm_shared.db.model import NAMING_CONVENTION
 from crm_shared.db.platform_tables import define_platform_tables
 
 
@@ -46,8 +47,11 @@ def run_alembic_env(target_metadata: MetaData) -> None:
 
 
 def create_platform_tables(op: Any) -> None:
-    """Create outbox, inbox and idempotency tables (for a service's first migration)."""
-    for table in define_platform_tables(MetaData()).all:
+    """Create outbox, inbox and idempotency tables (for a service's first migration).
+
+    With the naming convention every service's metadata uses, so that the constraints get the
+    names the models declare (else autogenerate sees a spurious change on the outbox)."""
+    for table in define_platform_tables(MetaData(naming_convention=NAMING_CONVENTION)).all:
         table.create(op.get_bind())
 
 

@@ -1,0 +1,214 @@
+"""The ``crm`` command.
+
+``crm up`` starts the bundled broker (unless ``CRM_KAFKA_BOOTSTRAP`` names one), creates the
+topics, then runs every service as a child process until Ctrl-C. ``crm topics`` creates the
+topics on ``CRM_KAFKA_BOOTSTRAP`` and lists them.
+"""
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+from crm_shared.bus.topics import ALL_TOPICS, ensure_topics
+
+from crm_launcher.broker import BrokerError, BundledBroker
+from crm_launcher.logs import PrefixedPrinter
+from crm_launcher.services import (
+    SERVICE_NAMES,
+    ServiceEndpoint,
+    data_dir_from,
+    kafka_bootstrap_from,
+    parse_service_list,
+    service_endpoint,
+    topic_partitions_from,
+)
+from crm_launcher.supervisor import EXIT_FAILED, EXIT_OK, ChildSpec, Supervisor, stop_on_signals
+
+_TOPICS_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    services: tuple[str, ...]
+    data_dir: Path
+    ready_timeout: float
+    stop_timeout: float
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        try:
+            services = parse_service_list(args.services)
+        except ValueError as exc:
+            parser.error(str(exc))
+        options = UpOptions(
+            services=services,
+            data_dir=data_dir_from(os.environ, args.data_dir),
+            ready_timeout=args.ready_timeout,
+            stop_timeout=args.stop_timeout,
+        )
+        return asyncio.run(run_up(options))
+    if args.command == "topics":
+        return asyncio.run(run_topics())
+    parser.print_help()
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crm", description="Run the CRM platform locally: a bundled broker and every service."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    up = commands.add_parser(
+        "up",
+        help="start the broker and the services; Ctrl-C stops everything",
+        description=(
+            "Start the bundled Tansu broker (unless CRM_KAFKA_BOOTSTRAP is set), create the "
+            "topics, start every service and wait until each answers /readyz."
+        ),
+    )
+    up.add_argument(
+        "--services",
+        default=",".join(SERVICE_NAMES),
+        help="comma-separated subset to run (default: %(default)s)",
+    )
+    up.add_argument(
+        "--data-dir", help="folder for the SQLite databases (default: $CRM_DATA_DIR or ./var)"
+    )
+    up.add_argument(
+        "--ready-timeout",
+        type=float,
+        default=60.0,
+        help="seconds to wait for every /readyz (default: %(default)s)",
+    )
+    up.add_argument(
+        "--stop-timeout",
+        type=float,
+        default=15.0,
+        help="seconds a service gets to stop before SIGKILL (default: %(default)s)",
+    )
+
+    commands.add_parser(
+        "topics", help="create the topics on $CRM_KAFKA_BOOTSTRAP (if missing) and list them"
+    )
+    return parser
+
+
+async def run_up(options: UpOptions) -> int:
+    printer = PrefixedPrinter(options.services)
+    with stop_on_signals(printer) as stop:
+        code = await _run_up(options, printer, stop)
+    printer.say("all stopped" if code == EXIT_OK else "stopped after a failure")
+    return code
+
+
+async def _run_up(options: UpOptions, printer: PrefixedPrinter, stop: asyncio.Event) -> int:
+    options.data_dir.mkdir(parents=True, exist_ok=True)
+    child_env = dict(os.environ, CRM_DATA_DIR=str(options.data_dir))
+    broker: BundledBroker | None = None
+    try:
+        if "CRM_KAFKA_BOOTSTRAP" not in os.environ:
+            broker = await start_bundled_broker(os.environ, options.data_dir, printer)
+            child_env["CRM_KAFKA_BOOTSTRAP"] = broker.bootstrap
+            # Tansu rejects the idempotent producer's InitProducerId request.
+            child_env["CRM_KAFKA_IDEMPOTENCE"] = "false"
+        if not await create_topics(child_env, printer):
+            return EXIT_FAILED
+        endpoints = [service_endpoint(n, child_env, options.data_dir) for n in options.services]
+        supervisor = Supervisor(
+            specs=[ChildSpec(e.name, e.command, e.ready_url, child_env) for e in endpoints],
+            printer=printer,
+            ready_timeout=options.ready_timeout,
+            stop_timeout=options.stop_timeout,
+            on_ready=lambda: print_urls(printer, endpoints, child_env, broker),
+        )
+        return await supervisor.run(stop)
+    except BrokerError as exc:
+        printer.say(str(exc))
+        return EXIT_FAILED
+    finally:
+        if broker is not None:
+            await asyncio.to_thread(broker.stop)
+            printer.say("stopped the bundled broker")
+
+
+async def start_bundled_broker(
+    env: Mapping[str, str], data_dir: Path, printer: PrefixedPrinter
+) -> BundledBroker:
+    broker = BundledBroker(
+        host=env.get("CRM_BROKER_HOST", "127.0.0.1"),
+        port=int(env.get("CRM_BROKER_PORT", "9092")),
+        log=data_dir / "broker.log",
+    )
+    printer.say(f"starting the bundled Tansu broker on {broker.bootstrap} (log: {broker.log})")
+    await broker.start_async()
+    return broker
+
+
+async def create_topics(env: Mapping[str, str], printer: PrefixedPrinter) -> bool:
+    """Create the missing topics; False (after saying why) when Kafka cannot be reached."""
+    bootstrap = kafka_bootstrap_from(env)
+    printer.say(f"creating the topics on {bootstrap} (if missing)")
+    try:
+        await asyncio.wait_for(
+            ensure_topics(bootstrap, topic_partitions_from(env)), timeout=_TOPICS_TIMEOUT
+        )
+    except (KafkaError, OSError, TimeoutError) as exc:
+        printer.say(f"cannot create the topics on Kafka at {bootstrap}: {exc!r}")
+        return False
+    return True
+
+
+def print_urls(
+    printer: PrefixedPrinter,
+    endpoints: Sequence[ServiceEndpoint],
+    env: Mapping[str, str],
+    broker: BundledBroker | None,
+) -> None:
+    rows = [("service", "URL", "docs", "database")]
+    rows += [(e.name, e.base_url, e.docs_url, e.database_url) for e in endpoints]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    printer.say("")
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        printer.say("  ".join([*cells, row[3]]))
+    kind = "bundled Tansu, memory-only" if broker is not None else "external"
+    printer.say(f"\nKafka: {kafka_bootstrap_from(env)} ({kind})")
+    printer.say("all services ready; press Ctrl-C to stop")
+
+
+async def run_topics() -> int:
+    bootstrap = kafka_bootstrap_from(os.environ)
+    if not await create_topics(os.environ, PrefixedPrinter([])):
+        return EXIT_FAILED
+    partitions = await count_partitions(bootstrap)
+    print(f"topics on {bootstrap}:")
+    for topic, count in sorted(partitions.items()):
+        note = "" if topic in ALL_TOPICS else "  (not a CRM topic)"
+        print(f"  {topic:<16} {count} partitions{note}")
+    return EXIT_OK
+
+
+async def count_partitions(bootstrap: str) -> dict[str, int]:
+    """Topic name -> number of partitions, for every topic on the broker."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        topics = await admin.list_topics()
+        descriptions = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    return {d["topic"]: len(d["partitions"]) for d in descriptions}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

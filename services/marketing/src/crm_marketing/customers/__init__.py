@@ -1,0 +1,1 @@
+"""The customers as the marketing service knows them: a view of the customer master."""

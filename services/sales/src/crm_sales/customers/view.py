@@ -1,0 +1,22 @@
+"""Which customer fields the sales service keeps (the others stay null and are not served)."""
+
+from crm_shared.views import CustomerView
+
+from crm_sales.db import customer_view_table
+
+# Sales works the account: who owns it, how to reach it, how good its credit and
+# operating grades are, and how valuable it is. Marketing consent and tags are not
+# its business.
+KEPT_FIELDS = frozenset(
+    {
+        "email",
+        "phone",
+        "company",
+        "owner",
+        "credit_grade",
+        "operating_grade",
+        "value_class",
+    }
+)
+
+customer_view = CustomerView(customer_view_table, keeps=KEPT_FIELDS)

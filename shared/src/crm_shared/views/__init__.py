@@ -1,0 +1,30 @@
+"""Views: a service's own read model of another service's data, built from events.
+
+``customer_view``: the customer basics sales, support and marketing keep from
+``crm.customer`` (table, repository), ``customer_handlers``: the guarded event handlers,
+``customer_routes``: the read-only API. ``testing`` builds contract events for tests.
+"""
+
+from crm_shared.views.customer_handlers import customer_view_handlers
+from crm_shared.views.customer_routes import customer_view_router
+from crm_shared.views.customer_view import (
+    CORE_FIELDS,
+    OPTIONAL_FIELDS,
+    CustomerView,
+    CustomerViewRepository,
+    create_customer_view_table,
+    define_customer_view_table,
+    drop_customer_view_table,
+)
+
+__all__ = [
+    "CORE_FIELDS",
+    "OPTIONAL_FIELDS",
+    "CustomerView",
+    "CustomerViewRepository",
+    "create_customer_view_table",
+    "customer_view_handlers",
+    "customer_view_router",
+    "define_customer_view_table",
+    "drop_customer_view_table",
+]

@@ -1,0 +1,133 @@
+"""The read-only HTTP API of a customer view: ``GET /v1/customers`` and ``/v1/customers/{id}``.
+
+- An unknown id answers 404 (problem details).
+- A merged id answers 200 with the **survivor's** record; ``resolved_from`` names the id that
+  was asked for and ``Content-Location`` the survivor's own URL (``resolved_from`` is null
+  when the id asked for is the record's own).
+- An erased id answers 200 with its tombstone: ``status: "erased"``, no personal data.
+- The list shows active customers by default (``status`` selects aliases or tombstones),
+  in id order, with cursor pagination; ``name`` matches part of the name, ignoring case.
+
+The response model holds only the fields the service keeps, so a field a service does not
+keep is absent from its API (and its OpenAPI document), not null.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field, create_model
+
+from crm_shared.api.concurrency import etag_for
+from crm_shared.api.deps import CursorDep, LimitDep, SessionDep
+from crm_shared.api.pagination import Page, decode_cursor, encode_cursor
+from crm_shared.api.problems import TYPE_BASE, Problem, not_found
+from crm_shared.contracts.customer import (
+    ConsentChannel,
+    CreditGrade,
+    CustomerKind,
+    CustomerStatus,
+    LifecycleStage,
+    OperatingGrade,
+)
+from crm_shared.views.customer_view import CustomerView
+
+
+class CustomerViewRecord(BaseModel):
+    """Every field a customer view can serve; a service's model is a subset of these."""
+
+    id: str
+    kind: CustomerKind | None = Field(description="null on a tombstone")
+    name: str | None = Field(description="null on a tombstone")
+    email: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    lifecycle_stage: LifecycleStage | None = Field(description="null on a tombstone")
+    status: CustomerStatus
+    merged_into: str | None = Field(description="the survivor, on a merged alias")
+    credit_grade: CreditGrade | None = None
+    operating_grade: OperatingGrade | None = None
+    owner: str | None = None
+    value_class: str | None = Field(None, description="VIP / value class (from analytics)")
+    tags: list[str] | None = None
+    consent: dict[ConsentChannel, bool] | None = None
+    customer_version: int = Field(description="the customer master's version last applied")
+    updated_at: datetime
+    resolved_from: str | None = Field(
+        None, description="the merged id that was asked for, when it resolved to this record"
+    )
+
+
+def customer_model(view: CustomerView, name: str) -> type[BaseModel]:
+    """The response model of one service: the fields its view keeps, and ``resolved_from``."""
+    fields: dict[str, Any] = {
+        field: (info.annotation, info)
+        for field, info in CustomerViewRecord.model_fields.items()
+        if field in view.fields or field == "resolved_from"
+    }
+    return create_model(name, __doc__=f"A customer as this service knows it ({name}).", **fields)
+
+
+def customer_view_router(view: CustomerView, *, model_name: str = "Customer") -> APIRouter:
+    model = customer_model(view, model_name)
+    router = APIRouter(prefix="/v1/customers", tags=["customers"])
+
+    @router.get(
+        "/{customer_id}",
+        response_model=model,
+        summary="One customer (a merged id resolves to the surviving record)",
+        responses={404: {"description": "No customer with this id"}},
+    )
+    async def get_customer(customer_id: str, session: SessionDep, response: Response) -> Any:
+        row = await view.repository(session).resolve(customer_id)
+        if row is None:
+            raise not_found("customer", customer_id)
+        body = view.public(row)
+        if row["id"] != customer_id:
+            body["resolved_from"] = customer_id
+            response.headers["Content-Location"] = f"{router.prefix}/{row['id']}"
+        response.headers["ETag"] = etag_for(row["customer_version"])
+        return body
+
+    @router.get(
+        "",
+        response_model=Page[model],
+        summary="Customers in id order, filtered by name, lifecycle stage and status",
+    )
+    async def list_customers(
+        session: SessionDep,
+        limit: LimitDep,
+        cursor: CursorDep = None,
+        name: Annotated[
+            str | None, Query(min_length=1, max_length=200, description="Part of the name")
+        ] = None,
+        stage: Annotated[LifecycleStage | None, Query(description="Lifecycle stage")] = None,
+        status: Annotated[
+            CustomerStatus, Query(description="active (default), merged or erased")
+        ] = CustomerStatus.ACTIVE,
+    ) -> Any:
+        after_id = _after_id(cursor)
+        rows = await view.repository(session).list(
+            status=status.value,
+            limit=limit + 1,
+            after_id=after_id,
+            name=name,
+            stage=stage.value if stage is not None else None,
+        )
+        items = [view.public(row) for row in rows[:limit]]
+        next_cursor = encode_cursor({"id": items[-1]["id"]}) if len(rows) > limit else None
+        return {"items": items, "next_cursor": next_cursor, "limit": limit}
+
+    return router
+
+
+def _after_id(cursor: str | None) -> str | None:
+    values = decode_cursor(cursor)
+    if values is None:
+        return None
+    after_id = values.get("id")
+    if not isinstance(after_id, str):
+        raise Problem(
+            400, "the cursor is not one this API issued", type_=TYPE_BASE + "invalid-cursor"
+        )
+    return after_id

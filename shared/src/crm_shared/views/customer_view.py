@@ -1,0 +1,213 @@
+"""A service's own copy of the customer master, built from the events on ``crm.customer``.
+
+Sales, support and marketing each keep one in their own database. They share one table
+shape (:func:`define_customer_view_table`); each service names the optional fields it keeps
+(:class:`CustomerView`) and the columns it does not keep stay null and are not served.
+
+A row is one of three things (``status``):
+- ``active``: the customer as of ``customer_version``, the last version applied (the guard
+  that makes replays, duplicates and late events no-ops);
+- ``merged``: an alias of another customer (``merged_into``); reads follow the pointer;
+- ``erased``: a tombstone with no personal data; no later event changes it.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_shared.db.model import NAMING_CONVENTION, UTCDateTime
+
+TABLE_NAME = "customer_view"
+
+# Every view has these; they are what a tombstone or an alias keeps, plus the basics.
+CORE_FIELDS: tuple[str, ...] = (
+    "id",
+    "kind",
+    "name",
+    "lifecycle_stage",
+    "status",
+    "merged_into",
+    "customer_version",
+    "updated_at",
+)
+# A service chooses among these (``value_class`` comes from analytics later; no customer
+# event sets it yet).
+OPTIONAL_FIELDS: tuple[str, ...] = (
+    "email",
+    "phone",
+    "company",
+    "credit_grade",
+    "operating_grade",
+    "owner",
+    "value_class",
+    "tags",
+    "consent",
+)
+# What an erased customer or a merged alias keeps: the id, the pointer and the bookkeeping.
+# Everything else is set to null (an alias's data lives on in the survivor's record).
+TOMBSTONE_FIELDS: frozenset[str] = frozenset(
+    {"id", "status", "merged_into", "customer_version", "updated_at"}
+)
+SCRUBBED: dict[str, None] = {
+    name: None for name in (*CORE_FIELDS, *OPTIONAL_FIELDS) if name not in TOMBSTONE_FIELDS
+}
+
+# A chain of merges (A into B, later B into C) is followed this far, then reads stop.
+MAX_MERGE_HOPS = 16
+
+
+def define_customer_view_table(metadata: MetaData) -> Table:
+    return Table(
+        TABLE_NAME,
+        metadata,
+        Column("id", String(128), primary_key=True),
+        Column("kind", String(16), nullable=True),
+        Column("name", Text, nullable=True),
+        Column("email", Text, nullable=True),
+        Column("phone", Text, nullable=True),
+        Column("company", Text, nullable=True),
+        Column("lifecycle_stage", String(16), nullable=True),
+        Column("status", String(16), nullable=False),
+        Column("merged_into", String(128), nullable=True),
+        Column("credit_grade", String(1), nullable=True),
+        Column("operating_grade", String(16), nullable=True),
+        Column("owner", Text, nullable=True),
+        Column("value_class", String(32), nullable=True),
+        Column("tags", JSON, nullable=True),
+        Column("consent", JSON, nullable=True),
+        Column("customer_version", Integer, nullable=False),
+        Column("updated_at", UTCDateTime, nullable=False),
+        Index(f"ix_{TABLE_NAME}_status_id", "status", "id"),
+        Index(f"ix_{TABLE_NAME}_lifecycle_stage", "lifecycle_stage"),
+    )
+
+
+def create_customer_view_table(op: Any) -> None:
+    """Create the view table in a service's migration (the way ``create_platform_tables``
+    does). The shape is frozen once released: a change needs a new migration in each
+    service, not an edit here."""
+    define_customer_view_table(MetaData(naming_convention=NAMING_CONVENTION)).create(op.get_bind())
+
+
+def drop_customer_view_table(op: Any) -> None:
+    define_customer_view_table(MetaData(naming_convention=NAMING_CONVENTION)).drop(op.get_bind())
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """One service's customer view: the table and the optional fields the service keeps."""
+
+    table: Table
+    keeps: frozenset[str]
+
+    def __post_init__(self) -> None:
+        unknown = sorted(self.keeps - set(OPTIONAL_FIELDS))
+        if unknown:
+            raise ValueError(f"not optional customer view fields: {', '.join(unknown)}")
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The fields this service stores and serves, in table order."""
+        return tuple(
+            column.name
+            for column in self.table.columns
+            if column.name in CORE_FIELDS or column.name in self.keeps
+        )
+
+    def only_kept(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Drop the optional fields this service does not keep."""
+        return {k: v for k, v in values.items() if k in CORE_FIELDS or k in self.keeps}
+
+    def public(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {name: row[name] for name in self.fields}
+
+    def repository(self, session: AsyncSession) -> "CustomerViewRepository":
+        return CustomerViewRepository(session, self.table)
+
+
+class CustomerViewRepository:
+    """All the SQL of a customer view. Rows are plain dicts of column values."""
+
+    def __init__(self, session: AsyncSession, table: Table) -> None:
+        self.session = session
+        self.table = table
+
+    async def get(self, customer_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+        statement = select(self.table).where(self.table.c.id == customer_id)
+        if for_update:
+            statement = statement.with_for_update()
+        row = (await self.session.execute(statement)).mappings().first()
+        return dict(row) if row is not None else None
+
+    async def insert_new(self, values: dict[str, Any]) -> bool:
+        """Insert a row; False if one with its id appeared since we looked (another consumer
+        instance, on another partition, inserted the same customer), the transaction intact."""
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(insert(self.table).values(**values))
+        except IntegrityError:
+            if await self.get(values["id"]) is None:
+                raise
+            return False
+        return True
+
+    async def update(self, customer_id: str, values: dict[str, Any]) -> None:
+        await self.session.execute(
+            update(self.table).where(self.table.c.id == customer_id).values(**values)
+        )
+
+    async def resolve(self, customer_id: str) -> dict[str, Any] | None:
+        """The row for an id, following merge pointers to the surviving record. A pointer to a
+        customer this view does not have (yet) stops at the alias row itself."""
+        row = await self.get(customer_id)
+        seen = {customer_id}
+        while row is not None and row["status"] == "merged" and row["merged_into"] is not None:
+            target_id = row["merged_into"]
+            if target_id in seen or len(seen) > MAX_MERGE_HOPS:
+                break
+            target = await self.get(target_id)
+            if target is None:
+                break
+            seen.add(target_id)
+            row = target
+        return row
+
+    async def list(
+        self,
+        *,
+        status: str,
+        limit: int,
+        after_id: str | None = None,
+        name: str | None = None,
+        stage: str | None = None,
+    ) -> Sequence[dict[str, Any]]:
+        """Rows in id order, after ``after_id``; ``name`` matches a part, ignoring case."""
+        table = self.table
+        statement = select(table).where(table.c.status == status).order_by(table.c.id).limit(limit)
+        if after_id is not None:
+            statement = statement.where(table.c.id > after_id)
+        if name is not None:
+            statement = statement.where(
+                func.lower(table.c.name).contains(name.lower(), autoescape=True)
+            )
+        if stage is not None:
+            statement = statement.where(table.c.lifecycle_stage == stage)
+        rows = (await self.session.execute(statement)).mappings()
+        return [dict(row) for row in rows]

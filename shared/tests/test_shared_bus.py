@@ -1,0 +1,244 @@
+"""The outbox relay and the idempotent consumer against the real broker and databases."""
+
+import uuid
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from crm_launcher.broker import BundledBroker, free_port
+from crm_shared.bus.outbox import OutboxRepository
+from crm_shared.bus.topics import CUSTOMER, DEAD_LETTER
+from crm_shared.contracts.customer import CustomerErased
+from crm_shared.db import UnitOfWork
+from crm_shared.events import CloudEvent
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from shared.tests.bus_harness import (
+    BusHarness,
+    erased,
+    make_harness,
+    new_customer_id,
+    settled,
+)
+from tests.helpers import wait_for
+
+pytestmark = pytest.mark.integration
+
+
+async def read_topic(bootstrap: str, topic: str, key: str) -> list[tuple[bytes, dict[str, str]]]:
+    """Every message on ``topic`` with ``key``, from the beginning, as (value, headers)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        found: list[tuple[bytes, dict[str, str]]] = []
+        while any([await consumer.position(tp) < offset for tp, offset in end.items()]):
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                found.extend(
+                    (r.value, {k: v.decode() for k, v in r.headers})
+                    for r in records
+                    if r.key == key.encode()
+                )
+        return found
+    finally:
+        await consumer.stop()
+
+
+async def produce_raw(bootstrap: str, key: str, *values: bytes) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for value in values:
+            await producer.send_and_wait(CUSTOMER, value=value, key=key.encode())
+    finally:
+        await producer.stop()
+
+
+def group() -> str:
+    return f"test-{uuid.uuid4().hex[:8]}"
+
+
+async def test_events_written_with_the_state_reach_a_consumer_once(bus: BusHarness) -> None:
+    customer = new_customer_id()
+    await bus.write_events(customer, count=5)
+    bus.start_relay()
+    bus.start_consumer(group())
+
+    await wait_for(settled(lambda: bus.applied_count(customer), 5), timeout=30)
+    await wait_for(settled(bus.unsent, 0), timeout=10)
+
+
+async def test_a_rolled_back_unit_of_work_publishes_nothing(bus: BusHarness) -> None:
+    async def unit_that_fails_after_publishing() -> None:
+        async with bus.unit_of_work() as uow:
+            await uow.publish(erased(new_customer_id()))
+            raise RuntimeError("the business rule failed after the event was recorded")
+
+    with pytest.raises(RuntimeError):
+        await unit_that_fails_after_publishing()
+    assert await bus.unsent() == 0
+
+
+async def test_relay_crash_between_commit_and_publish_loses_nothing(bus: BusHarness) -> None:
+    customer = new_customer_id()
+    # The process died right after the business commit: no relay ever ran for these rows.
+    await bus.write_events(customer, count=3)
+    assert await bus.unsent() == 3
+
+    bus.start_relay()  # the restarted process
+    bus.start_consumer(group())
+    await wait_for(settled(lambda: bus.applied_count(customer), 3), timeout=30)
+
+
+async def test_relay_crash_after_publish_before_marking_sends_again_without_double_effect(
+    bus: BusHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer = new_customer_id()
+    await bus.write_events(customer, count=2)
+    original_mark_sent = OutboxRepository.mark_sent
+
+    async def crash_before_marking(self: OutboxRepository, ids: list[int]) -> None:
+        raise OperationalError("UPDATE outbox", {}, Exception("the process died here"))
+
+    relay = bus.start_relay()
+    monkeypatch.setattr(OutboxRepository, "mark_sent", crash_before_marking)
+    await wait_for(lambda: relay._backoff.failures >= 2, timeout=30)
+    monkeypatch.setattr(OutboxRepository, "mark_sent", original_mark_sent)
+
+    bus.start_consumer(group())
+    await wait_for(settled(bus.unsent, 0), timeout=30)
+    await wait_for(settled(lambda: bus.applied_count(customer), 2), timeout=30)
+    messages = await read_topic(bus.settings.kafka_bootstrap, CUSTOMER, customer)
+    assert len(messages) > 2, "the crash should have made the relay publish twice"
+    assert await bus.applied_count(customer) == 2
+
+
+async def test_the_same_event_delivered_twice_has_one_effect(bus: BusHarness) -> None:
+    customer = new_customer_id()
+    envelope = CloudEvent(
+        source="crm/customer",
+        type=CustomerErased.event_type,
+        subject=customer,
+        data=erased(customer).model_dump(mode="json"),
+    )
+    await produce_raw(
+        bus.settings.kafka_bootstrap, customer, envelope.to_json(), envelope.to_json()
+    )
+    bus.start_consumer(group())
+    await wait_for(settled(lambda: bus.applied_count(customer), 1), timeout=30)
+    async with bus.session_factory() as session:
+        inbox = bus.tables.inbox
+        query = select(func.count()).select_from(inbox).where(inbox.c.event_id == str(envelope.id))
+        assert await session.scalar(query) == 1
+
+
+async def test_poison_events_go_to_the_dead_letter_topic_and_the_next_is_processed(
+    bus: BusHarness,
+) -> None:
+    customer = new_customer_id()
+    good = erased(customer)
+
+    def envelope(type_: str, data: dict[str, object]) -> bytes:
+        return CloudEvent(source="crm/test", type=type_, subject=customer, data=data).to_json()
+
+    async def fail_on_version_7(uow: UnitOfWork, event: CustomerErased, env: CloudEvent) -> None:
+        if event.customer_version == 7:
+            raise ValueError("this handler cannot apply version 7")
+        await bus.record(uow, event, env)
+
+    await produce_raw(
+        bus.settings.kafka_bootstrap,
+        customer,
+        b"\x00 not json at all",
+        envelope(CustomerErased.event_type, {"customer_id": customer, "customer_version": "x"}),
+        envelope("crm.customer.erased.v9", good.model_dump(mode="json")),
+        envelope(CustomerErased.event_type, erased(customer, 7).model_dump(mode="json")),
+        envelope(CustomerErased.event_type, good.model_dump(mode="json")),
+    )
+    bus.start_consumer(group(), handler=fail_on_version_7)
+    await wait_for(settled(lambda: bus.applied_count(customer), 1), timeout=30)
+
+    async def dead_letter_reasons() -> list[str]:
+        letters = await read_topic(bus.settings.kafka_bootstrap, DEAD_LETTER, customer)
+        return [headers["dlq-reason"] for _, headers in letters]
+
+    expected_reasons = [
+        "invalid_envelope",
+        "invalid_payload",
+        "unknown_event_type",
+        "handler_error",
+    ]
+    await wait_for(settled(dead_letter_reasons, expected_reasons), timeout=30)
+    letters = await read_topic(bus.settings.kafka_bootstrap, DEAD_LETTER, customer)
+    value, headers = letters[0]
+    assert value == b"\x00 not json at all", "the original bytes are kept for re-publishing"
+    assert headers["dlq-source-topic"] == CUSTOMER
+    assert headers["dlq-error"]
+
+
+async def test_a_transient_failure_is_retried_not_dead_lettered(bus: BusHarness) -> None:
+    customer = new_customer_id()
+    failures = []
+
+    async def flaky(uow: UnitOfWork, event: CustomerErased, env: CloudEvent) -> None:
+        if len(failures) < 2:
+            failures.append(1)
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        await bus.record(uow, event, env)
+
+    await bus.write_events(customer)
+    bus.start_relay()
+    bus.start_consumer(group(), handler=flaky)
+    await wait_for(settled(lambda: bus.applied_count(customer), 1), timeout=30)
+    assert len(failures) == 2
+    assert await read_topic(bus.settings.kafka_bootstrap, DEAD_LETTER, customer) == []
+
+
+async def test_two_relays_on_postgresql_never_send_the_same_row_twice(
+    bus: BusHarness, bus_database_url: str
+) -> None:
+    if not bus_database_url.startswith("postgresql"):
+        pytest.skip("row claiming with FOR UPDATE SKIP LOCKED is the PostgreSQL relay's")
+    customer = new_customer_id()
+    written = await bus.write_events(customer, count=200)
+    first = bus.start_relay(relay_batch_size=10)
+    second = bus.start_relay(relay_batch_size=10)
+    await wait_for(settled(bus.unsent, 0), timeout=60)
+
+    messages = await read_topic(bus.settings.kafka_bootstrap, CUSTOMER, customer)
+    sent_ids = [CloudEvent.from_json(value).id for value, _ in messages]
+    assert sorted(sent_ids) == sorted(e.id for e in written), "each row exactly once"
+    assert first.claims_rows
+    assert second.claims_rows
+
+
+async def test_broker_restart_while_running_loses_nothing(
+    bus_database_url: str, tmp_path: Path
+) -> None:
+    own_broker = BundledBroker(port=free_port(), log=tmp_path / "tansu.log")
+    await own_broker.start_async()
+    harness = await make_harness(bus_database_url, own_broker.bootstrap)
+    customer = new_customer_id()
+    try:
+        harness.start_relay()
+        harness.start_consumer(group())
+        await harness.write_events(customer, count=3)
+        await wait_for(settled(lambda: harness.applied_count(customer), 3), timeout=30)
+
+        own_broker.stop()
+        await harness.write_events(customer, count=3)  # during the outage: the outbox holds it
+        await wait_for(settled(harness.unsent, 3), timeout=10)
+
+        await own_broker.start_async()  # memory-only: it comes back with no topics at all
+        await harness.write_events(customer, count=3)
+        await wait_for(settled(lambda: harness.applied_count(customer), 9), timeout=90)
+        assert await harness.unsent() == 0
+    finally:
+        await harness.stop()
+        await harness.engine.dispose()
+        own_broker.stop()

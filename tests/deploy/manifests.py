@@ -1,0 +1,43 @@
+"""Reading the deployment files the tests check: docker-compose.yml, Dockerfiles, k8s YAML."""
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = REPO / "docker-compose.yml"
+K8S_DIR = REPO / "deploy" / "k8s"
+
+
+def load_compose() -> dict[str, Any]:
+    """docker-compose.yml with its YAML anchors and merge keys (``<<:``) resolved."""
+    compose: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text())
+    return compose
+
+
+def load_k8s_documents() -> list[dict[str, Any]]:
+    documents: list[dict[str, Any]] = []
+    for path in sorted(K8S_DIR.glob("*.yaml")):
+        documents += [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+    return documents
+
+
+def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, with comments dropped and continuation lines joined."""
+    text = re.sub(r"\\\n\s*", " ", path.read_text())
+    instructions = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, arguments = line.partition(" ")
+            instructions.append((keyword.upper(), arguments.strip()))
+    return instructions
+
+
+def workspace_package_name(member_dir: Path) -> str:
+    project: dict[str, Any] = tomllib.loads((member_dir / "pyproject.toml").read_text())
+    name: str = project["project"]["name"]
+    return name

@@ -1,0 +1,166 @@
+"""docker-compose.yml and the services' Dockerfiles, checked without a Docker engine."""
+
+import asyncio
+import http.server
+import shlex
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from crm_launcher.services import DEFAULT_PORTS, SERVICE_NAMES
+
+from tests.deploy.manifests import (
+    REPO,
+    dockerfile_instructions,
+    load_compose,
+    workspace_package_name,
+)
+
+INIT_SQL = REPO / "deploy" / "postgres" / "create-databases.sql"
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return load_compose()
+
+
+def database_url(name: str) -> str:
+    return f"postgresql+asyncpg://postgres:postgres@postgres:5432/crm_{name}"
+
+
+def test_kafka_runs_in_kraft_mode_with_a_healthcheck(compose: dict[str, Any]) -> None:
+    kafka = compose["services"]["kafka"]
+    assert kafka["image"] == "apache/kafka:3.9.0"
+    assert "controller" in kafka["environment"]["KAFKA_PROCESS_ROLES"]  # KRaft: no ZooKeeper
+    assert "INTERNAL://kafka:9092" in kafka["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+    assert "kafka-broker-api-versions.sh" in " ".join(kafka["healthcheck"]["test"])
+
+
+def test_postgres_creates_one_database_per_service(compose: dict[str, Any]) -> None:
+    postgres = compose["services"]["postgres"]
+    assert postgres["image"] == "postgres:16"
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    mounted = [volume.split(":")[0] for volume in postgres["volumes"]]
+    assert "./deploy/postgres/create-databases.sql" in mounted
+    sql = INIT_SQL.read_text()
+    for name in SERVICE_NAMES:
+        assert f"CREATE DATABASE crm_{name};" in sql
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_service_is_built_from_its_dockerfile(compose: dict[str, Any], name: str) -> None:
+    service = compose["services"][name]
+    assert service["build"] == {"context": ".", "dockerfile": f"services/{name}/Dockerfile"}
+    assert (REPO / service["build"]["dockerfile"]).is_file()
+    assert service["image"] == f"crm-{name}:latest"
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_service_waits_for_healthy_kafka_and_postgres(compose: dict[str, Any], name: str) -> None:
+    depends_on = compose["services"][name]["depends_on"]
+    assert depends_on == {
+        "kafka": {"condition": "service_healthy"},
+        "postgres": {"condition": "service_healthy"},
+    }
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_service_environment_and_ports(compose: dict[str, Any], name: str) -> None:
+    service = compose["services"][name]
+    port = DEFAULT_PORTS[name]
+    env = service["environment"]
+    assert env["CRM_KAFKA_BOOTSTRAP"] == "kafka:9092"
+    assert env["CRM_KAFKA_IDEMPOTENCE"] == "true"  # real Kafka supports the idempotent producer
+    assert env["CRM_HOST"] == "0.0.0.0"
+    assert env[f"CRM_PORT_{name.upper()}"] == str(port)
+    assert env[f"CRM_DATABASE_URL_{name.upper()}"] == database_url(name)
+    others = {key for key in env if key.startswith("CRM_DATABASE_URL_")} - {
+        f"CRM_DATABASE_URL_{name.upper()}"
+    }
+    assert not others, "a service must know only its own database"
+    assert service["ports"] == [f"{port}:{port}"]
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_service_healthcheck_asks_readyz_without_curl(compose: dict[str, Any], name: str) -> None:
+    test = compose["services"][name]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]  # slim images have no curl
+    assert f"http://127.0.0.1:{DEFAULT_PORTS[name]}/readyz" in test[3]
+
+
+class _StatusHandler(http.server.BaseHTTPRequestHandler):
+    status = 200
+
+    def do_GET(self) -> None:  # the name http.server calls
+        self.send_response(self.status)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def readyz_server(request: pytest.FixtureRequest) -> Iterator[int]:
+    """An HTTP server answering every GET with ``request.param``; yields its port."""
+    handler = type("Handler", (_StatusHandler,), {"status": request.param})
+    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("readyz_server", "healthy"), [(200, True), (503, False)], indirect=["readyz_server"]
+)
+async def test_service_healthcheck_command_really_works(
+    compose: dict[str, Any], readyz_server: int, healthy: bool
+) -> None:
+    """Runs the customer healthcheck's Python one-liner against a stand-in /readyz."""
+    code = compose["services"]["customer"]["healthcheck"]["test"][3]
+    code = code.replace("127.0.0.1:8001", f"127.0.0.1:{readyz_server}")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, stderr=asyncio.subprocess.DEVNULL
+    )
+    assert (await process.wait() == 0) is healthy
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_dockerfile_installs_and_runs_the_service(name: str) -> None:
+    instructions = dockerfile_instructions(REPO / "services" / name / "Dockerfile")
+    arguments = {
+        keyword: [a for k, a in instructions if k == keyword] for keyword, _ in instructions
+    }
+
+    assert arguments["FROM"] == ["python:3.11-slim"]
+    assert any(a.startswith("pip install") and "uv" in a for a in arguments["RUN"])
+    package = workspace_package_name(REPO / "services" / name)
+    assert package == f"crm-{name}"
+    syncs = [shlex.split(a) for a in arguments["RUN"] if a.startswith("uv sync")]
+    assert syncs, "no `uv sync` in the Dockerfile"
+    for sync in syncs:
+        assert {"--frozen", "--no-dev"} <= set(sync)
+        assert sync[sync.index("--package") + 1] == package
+    assert (REPO / "services" / name / "src" / f"crm_{name}" / "__init__.py").is_file()
+    assert arguments["CMD"] == [f'["python", "-m", "crm_{name}"]']
+    assert arguments["EXPOSE"] == [str(DEFAULT_PORTS[name])]
+    assert arguments["USER"], "the service must not run as root"
+    assert arguments["USER"][-1] not in ("root", "0"), "the service must not run as root"
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_dockerfile_copies_only_what_exists(name: str) -> None:
+    """Every COPY source is in the repository, and so in the (repository root) build context."""
+    instructions = dockerfile_instructions(REPO / "services" / name / "Dockerfile")
+    copies = [shlex.split(arguments) for keyword, arguments in instructions if keyword == "COPY"]
+    assert copies
+    for *sources, _destination in copies:
+        for source in sources:
+            assert (REPO / source).exists(), f"COPY {source}: not in the repository"
+    copied = {source for *sources, _ in copies for source in sources}
+    workspace_members = ["shared", *(f"services/{n}" for n in SERVICE_NAMES), "deploy/launcher"]
+    for member in workspace_members:  # uv reads every member to understand the workspace
+        assert f"{member}/pyproject.toml" in copied

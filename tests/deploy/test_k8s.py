@@ -1,0 +1,78 @@
+"""The Kubernetes manifests under deploy/k8s, checked without a cluster."""
+
+from typing import Any
+
+import pytest
+import yaml
+from crm_launcher.services import DEFAULT_PORTS, SERVICE_NAMES
+
+from tests.deploy.manifests import K8S_DIR, REPO, load_compose, load_k8s_documents
+
+
+@pytest.fixture(scope="module")
+def documents() -> list[dict[str, Any]]:
+    return load_k8s_documents()
+
+
+def find(documents: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    matches = [d for d in documents if d["kind"] == kind and d["metadata"]["name"] == name]
+    assert len(matches) == 1, f"expected one {kind} {name}, found {len(matches)}"
+    return matches[0]
+
+
+def container_of(deployment: dict[str, Any]) -> dict[str, Any]:
+    containers: list[dict[str, Any]] = deployment["spec"]["template"]["spec"]["containers"]
+    assert len(containers) == 1
+    return containers[0]
+
+
+def test_kustomization_lists_every_manifest() -> None:
+    kustomization = yaml.safe_load((K8S_DIR / "kustomization.yaml").read_text())
+    manifests = {p.name for p in K8S_DIR.glob("*.yaml")} - {"kustomization.yaml"}
+    assert set(kustomization["resources"]) == manifests
+
+
+def test_common_settings(documents: list[dict[str, Any]]) -> None:
+    data = find(documents, "ConfigMap", "crm-common")["data"]
+    assert data["CRM_KAFKA_BOOTSTRAP"] == "kafka:9092"
+    assert data["CRM_KAFKA_IDEMPOTENCE"] == "true"
+    assert data["CRM_HOST"] == "0.0.0.0"
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_deployment_runs_the_compose_image_on_its_port(
+    documents: list[dict[str, Any]], name: str
+) -> None:
+    deployment = find(documents, "Deployment", f"crm-{name}")
+    container = container_of(deployment)
+    assert container["image"] == load_compose()["services"][name]["image"]
+    assert container["ports"] == [{"name": "http", "containerPort": DEFAULT_PORTS[name]}]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    template_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert deployment["spec"]["selector"]["matchLabels"].items() <= template_labels.items()
+    # The image's user: the Dockerfile creates uid 10001 ("crm").
+    assert deployment["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == 10001
+    assert "--uid 10001" in (REPO / "services" / name / "Dockerfile").read_text()
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_deployment_environment(documents: list[dict[str, Any]], name: str) -> None:
+    container = container_of(find(documents, "Deployment", f"crm-{name}"))
+    assert container["envFrom"] == [{"configMapRef": {"name": "crm-common"}}]
+    env = {item["name"]: item for item in container["env"]}
+    assert env[f"CRM_PORT_{name.upper()}"]["value"] == str(DEFAULT_PORTS[name])
+    secret_ref = env[f"CRM_DATABASE_URL_{name.upper()}"]["valueFrom"]["secretKeyRef"]
+    secret = find(documents, "Secret", secret_ref["name"])
+    assert secret["stringData"][secret_ref["key"]].endswith(f"/crm_{name}")
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_service_routes_its_port_to_the_pods(documents: list[dict[str, Any]], name: str) -> None:
+    service = find(documents, "Service", f"crm-{name}")
+    deployment = find(documents, "Deployment", f"crm-{name}")
+    assert service["spec"]["ports"] == [
+        {"name": "http", "port": DEFAULT_PORTS[name], "targetPort": "http"}
+    ]
+    template_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert service["spec"]["selector"].items() <= template_labels.items()

@@ -1,0 +1,169 @@
+"""`crm up` end to end with stand-in services: start-up, readiness, failures, shutdown."""
+
+import asyncio
+import signal
+import sys
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from crm_launcher.broker import free_port, port_is_free
+from crm_shared.bus.topics import ALL_TOPICS
+
+from tests.helpers import wait_for
+from tests.launcher.harness import LauncherFactory, is_running
+
+pytestmark = pytest.mark.e2e
+
+
+async def assert_all_gone(pids: list[int]) -> None:
+    assert pids, "no stand-in recorded its pid"
+    await wait_for(
+        lambda: not any(is_running(pid) for pid in pids),
+        timeout=5,
+        message=f"every child to be gone (still running: {[p for p in pids if is_running(p)]})",
+    )
+
+
+async def list_topics(bootstrap: str) -> list[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return await admin.list_topics()
+    finally:
+        await admin.close()
+
+
+async def test_sigint_stops_every_service_and_exits_zero(
+    launcher_factory: LauncherFactory, kafka_bootstrap: str
+) -> None:
+    launcher = await launcher_factory.start({"customer": "serve", "sales": "serve"})
+    await launcher.wait_for_output("all services ready")
+
+    # Each child's output behind its aligned name, then the table of URLs.
+    assert "customer | customer: listening on port" in launcher.output
+    assert "sales    | sales: listening on port" in launcher.output
+    customer_port = launcher.env["CRM_PORT_CUSTOMER"]
+    assert f"http://127.0.0.1:{customer_port}/docs" in launcher.output
+    assert "sqlite+aiosqlite:///" in launcher.output
+    # An external broker (CRM_KAFKA_BOOTSTRAP) is used as it is, with the topics created.
+    child_env = launcher.child_record("customer")["env"]
+    assert child_env["CRM_KAFKA_BOOTSTRAP"] == kafka_bootstrap
+    assert "CRM_KAFKA_IDEMPOTENCE" not in child_env
+    assert set(ALL_TOPICS) <= set(await list_topics(kafka_bootstrap))
+
+    launcher.send(signal.SIGINT)
+    assert await launcher.exit_code() == 0, launcher.output
+    await assert_all_gone(launcher.child_pids())
+    assert "received SIGINT" in launcher.output
+
+
+async def test_bundled_broker_serves_the_services_and_stops_with_them(
+    launcher_factory: LauncherFactory,
+) -> None:
+    broker_port = free_port()
+    launcher = await launcher_factory.start({"support": "serve"}, bundled_broker_port=broker_port)
+    await launcher.wait_for_output("all services ready")
+
+    child_env = launcher.child_record("support")["env"]
+    assert child_env["CRM_KAFKA_BOOTSTRAP"] == f"127.0.0.1:{broker_port}"
+    assert child_env["CRM_KAFKA_IDEMPOTENCE"] == "false"  # Tansu rejects the idempotent producer
+    assert set(ALL_TOPICS) <= set(await list_topics(f"127.0.0.1:{broker_port}"))
+
+    launcher.send(signal.SIGTERM)
+    assert await launcher.exit_code() == 0, launcher.output
+    await assert_all_gone(launcher.child_pids())
+    assert port_is_free("127.0.0.1", broker_port), "the bundled broker outlived the launcher"
+
+
+async def test_a_service_dying_at_start_up_fails_the_launch(
+    launcher_factory: LauncherFactory,
+) -> None:
+    launcher = await launcher_factory.start({"customer": "serve", "sales": "die"})
+
+    assert await launcher.exit_code() != 0, launcher.output
+    assert "sales    | sales: cannot open the database" in launcher.output  # the child's reason
+    assert "sales stopped during start-up (exit code 3)" in launcher.output
+    await assert_all_gone(launcher.child_pids())
+
+
+async def test_a_service_dying_later_stops_the_others(launcher_factory: LauncherFactory) -> None:
+    launcher = await launcher_factory.start({"customer": "serve", "support": "crash-after-ready"})
+
+    assert await launcher.exit_code() != 0, launcher.output
+    assert "support stopped after start-up (exit code 4)" in launcher.output
+    await assert_all_gone(launcher.child_pids())
+
+
+async def test_a_service_ignoring_sigterm_is_killed_after_the_stop_timeout(
+    launcher_factory: LauncherFactory,
+) -> None:
+    launcher = await launcher_factory.start({"marketing": "ignore-sigterm"}, "--stop-timeout", "1")
+    await launcher.wait_for_output("all services ready")
+
+    launcher.send(signal.SIGINT)
+    assert await launcher.exit_code() == 0, launcher.output
+    assert "marketing ignored SIGTERM for 1s; killing it" in launcher.output
+    await assert_all_gone(launcher.child_pids())
+
+
+async def test_a_service_never_ready_fails_after_the_ready_timeout(
+    launcher_factory: LauncherFactory,
+) -> None:
+    launcher = await launcher_factory.start({"analytics": "never-ready"}, "--ready-timeout", "1")
+
+    assert await launcher.exit_code() != 0, launcher.output
+    port = launcher.env["CRM_PORT_ANALYTICS"]
+    assert f"analytics not ready after 1s (GET http://127.0.0.1:{port}/readyz: HTTP 503)" in (
+        launcher.output
+    )
+    await assert_all_gone(launcher.child_pids())
+
+
+async def test_a_busy_broker_port_is_reported(
+    launcher_factory: LauncherFactory, kafka_bootstrap: str
+) -> None:
+    busy_port = int(kafka_bootstrap.rsplit(":", 1)[1])  # the session broker holds it
+    launcher = await launcher_factory.start({"customer": "serve"}, bundled_broker_port=busy_port)
+
+    assert await launcher.exit_code() != 0, launcher.output
+    assert "already in use" in launcher.output
+    assert not (launcher.standin_dir / "customer.json").exists(), "no service should start"
+
+
+async def test_an_unknown_service_is_a_usage_error() -> None:
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "crm_launcher", "up", "--services", "customer,billing"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await process.communicate()
+    assert process.returncode == 2
+    assert b"unknown service(s): billing" in stderr
+
+
+async def test_topics_command_creates_and_lists_the_topics(kafka_bootstrap: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "crm_launcher", "topics"),
+        env={"PATH": "/usr/bin:/bin", "CRM_KAFKA_BOOTSTRAP": kafka_bootstrap},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    stdout, _ = await process.communicate()
+    assert process.returncode == 0, stdout.decode()
+    for topic in ALL_TOPICS:
+        assert f"  {topic} " in stdout.decode()
+
+
+async def test_everything_dies_with_a_killed_launcher(launcher_factory: LauncherFactory) -> None:
+    """SIGKILL gives the launcher no chance to clean up: the kernel's parent-death signal
+    must still end the services and the bundled broker."""
+    broker_port = free_port()
+    launcher = await launcher_factory.start({"sales": "serve"}, bundled_broker_port=broker_port)
+    await launcher.wait_for_output("all services ready")
+
+    launcher.send(signal.SIGKILL)
+
+    await assert_all_gone(launcher.child_pids())
+    await wait_for(
+        lambda: port_is_free("127.0.0.1", broker_port), timeout=5, message="the broker to exit"
+    )
