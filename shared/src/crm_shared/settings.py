@@ -40,6 +40,9 @@ class ServiceSettings(BaseSettings):
     outbox_retention_days: float = Field(7, gt=0)
     idempotency_retention_hours: float = Field(24, gt=0)
     consumer_max_batch: int = Field(500, ge=1)
+    # Every instance of a service shares one group (they split the partitions); a second,
+    # independent platform on the same broker (a test, a staging copy) needs its own prefix.
+    consumer_group_prefix: str = "crm"
     consumer_max_backoff_seconds: float = Field(10.0, gt=0)
     page_size_default: int = Field(50, ge=1)
     page_size_max: int = Field(200, ge=1)
@@ -52,4 +55,4 @@ class ServiceSettings(BaseSettings):
 
     @property
     def consumer_group(self) -> str:
-        return f"crm-{self.service_name}"
+        return f"{self.consumer_group_prefix}-{self.service_name}"

@@ -60,8 +60,25 @@ async def delete_expired_keys(uow: UnitOfWork, older_than: timedelta) -> None:
 async def _fingerprint(request: Request) -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.url.path}\n".encode())
-    digest.update(await request.body())
+    body = await request.body()
+    boundary = _multipart_boundary(request.headers.get("content-type", ""))
+    if boundary:
+        # A client picks a new random boundary for every multipart request, a retry too:
+        # the same form must give the same fingerprint.
+        body = body.replace(boundary, b"")
+    digest.update(body)
     return digest.hexdigest()
+
+
+def _multipart_boundary(content_type: str) -> bytes | None:
+    media_type, _, parameters = content_type.partition(";")
+    if media_type.strip().lower() != "multipart/form-data":
+        return None
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.strip().partition("=")
+        if name.lower() == "boundary" and value:
+            return value.strip('"').encode()
+    return None
 
 
 async def _stored_response(uow: UnitOfWork, key: str, fingerprint: str) -> Response | None:

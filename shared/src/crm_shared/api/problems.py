@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,16 @@ def install_problem_handlers(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         return problem_response(Problem(exc.status_code, detail, headers=headers), request)
 
+    async def on_stale_data(request: Request, exc: Exception) -> JSONResponse:
+        # Another update won between our read and our write (the version column moved).
+        problem = Problem(
+            412,
+            "the record was changed by someone else while this update ran; "
+            "read it again and re-apply your change",
+            type_=TYPE_BASE + "stale-version",
+        )
+        return problem_response(problem, request)
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         problem = Problem(500, "an unexpected error occurred; nothing was changed")
@@ -117,4 +128,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(StaleDataError, on_stale_data)
     app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,32 @@
+"""The analytics service: the 360-degree profile and the unified timeline."""
+
+from pathlib import Path
+
+from crm_shared.service import ServiceDefinition, create_service_app
+from fastapi import FastAPI
+
+import crm_analytics.profiles.models
+import crm_analytics.timeline.models  # noqa: F401  (every table on Base.metadata)
+from crm_analytics.db import platform_tables
+from crm_analytics.handlers import CONSUMED_TOPICS, HANDLERS
+from crm_analytics.profiles.routes import router as profiles_router
+from crm_analytics.settings import AnalyticsSettings
+from crm_analytics.timeline.routes import router as timeline_router
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: AnalyticsSettings | None = None, *, run_bus: bool = True) -> FastAPI:
+    definition = ServiceDefinition(
+        settings=settings or AnalyticsSettings(),
+        tables=platform_tables,
+        migrations=MIGRATIONS,
+        routers=(profiles_router, timeline_router),
+        title="CRM analytics",
+        description="The 360-degree customer profile and the unified timeline of every "
+        "event about a customer, built from the events of every service.",
+        handlers=HANDLERS,
+        consumes=CONSUMED_TOPICS,
+        run_bus=run_bus,
+    )
+    return create_service_app(definition)

@@ -1,0 +1,176 @@
+"""All SQL on profiles, their tags, lifecycle history and customer aliases."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_analytics.db import upsert
+from crm_analytics.profiles.models import CustomerAlias, LifecycleChange, Profile, ProfileTag
+
+
+@dataclass(frozen=True)
+class ProfileState:
+    """What a handler needs to decide whether (and how) an event changes the profile."""
+
+    status: str
+    version: int
+    consent: dict[str, Any]
+    tags: list[str]
+
+
+@dataclass(frozen=True)
+class ProfileFilter:
+    lifecycle_stage: str | None = None
+    kind: str | None = None
+    tag: str | None = None
+    status: str | None = None
+
+
+class ProfileRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # -- the profile row -------------------------------------------------------------
+
+    async def lock_state(self, customer_id: str) -> ProfileState | None:
+        """Read the guard state and, on PostgreSQL, lock the row until commit: events about
+        one customer arrive on several topics (and a merge touches two customers), so two
+        consumers may project onto the same profile at once."""
+        row = (
+            await self.session.execute(
+                select(Profile.status, Profile.version, Profile.consent, Profile.tags)
+                .where(Profile.customer_id == customer_id)
+                .with_for_update()
+            )
+        ).first()
+        if row is None:
+            return None
+        return ProfileState(row.status, row.version, dict(row.consent), list(row.tags))
+
+    async def get(self, customer_id: str) -> Profile | None:
+        return await self.session.get(Profile, customer_id)
+
+    async def exists(self, customer_id: str) -> bool:
+        found = await self.session.scalar(
+            select(exists().where(Profile.customer_id == customer_id))
+        )
+        return bool(found)
+
+    async def insert(self, values: dict[str, Any]) -> None:
+        await self.session.execute(upsert(self.session, Profile.__table__).values(**values))
+
+    async def update_if_older(self, customer_id: str, version: int, values: dict[str, Any]) -> None:
+        """Apply ``values`` (and the new version) unless the stored version is already as new."""
+        await self.session.execute(
+            update(Profile)
+            .where(Profile.customer_id == customer_id, Profile.version < version)
+            .values(version=version, **values)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def overwrite(self, customer_id: str, values: dict[str, Any]) -> None:
+        """Unconditional update, for erasure: it is never undone by version order."""
+        await self.session.execute(
+            update(Profile)
+            .where(Profile.customer_id == customer_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def delete(self, customer_id: str) -> None:
+        await self.session.execute(delete(Profile).where(Profile.customer_id == customer_id))
+        await self.replace_tags(customer_id, [])
+
+    async def page(self, where: ProfileFilter, limit: int, after: str | None) -> list[Profile]:
+        """Profiles in customer id order, after the id ``after``."""
+        statement = select(Profile).order_by(Profile.customer_id).limit(limit)
+        if after is not None:
+            statement = statement.where(Profile.customer_id > after)
+        if where.lifecycle_stage is not None:
+            statement = statement.where(Profile.lifecycle_stage == where.lifecycle_stage)
+        if where.kind is not None:
+            statement = statement.where(Profile.kind == where.kind)
+        if where.status is not None:
+            statement = statement.where(Profile.status == where.status)
+        if where.tag is not None:
+            tagged = select(ProfileTag.customer_id).where(ProfileTag.tag == where.tag)
+            statement = statement.where(Profile.customer_id.in_(tagged))
+        return list(await self.session.scalars(statement))
+
+    # -- tags ------------------------------------------------------------------------
+
+    async def replace_tags(self, customer_id: str, tags: list[str]) -> None:
+        await self.session.execute(delete(ProfileTag).where(ProfileTag.customer_id == customer_id))
+        await self.add_tags(customer_id, tags)
+
+    async def add_tags(self, customer_id: str, tags: list[str]) -> None:
+        if tags:
+            rows = [{"tag": tag, "customer_id": customer_id} for tag in dict.fromkeys(tags)]
+            await self.session.execute(insert(ProfileTag), rows)
+
+    # -- lifecycle history -----------------------------------------------------------
+
+    async def add_lifecycle_change(self, values: dict[str, Any]) -> None:
+        statement = upsert(self.session, LifecycleChange.__table__).values(**values)
+        await self.session.execute(statement.on_conflict_do_nothing(index_elements=["event_id"]))
+
+    async def lifecycle_history(self, customer_id: str) -> list[LifecycleChange]:
+        statement = (
+            select(LifecycleChange)
+            .where(LifecycleChange.customer_id == customer_id)
+            .order_by(LifecycleChange.changed_at, LifecycleChange.event_id)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def move_lifecycle_history(self, from_customer_id: str, to_customer_id: str) -> None:
+        await self.session.execute(
+            update(LifecycleChange)
+            .where(LifecycleChange.customer_id == from_customer_id)
+            .values(customer_id=to_customer_id)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def scrub_lifecycle_reasons(self, customer_id: str) -> None:
+        await self.session.execute(
+            update(LifecycleChange)
+            .where(LifecycleChange.customer_id == customer_id)
+            .values(reason=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    # -- aliases ---------------------------------------------------------------------
+
+    async def survivor_of(self, alias_id: str) -> str | None:
+        return await self.session.scalar(
+            select(CustomerAlias.survivor_id).where(CustomerAlias.alias_id == alias_id)
+        )
+
+    async def aliases_of(self, survivor_id: str) -> list[str]:
+        statement = (
+            select(CustomerAlias.alias_id)
+            .where(CustomerAlias.survivor_id == survivor_id)
+            .order_by(CustomerAlias.alias_id)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def set_alias(
+        self, alias_id: str, survivor_id: str, merged_at: datetime, merge_event_id: str
+    ) -> None:
+        """Point ``alias_id`` at ``survivor_id``, and every alias of ``alias_id`` with it, so
+        that chains stay one hop long (A→B then B→C leaves A→C and B→C)."""
+        await self.session.execute(
+            update(CustomerAlias)
+            .where(CustomerAlias.survivor_id == alias_id)
+            .values(survivor_id=survivor_id)
+            .execution_options(synchronize_session=False)
+        )
+        values = {"survivor_id": survivor_id, "merged_at": merged_at}
+        statement = upsert(self.session, CustomerAlias.__table__).values(
+            alias_id=alias_id, merge_event_id=merge_event_id, **values
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=["alias_id"], set_=values)
+        )

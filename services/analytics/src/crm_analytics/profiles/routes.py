@@ -1,0 +1,61 @@
+"""GET /v1/profiles and GET /v1/profiles/{customer_id}."""
+
+from typing import Annotated
+
+from crm_shared.api.deps import CursorDep, LimitDep, RuntimeDep, SessionDep
+from crm_shared.api.pagination import Page
+from crm_shared.contracts.customer import CustomerKind, CustomerStatus, LifecycleStage
+from fastapi import APIRouter, Depends, Query, Response
+
+from crm_analytics.profiles import views
+from crm_analytics.profiles.repository import ProfileFilter
+from crm_analytics.profiles.schemas import ProfileOut, ProfileSummary
+from crm_analytics.settings import AnalyticsSettings
+
+router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
+
+
+def get_settings(runtime: RuntimeDep) -> AnalyticsSettings:
+    settings = runtime.settings
+    assert isinstance(settings, AnalyticsSettings)
+    return settings
+
+
+SettingsDep = Annotated[AnalyticsSettings, Depends(get_settings)]
+
+
+@router.get("", summary="List profiles, filtered by lifecycle stage, kind, tag or status")
+async def list_profiles(
+    session: SessionDep,
+    limit: LimitDep,
+    cursor: CursorDep = None,
+    stage: Annotated[LifecycleStage | None, Query(description="Lifecycle stage")] = None,
+    kind: Annotated[CustomerKind | None, Query(description="Kind of customer")] = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    status: Annotated[CustomerStatus | None, Query(description="active, merged, erased")] = None,
+) -> Page[ProfileSummary]:
+    where = ProfileFilter(
+        lifecycle_stage=stage.value if stage else None,
+        kind=kind.value if kind else None,
+        tag=tag,
+        status=status.value if status else None,
+    )
+    return await views.list_profiles(session, where, limit, cursor)
+
+
+@router.get(
+    "/{customer_id}",
+    summary="The 360-degree profile of a customer",
+    description="A merged customer's id returns the survivor's profile (200, not a redirect) "
+    "with `resolved_from` set to the id asked for and `Content-Location` naming the survivor's "
+    "profile. An erased customer is an anonymous tombstone.",
+    responses={404: {"description": "No such customer"}},
+)
+async def get_profile(
+    customer_id: str, session: SessionDep, settings: SettingsDep, response: Response
+) -> ProfileOut:
+    profile = await views.read_profile(session, customer_id, settings.profile_timeline_size)
+    if profile.resolved_from is not None:
+        # Like the other services' customer views: where the record really lives.
+        response.headers["Content-Location"] = f"/v1/profiles/{profile.customer_id}"
+    return profile

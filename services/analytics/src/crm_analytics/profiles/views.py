@@ -1,0 +1,112 @@
+"""Reading profiles (the read side of the 360 view). Merged ids resolve to the survivor."""
+
+from crm_shared.api.pagination import Page, decode_cursor, encode_cursor
+from crm_shared.api.problems import not_found
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_analytics.profiles.models import Profile
+from crm_analytics.profiles.repository import ProfileFilter, ProfileRepository
+from crm_analytics.profiles.schemas import (
+    ConsentOut,
+    CreditOut,
+    LifecycleChangeOut,
+    LifecycleOut,
+    ProfileOut,
+    ProfileSummary,
+)
+from crm_analytics.timeline import service as timeline
+from crm_analytics.timeline.schemas import TimelinePage
+
+
+async def find_profile(session: AsyncSession, customer_id: str) -> tuple[Profile | None, str]:
+    """The profile for ``customer_id`` or its survivor, and the id it was found under."""
+    profiles = ProfileRepository(session)
+    profile = await profiles.get(customer_id)
+    if profile is not None:
+        return profile, customer_id
+    survivor_id = await profiles.survivor_of(customer_id)
+    if survivor_id is None:
+        return None, customer_id
+    return await profiles.get(survivor_id), survivor_id
+
+
+async def read_profile(session: AsyncSession, customer_id: str, timeline_size: int) -> ProfileOut:
+    profile, found_id = await find_profile(session, customer_id)
+    if profile is None:
+        raise not_found("customer profile", customer_id)
+    profiles = ProfileRepository(session)
+    history = await profiles.lifecycle_history(found_id)
+    return ProfileOut(
+        customer_id=found_id,
+        resolved_from=customer_id if found_id != customer_id else None,
+        merged_ids=await profiles.aliases_of(found_id),
+        status=profile.status,
+        version=profile.version,
+        kind=profile.kind,
+        name=profile.name,
+        email=profile.email,
+        phone=profile.phone,
+        company=profile.company,
+        owner=profile.owner,
+        source=profile.source,
+        tags=profile.tags,
+        birth_date=profile.birth_date,
+        region=profile.region,
+        city=profile.city,
+        industry=profile.industry,
+        segmentation=profile.segmentation,
+        consent={ch: ConsentOut.model_validate(entry) for ch, entry in profile.consent.items()},
+        lifecycle=LifecycleOut(
+            stage=profile.lifecycle_stage,
+            history=[LifecycleChangeOut.model_validate(change) for change in history],
+        ),
+        credit=CreditOut(
+            credit_grade=profile.credit_grade,
+            operating_grade=profile.operating_grade,
+            basis=profile.credit_basis,
+            rated_at=profile.credit_rated_at,
+        ),
+        created_at=profile.created_at,
+        updated_at=profile.updated_at,
+        erased_at=profile.erased_at,
+        timeline=await timeline.read_slice(session, found_id, timeline_size),
+    )
+
+
+async def read_timeline(
+    session: AsyncSession, customer_id: str, limit: int, cursor: str | None
+) -> TimelinePage:
+    profile, found_id = await find_profile(session, customer_id)
+    # Events can arrive before the customer's own: their history is shown all the same.
+    if profile is None and not await timeline.has_history(session, found_id):
+        raise not_found("customer profile", customer_id)
+    page = await timeline.read_slice(session, found_id, limit, cursor)
+    return TimelinePage(
+        customer_id=found_id,
+        resolved_from=customer_id if found_id != customer_id else None,
+        limit=limit,
+        items=page.items,
+        next_cursor=page.next_cursor,
+    )
+
+
+async def list_profiles(
+    session: AsyncSession, where: ProfileFilter, limit: int, cursor: str | None
+) -> Page[ProfileSummary]:
+    after = _after_id(cursor)
+    rows = await ProfileRepository(session).page(where, limit + 1, after)
+    page, more = rows[:limit], len(rows) > limit
+    return Page[ProfileSummary](
+        items=[ProfileSummary.model_validate(row) for row in page],
+        next_cursor=encode_cursor({"id": page[-1].customer_id}) if more else None,
+        limit=limit,
+    )
+
+
+def _after_id(cursor: str | None) -> str | None:
+    values = decode_cursor(cursor)
+    if values is None:
+        return None
+    if not isinstance(values.get("id"), str):
+        raise timeline.invalid_cursor()
+    return str(values["id"])

@@ -1,0 +1,71 @@
+"""All SQL on the timeline."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from crm_shared.db import UTCDateTime
+from sqlalchemy import String, bindparam, exists, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_analytics.db import upsert
+from crm_analytics.timeline.models import TimelineEntry
+
+TimelinePosition = tuple[datetime, str]  # (occurred_at, event_id): the timeline's sort key
+
+
+class TimelineRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, entry: dict[str, Any]) -> None:
+        """Insert one row; a row with the same event id already there is left as it is."""
+        statement = upsert(self.session, TimelineEntry.__table__).values(**entry)
+        await self.session.execute(statement.on_conflict_do_nothing(index_elements=["event_id"]))
+
+    async def move(self, from_customer_id: str, to_customer_id: str) -> None:
+        await self.session.execute(
+            update(TimelineEntry)
+            .where(TimelineEntry.customer_id == from_customer_id)
+            .values(customer_id=to_customer_id)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def newest_first(
+        self, customer_id: str, limit: int, after: TimelinePosition | None = None
+    ) -> list[TimelineEntry]:
+        """Up to ``limit`` rows older than ``after`` (the last row of the previous page)."""
+        statement = select(TimelineEntry).where(TimelineEntry.customer_id == customer_id)
+        if after is not None:
+            # A row-value comparison: both SQLite and PostgreSQL read it as an index range.
+            position = tuple_(
+                bindparam("after_time", after[0], type_=UTCDateTime()),
+                bindparam("after_event", after[1], type_=String()),
+            )
+            statement = statement.where(
+                tuple_(TimelineEntry.occurred_at, TimelineEntry.event_id) < position
+            )
+        statement = statement.order_by(
+            TimelineEntry.occurred_at.desc(), TimelineEntry.event_id.desc()
+        ).limit(limit)
+        return list(await self.session.scalars(statement))
+
+    async def has_entries(self, customer_id: str) -> bool:
+        found = await self.session.scalar(
+            select(exists().where(TimelineEntry.customer_id == customer_id))
+        )
+        return bool(found)
+
+    async def contents(self, customer_id: str) -> Sequence[tuple[str, str, dict[str, Any]]]:
+        """(event id, type, data) of every row of a customer."""
+        rows = await self.session.execute(
+            select(TimelineEntry.event_id, TimelineEntry.event_type, TimelineEntry.data).where(
+                TimelineEntry.customer_id == customer_id
+            )
+        )
+        return [(row.event_id, row.event_type, row.data) for row in rows]
+
+    async def rewrite(self, changes: list[dict[str, Any]]) -> None:
+        """Bulk update by primary key: each dict holds ``event_id`` and the new values."""
+        if changes:
+            await self.session.execute(update(TimelineEntry), changes)

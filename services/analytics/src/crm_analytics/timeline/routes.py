@@ -1,0 +1,27 @@
+"""GET /v1/profiles/{customer_id}/timeline: the unified timeline, newest first."""
+
+from crm_shared.api.deps import CursorDep, LimitDep, SessionDep
+from fastapi import APIRouter, Response
+
+from crm_analytics.profiles import views
+from crm_analytics.timeline.schemas import TimelinePage
+
+router = APIRouter(prefix="/v1/profiles", tags=["timeline"])
+
+
+@router.get(
+    "/{customer_id}/timeline",
+    summary="Every event about a customer, newest first (cursor-paginated)",
+    responses={404: {"description": "No such customer"}},
+)
+async def get_timeline(
+    customer_id: str,
+    session: SessionDep,
+    limit: LimitDep,
+    response: Response,
+    cursor: CursorDep = None,
+) -> TimelinePage:
+    page = await views.read_timeline(session, customer_id, limit, cursor)
+    if page.resolved_from is not None:
+        response.headers["Content-Location"] = f"/v1/profiles/{page.customer_id}/timeline"
+    return page

@@ -1,0 +1,224 @@
+"""The analytics HTTP API: profile, timeline pagination, the profile list, settings."""
+
+from typing import Any
+
+import httpx
+import pytest
+from crm_analytics.settings import AnalyticsSettings
+from crm_shared.contracts.customer import (
+    ConsentChannel,
+    CustomerKind,
+    LifecycleStage,
+)
+from fastapi import FastAPI
+
+from services.analytics.tests.analytics_harness import (
+    TIMELINE_SIZE,
+    at,
+    consent_changed,
+    created,
+    deliver,
+    lifecycle_changed,
+    merged,
+    updated,
+)
+
+PROFILE_FIELDS = {
+    "customer_id", "resolved_from", "merged_ids", "status", "version", "kind", "name",
+    "email", "phone", "company", "owner", "source", "tags", "birth_date", "region", "city",
+    "industry", "segmentation", "consent", "lifecycle", "credit", "created_at", "updated_at",
+    "erased_at", "timeline",
+}  # fmt: skip
+
+
+async def seed_history(app: FastAPI, customer_id: str, events: int) -> None:
+    """A customer with ``events`` timeline rows; some share a time (ties break by id)."""
+    await deliver(app, created(customer_id, 1), at(0))
+    for version in range(2, events + 1):
+        minute = version // 3  # three events per minute: equal times on purpose
+        await deliver(
+            app, consent_changed(customer_id, version, ConsentChannel.SMS, version % 2 == 0),
+            at(minute),
+        )  # fmt: skip
+
+
+async def test_profile_has_every_section(app: FastAPI, client: httpx.AsyncClient) -> None:
+    await deliver(app, created("c1", 1), at(0))
+
+    response = await client.get("/v1/profiles/c1")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == PROFILE_FIELDS
+    assert set(body["lifecycle"]) == {"stage", "history"}
+    assert set(body["credit"]) == {"credit_grade", "operating_grade", "basis", "rated_at"}
+    assert set(body["consent"]["email"]) == {"granted", "changed_at", "source"}
+    assert set(body["timeline"]) == {"items", "next_cursor"}
+    assert set(body["timeline"]["items"][0]) == {
+        "event_id", "event_type", "occurred_at", "source_service", "summary", "subject_id", "data",
+    }  # fmt: skip
+
+
+async def test_unknown_profile_is_a_404_problem(client: httpx.AsyncClient) -> None:
+    for path in ("/v1/profiles/nobody", "/v1/profiles/nobody/timeline"):
+        response = await client.get(path)
+
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["status"] == 404
+        assert "nobody" in problem["detail"]
+
+
+async def test_timeline_pages_visit_every_entry_once_newest_first(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await seed_history(app, "c1", 23)
+
+    seen: list[dict[str, Any]] = []
+    cursor = None
+    pages = 0
+    while True:
+        params: dict[str, Any] = {"limit": 4, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/v1/profiles/c1/timeline", params=params)).json()
+        pages += 1
+        assert len(page["items"]) <= 4
+        seen += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert pages == 6
+    ids = [entry["event_id"] for entry in seen]
+    assert len(ids) == len(set(ids)) == 23
+    keys = [(entry["occurred_at"], entry["event_id"]) for entry in seen]
+    assert keys == sorted(keys, reverse=True)
+
+
+async def test_profile_embeds_the_newest_entries_and_a_cursor_to_the_rest(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await seed_history(app, "c1", 8)
+
+    embedded = (await client.get("/v1/profiles/c1")).json()["timeline"]
+    rest = (
+        await client.get(
+            "/v1/profiles/c1/timeline", params={"cursor": embedded["next_cursor"], "limit": 50}
+        )
+    ).json()
+    everything = (await client.get("/v1/profiles/c1/timeline", params={"limit": 50})).json()
+
+    assert len(embedded["items"]) == TIMELINE_SIZE
+    assert embedded["items"] + rest["items"] == everything["items"]
+    assert rest["next_cursor"] is None
+
+
+async def test_a_bad_cursor_is_a_400_problem(app: FastAPI, client: httpx.AsyncClient) -> None:
+    await deliver(app, created("c1", 1), at(0))
+
+    for cursor in ("not-a-cursor", "eyJ4IjoxfQ"):  # garbage, then valid base64 of {"x":1}
+        response = await client.get("/v1/profiles/c1/timeline", params={"cursor": cursor})
+
+        assert response.status_code == 400
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_an_alias_answers_with_the_survivor_and_says_so(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await deliver(app, created("a", 1), at(0))
+    await deliver(app, created("b", 1), at(1))
+    await deliver(app, merged("b", "a", 2), at(2))
+
+    response = await client.get("/v1/profiles/a/timeline")
+    profile = await client.get("/v1/profiles/a")
+
+    page = response.json()
+    assert (page["customer_id"], page["resolved_from"], len(page["items"])) == ("b", "a", 3)
+    assert response.headers["Content-Location"] == "/v1/profiles/b/timeline"
+    assert (profile.status_code, profile.json()["resolved_from"]) == (200, "a")
+    assert profile.headers["Content-Location"] == "/v1/profiles/b"
+    assert "Content-Location" not in (await client.get("/v1/profiles/b")).headers
+
+
+async def seed_population(app: FastAPI) -> None:
+    people = [
+        ("p1", CustomerKind.INDIVIDUAL, LifecycleStage.PROSPECT, ["vip"]),
+        ("p2", CustomerKind.BUSINESS, LifecycleStage.CUSTOMER, ["vip", "fair"]),
+        ("p3", CustomerKind.BUSINESS, LifecycleStage.PROSPECT, []),
+        ("p4", CustomerKind.INDIVIDUAL, LifecycleStage.CUSTOMER, ["fair"]),
+        ("p5", CustomerKind.PARTNER, LifecycleStage.POTENTIAL, ["vip"]),
+    ]
+    for customer_id, kind, stage, tags in people:
+        await deliver(
+            app, created(customer_id, 1, kind=kind, lifecycle_stage=stage, tags=tags), at(0)
+        )
+
+
+async def list_ids(client: httpx.AsyncClient, **params: Any) -> list[str]:
+    response = await client.get("/v1/profiles", params=params)
+    assert response.status_code == 200, response.text
+    return [item["customer_id"] for item in response.json()["items"]]
+
+
+async def test_list_filters_by_stage_kind_and_tag(app: FastAPI, client: httpx.AsyncClient) -> None:
+    await seed_population(app)
+    await deliver(app, lifecycle_changed("p3", 2, LifecycleStage.CUSTOMER), at(1))
+    await deliver(app, updated("p1", 2, tags=["former-vip"]), at(1))
+
+    assert await list_ids(client) == ["p1", "p2", "p3", "p4", "p5"]
+    assert await list_ids(client, stage="customer") == ["p2", "p3", "p4"]
+    assert await list_ids(client, kind="business") == ["p2", "p3"]
+    assert await list_ids(client, tag="vip") == ["p2", "p5"]
+    assert await list_ids(client, tag="vip", stage="potential") == ["p5"]
+    assert await list_ids(client, status="active", kind="partner") == ["p5"]
+    assert await list_ids(client, tag="nobody-has-this") == []
+
+
+async def test_list_pages_with_a_cursor(app: FastAPI, client: httpx.AsyncClient) -> None:
+    await seed_population(app)
+
+    first = (await client.get("/v1/profiles", params={"limit": 2})).json()
+    second = (
+        await client.get("/v1/profiles", params={"limit": 2, "cursor": first["next_cursor"]})
+    ).json()
+    third = (
+        await client.get("/v1/profiles", params={"limit": 2, "cursor": second["next_cursor"]})
+    ).json()
+
+    pages = [[item["customer_id"] for item in page["items"]] for page in (first, second, third)]
+    assert pages == [["p1", "p2"], ["p3", "p4"], ["p5"]]
+    assert third["next_cursor"] is None
+    assert set(first["items"][0]) >= {"customer_id", "name", "lifecycle_stage", "tags"}
+
+
+async def test_list_rejects_an_unknown_stage(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/profiles", params={"stage": "friend"})
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_settings_read_the_service_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRM_DATABASE_URL_ANALYTICS", "sqlite+aiosqlite:///from-env.db")
+    monkeypatch.setenv("CRM_PORT_ANALYTICS", "9105")
+    monkeypatch.setenv("CRM_ANALYTICS_PROFILE_TIMELINE_SIZE", "7")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://someone-else/db")
+    monkeypatch.setenv("PORT", "1")
+
+    from_env = AnalyticsSettings()
+    by_keyword = AnalyticsSettings(database_url="sqlite+aiosqlite:///kw.db", port=9200)
+
+    assert (from_env.database_url, from_env.port) == ("sqlite+aiosqlite:///from-env.db", 9105)
+    assert from_env.profile_timeline_size == 7
+    assert (by_keyword.database_url, by_keyword.port) == ("sqlite+aiosqlite:///kw.db", 9200)
+
+
+def test_settings_default_to_a_file_in_the_data_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CRM_DATABASE_URL_ANALYTICS", "CRM_PORT_ANALYTICS", "CRM_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+
+    settings = AnalyticsSettings()
+
+    assert settings.database_url == "sqlite+aiosqlite:///var/analytics.db"
+    assert (settings.port, settings.consumer_group) == (8005, "crm-analytics")

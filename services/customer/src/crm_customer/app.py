@@ -1,0 +1,48 @@
+"""The customer master service: master data, contacts, consent, lifecycle, credit,
+duplicates and merge, erasure, CSV import and export."""
+
+from pathlib import Path
+
+from crm_shared.service import ServiceDefinition, create_service_app
+from fastapi import FastAPI
+
+from crm_customer import models
+from crm_customer.consent.routes import router as consent_router
+from crm_customer.contacts.routes import router as contacts_router
+from crm_customer.credit.routes import router as credit_router
+from crm_customer.customers.routes import router as customers_router
+from crm_customer.duplicates.routes import router as duplicates_router
+from crm_customer.erasure.routes import router as erasure_router
+from crm_customer.imports.routes import router as imports_router
+from crm_customer.lifecycle.routes import router as lifecycle_router
+from crm_customer.settings import CustomerSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+DESCRIPTION = """The customer master: individual and organisation customers, their contacts,
+consent per channel, lifecycle stage, credit and operating grades, duplicate detection and
+merge, erasure on request, CSV import and export. Every change is published on
+`crm.customer` (CloudEvents, keyed by customer id)."""
+
+
+def create_app(settings: CustomerSettings | None = None, *, run_bus: bool = True) -> FastAPI:
+    definition = ServiceDefinition(
+        settings=settings or CustomerSettings(),
+        tables=models.platform_tables,
+        migrations=MIGRATIONS,
+        # Fixed paths (/duplicates, /import, /export) before /v1/customers/{customer_id}.
+        routers=(
+            duplicates_router,
+            imports_router,
+            customers_router,
+            contacts_router,
+            consent_router,
+            lifecycle_router,
+            credit_router,
+            erasure_router,
+        ),
+        title="CRM customer master",
+        description=DESCRIPTION,
+        run_bus=run_bus,
+    )
+    return create_service_app(definition)

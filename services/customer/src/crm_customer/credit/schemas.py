@@ -1,0 +1,121 @@
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Self
+
+from crm_shared.contracts.customer import CreditGrade, OperatingGrade
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
+
+from crm_customer.customers.schemas import Strict, Text100
+
+CENT = Decimal("0.01")
+Amount = Annotated[
+    Decimal, Field(max_digits=14, decimal_places=2), AfterValidator(lambda d: d.quantize(CENT))
+]
+Currency = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Za-z]{3}$")]
+Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class ReceivableIn(Strict):
+    reference: Text100 = Field(description="the invoice number; unique per customer")
+    currency: Currency | None = None
+    amount: Amount = Field(gt=0)
+    issued_on: date
+    due_on: date
+    paid_amount: Amount = Field(Decimal(0), ge=0, description="paid so far")
+    paid_on: date | None = Field(None, description="day of the last payment")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        check_receivable(self.amount, self.issued_on, self.due_on, self.paid_amount, self.paid_on)
+        return self
+
+
+class ReceivableUpdate(Strict):
+    """Record a payment, or correct the invoice; the whole is checked again. A field left
+    out or sent as null keeps its value."""
+
+    currency: Currency | None = None
+    amount: Amount | None = Field(None, gt=0)
+    issued_on: date | None = None
+    due_on: date | None = None
+    paid_amount: Amount | None = Field(None, ge=0)
+    paid_on: date | None = None
+
+
+def check_receivable(
+    amount: Decimal, issued_on: date, due_on: date, paid_amount: Decimal, paid_on: date | None
+) -> None:
+    if due_on < issued_on:
+        raise ValueError("due_on cannot be before issued_on")
+    if paid_amount > amount:
+        raise ValueError("paid_amount cannot exceed the amount (record a credit note instead)")
+    if paid_amount > 0 and paid_on is None:
+        raise ValueError("give paid_on, the day of the last payment")
+    if paid_on is not None and paid_on < issued_on:
+        raise ValueError("paid_on cannot be before issued_on")
+    if paid_on is not None and paid_on > date.today():
+        raise ValueError("paid_on cannot be in the future")
+
+
+class ReceivableOut(BaseModel):
+    id: str
+    customer_id: str
+    reference: str
+    currency: str | None
+    amount: Decimal
+    issued_on: date
+    due_on: date
+    paid_amount: Decimal
+    paid_on: date | None
+    outstanding: Decimal
+    settled: bool
+    recorded_by: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ManualGradeIn(Strict):
+    credit_grade: CreditGrade
+    reason: Reason
+
+
+class OperatingGradeIn(Strict):
+    operating_grade: OperatingGrade
+    reason: Reason
+
+
+class RecomputeIn(Strict):
+    reason: Reason | None = None
+
+
+class ComputedCredit(BaseModel):
+    credit_grade: CreditGrade | None = Field(description="what the table gives today")
+    collected_share: float | None
+    longest_payment_cycle_days: int | None
+    receivables_counted: int
+    window_months: int
+    as_of: date
+
+
+class CreditOut(BaseModel):
+    customer_id: str
+    credit_grade: CreditGrade | None
+    credit_basis: str | None
+    operating_grade: OperatingGrade | None
+    rated_at: datetime | None
+    computed: ComputedCredit
+    version: int
+
+
+class CreditRatingOut(BaseModel):
+    id: int
+    credit_grade: CreditGrade | None
+    operating_grade: OperatingGrade | None
+    basis: str
+    changed: str = Field(description="credit_grade or operating_grade")
+    collected_share: float | None
+    longest_payment_cycle_days: int | None
+    reason: str | None
+    rated_by: str | None
+    rated_at: datetime

@@ -1,0 +1,50 @@
+"""From the customer model to what the API answers and what events carry."""
+
+from typing import Any
+
+from crm_shared.contracts.customer import ConsentChannel
+
+from crm_customer.consent.rules import current_consent
+from crm_customer.customers.models import Customer
+from crm_customer.customers.schemas import GROUPS, CustomerOut
+
+
+def consent_of(customer: Customer) -> dict[ConsentChannel, bool]:
+    return current_consent(record.as_decision() for record in customer.consent_records)
+
+
+def group_values(customer: Customer, group: str) -> dict[str, Any]:
+    return {field: getattr(customer, field) for field in GROUPS[group].model_fields}
+
+
+def customer_out(customer: Customer) -> CustomerOut:
+    return CustomerOut.model_validate(
+        {
+            "id": customer.id,
+            "kind": customer.kind,
+            "status": customer.status,
+            "name": customer.name,
+            "company": customer.company,
+            "email": customer.email,
+            "phone": customer.phone,
+            "external_id": customer.external_id,
+            "owner": customer.owner,
+            "source": customer.source,
+            "tags": customer.tags,
+            "lifecycle_stage": customer.lifecycle_stage,
+            "relationship_phase": customer.relationship_phase,
+            **{name: group_values(customer, name) for name in GROUPS},
+            "consent": consent_of(customer),
+            "credit": {
+                "credit_grade": customer.credit_grade,
+                "credit_basis": customer.credit_basis,
+                "operating_grade": customer.operating_grade,
+                "rated_at": customer.credit_rated_at,
+            },
+            "merged_into": customer.merged_into,
+            "erased_at": customer.erased_at,
+            "version": customer.version,
+            "created_at": customer.created_at,
+            "updated_at": customer.updated_at,
+        }
+    )

@@ -1,0 +1,115 @@
+"""/v1/customers: create, read, update, search."""
+
+from typing import Annotated
+from uuid import UUID
+
+from crm_shared.api.concurrency import require_if_match
+from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, IfMatchDep, LimitDep, UnitOfWorkDep
+from crm_shared.api.idempotency import respond_idempotently
+from crm_shared.api.pagination import Page
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from crm_customer.customers import service
+from crm_customer.customers.mapping import customer_out
+from crm_customer.customers.schemas import (
+    CustomerCreate,
+    CustomerCreatedOut,
+    CustomerOut,
+    CustomerUpdate,
+    DuplicateMatch,
+)
+from crm_customer.customers.search import CustomerFilter, cursor_after
+from crm_customer.web import ActorDep, SettingsDep, StrictDep, json_response
+
+router = APIRouter(prefix="/v1/customers", tags=["customers"])
+
+
+def location_of(customer_id: str) -> str:
+    return f"/v1/customers/{customer_id}"
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=CustomerCreatedOut,
+    summary="Create a customer (warns about, or with strict refuses, likely duplicates)",
+)
+async def create_customer(
+    body: CustomerCreate,
+    request: Request,
+    uow: UnitOfWorkDep,
+    settings: SettingsDep,
+    actor: ActorDep = None,
+    idempotency_key: IdempotencyKeyDep = None,
+    strict: StrictDep = None,
+) -> Response:
+    refuse_duplicates = settings.duplicates_strict if strict is None else strict
+
+    async def action() -> JSONResponse:
+        created = await service.create_customer(
+            uow, body, settings, actor=actor, strict=refuse_duplicates
+        )
+        customer = created.customer
+        out = CustomerCreatedOut(
+            **customer_out(customer).model_dump(),
+            duplicates=[
+                DuplicateMatch(id=other.id, name=other.name, matched_on=on)
+                for other, on in created.duplicates
+            ],
+        )
+        headers = {}
+        if out.duplicates:
+            ids = ", ".join(match.id for match in out.duplicates)
+            headers["Warning"] = f'299 crm-customer "possible duplicate of: {ids}"'
+        return json_response(
+            out,
+            status_code=201,
+            version=customer.version,
+            location=location_of(customer.id),
+            headers=headers,
+        )
+
+    return await respond_idempotently(request, uow, idempotency_key, action)
+
+
+@router.get("", response_model=Page[CustomerOut], summary="Search and filter customers")
+async def search_customers(
+    filters: Annotated[CustomerFilter, Query()],
+    uow: UnitOfWorkDep,
+    settings: SettingsDep,
+    limit: LimitDep,
+    cursor: CursorDep = None,
+) -> Page[CustomerOut]:
+    # One row more than asked says whether another page follows.
+    rows = await service.search_customers(uow, filters, cursor, limit + 1, settings)
+    page = rows[:limit]
+    next_cursor = cursor_after(page[-1], filters.sort) if len(rows) > limit else None
+    return Page[CustomerOut](
+        items=[customer_out(row) for row in page], next_cursor=next_cursor, limit=limit
+    )
+
+
+@router.get(
+    "/{customer_id}",
+    response_model=CustomerOut,
+    summary="Read a customer (a merged record answers with status merged and merged_into)",
+)
+async def get_customer(customer_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
+    customer = await service.load(uow, str(customer_id))
+    return json_response(customer_out(customer), version=customer.version)
+
+
+@router.patch("/{customer_id}", response_model=CustomerOut, summary="Update a customer")
+async def update_customer(
+    customer_id: UUID,
+    body: CustomerUpdate,
+    uow: UnitOfWorkDep,
+    settings: SettingsDep,
+    if_match: IfMatchDep = None,
+) -> JSONResponse:
+    customer = await service.load(uow, str(customer_id))
+    require_if_match(if_match, customer.version)
+    await service.update_customer(uow, customer, body, settings)
+    await uow.commit()
+    return json_response(customer_out(customer), version=customer.version)

@@ -1,0 +1,40 @@
+"""/v1/customers/{id}/erasure: the right to be forgotten."""
+
+from uuid import UUID
+
+from crm_shared.api.deps import IdempotencyKeyDep, IfMatchDep, UnitOfWorkDep
+from crm_shared.api.idempotency import respond_idempotently
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from crm_customer.customers.mapping import customer_out
+from crm_customer.customers.schemas import CustomerOut
+from crm_customer.customers.service import load
+from crm_customer.erasure.schemas import ErasureIn
+from crm_customer.erasure.service import erase
+from crm_customer.web import ActorDep, check_if_match, json_response
+
+router = APIRouter(prefix="/v1/customers", tags=["erasure"])
+
+
+@router.post(
+    "/{customer_id}/erasure",
+    response_model=CustomerOut,
+    summary="Erase a customer's personal data (and its merged aliases'); keeps a tombstone",
+)
+async def erase_customer(
+    customer_id: UUID,
+    body: ErasureIn,
+    request: Request,
+    uow: UnitOfWorkDep,
+    actor: ActorDep = None,
+    if_match: IfMatchDep = None,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> Response:
+    async def action() -> JSONResponse:
+        customer = await load(uow, str(customer_id))
+        check_if_match(if_match, customer.version)
+        await erase(uow, customer, body.reason, actor)
+        return json_response(customer_out(customer), version=customer.version)
+
+    return await respond_idempotently(request, uow, idempotency_key, action)

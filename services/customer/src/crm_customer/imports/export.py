@@ -1,0 +1,41 @@
+"""CSV export: the search's filters, streamed page by page (keyset), each page read in a
+short transaction of its own so that a long download holds no lock."""
+
+import csv
+import io
+from collections.abc import AsyncIterator, Callable
+
+from crm_shared.db import UnitOfWork
+
+from crm_customer.customers.models import Customer
+from crm_customer.customers.repository import CustomerRepository
+from crm_customer.customers.search import CustomerFilter, Position, sort_key
+from crm_customer.imports.columns import EXPORT_COLUMNS, export_row
+
+
+def _line(cells: list[str] | tuple[str, ...]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()
+
+
+async def export_lines(
+    unit_of_work: Callable[[], UnitOfWork],
+    filters: CustomerFilter,
+    phone: str | None,
+    batch_size: int,
+) -> AsyncIterator[str]:
+    yield _line(EXPORT_COLUMNS)
+    after: Position | None = None
+    while True:
+        async with unit_of_work() as uow:
+            batch: list[Customer] = await CustomerRepository(uow.session).search(
+                filters, phone, after, batch_size
+            )
+            lines = "".join(_line(export_row(customer)) for customer in batch)
+            if batch:  # read before the unit of work ends (its rollback expires the rows)
+                after = Position(sort_key(batch[-1], filters.sort), batch[-1].id)
+        if lines:
+            yield lines
+        if len(batch) < batch_size:
+            return

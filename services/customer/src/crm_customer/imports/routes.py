@@ -1,0 +1,100 @@
+"""CSV import (POST /v1/customers/import) and export (GET /v1/customers/export)."""
+
+from typing import Annotated
+
+from crm_shared.api.deps import IdempotencyKeyDep, RuntimeDep, UnitOfWorkDep
+from crm_shared.api.idempotency import respond_idempotently
+from crm_shared.api.problems import TYPE_BASE, Problem
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.datastructures import UploadFile
+
+from crm_customer.customers.search import CustomerFilter
+from crm_customer.customers.service import search_phone
+from crm_customer.imports.export import export_lines
+from crm_customer.imports.schemas import ImportSummary
+from crm_customer.imports.service import import_customers
+from crm_customer.web import ActorDep, SettingsDep, json_response
+
+router = APIRouter(prefix="/v1/customers", tags=["import and export"])
+
+_CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+
+
+async def read_csv_upload(request: Request, max_bytes: int) -> bytes:
+    """The CSV, sent as the body (text/csv) or as the ``file`` field of a form."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        await request.body()  # kept by the request: the idempotency fingerprint reads it too
+        form = await request.form(max_files=1)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Problem(
+                422, "send the CSV as the form field 'file'", type_=TYPE_BASE + "invalid-csv"
+            )
+        content = await upload.read(max_bytes + 1)
+    elif content_type in ("text/csv", "text/plain", "application/csv"):
+        content = await request.body()
+    else:
+        raise Problem(415, "send text/csv, or multipart/form-data with a 'file' field")
+    if len(content) > max_bytes:
+        raise Problem(
+            413, f"the file is larger than {max_bytes} bytes; split it", title="Content too large"
+        )
+    return content
+
+
+@router.post(
+    "/import",
+    response_model=ImportSummary,
+    openapi_extra=_CSV_BODY,
+    summary="Import customers from CSV: good rows kept, bad rows reported by line",
+)
+async def import_csv(
+    request: Request,
+    uow: UnitOfWorkDep,
+    settings: SettingsDep,
+    actor: ActorDep = None,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> Response:
+    content = await read_csv_upload(request, settings.import_max_bytes)
+
+    async def action() -> JSONResponse:
+        summary = await import_customers(uow, content, settings, actor)
+        return json_response(summary)
+
+    return await respond_idempotently(request, uow, idempotency_key, action)
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+    summary="Export customers as CSV (the same filters as the search)",
+)
+async def export_csv(
+    filters: Annotated[CustomerFilter, Query()],
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+) -> StreamingResponse:
+    phone = search_phone(filters, settings)  # a bad filter fails before streaming starts
+    lines = export_lines(runtime.unit_of_work, filters, phone, settings.export_batch_size)
+    return StreamingResponse(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="customers.csv"'},
+    )

@@ -1,0 +1,48 @@
+"""Helpers the customer API tests share."""
+
+from typing import Any
+
+import httpx
+from crm_customer.models import platform_tables
+from crm_shared.events import CloudEvent, IntegrationEvent, parse_payload
+from fastapi import FastAPI
+from sqlalchemy import select
+
+PROBLEM_JSON = "application/problem+json"
+
+
+async def create_customer(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    body = {"kind": "individual", "name": "Ann Lee", **fields}
+    response = await client.post("/v1/customers", json=body)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def assert_problem(response: httpx.Response, status: int, *, contains: str = "") -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert contains.lower() in body["detail"].lower(), body["detail"]
+    return body
+
+
+async def outbox_events(app: FastAPI) -> list[tuple[str, str, CloudEvent, IntegrationEvent]]:
+    """Every outbox row as (event type, key, envelope, validated payload), in write order."""
+    outbox = platform_tables.outbox
+    async with app.state.runtime.session_factory() as session:
+        rows = (await session.execute(select(outbox).order_by(outbox.c.id))).all()
+    events = []
+    for row in rows:
+        envelope = CloudEvent.from_json(row.payload)
+        assert envelope.type == row.event_type
+        assert envelope.subject == row.key
+        assert row.topic == "crm.customer"
+        events.append((row.event_type, row.key, envelope, parse_payload(envelope)))
+    return events
+
+
+async def events_of(app: FastAPI, event_type: str) -> list[IntegrationEvent]:
+    suffix = f"crm.customer.{event_type}.v1"
+    return [payload for type_, _, _, payload in await outbox_events(app) if type_ == suffix]
