@@ -40,6 +40,8 @@ class ServiceSettings(BaseSettings):
     outbox_retention_days: float = Field(7, gt=0)
     idempotency_retention_hours: float = Field(24, gt=0)
     consumer_max_batch: int = Field(500, ge=1)
+    # Records of one partition applied per database transaction (each in its own savepoint).
+    consumer_transaction_size: int = Field(100, ge=1)
     # Every instance of a service shares one group (they split the partitions); a second,
     # independent platform on the same broker (a test, a staging copy) needs its own prefix.
     consumer_group_prefix: str = "crm"

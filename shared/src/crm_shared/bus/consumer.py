@@ -3,11 +3,14 @@
 For each message, in partition order:
   1. parse the CloudEvents envelope and validate its data against the registered model;
      anything unreadable goes to ``crm.dlq`` with the reason, and consumption continues;
-  2. in one transaction: record the event id in the inbox (a redelivery is a no-op), run the
-     handler, commit (events the handler publishes go to the outbox in the same commit);
-  3. only then commit the Kafka offset.
-A transient failure (database or broker away) retries the same message with back-off, so
-nothing is skipped; a handler that raises anything else dead-letters the event.
+  2. in a savepoint: record the event id in the inbox (a redelivery is a no-op) and run the
+     handler (events the handler publishes go to the outbox, in the same transaction);
+  3. commit the transaction (one per run of up to CRM_CONSUMER_TRANSACTION_SIZE records of a
+     partition, which is what makes catching up on a backlog fast), and only then commit
+     the Kafka offset.
+A transient failure (database or broker away) retries the whole run with back-off, so
+nothing is skipped; a handler that raises anything else rolls back its savepoint and
+dead-letters its event, and the rest of the run goes on.
 """
 
 import asyncio
@@ -20,7 +23,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from aiokafka.structs import ConsumerRecord, TopicPartition
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from crm_shared.bus.backoff import Backoff
 from crm_shared.bus.dead_letter import DeadLetter, send_to_dead_letter
@@ -141,27 +144,50 @@ class EventConsumer:
     async def _process_partition_batch(
         self, partition: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]
     ) -> None:
-        for record in records:
-            await self._process_until_done(record)
+        size = self.settings.consumer_transaction_size
+        for first in range(0, len(records), size):
+            await self._process_until_done(records[first : first + size])
         await self._commit_offset(partition, records[-1].offset + 1)
 
-    async def _process_until_done(self, record: ConsumerRecord[bytes, bytes]) -> None:
+    async def _process_until_done(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        """Apply a run of one partition's records in one transaction, retrying the whole run
+        after a transient failure (records already dead-lettered are not sent twice)."""
+        dead_lettered: set[int] = set()
         while True:
             try:
-                outcome, event_type = await self.process(record)
-                EVENTS_CONSUMED.labels(self.settings.service_name, event_type, outcome).inc()
-                self._backoff.reset()
-                return
+                outcomes = await self._apply_in_one_transaction(records, dead_lettered)
+                break
             except TRANSIENT_ERRORS as error:
                 delay = self._backoff.next_delay()
+                first = records[0]
                 log.warning(
                     "consumer %s: transient failure at %s[%d]@%d, retrying in %.1fs: %r",
-                    self.group_id, record.topic, record.partition, record.offset, delay, error,
+                    self.group_id, first.topic, first.partition, first.offset, delay, error,
                 )  # fmt: skip
                 await asyncio.sleep(delay)
+        self._backoff.reset()
+        for outcome, event_type in outcomes:
+            EVENTS_CONSUMED.labels(self.settings.service_name, event_type, outcome).inc()
 
-    async def process(self, record: ConsumerRecord[bytes, bytes]) -> tuple[str, str]:
-        """Apply one record; returns (outcome, event type). Raises only transient errors."""
+    async def _apply_in_one_transaction(
+        self, records: list[ConsumerRecord[bytes, bytes]], dead_lettered: set[int]
+    ) -> list[tuple[str, str]]:
+        outcomes = []
+        async with self.unit_of_work() as uow:
+            for record in records:
+                if record.offset not in dead_lettered:
+                    outcome = await self.process(uow, record)
+                    if outcome[0] == "dead_lettered":
+                        dead_lettered.add(record.offset)
+                    outcomes.append(outcome)
+            await uow.commit()
+        return outcomes
+
+    async def process(
+        self, uow: UnitOfWork, record: ConsumerRecord[bytes, bytes]
+    ) -> tuple[str, str]:
+        """Apply one record inside ``uow``; returns (outcome, event type).
+        Raises only transient errors."""
         try:
             envelope, payload = self._read(record)
         except _Rejected as rejected:
@@ -171,7 +197,7 @@ class EventConsumer:
         if handler is None:
             return "ignored", envelope.type
         try:
-            applied = await self._apply(handler, envelope, payload)
+            applied = await self._apply(uow, handler, envelope, payload)
         except TRANSIENT_ERRORS:
             raise
         except Exception as error:
@@ -193,32 +219,27 @@ class EventConsumer:
             raise _Rejected("invalid_payload", f"{envelope.type}: {error}") from error
 
     async def _apply(
-        self, handler: EventHandler, envelope: CloudEvent, payload: IntegrationEvent
+        self,
+        uow: UnitOfWork,
+        handler: EventHandler,
+        envelope: CloudEvent,
+        payload: IntegrationEvent,
     ) -> bool:
+        """Record the event in the inbox and run its handler, inside a savepoint: a handler
+        that fails undoes only its own changes (and outbox rows), not the rest of the run."""
         event_id = str(envelope.id)
         correlation = correlation_id.set(envelope.correlationid or event_id)
         causation = causation_id.set(event_id)
         try:
-            async with self.unit_of_work() as uow:
+            async with uow.session.begin_nested():
                 inbox = InboxRepository(uow.session, uow.tables)
-                if await inbox.seen(event_id):
+                if not await inbox.record_if_new(event_id, envelope.type, self.group_id):
                     return False
-                await inbox.record(event_id, envelope.type, self.group_id)
                 await handler(uow, payload, envelope)
-                try:
-                    await uow.commit()
-                except IntegrityError:
-                    if await self._seen_by_another_instance(event_id):
-                        return False
-                    raise
-                return True
+            return True
         finally:
             correlation_id.reset(correlation)
             causation_id.reset(causation)
-
-    async def _seen_by_another_instance(self, event_id: str) -> bool:
-        async with self.unit_of_work() as uow:
-            return await InboxRepository(uow.session, uow.tables).seen(event_id)
 
     async def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], reason: str, error: str

@@ -1,6 +1,8 @@
 """The inbox: event ids a consumer has applied, written in the handler's transaction."""
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_shared.db.model import utcnow
@@ -18,9 +20,20 @@ class InboxRepository:
         )
         return found is not None
 
-    async def record(self, event_id: str, event_type: str, consumer: str) -> None:
-        await self.session.execute(
-            insert(self.inbox).values(
+    async def record_if_new(self, event_id: str, event_type: str, consumer: str) -> bool:
+        """Record the event; False if it was already there (a redelivery, or another
+        instance got it first). One statement, race-free on both databases."""
+        insert_ = (
+            postgres_insert
+            if self.session.get_bind().dialect.name == "postgresql"
+            else sqlite_insert
+        )
+        statement = (
+            insert_(self.inbox)
+            .values(
                 event_id=event_id, event_type=event_type, consumer=consumer, processed_at=utcnow()
             )
+            .on_conflict_do_nothing(index_elements=["event_id"])
         )
+        result = await self.session.execute(statement)
+        return bool(getattr(result, "rowcount", 0) == 1)
