@@ -9,13 +9,23 @@ from shared.tests.bus_harness import BusHarness, make_harness
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def bus_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
+def bus_database(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Awaitable[str]]:
+    """A factory of the test's database URL. PostgreSQL is asked for only by its own variant
+    (so the SQLite variant runs where no server is), and from a sync fixture, where
+    pytest-asyncio can still set an async fixture up."""
+    if request.param == "postgresql":
+        maker: Callable[[], Awaitable[str]] = request.getfixturevalue("make_postgres_database")
+        return maker
+
+    async def sqlite_url() -> str:
         return f"sqlite+aiosqlite:///{tmp_path}/bus.db"
-    make_postgres_database: Callable[[], Awaitable[str]] = request.getfixturevalue(
-        "make_postgres_database"
-    )
-    return await make_postgres_database()
+
+    return sqlite_url
+
+
+@pytest.fixture
+async def bus_database_url(bus_database: Callable[[], Awaitable[str]]) -> str:
+    return await bus_database()
 
 
 @pytest.fixture
