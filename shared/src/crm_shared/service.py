@@ -25,7 +25,7 @@ from crm_shared.api.idempotency import delete_expired_keys
 from crm_shared.api.problems import install_problem_handlers
 from crm_shared.bus.consumer import EventConsumer, Handlers
 from crm_shared.bus.relay import OutboxRelay
-from crm_shared.db.engine import create_engine
+from crm_shared.db.engine import create_engine, read_only
 from crm_shared.db.migrations import upgrade_to_head
 from crm_shared.db.platform_tables import PlatformTables
 from crm_shared.db.uow import UnitOfWork
@@ -58,6 +58,9 @@ class ServiceRuntime:
         self.tables = definition.tables
         self.engine = create_engine(self.settings.database_url)
         self.session_factory = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_session_factory = async_sessionmaker(
+            read_only(self.engine), expire_on_commit=False
+        )
         self.relay = OutboxRelay(self.settings, self.session_factory, self.tables)
         self.consumer: EventConsumer | None = None
         if definition.handlers:
@@ -66,9 +69,9 @@ class ServiceRuntime:
             )
         self._tasks: list[asyncio.Task[None]] = []
 
-    def unit_of_work(self) -> UnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         return UnitOfWork(
-            self.session_factory,
+            self.read_session_factory if read_only else self.session_factory,
             self.tables,
             source=f"crm/{self.settings.service_name}",
             on_commit=self.relay.notify,

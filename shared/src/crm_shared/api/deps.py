@@ -17,13 +17,19 @@ def get_runtime(request: Request) -> "ServiceRuntime":
     return runtime
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def get_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
-    async with get_runtime(request).unit_of_work() as uow:
+    read_only = request.method in SAFE_METHODS
+    async with get_runtime(request).unit_of_work(read_only=read_only) as uow:
         yield uow
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with get_runtime(request).session_factory() as session:
+    runtime = get_runtime(request)
+    factory = runtime.read_session_factory if request.method in SAFE_METHODS else None
+    async with (factory or runtime.session_factory)() as session:
         yield session
 
 

@@ -7,6 +7,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+# Execution option marking an engine whose transactions only read.
+READ_ONLY = "crm_read_only"
+
+
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (same pool) for transactions that only read."""
+    return engine.execution_options(**{READ_ONLY: True})
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -45,7 +53,9 @@ def _sqlite_engine(url: str, **options: Any) -> AsyncEngine:
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
-    def _begin_immediate(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(connection: Any) -> None:
+        # A read-only unit (a GET) needs no lock in WAL mode: it must not queue behind writers.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
