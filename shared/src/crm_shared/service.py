@@ -163,6 +163,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     observability.install_request_middleware(app, settings.service_name)
     app.include_router(observability.router)
     app.include_router(admin.router)
+    app.include_router(admin.catalog_router)
     for router in definition.routers:
         app.include_router(router)
     return app

@@ -1,14 +1,22 @@
-"""Operator endpoints every service has: the state of its outbox, and replay."""
+"""Endpoints every service has: its outbox state and replay, and the event catalog."""
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel
 
 from crm_shared.api.deps import UnitOfWorkDep
 from crm_shared.bus.outbox import OutboxRepository
+from crm_shared.events.catalog import asyncapi_document
 
 router = APIRouter(prefix="/v1/admin", tags=["operations"])
+catalog_router = APIRouter(prefix="/v1/events", tags=["events"])
+
+
+@catalog_router.get("/catalog", summary="AsyncAPI 3.0 catalog of every event on the bus")
+async def event_catalog() -> dict[str, Any]:
+    return asyncapi_document()
 
 
 class OutboxState(BaseModel):
