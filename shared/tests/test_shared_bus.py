@@ -1,6 +1,7 @@
 """The outbox relay and the idempotent consumer against the real broker and databases."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -203,10 +204,17 @@ async def test_a_transient_failure_is_retried_not_dead_lettered(bus: BusHarness)
 
 
 async def test_two_relays_on_postgresql_never_send_the_same_row_twice(
-    bus: BusHarness, bus_database_url: str
+    make_postgres_database: Callable[[], Awaitable[str]], kafka_bootstrap: str
 ) -> None:
-    if not bus_database_url.startswith("postgresql"):
-        pytest.skip("row claiming with FOR UPDATE SKIP LOCKED is the PostgreSQL relay's")
+    bus = await make_harness(await make_postgres_database(), kafka_bootstrap)
+    try:
+        await _two_relays_send_each_row_once(bus)
+    finally:
+        await bus.stop()
+        await bus.engine.dispose()
+
+
+async def _two_relays_send_each_row_once(bus: BusHarness) -> None:
     customer = new_customer_id()
     written = await bus.write_events(customer, count=200)
     first = bus.start_relay(relay_batch_size=10)
