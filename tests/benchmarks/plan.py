@@ -1,0 +1,46 @@
+"""How big each measurement is: the full run and the ``--quick`` smoke run."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Plan:
+    concurrency: int  # connections of the create-customer load generator
+    create_warmup: int
+    create_requests: int
+    latency_rate: float  # creates (and baseline messages) per second
+    latency_seconds: float
+    catchup_events_sqlite: int
+    catchup_events_postgres: int
+    idle_seconds: float  # before reading the memory of a started service
+    # Kafka consumer session timeout for services and baseline consumers: a new group's first
+    # join on the bundled broker takes about half of it. None: the services' default (10 s).
+    session_timeout_ms: int | None = None
+
+    @property
+    def kafka_session_timeout_ms(self) -> int:
+        return self.session_timeout_ms or 10_000
+
+
+FULL = Plan(
+    concurrency=16,
+    create_warmup=200,
+    create_requests=2000,
+    latency_rate=20.0,
+    latency_seconds=15.0,
+    catchup_events_sqlite=20_000,
+    catchup_events_postgres=5_000,
+    idle_seconds=5.0,
+)
+
+QUICK = Plan(
+    concurrency=16,
+    create_warmup=50,
+    create_requests=300,
+    latency_rate=20.0,
+    latency_seconds=3.0,
+    catchup_events_sqlite=1_000,
+    catchup_events_postgres=500,
+    idle_seconds=1.0,
+    session_timeout_ms=2_000,  # faster group joins; start-up is not measured anyway
+)
