@@ -2,12 +2,13 @@
 
 from pathlib import Path
 
-from crm_shared.db.engine import create_engine, read_only
+from crm_shared.db.engine import create_engine
 from sqlalchemy import text
 
 
 async def test_a_reader_is_not_blocked_by_an_open_write_transaction(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/t.db")
+    reading = create_engine(f"sqlite+aiosqlite:///{tmp_path}/t.db", read_only=True)
     try:
         async with engine.begin() as setup:
             await setup.execute(text("CREATE TABLE t (n INTEGER)"))
@@ -16,11 +17,12 @@ async def test_a_reader_is_not_blocked_by_an_open_write_transaction(tmp_path: Pa
             await writer.execute(text("INSERT INTO t VALUES (2)"))  # holds the write lock
             # Were the reader to BEGIN IMMEDIATE it would wait out busy_timeout and fail
             # with "database is locked" while this transaction stays open.
-            async with read_only(engine).begin() as reader:
+            async with reading.begin() as reader:
                 seen = (await reader.execute(text("SELECT count(*) FROM t"))).scalar()
             assert seen == 1, "the reader sees the last committed state"
     finally:
         await engine.dispose()
+        await reading.dispose()
 
 
 async def test_two_writers_queue_instead_of_failing(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from crm_shared.api.idempotency import delete_expired_keys
 from crm_shared.api.problems import install_problem_handlers
 from crm_shared.bus.consumer import EventConsumer, Handlers
 from crm_shared.bus.relay import OutboxRelay
-from crm_shared.db.engine import create_engine, read_only
+from crm_shared.db.engine import create_engine, is_sqlite
 from crm_shared.db.migrations import upgrade_to_head
 from crm_shared.db.platform_tables import PlatformTables
 from crm_shared.db.uow import UnitOfWork
@@ -58,10 +58,15 @@ class ServiceRuntime:
         self.tables = definition.tables
         self.engine = create_engine(self.settings.database_url)
         self.session_factory = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.read_session_factory = async_sessionmaker(
-            read_only(self.engine), expire_on_commit=False
+        self.read_engine = (
+            create_engine(self.settings.database_url, read_only=True)
+            if is_sqlite(self.settings.database_url)
+            else self.engine
         )
-        self.relay = OutboxRelay(self.settings, self.session_factory, self.tables)
+        self.read_session_factory = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self.relay = OutboxRelay(
+            self.settings, self.session_factory, self.tables, self.read_session_factory
+        )
         self.consumer: EventConsumer | None = None
         if definition.handlers:
             self.consumer = EventConsumer(
@@ -93,6 +98,7 @@ class ServiceRuntime:
                 await task
         self._tasks.clear()
         await self.engine.dispose()
+        await self.read_engine.dispose()
 
     async def readiness(self) -> dict[str, str]:
         return {"database": await self._check_database(), "broker": await self._check_broker()}
@@ -113,7 +119,7 @@ class ServiceRuntime:
 
     async def _check_database(self) -> str:
         try:
-            async with self.engine.connect() as connection:
+            async with self.read_engine.connect() as connection:
                 await asyncio.wait_for(connection.execute(text("SELECT 1")), timeout=2)
             return "ok"
         except Exception as error:

@@ -117,6 +117,7 @@ class EventConsumer:
                 auto_offset_reset="earliest",
                 metadata_max_age_ms=5_000,
                 session_timeout_ms=self.settings.kafka_session_timeout_ms,
+                fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
                 heartbeat_interval_ms=max(self.settings.kafka_session_timeout_ms // 5, 100),
             )
             producer = create_producer(self.settings)

@@ -43,9 +43,11 @@ class OutboxRelay:
         settings: ServiceSettings,
         session_factory: async_sessionmaker[AsyncSession],
         tables: PlatformTables,
+        read_session_factory: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.settings = settings
         self.session_factory = session_factory
+        self.read_session_factory = read_session_factory or session_factory
         self.tables = tables
         # On PostgreSQL several instances of a service may run: rows are claimed with
         # FOR UPDATE SKIP LOCKED inside the publishing transaction. SQLite has one writer
@@ -207,16 +209,18 @@ class OutboxRelay:
 
     async def _sweep_and_measure(self) -> None:
         now = time.monotonic()
-        async with self.session_factory() as session, session.begin():
-            repo = OutboxRepository(session, self.tables)
-            if now - self._last_sweep > RETENTION_SWEEP_SECONDS:
-                self._last_sweep = now
-                removed = await repo.delete_sent_before(
+        if now - self._last_sweep > RETENTION_SWEEP_SECONDS:
+            self._last_sweep = now
+            async with self.session_factory() as session, session.begin():
+                removed = await OutboxRepository(session, self.tables).delete_sent_before(
                     retention_cutoff(self.settings.outbox_retention_days)
                 )
-                if removed:
-                    log.info("outbox relay: removed %d sent events past retention", removed)
-            OUTBOX_PENDING.labels(self.settings.service_name).set(await repo.pending_count())
+            if removed:
+                log.info("outbox relay: removed %d sent events past retention", removed)
+        # Counting only reads: it must not take the write lock once a second.
+        async with self.read_session_factory() as session, session.begin():
+            pending = await OutboxRepository(session, self.tables).pending_count()
+        OUTBOX_PENDING.labels(self.settings.service_name).set(pending)
 
 
 def _first_error(results: list[object]) -> str:

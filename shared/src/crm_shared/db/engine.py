@@ -7,14 +7,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-# Execution option marking an engine whose transactions only read.
-READ_ONLY = "crm_read_only"
-
-
-def read_only(engine: AsyncEngine) -> AsyncEngine:
-    """The same engine (same pool) for transactions that only read."""
-    return engine.execution_options(**{READ_ONLY: True})
-
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -24,19 +16,28 @@ def is_postgres(url: str) -> bool:
     return make_url(url).get_backend_name() == "postgresql"
 
 
-def create_engine(url: str, **options: Any) -> AsyncEngine:
+def create_engine(url: str, *, read_only: bool = False, **options: Any) -> AsyncEngine:
+    """The service's engine; with ``read_only``, one for transactions that only read (on
+    SQLite a separate pool whose transactions take no lock; elsewhere an ordinary engine)."""
     if is_sqlite(url):
-        return _sqlite_engine(url, **options)
+        return _sqlite_engine(url, read_only=read_only, **options)
     options.setdefault("pool_size", 10)
     options.setdefault("max_overflow", 10)
     options.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **options)
 
 
-def _sqlite_engine(url: str, **options: Any) -> AsyncEngine:
+def _sqlite_engine(url: str, *, read_only: bool, **options: Any) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if not read_only:
+        # SQLite has one writer at a time. With one pooled connection, writers queue fairly
+        # for it in asyncio; with several, the losers sleep in SQLite's busy back-off, which
+        # is what made the tail latency seconds long.
+        options.setdefault("pool_size", 1)
+        options.setdefault("max_overflow", 0)
+        options.setdefault("pool_timeout", 60)
     engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -52,10 +53,12 @@ def _sqlite_engine(url: str, **options: Any) -> AsyncEngine:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    # A reader needs no lock in WAL mode (it must not queue behind writers); a writer takes
+    # the write lock at BEGIN, so that a read-then-write transaction cannot fail half way.
+    begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Any) -> None:
-        # A read-only unit (a GET) needs no lock in WAL mode: it must not queue behind writers.
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
     return engine

@@ -1,5 +1,6 @@
 """CSV import (POST /v1/customers/import) and export (GET /v1/customers/export)."""
 
+import functools
 from typing import Annotated
 
 from crm_shared.api.deps import IdempotencyKeyDep, RuntimeDep, UnitOfWorkDep
@@ -92,7 +93,8 @@ async def export_csv(
     settings: SettingsDep,
 ) -> StreamingResponse:
     phone = search_phone(filters, settings)  # a bad filter fails before streaming starts
-    lines = export_lines(runtime.unit_of_work, filters, phone, settings.export_batch_size)
+    read_only_unit = functools.partial(runtime.unit_of_work, read_only=True)
+    lines = export_lines(read_only_unit, filters, phone, settings.export_batch_size)
     return StreamingResponse(
         lines,
         media_type="text/csv; charset=utf-8",
