@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from crm_launcher.broker import BundledBroker
 from crm_shared.bus.topics import ensure_topics
+from crm_shared.settings import ServiceSettings
 
 from tests.benchmarks.create_rate import customer_request
 from tests.benchmarks.harness import Child, Harness
@@ -133,10 +134,14 @@ async def service_latencies(harness: Harness, broker: BundledBroker, plan: Plan)
 # -- the baseline: the raw broker round trip ------------------------------------------------
 
 
+# The fetch wait the services' consumers use (CRM_KAFKA_FETCH_MAX_WAIT_MS's default).
+SERVICES_FETCH_WAIT_MS = ServiceSettings.model_fields["kafka_fetch_max_wait_ms"].default
+
+
 async def broker_latencies(
-    broker: BundledBroker, plan: Plan, fetch_max_wait_ms: int = 500
+    broker: BundledBroker, plan: Plan, fetch_max_wait_ms: int = SERVICES_FETCH_WAIT_MS
 ) -> list[float | None]:
-    """The raw round trip; 500 ms is aiokafka's default fetch wait, which the services use."""
+    """The raw round trip, with the services' fetch wait unless told otherwise."""
     await ensure_topics(broker.bootstrap, PARTITIONS, (ROUNDTRIP_TOPIC,))
     producer = AIOKafkaProducer(  # as crm_shared.bus.producer.create_producer
         bootstrap_servers=broker.bootstrap, acks="all", enable_idempotence=False, linger_ms=2
@@ -211,7 +216,7 @@ async def run(harness: Harness, plan: Plan, section: Section) -> None:
     quick = [b for b in short_wait if b is not None]
     section.note(
         f"the same broker round trip with fetch_max_wait_ms={SHORT_FETCH_WAIT_MS} instead of "
-        f"aiokafka's default 500: p50 {ms(percentile(quick, 0.5)):.1f} ms, p99 "
+        f"the services' {SERVICES_FETCH_WAIT_MS}: p50 {ms(percentile(quick, 0.5)):.1f} ms, p99 "
         f"{ms(percentile(quick, 0.99)):.1f} ms: on this broker, most of both figures above is "
         "the consumers' fetch wait"
     )

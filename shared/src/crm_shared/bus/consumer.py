@@ -3,14 +3,15 @@
 For each message, in partition order:
   1. parse the CloudEvents envelope and validate its data against the registered model;
      anything unreadable goes to ``crm.dlq`` with the reason, and consumption continues;
-  2. in a savepoint: record the event id in the inbox (a redelivery is a no-op) and run the
-     handler (events the handler publishes go to the outbox, in the same transaction);
+  2. record the event id in the inbox (a redelivery is a no-op) and run the handler (events
+     the handler publishes go to the outbox, in the same transaction);
   3. commit the transaction (one per run of up to CRM_CONSUMER_TRANSACTION_SIZE records of a
      partition, which is what makes catching up on a backlog fast), and only then commit
      the Kafka offset.
 A transient failure (database or broker away) retries the whole run with back-off, so
-nothing is skipped; a handler that raises anything else rolls back its savepoint and
-dead-letters its event, and the rest of the run goes on.
+nothing is skipped. A handler that raises anything else has the run applied again with a
+savepoint per event: its own savepoint rolls back, its event is dead-lettered, and the rest
+of the run goes on.
 """
 
 import asyncio
@@ -56,6 +57,10 @@ class _Rejected(Exception):
     def __init__(self, reason: str, error: str) -> None:
         super().__init__(error)
         self.reason = reason
+
+
+class _HandlerFailedError(Exception):
+    """A handler failed in a run applied without savepoints: apply it again carefully."""
 
 
 class _WaitForBatch(ConsumerRebalanceListener):
@@ -154,10 +159,16 @@ class EventConsumer:
         """Apply a run of one partition's records in one transaction, retrying the whole run
         after a transient failure (records already dead-lettered are not sent twice)."""
         dead_lettered: set[int] = set()
+        careful = False
         while True:
             try:
-                outcomes = await self._apply_in_one_transaction(records, dead_lettered)
+                outcomes = await self._apply_in_one_transaction(records, dead_lettered, careful)
                 break
+            except _HandlerFailedError:
+                # The run is first applied without savepoints (two statements fewer per
+                # event); a failing handler rolls it all back, and it is applied again with a
+                # savepoint per event, so that only the failing event is dead-lettered.
+                careful = True
             except TRANSIENT_ERRORS as error:
                 delay = self._backoff.next_delay()
                 first = records[0]
@@ -171,13 +182,16 @@ class EventConsumer:
             EVENTS_CONSUMED.labels(self.settings.service_name, event_type, outcome).inc()
 
     async def _apply_in_one_transaction(
-        self, records: list[ConsumerRecord[bytes, bytes]], dead_lettered: set[int]
+        self,
+        records: list[ConsumerRecord[bytes, bytes]],
+        dead_lettered: set[int],
+        careful: bool,
     ) -> list[tuple[str, str]]:
         outcomes = []
         async with self.unit_of_work() as uow:
             for record in records:
                 if record.offset not in dead_lettered:
-                    outcome = await self.process(uow, record)
+                    outcome = await self.process(uow, record, careful=careful)
                     if outcome[0] == "dead_lettered":
                         dead_lettered.add(record.offset)
                     outcomes.append(outcome)
@@ -185,10 +199,10 @@ class EventConsumer:
         return outcomes
 
     async def process(
-        self, uow: UnitOfWork, record: ConsumerRecord[bytes, bytes]
+        self, uow: UnitOfWork, record: ConsumerRecord[bytes, bytes], *, careful: bool = True
     ) -> tuple[str, str]:
-        """Apply one record inside ``uow``; returns (outcome, event type).
-        Raises only transient errors."""
+        """Apply one record inside ``uow``; returns (outcome, event type). Raises transient
+        errors, and, unless ``careful`` (a savepoint per event), a handler's failure."""
         try:
             envelope, payload = self._read(record)
         except _Rejected as rejected:
@@ -198,10 +212,12 @@ class EventConsumer:
         if handler is None:
             return "ignored", envelope.type
         try:
-            applied = await self._apply(uow, handler, envelope, payload)
+            applied = await self._apply(uow, handler, envelope, payload, careful)
         except TRANSIENT_ERRORS:
             raise
         except Exception as error:
+            if not careful:
+                raise _HandlerFailedError from error
             log.exception("consumer %s: handler failed for %s", self.group_id, envelope.id)
             await self._dead_letter(record, "handler_error", repr(error))
             return "dead_lettered", envelope.type
@@ -225,14 +241,15 @@ class EventConsumer:
         handler: EventHandler,
         envelope: CloudEvent,
         payload: IntegrationEvent,
+        careful: bool,
     ) -> bool:
-        """Record the event in the inbox and run its handler, inside a savepoint: a handler
-        that fails undoes only its own changes (and outbox rows), not the rest of the run."""
+        """Record the event in the inbox and run its handler; when ``careful``, inside a
+        savepoint, so that a failing handler undoes only its own changes (and outbox rows)."""
         event_id = str(envelope.id)
         correlation = correlation_id.set(envelope.correlationid or event_id)
         causation = causation_id.set(event_id)
         try:
-            async with uow.session.begin_nested():
+            async with uow.session.begin_nested() if careful else contextlib.nullcontext():
                 inbox = InboxRepository(uow.session, uow.tables)
                 if not await inbox.record_if_new(event_id, envelope.type, self.group_id):
                     return False
