@@ -1,12 +1,11 @@
 """The inbox: event ids a consumer has applied, written in the handler's transaction."""
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_shared.db.model import utcnow
 from crm_shared.db.platform_tables import PlatformTables
+from crm_shared.db.statements import insert_ignoring_duplicates
 
 
 class InboxRepository:
@@ -23,17 +22,12 @@ class InboxRepository:
     async def record_if_new(self, event_id: str, event_type: str, consumer: str) -> bool:
         """Record the event; False if it was already there (a redelivery, or another
         instance got it first). One statement, race-free on both databases."""
-        insert_ = (
-            postgres_insert
-            if self.session.get_bind().dialect.name == "postgresql"
-            else sqlite_insert
-        )
-        statement = (
-            insert_(self.inbox)
-            .values(
-                event_id=event_id, event_type=event_type, consumer=consumer, processed_at=utcnow()
-            )
-            .on_conflict_do_nothing(index_elements=["event_id"])
-        )
-        result = await self.session.execute(statement)
+        statement = insert_ignoring_duplicates(self.session, self.inbox, ("event_id",))
+        row = {
+            "event_id": event_id,
+            "event_type": event_type,
+            "consumer": consumer,
+            "processed_at": utcnow(),
+        }
+        result = await self.session.execute(statement, row)
         return bool(getattr(result, "rowcount", 0) == 1)

@@ -60,17 +60,16 @@ class UnitOfWork:
             correlationid=correlation_id.get(),
             causationid=causation_id.get(),
         )
-        await self.session.execute(
-            insert(self.tables.outbox).values(
-                event_id=str(envelope.id),
-                event_type=envelope.type,
-                topic=topic_of(envelope.type),
-                key=envelope.subject,
-                payload=envelope.to_json(),
-                created_at=datetime.now(UTC),
-                attempts=0,
-            )
-        )
+        row = {
+            "event_id": str(envelope.id),
+            "event_type": envelope.type,
+            "topic": topic_of(envelope.type),
+            "key": envelope.subject,
+            "payload": envelope.to_json(),
+            "created_at": datetime.now(UTC),
+            "attempts": 0,
+        }
+        await self.session.execute(insert(self.tables.outbox), row)
         self.published.append(envelope)
         return envelope
 

@@ -161,7 +161,7 @@ class CustomerViewRepository:
         instance, on another partition, inserted the same customer), the transaction intact."""
         try:
             async with self.session.begin_nested():
-                await self.session.execute(insert(self.table).values(**values))
+                await self.session.execute(insert(self.table), values)
         except IntegrityError:
             if await self.get(values["id"]) is None:
                 raise

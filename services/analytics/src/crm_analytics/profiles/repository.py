@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select, update
+from crm_shared.db.statements import insert_ignoring_duplicates
+from sqlalchemy import Table, delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_analytics.db import upsert
@@ -60,7 +61,7 @@ class ProfileRepository:
         return bool(found)
 
     async def insert(self, values: dict[str, Any]) -> None:
-        await self.session.execute(upsert(self.session, Profile.__table__).values(**values))
+        await self.session.execute(insert(Profile.__table__), values)
 
     async def update_if_older(self, customer_id: str, version: int, values: dict[str, Any]) -> None:
         """Apply ``values`` (and the new version) unless the stored version is already as new."""
@@ -114,8 +115,9 @@ class ProfileRepository:
     # -- lifecycle history -----------------------------------------------------------
 
     async def add_lifecycle_change(self, values: dict[str, Any]) -> None:
-        statement = upsert(self.session, LifecycleChange.__table__).values(**values)
-        await self.session.execute(statement.on_conflict_do_nothing(index_elements=["event_id"]))
+        table: Table = LifecycleChange.__table__
+        statement = insert_ignoring_duplicates(self.session, table, ("event_id",))
+        await self.session.execute(statement, values)
 
     async def lifecycle_history(self, customer_id: str) -> list[LifecycleChange]:
         statement = (

@@ -5,10 +5,10 @@ from datetime import datetime
 from typing import Any
 
 from crm_shared.db import UTCDateTime
-from sqlalchemy import String, bindparam, exists, select, tuple_, update
+from crm_shared.db.statements import insert_ignoring_duplicates
+from sqlalchemy import String, Table, bindparam, exists, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_analytics.db import upsert
 from crm_analytics.timeline.models import TimelineEntry
 
 TimelinePosition = tuple[datetime, str]  # (occurred_at, event_id): the timeline's sort key
@@ -20,8 +20,9 @@ class TimelineRepository:
 
     async def add(self, entry: dict[str, Any]) -> None:
         """Insert one row; a row with the same event id already there is left as it is."""
-        statement = upsert(self.session, TimelineEntry.__table__).values(**entry)
-        await self.session.execute(statement.on_conflict_do_nothing(index_elements=["event_id"]))
+        table: Table = TimelineEntry.__table__
+        statement = insert_ignoring_duplicates(self.session, table, ("event_id",))
+        await self.session.execute(statement, entry)
 
     async def move(self, from_customer_id: str, to_customer_id: str) -> None:
         await self.session.execute(
