@@ -158,7 +158,7 @@ class EventConsumer:
     async def _process_until_done(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         """Apply a run of one partition's records in one transaction, retrying the whole run
         after a transient failure (records already dead-lettered are not sent twice)."""
-        dead_lettered: set[int] = set()
+        dead_lettered: dict[int, tuple[str, str]] = {}  # offset -> its outcome
         careful = False
         while True:
             try:
@@ -184,17 +184,18 @@ class EventConsumer:
     async def _apply_in_one_transaction(
         self,
         records: list[ConsumerRecord[bytes, bytes]],
-        dead_lettered: set[int],
+        dead_lettered: dict[int, tuple[str, str]],
         careful: bool,
     ) -> list[tuple[str, str]]:
         outcomes = []
         async with self.unit_of_work() as uow:
             for record in records:
-                if record.offset not in dead_lettered:
+                outcome = dead_lettered.get(record.offset)
+                if outcome is None:
                     outcome = await self.process(uow, record, careful=careful)
                     if outcome[0] == "dead_lettered":
-                        dead_lettered.add(record.offset)
-                    outcomes.append(outcome)
+                        dead_lettered[record.offset] = outcome
+                outcomes.append(outcome)
             await uow.commit()
         return outcomes
 
