@@ -119,6 +119,27 @@ async def test_relay_crash_after_publish_before_marking_sends_again_without_doub
     assert await bus.applied_count(customer) == 2
 
 
+async def test_relay_survives_a_database_failure_while_idle(
+    bus: BusHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failures: list[int] = []
+    original_count = OutboxRepository.pending_count
+
+    async def database_away(self: OutboxRepository) -> int:
+        failures.append(1)
+        raise OperationalError("SELECT count(*)", {}, Exception("unable to open database file"))
+
+    monkeypatch.setattr(OutboxRepository, "pending_count", database_away)
+    relay = bus.start_relay()
+    await wait_for(lambda: len(failures) >= 2, timeout=30)  # idle passes kept failing
+    monkeypatch.setattr(OutboxRepository, "pending_count", original_count)
+
+    customer = new_customer_id()
+    await bus.write_events(customer, count=2)
+    relay.notify()
+    await wait_for(settled(bus.unsent, 0), timeout=30)
+
+
 async def test_the_same_event_delivered_twice_has_one_effect(bus: BusHarness) -> None:
     customer = new_customer_id()
     envelope = CloudEvent(

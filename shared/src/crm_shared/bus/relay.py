@@ -75,41 +75,47 @@ class OutboxRelay:
                 try:
                     sent = await self.publish_pending()
                     self._on_success()
+                    if sent == 0:
+                        await self._idle()
                 except Exception as error:  # broker away, database busy: retry, never give up
                     await self._on_failure(error)
-                    continue
-                if sent == 0:
-                    await self._idle()
         finally:
             await self._stop_producer()
 
     async def publish_pending(self) -> int:
         """Publish one batch of unsent rows; returns how many were sent."""
         producer = await self._producer()
-        async with self.session_factory() as session:
-            repo = OutboxRepository(session, self.tables)
-            if self.claims_rows:
-                async with session.begin():
-                    batch = await repo.claim_unsent(
-                        self.settings.relay_batch_size, skip_locked=True
-                    )
-                    await self._send_and_mark(producer, repo, batch)
-                return len(batch)
-            async with session.begin():
-                batch = await repo.claim_unsent(self.settings.relay_batch_size, skip_locked=False)
-            if batch:
-                await self._send_and_mark(producer, repo, batch, own_transaction=True)
-            return len(batch)
+        if self.claims_rows:
+            return await self._publish_claimed_batch(producer)
+        return await self._publish_read_batch(producer)
 
-    async def _send_and_mark(
-        self,
-        producer: AIOKafkaProducer,
-        repo: OutboxRepository,
-        batch: list[PendingMessage],
-        own_transaction: bool = False,
-    ) -> None:
-        if not batch:
-            return
+    async def _publish_claimed_batch(self, producer: AIOKafkaProducer) -> int:
+        """PostgreSQL: the rows stay locked (FOR UPDATE SKIP LOCKED) from claim to marking."""
+        failed = 0
+        async with self.session_factory() as session, session.begin():
+            repo = OutboxRepository(session, self.tables)
+            batch = await repo.claim_unsent(self.settings.relay_batch_size, skip_locked=True)
+            if batch:
+                failed = await self._record(repo, batch, await self._send(producer, batch))
+        return _sent_or_raise(len(batch), failed)
+
+    async def _publish_read_batch(self, producer: AIOKafkaProducer) -> int:
+        """SQLite (one relay per database): read without a lock, send, mark in a short write."""
+        async with self.read_session_factory() as reading, reading.begin():
+            batch = await OutboxRepository(reading, self.tables).claim_unsent(
+                self.settings.relay_batch_size, skip_locked=False
+            )
+        failed = 0
+        if batch:
+            results = await self._send(producer, batch)
+            async with self.session_factory() as session, session.begin():
+                repo = OutboxRepository(session, self.tables)
+                failed = await self._record(repo, batch, results)
+        return _sent_or_raise(len(batch), failed)
+
+    async def _send(
+        self, producer: AIOKafkaProducer, batch: list[PendingMessage]
+    ) -> list[RecordMetadata | BaseException]:
         deliveries = [
             await producer.send(
                 message.topic,
@@ -123,18 +129,22 @@ class OutboxRelay:
         acks = [r for r in results if isinstance(r, RecordMetadata)]
         if not self.guard.record(acks):
             raise BrokerLostEventsError("an acknowledgement came back below an earlier one")
-        sent = [m.id for m, r in zip(batch, results, strict=True) if not isinstance(r, Exception)]
-        failed = [m.id for m, r in zip(batch, results, strict=True) if isinstance(r, Exception)]
-        if own_transaction:
-            async with repo.session.begin():
-                await repo.mark_sent(sent)
-                await repo.record_failure(failed, _first_error(results))
-        else:
-            await repo.mark_sent(sent)
-            await repo.record_failure(failed, _first_error(results))
+        return results
+
+    async def _record(
+        self,
+        repo: OutboxRepository,
+        batch: list[PendingMessage],
+        results: list[RecordMetadata | BaseException],
+    ) -> int:
+        """Mark what was sent, note what failed (committed either way); returns the failures."""
+        pairs = list(zip(batch, results, strict=True))
+        sent = [m.id for m, r in pairs if not isinstance(r, BaseException)]
+        failed = [m.id for m, r in pairs if isinstance(r, BaseException)]
+        await repo.mark_sent(sent)
+        await repo.record_failure(failed, _first_error(results))
         OUTBOX_PUBLISHED.labels(self.settings.service_name).inc(len(sent))
-        if failed:
-            raise RuntimeError(f"{len(failed)} of {len(batch)} events not published")
+        return len(failed)
 
     async def _producer(self) -> AIOKafkaProducer:
         if self.producer is None:
@@ -223,6 +233,12 @@ class OutboxRelay:
         OUTBOX_PENDING.labels(self.settings.service_name).set(pending)
 
 
-def _first_error(results: list[object]) -> str:
-    errors = [r for r in results if isinstance(r, Exception)]
+def _sent_or_raise(batch_size: int, failed: int) -> int:
+    if failed:  # raised after the commit, so that what was sent stays marked sent
+        raise RuntimeError(f"{failed} of {batch_size} events not published")
+    return batch_size
+
+
+def _first_error(results: list[RecordMetadata | BaseException]) -> str:
+    errors = [r for r in results if isinstance(r, BaseException)]
     return repr(errors[0]) if errors else ""
