@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from crm_launcher.broker import BundledBroker, free_port
+from crm_shared.bus.consumer import EventConsumer
 from crm_shared.bus.outbox import OutboxRepository
 from crm_shared.bus.topics import CUSTOMER, DEAD_LETTER
 from crm_shared.contracts.customer import CustomerErased
@@ -138,6 +139,27 @@ async def test_relay_survives_a_database_failure_while_idle(
     await bus.write_events(customer, count=2)
     relay.notify()
     await wait_for(settled(bus.unsent, 0), timeout=30)
+
+
+async def test_consumer_reconnects_after_an_unexpected_error(
+    bus: BusHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failures: list[int] = []
+    original_consume = EventConsumer._consume
+
+    async def fails_once(self: EventConsumer) -> None:
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("the fetch loop broke in a way nobody planned for")
+        await original_consume(self)
+
+    monkeypatch.setattr(EventConsumer, "_consume", fails_once)
+    customer = new_customer_id()
+    await bus.write_events(customer, count=2)
+    bus.start_relay()
+    bus.start_consumer(group())
+    await wait_for(settled(lambda: bus.applied_count(customer), 2), timeout=30)
+    assert failures == [1]
 
 
 async def test_the_same_event_delivered_twice_has_one_effect(bus: BusHarness) -> None:

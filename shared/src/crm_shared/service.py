@@ -101,7 +101,17 @@ class ServiceRuntime:
         await self.read_engine.dispose()
 
     async def readiness(self) -> dict[str, str]:
-        return {"database": await self._check_database(), "broker": await self._check_broker()}
+        return {
+            "database": await self._check_database(),
+            "broker": await self._check_broker(),
+            "workers": self._check_workers(),
+        }
+
+    def _check_workers(self) -> str:
+        """The relay, consumer and housekeeping never end on their own: one that did is a
+        service that no longer publishes or consumes, which must not look ready."""
+        stopped = [task.get_name() for task in self._tasks if task.done()]
+        return f"stopped: {', '.join(stopped)}" if stopped else "ok"
 
     def _spawn(self, coroutine: "asyncio._CoroutineLike[None]", name: str) -> None:
         task = asyncio.create_task(coroutine, name=f"{self.settings.service_name}-{name}")

@@ -98,19 +98,29 @@ class EventConsumer:
         self.running = asyncio.Event()
 
     async def run(self) -> None:
-        try:
-            await self._connect()
-            self.running.set()
-            while True:
-                batches = await self.consumer.getmany(  # type: ignore[union-attr]
-                    timeout_ms=1000, max_records=self.settings.consumer_max_batch
-                )
-                async with self._batch_lock:
-                    for partition, records in batches.items():
-                        await self._process_partition_batch(partition, records)
-        finally:
-            self.running.clear()
-            await self._close()
+        """Consume until cancelled. Whatever goes wrong, the consumer reconnects and goes on
+        from the last committed offsets (the inbox absorbs what is read twice)."""
+        while True:
+            try:
+                await self._connect()
+                self.running.set()
+                await self._consume()
+            except Exception:
+                log.exception("consumer %s stopped unexpectedly; reconnecting", self.group_id)
+                await asyncio.sleep(self._backoff.next_delay())
+            finally:
+                self.running.clear()
+                await self._close()
+
+    async def _consume(self) -> None:
+        assert self.consumer is not None
+        while True:
+            batches = await self.consumer.getmany(
+                timeout_ms=1000, max_records=self.settings.consumer_max_batch
+            )
+            async with self._batch_lock:
+                for partition, records in batches.items():
+                    await self._process_partition_batch(partition, records)
 
     async def _connect(self) -> None:
         while True:
