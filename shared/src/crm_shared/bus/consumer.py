@@ -29,7 +29,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from crm_shared.bus.backoff import Backoff
 from crm_shared.bus.dead_letter import DeadLetter, send_to_dead_letter
 from crm_shared.bus.inbox import InboxRepository
-from crm_shared.bus.producer import create_producer
+from crm_shared.bus.producer import create_producer, stop_clients
 from crm_shared.db.uow import UnitOfWork
 from crm_shared.events.envelope import CloudEvent, InvalidEnvelopeError
 from crm_shared.events.registry import IntegrationEvent, UnknownEventTypeError, parse_payload
@@ -57,6 +57,11 @@ class _Rejected(Exception):
     def __init__(self, reason: str, error: str) -> None:
         super().__init__(error)
         self.reason = reason
+
+
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 class _HandlerFailedError(Exception):
@@ -106,6 +111,8 @@ class EventConsumer:
                 self.running.set()
                 await self._consume()
             except Exception:
+                if _being_cancelled():
+                    raise  # a client library turned our cancellation into an error: stop
                 log.exception("consumer %s stopped unexpectedly; reconnecting", self.group_id)
                 await asyncio.sleep(self._backoff.next_delay())
             finally:
@@ -151,11 +158,9 @@ class EventConsumer:
             return
 
     async def _close(self) -> None:
-        for client in (self.consumer, self.dead_letters):
-            if client is not None:
-                with contextlib.suppress(Exception):
-                    await client.stop()
+        clients = (self.consumer, self.dead_letters)
         self.consumer = self.dead_letters = None
+        await stop_clients(*clients)
 
     async def _process_partition_batch(
         self, partition: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from crm_shared.bus.backoff import Backoff
 from crm_shared.bus.log_guard import LogGuard
 from crm_shared.bus.outbox import OutboxRepository, PendingMessage, retention_cutoff
-from crm_shared.bus.producer import create_producer
+from crm_shared.bus.producer import create_producer, stop_clients
 from crm_shared.bus.topics import ensure_topics
 from crm_shared.db.engine import is_postgres
 from crm_shared.db.platform_tables import PlatformTables
@@ -167,10 +167,7 @@ class OutboxRelay:
     async def _stop_producer(self) -> None:
         clients = (self.producer, self.probe)
         self.producer = self.probe = None
-        for client in clients:
-            if client is not None:
-                with contextlib.suppress(Exception):
-                    await client.stop()
+        await stop_clients(*clients)
 
     def _on_success(self) -> None:
         if self._broker_down:
