@@ -91,7 +91,9 @@ class BusHarness:
     async def stop(self) -> None:
         for task in self.tasks:
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        # Bounded: a relay or consumer that ignores its cancellation is a bug to report here,
+        # not a test run that hangs.
+        await asyncio.wait_for(asyncio.gather(*self.tasks, return_exceptions=True), 30)
         self.tasks.clear()
 
 

@@ -30,6 +30,7 @@ from crm_shared.bus.backoff import Backoff
 from crm_shared.bus.dead_letter import DeadLetter, send_to_dead_letter
 from crm_shared.bus.inbox import InboxRepository
 from crm_shared.bus.producer import create_producer, stop_clients
+from crm_shared.bus.tasks import being_cancelled, stop_if_cancelled
 from crm_shared.db.uow import UnitOfWork
 from crm_shared.events.envelope import CloudEvent, InvalidEnvelopeError
 from crm_shared.events.registry import IntegrationEvent, UnknownEventTypeError, parse_payload
@@ -57,11 +58,6 @@ class _Rejected(Exception):
     def __init__(self, reason: str, error: str) -> None:
         super().__init__(error)
         self.reason = reason
-
-
-def _being_cancelled() -> bool:
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
 
 
 class _HandlerFailedError(Exception):
@@ -111,7 +107,7 @@ class EventConsumer:
                 self.running.set()
                 await self._consume()
             except Exception:
-                if _being_cancelled():
+                if being_cancelled():
                     raise  # a client library turned our cancellation into an error: stop
                 log.exception("consumer %s stopped unexpectedly; reconnecting", self.group_id)
                 await asyncio.sleep(self._backoff.next_delay())
@@ -122,6 +118,7 @@ class EventConsumer:
     async def _consume(self) -> None:
         assert self.consumer is not None
         while True:
+            stop_if_cancelled()
             batches = await self.consumer.getmany(
                 timeout_ms=1000, max_records=self.settings.consumer_max_batch
             )
@@ -185,6 +182,7 @@ class EventConsumer:
                 # savepoint per event, so that only the failing event is dead-lettered.
                 careful = True
             except TRANSIENT_ERRORS as error:
+                stop_if_cancelled()
                 delay = self._backoff.next_delay()
                 first = records[0]
                 log.warning(

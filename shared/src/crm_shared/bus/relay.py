@@ -21,6 +21,7 @@ from crm_shared.bus.backoff import Backoff
 from crm_shared.bus.log_guard import LogGuard
 from crm_shared.bus.outbox import OutboxRepository, PendingMessage, retention_cutoff
 from crm_shared.bus.producer import create_producer, stop_clients
+from crm_shared.bus.tasks import stop_if_cancelled
 from crm_shared.bus.topics import ensure_topics
 from crm_shared.db.engine import is_postgres
 from crm_shared.db.platform_tables import PlatformTables
@@ -69,6 +70,7 @@ class OutboxRelay:
     async def run(self) -> None:
         try:
             while True:
+                stop_if_cancelled()
                 # Cleared before reading the outbox: a commit that lands during this pass
                 # sets it again, so the idle wait below returns at once.
                 self.wakeup.clear()
