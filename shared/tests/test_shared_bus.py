@@ -5,7 +5,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from crm_launcher.broker import BundledBroker, free_port
 from crm_shared.bus.consumer import EventConsumer
 from crm_shared.bus.outbox import OutboxRepository
@@ -24,41 +23,9 @@ from shared.tests.bus_harness import (
     settled,
 )
 from tests.helpers import wait_for
+from tests.topics import produce_raw, read_topic
 
 pytestmark = pytest.mark.integration
-
-
-async def read_topic(bootstrap: str, topic: str, key: str) -> list[tuple[bytes, dict[str, str]]]:
-    """Every message on ``topic`` with ``key``, from the beginning, as (value, headers)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        found: list[tuple[bytes, dict[str, str]]] = []
-        while any([await consumer.position(tp) < offset for tp, offset in end.items()]):
-            batch = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                found.extend(
-                    (r.value, {k: v.decode() for k, v in r.headers})
-                    for r in records
-                    if r.key == key.encode()
-                )
-        return found
-    finally:
-        await consumer.stop()
-
-
-async def produce_raw(bootstrap: str, key: str, *values: bytes) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        for value in values:
-            await producer.send_and_wait(CUSTOMER, value=value, key=key.encode())
-    finally:
-        await producer.stop()
 
 
 def group() -> str:
@@ -170,9 +137,8 @@ async def test_the_same_event_delivered_twice_has_one_effect(bus: BusHarness) ->
         subject=customer,
         data=erased(customer).model_dump(mode="json"),
     )
-    await produce_raw(
-        bus.settings.kafka_bootstrap, customer, envelope.to_json(), envelope.to_json()
-    )
+    twice = (envelope.to_json(), envelope.to_json())
+    await produce_raw(bus.settings.kafka_bootstrap, CUSTOMER, customer, *twice)
     bus.start_consumer(group())
     await wait_for(settled(lambda: bus.applied_count(customer), 1), timeout=30)
     async with bus.session_factory() as session:
@@ -197,6 +163,7 @@ async def test_poison_events_go_to_the_dead_letter_topic_and_the_next_is_process
 
     await produce_raw(
         bus.settings.kafka_bootstrap,
+        CUSTOMER,
         customer,
         b"\x00 not json at all",
         envelope(CustomerErased.event_type, {"customer_id": customer, "customer_version": "x"}),

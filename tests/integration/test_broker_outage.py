@@ -22,9 +22,9 @@ from tests.integration.platform import (
     SERVICES,
     Platform,
     has_name,
-    read_topic,
     unique_person,
 )
+from tests.topics import read_topic
 
 pytestmark = pytest.mark.integration
 

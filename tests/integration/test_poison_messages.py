@@ -13,11 +13,10 @@ from tests.integration.platform import (
     CONSUMERS,
     Platform,
     has_name,
-    produce_raw,
-    read_topic,
     unique_person,
     version_of,
 )
+from tests.topics import produce_raw, read_topic
 
 pytestmark = pytest.mark.integration
 
