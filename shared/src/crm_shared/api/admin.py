@@ -41,5 +41,4 @@ async def outbox_state(uow: UnitOfWorkDep) -> OutboxState:
 async def replay(body: ReplayRequest, uow: UnitOfWorkDep) -> ReplayResult:
     requeued = await OutboxRepository(uow.session, uow.tables).mark_for_replay(body.since)
     await uow.commit()
-    uow.published = []
     return ReplayResult(requeued=requeued, since=body.since)

@@ -11,12 +11,11 @@ from datetime import timedelta
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from crm_shared.api.problems import TYPE_BASE, Problem
 from crm_shared.db.model import utcnow
-from crm_shared.db.platform_tables import PlatformTables
 from crm_shared.db.uow import UnitOfWork
 
 REPLAYED_HEADER = "Idempotency-Replayed"
@@ -82,7 +81,7 @@ def _multipart_boundary(content_type: str) -> bytes | None:
 
 
 async def _stored_response(uow: UnitOfWork, key: str, fingerprint: str) -> Response | None:
-    table = _table(uow.tables)
+    table = uow.tables.idempotency_keys
     row = (await uow.session.execute(select(table).where(table.c.key == key))).first()
     if row is None:
         return None
@@ -106,7 +105,7 @@ async def _stored_response(uow: UnitOfWork, key: str, fingerprint: str) -> Respo
 async def _store(uow: UnitOfWork, key: str, fingerprint: str, response: JSONResponse) -> None:
     headers = {k: v for k, v in response.headers.items() if k in _KEPT_HEADERS}
     await uow.session.execute(
-        insert(_table(uow.tables)).values(
+        insert(uow.tables.idempotency_keys).values(
             key=key,
             fingerprint=fingerprint,
             status_code=response.status_code,
@@ -115,7 +114,3 @@ async def _store(uow: UnitOfWork, key: str, fingerprint: str, response: JSONResp
             created_at=utcnow(),
         )
     )
-
-
-def _table(tables: PlatformTables) -> Table:
-    return tables.idempotency_keys

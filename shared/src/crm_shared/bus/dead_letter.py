@@ -40,10 +40,3 @@ async def send_to_dead_letter(producer: AIOKafkaProducer, letter: DeadLetter) ->
         headers=letter.headers(),
     )
     await delivery
-
-
-def header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
-    for key, value in record.headers or ():
-        if key == name:
-            return value.decode()
-    return None

@@ -1,6 +1,5 @@
 """The inbox: event ids a consumer has applied, written in the handler's transaction."""
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_shared.db.model import utcnow
@@ -12,12 +11,6 @@ class InboxRepository:
     def __init__(self, session: AsyncSession, tables: PlatformTables) -> None:
         self.session = session
         self.inbox = tables.inbox
-
-    async def seen(self, event_id: str) -> bool:
-        found = await self.session.scalar(
-            select(self.inbox.c.event_id).where(self.inbox.c.event_id == event_id)
-        )
-        return found is not None
 
     async def record_if_new(self, event_id: str, event_type: str, consumer: str) -> bool:
         """Record the event; False if it was already there (a redelivery, or another
