@@ -25,6 +25,7 @@ from crm_shared.api.idempotency import delete_expired_keys
 from crm_shared.api.problems import install_problem_handlers
 from crm_shared.bus.consumer import EventConsumer, Handlers
 from crm_shared.bus.relay import OutboxRelay
+from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.db.engine import create_engine, is_sqlite
 from crm_shared.db.migrations import upgrade_to_head
 from crm_shared.db.platform_tables import PlatformTables
@@ -49,6 +50,8 @@ class ServiceDefinition:
     consumes: tuple[str, ...] = ()
     # False in API tests that need no broker: events stay in the outbox, where tests read them.
     run_bus: bool = True
+    # Every "now" of the service's domain code comes from here (tests inject a FakeClock).
+    clock: Clock = SYSTEM_CLOCK
 
 
 class ServiceRuntime:
@@ -74,12 +77,16 @@ class ServiceRuntime:
             )
         self._tasks: list[asyncio.Task[None]] = []
 
-    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+    def unit_of_work(
+        self, *, read_only: bool = False, correlation_id: str | None = None
+    ) -> UnitOfWork:
         return UnitOfWork(
             self.read_session_factory if read_only else self.session_factory,
             self.tables,
             source=f"crm/{self.settings.service_name}",
             on_commit=self.relay.notify,
+            clock=self.definition.clock,
+            correlation_id=correlation_id,
         )
 
     async def start(self) -> None:

@@ -22,7 +22,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 async def get_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     read_only = request.method in SAFE_METHODS
-    async with get_runtime(request).unit_of_work(read_only=read_only) as uow:
+    correlation = getattr(request.state, "correlation_id", None)
+    unit = get_runtime(request).unit_of_work(read_only=read_only, correlation_id=correlation)
+    async with unit as uow:
         yield uow
 
 

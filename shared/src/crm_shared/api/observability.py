@@ -41,7 +41,8 @@ def install_request_middleware(app: FastAPI, service: str) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         correlation = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
-        token = correlation_id.set(correlation)
+        request.state.correlation_id = correlation
+        token = correlation_id.set(correlation)  # for log lines only; events get it explicitly
         started = time.perf_counter()
         try:
             response = await call_next(request)

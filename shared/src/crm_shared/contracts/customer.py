@@ -8,7 +8,7 @@ duplicate, or an event overtaken by a newer one). Full-state events carry a
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -86,22 +86,29 @@ class CustomerSnapshot(BaseModel):
     updated_at: AwareDatetime
 
 
-@integration_event("crm.customer.created.v1")
-class CustomerCreated(IntegrationEvent):
+class CustomerEvent(IntegrationEvent):
+    """An event about one customer record: keyed by the customer id, so all of a customer's
+    events are ordered; ``customer_version`` is the record's version after the change."""
+
+    key_field: ClassVar[str] = "customer_id"
+
+    customer_id: str
     customer_version: int
+
+
+@integration_event("crm.customer.created.v1")
+class CustomerCreated(CustomerEvent):
     customer: CustomerSnapshot
 
 
 @integration_event("crm.customer.updated.v1")
-class CustomerUpdated(IntegrationEvent):
-    customer_version: int
+class CustomerUpdated(CustomerEvent):
     changed_fields: list[str]
     customer: CustomerSnapshot
 
 
 @integration_event("crm.customer.lifecycle_changed.v1")
-class CustomerLifecycleChanged(IntegrationEvent):
-    customer_version: int
+class CustomerLifecycleChanged(CustomerEvent):
     from_stage: LifecycleStage | None
     to_stage: LifecycleStage
     reason: str | None = None
@@ -110,8 +117,7 @@ class CustomerLifecycleChanged(IntegrationEvent):
 
 
 @integration_event("crm.customer.consent_changed.v1")
-class CustomerConsentChanged(IntegrationEvent):
-    customer_version: int
+class CustomerConsentChanged(CustomerEvent):
     channel: ConsentChannel
     granted: bool
     source: str | None = None
@@ -120,8 +126,7 @@ class CustomerConsentChanged(IntegrationEvent):
 
 
 @integration_event("crm.customer.credit_rated.v1")
-class CustomerCreditRated(IntegrationEvent):
-    customer_version: int
+class CustomerCreditRated(CustomerEvent):
     credit_grade: CreditGrade | None
     operating_grade: OperatingGrade | None = None
     basis: str  # "computed" from receivables, or "manual" with a reason
@@ -132,15 +137,13 @@ class CustomerCreditRated(IntegrationEvent):
 
 
 @integration_event("crm.customer.merged.v1")
-class CustomerMerged(IntegrationEvent):
+class CustomerMerged(CustomerEvent):
     """``customer_id`` is the survivor; ``merged_customer_id`` is now an alias of it."""
 
-    customer_version: int
     merged_customer_id: str
     customer: CustomerSnapshot
 
 
 @integration_event("crm.customer.erased.v1")
-class CustomerErased(IntegrationEvent):
-    customer_version: int
+class CustomerErased(CustomerEvent):
     erased_at: datetime

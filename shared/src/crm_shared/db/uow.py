@@ -1,24 +1,41 @@
 """The unit of work: one transaction that commits a state change and the events it raised.
 
-Services add state through repositories on ``uow.session`` and record events with
-``uow.publish(event)``; only the caller (a route or an event handler) calls ``commit``.
-Events become outbox rows in the same transaction, so a crash can never keep the state and
-lose the event, or the other way round.
+Services change state through repositories on ``uow.session`` and record the events it
+raises with ``uow.record(event)``; they never flush or commit. Only the caller (a route, an
+event handler's consumer, a timer worker) calls ``commit``, which:
+  1. flushes, so that version counters and generated values are final;
+  2. renders every recorded event into its CloudEvents envelope (an event may be recorded
+     as a zero-argument function, called here, when it carries a version the flush sets);
+  3. writes all the outbox rows in one statement, and commits state and rows together.
+A crash can never keep the state and lose the event, or the other way round.
+
+Correlation is explicit: a unit of work opened for an HTTP request carries the request's
+correlation id; an event recorded because of another one names it (``cause=``), and takes
+its correlation id and its id as causation id.
 """
 
 import asyncio
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.db.platform_tables import PlatformTables
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.events.registry import IntegrationEvent, topic_of
-from crm_shared.logging import causation_id, correlation_id
+
+EventOrFactory = IntegrationEvent | Callable[[], IntegrationEvent]
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    event: EventOrFactory
+    cause: CloudEvent | None
 
 
 class UnitOfWork:
@@ -28,16 +45,23 @@ class UnitOfWork:
         tables: PlatformTables,
         source: str,
         on_commit: Callable[[], None] | None = None,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        correlation_id: str | None = None,
     ) -> None:
         self._session_factory = session_factory
         self.tables = tables
         self.source = source
+        self.clock = clock
+        self.correlation_id = correlation_id
         self._on_commit = on_commit
+        self._recorded: list[_Recorded] = []
+        self._after_commit: list[AfterCommit] = []
         self.published: list[CloudEvent] = []
 
     async def __aenter__(self) -> Self:
         self.session = self._session_factory()
-        self.published = []
+        self._recorded, self._after_commit, self.published = [], [], []
         return self
 
     async def __aexit__(
@@ -51,33 +75,59 @@ class UnitOfWork:
         finally:
             await asyncio.shield(self.session.close())
 
-    async def publish(self, event: IntegrationEvent) -> CloudEvent:
-        envelope = CloudEvent(
+    def record(self, event: EventOrFactory, *, cause: CloudEvent | None = None) -> None:
+        """Publish ``event`` when (and only if) this unit commits."""
+        self._recorded.append(_Recorded(event, cause))
+
+    def after_commit(self, action: AfterCommit) -> None:
+        """Run ``action`` once this unit has committed (not if it rolls back)."""
+        self._after_commit.append(action)
+
+    @property
+    def has_events(self) -> bool:
+        return bool(self._recorded)
+
+    async def commit(self) -> None:
+        envelopes: list[CloudEvent] = []
+        if self._recorded:
+            await self.session.flush()
+            envelopes = [self._render(recorded) for recorded in self._recorded]
+            await self.session.execute(
+                insert(self.tables.outbox), [self._outbox_row(e) for e in envelopes]
+            )
+        await self.session.commit()
+        self._recorded = []
+        self.published = envelopes
+        if envelopes and self._on_commit is not None:
+            self._on_commit()
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            await action()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self._recorded, self._after_commit, self.published = [], [], []
+
+    def _render(self, recorded: _Recorded) -> CloudEvent:
+        event = recorded.event if isinstance(recorded.event, IntegrationEvent) else recorded.event()
+        cause = recorded.cause
+        return CloudEvent(
             source=self.source,
             type=event.event_type,
             subject=event.subject,
+            time=self.clock.now(),
             data=event.model_dump(mode="json"),
-            correlationid=correlation_id.get(),
-            causationid=causation_id.get(),
+            correlationid=(cause.correlationid or str(cause.id)) if cause else self.correlation_id,
+            causationid=str(cause.id) if cause else None,
         )
-        row = {
+
+    def _outbox_row(self, envelope: CloudEvent) -> dict[str, object]:
+        return {
             "event_id": str(envelope.id),
             "event_type": envelope.type,
             "topic": topic_of(envelope.type),
             "key": envelope.subject,
             "payload": envelope.to_json(),
-            "created_at": datetime.now(UTC),
+            "created_at": self.clock.now(),
             "attempts": 0,
         }
-        await self.session.execute(insert(self.tables.outbox), row)
-        self.published.append(envelope)
-        return envelope
-
-    async def commit(self) -> None:
-        await self.session.commit()
-        if self.published and self._on_commit is not None:
-            self._on_commit()
-
-    async def rollback(self) -> None:
-        await self.session.rollback()
-        self.published = []

@@ -23,17 +23,30 @@ class UnknownEventTypeError(LookupError):
 
 
 class IntegrationEvent(BaseModel):
+    """An event's payload. Its contract declares its key (``key_field``): the customer id
+    where there is a customer, else the aggregate's own id (a campaign, a segment, a user).
+    The key is the Kafka message key and the CloudEvents subject, so every event with one
+    key lands on one partition, in the order it was committed."""
+
     # Tolerant reader: a newer producer may add fields; a breaking change gets a new version.
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     event_type: ClassVar[str]
+    key_field: ClassVar[str] = "customer_id"
 
-    customer_id: str
+    @property
+    def key(self) -> str:
+        return str(getattr(self, self.key_field))
 
     @property
     def subject(self) -> str:
-        """The customer the event is about: the CloudEvents subject and the Kafka key."""
-        return self.customer_id
+        return self.key
+
+    @property
+    def about_customer(self) -> str | None:
+        """The customer this event is about, if any (what the 360 timeline files it under)."""
+        value = getattr(self, "customer_id", None)
+        return str(value) if value is not None else None
 
 
 E = TypeVar("E", bound=type[IntegrationEvent])
@@ -45,6 +58,8 @@ def integration_event(type_name: str) -> Any:
     def register(cls: E) -> E:
         if type_name in _REGISTRY and _REGISTRY[type_name] is not cls:
             raise ValueError(f"event type {type_name} is registered twice")
+        if cls.key_field not in cls.model_fields:
+            raise TypeError(f"{cls.__name__}: key field {cls.key_field!r} is not a field")
         cls.event_type = type_name
         _REGISTRY[type_name] = cls
         return cls
