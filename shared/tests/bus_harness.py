@@ -52,11 +52,10 @@ class BusHarness:
 
     async def write_events(self, customer_id: str, count: int = 1) -> list[CloudEvent]:
         async with self.unit_of_work() as uow:
-            envelopes = [
-                await uow.publish(erased(customer_id, version)) for version in range(1, count + 1)
-            ]
+            for version in range(1, count + 1):
+                uow.record(erased(customer_id, version))
             await uow.commit()
-        return envelopes
+        return uow.published
 
     def start_relay(self, **overrides: object) -> OutboxRelay:
         settings = self.settings.model_copy(update=overrides)

@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from crm_shared.bus.handlers import Delivery, Dispatcher
 from crm_shared.contracts.customer import (
     ConsentChannel,
     CreditGrade,
-    CustomerCreated,
-    CustomerMerged,
     CustomerStatus,
     LifecycleStage,
     OperatingGrade,
 )
 from crm_shared.db import UnitOfWork, create_engine, define_platform_tables
+from crm_shared.db.rowset import ConcurrentInsertError
 from crm_shared.events import IntegrationEvent
 from crm_shared.views import (
     OPTIONAL_FIELDS,
@@ -335,31 +335,68 @@ async def test_a_partial_event_the_view_does_not_keep_creates_nothing(
 async def test_two_consumers_inserting_one_customer_at_once_both_apply(db: ViewDatabase) -> None:
     """The merge (on the survivor's partition) and the alias's own late event (on another
     partition, in another instance) both find no row for the alias and insert one: the second
-    waits for the first, then applies on top of its row instead of failing (and dead-lettering).
-    """
+    either waits for the first's lock and sees its row, or finds its insert ignored and is
+    applied again as a transient failure (as the consumer does), never dead-lettered."""
     merge, twin = merged("keep", "dupe", 2), created("dupe", 1, name="Late twin")
-    on_merged, on_created = db.handlers[CustomerMerged], db.handlers[CustomerCreated]
-    async with db.unit_of_work() as first, db.unit_of_work() as second:
-        await on_merged(first, merge, envelope_of(merge))
-        racing = asyncio.create_task(on_created(second, twin, envelope_of(twin)))
-        await asyncio.sleep(0.3)  # the second insert now waits for the first transaction
+    dispatcher = Dispatcher(db.handlers, "race")
+    first_run = [Delivery(envelope_of(merge), merge)]
+    second_run = [Delivery(envelope_of(twin), twin)]
+    async with db.unit_of_work() as first:
+        await dispatcher.apply(first, first_run)
+
+        async def second_consumer() -> None:
+            for _attempt in range(2):
+                try:
+                    async with db.unit_of_work() as second:
+                        await dispatcher.apply(second, second_run)
+                        await second.commit()
+                        return
+                except ConcurrentInsertError:
+                    continue
+            raise AssertionError("the second run never applied")
+
+        racing = asyncio.create_task(second_consumer())
+        await asyncio.sleep(0.3)  # the second run now waits for the first transaction
         await first.commit()
-        await racing
-        await second.commit()
+    await racing
 
     alias = await db.must_row("dupe")
     assert (alias["status"], alias["merged_into"], alias["name"]) == ("merged", "keep", None)
 
 
-async def test_inserting_an_existing_customer_keeps_the_transaction(db: ViewDatabase) -> None:
-    await db.apply(created("c1", 1, name="Original"))
-    async with db.unit_of_work() as uow:
-        repository = db.view.repository(uow.session)
-        row = await repository.get("c1")
-        assert row is not None
-        assert await repository.insert_new({**row, "name": "Twin"}) is False
-        assert await repository.insert_new({**row, "id": "c2"}) is True
-        await uow.commit()
+async def test_a_run_applied_in_one_transaction_equals_the_events_one_by_one(
+    db: ViewDatabase,
+) -> None:
+    """The projection folds a run in memory; the outcome must be what per-event delivery
+    gives, with out-of-order versions, a duplicate, a merge and an erasure in the run."""
+    events = [
+        created("a", 1, name="Ann"),
+        updated("a", 3, name="Ann B."),
+        lifecycle_changed("a", 2, LifecycleStage.CUSTOMER),  # late: older than the update
+        consent_changed("b", 2, ConsentChannel.SMS, True),  # before b is known
+        created("b", 1, name="Bob"),
+        credit_rated("b", 3, CreditGrade.A),
+        merged("a", "b", 4),
+        created("c", 1, name="Cy"),
+        erased("c", 2),
+        updated("c", 3, name="Cy again"),  # after the erasure: ignored
+    ]
+    events.append(events[0])  # a redelivery inside the run
+    await apply_events(db.unit_of_work, db.handlers, *events, one_run=True)
+    in_one_run = {key: await db.row(key) for key in ("a", "b", "c")}
 
-    assert (await db.must_row("c1"))["name"] == "Original"
-    assert (await db.must_row("c2"))["name"] == "Original"
+    one_by_one = ViewDatabase(db.engine, db.view.keeps)
+    async with db.engine.begin() as connection:
+        for table in (one_by_one.view.table, *one_by_one.tables.all):
+            await connection.execute(table.delete())
+    await one_by_one.apply(*events)
+    by_event = {key: await one_by_one.row(key) for key in ("a", "b", "c")}
+
+    def comparable(row: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if row is None else {k: v for k, v in row.items() if k != "updated_at"}
+
+    assert {k: comparable(v) for k, v in in_one_run.items()} == {
+        k: comparable(v) for k, v in by_event.items()
+    }
+    assert in_one_run["b"] is not None and in_one_run["b"]["status"] == "merged"
+    assert in_one_run["c"] is not None and in_one_run["c"]["name"] is None

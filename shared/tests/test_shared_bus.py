@@ -45,7 +45,7 @@ async def test_events_written_with_the_state_reach_a_consumer_once(bus: BusHarne
 async def test_a_rolled_back_unit_of_work_publishes_nothing(bus: BusHarness) -> None:
     async def unit_that_fails_after_publishing() -> None:
         async with bus.unit_of_work() as uow:
-            await uow.publish(erased(new_customer_id()))
+            uow.record(erased(new_customer_id()))
             raise RuntimeError("the business rule failed after the event was recorded")
 
     with pytest.raises(RuntimeError):

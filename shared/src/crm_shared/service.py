@@ -23,7 +23,8 @@ import crm_shared.contracts  # noqa: F401  (registers every event type for valid
 from crm_shared.api import admin, observability
 from crm_shared.api.idempotency import delete_expired_keys
 from crm_shared.api.problems import install_problem_handlers
-from crm_shared.bus.consumer import EventConsumer, Handlers
+from crm_shared.bus.consumer import EventConsumer
+from crm_shared.bus.handlers import HandlerMap
 from crm_shared.bus.relay import OutboxRelay
 from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.db.engine import create_engine, is_sqlite
@@ -46,7 +47,7 @@ class ServiceDefinition:
     routers: Sequence[APIRouter]
     title: str
     description: str = ""
-    handlers: Handlers = field(default_factory=dict)
+    handlers: HandlerMap = field(default_factory=dict)
     consumes: tuple[str, ...] = ()
     # False in API tests that need no broker: events stay in the outbox, where tests read them.
     run_bus: bool = True

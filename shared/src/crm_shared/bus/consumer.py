@@ -1,24 +1,27 @@
 """The idempotent consumer: applies events to a service's own view, exactly once in effect.
 
-For each message, in partition order:
-  1. parse the CloudEvents envelope and validate its data against the registered model;
-     anything unreadable goes to ``crm.dlq`` with the reason, and consumption continues;
-  2. record the event id in the inbox (a redelivery is a no-op) and run the handler (events
-     the handler publishes go to the outbox, in the same transaction);
-  3. commit the transaction (one per run of up to CRM_CONSUMER_TRANSACTION_SIZE records of a
-     partition, which is what makes catching up on a backlog fast), and only then commit
-     the Kafka offset.
-A transient failure (database or broker away) retries the whole run with back-off, so
-nothing is skipped. A handler that raises anything else has the run applied again with a
-savepoint per event: its own savepoint rolls back, its event is dead-lettered, and the rest
-of the run goes on.
+For each partition's batch, in order:
+  1. read every record: parse the CloudEvents envelope and validate its data against the
+     registered model. Unreadable records go to ``crm.dlq`` (acknowledged by the broker)
+     before anything else, and consumption continues;
+  2. apply the readable events in runs of up to CRM_CONSUMER_TRANSACTION_SIZE, one
+     transaction per run: the inbox records the run's ids in one statement, events seen
+     before are dropped, and each handler gets its new events in partition order (see
+     :mod:`crm_shared.bus.handlers`); events the handlers record go to the outbox in the
+     same transaction;
+  3. commit the Kafka offset only after every run of the batch is committed (or
+     dead-lettered).
+A transient failure (database or broker away) retries the same run with back-off, so
+nothing is skipped. A run whose handler fails otherwise is rolled back and split in halves,
+each applied in its own transaction, until the failing event stands alone: only that event
+is dead-lettered, after its transaction is closed (SQLite's single writer is never held
+while waiting on the broker), and the events after it still apply, in order.
 """
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
@@ -28,24 +31,24 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from crm_shared.bus.backoff import Backoff
 from crm_shared.bus.dead_letter import DeadLetter, send_to_dead_letter
-from crm_shared.bus.inbox import InboxRepository
+from crm_shared.bus.handlers import Delivery, Dispatcher, HandlerMap
 from crm_shared.bus.producer import create_producer, stop_clients
 from crm_shared.bus.tasks import being_cancelled, stop_if_cancelled
+from crm_shared.db.rowset import ConcurrentInsertError
 from crm_shared.db.uow import UnitOfWork
 from crm_shared.events.envelope import CloudEvent, InvalidEnvelopeError
-from crm_shared.events.registry import IntegrationEvent, UnknownEventTypeError, parse_payload
-from crm_shared.logging import causation_id, correlation_id
+from crm_shared.events.registry import UnknownEventTypeError, parse_payload
 from crm_shared.metrics import EVENTS_CONSUMED
 from crm_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-EventHandler = Callable[[UnitOfWork, Any, CloudEvent], Awaitable[None]]
-Handlers = Mapping[type[IntegrationEvent], EventHandler]
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 COMMIT_TIMEOUT = 10.0
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    ConcurrentInsertError,
     OperationalError,
     InterfaceError,
     OSError,
@@ -60,22 +63,24 @@ class _Rejected(Exception):
         self.reason = reason
 
 
-class _HandlerFailedError(Exception):
-    """A handler failed in a run applied without savepoints: apply it again carefully."""
+class _RunFailedError(Exception):
+    """A handler failed (not transiently) while applying a run."""
 
 
-class _WaitForBatch(ConsumerRebalanceListener):
-    """Partitions are handed over only between batches, after their offsets are committed."""
+class _Membership(ConsumerRebalanceListener):
+    """Partitions are handed over only between batches, after their offsets are committed;
+    ``joined`` says whether the group has given this member its partitions."""
 
-    def __init__(self, lock: asyncio.Lock) -> None:
+    def __init__(self, lock: asyncio.Lock, joined: asyncio.Event) -> None:
         self.lock = lock
+        self.joined = joined
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         async with self.lock:
             pass
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        pass
+        self.joined.set()
 
 
 class EventConsumer:
@@ -83,20 +88,23 @@ class EventConsumer:
         self,
         settings: ServiceSettings,
         topics: tuple[str, ...],
-        handlers: Handlers,
+        handlers: HandlerMap,
         unit_of_work: Callable[[], UnitOfWork],
         group_id: str | None = None,
     ) -> None:
         self.settings = settings
         self.topics = topics
-        self.handlers = {event.event_type: handler for event, handler in handlers.items()}
-        self.unit_of_work = unit_of_work
         self.group_id = group_id or settings.consumer_group
+        self.dispatcher = Dispatcher(handlers, self.group_id)
+        self.unit_of_work = unit_of_work
         self.consumer: AIOKafkaConsumer | None = None
         self.dead_letters: AIOKafkaProducer | None = None
         self._batch_lock = asyncio.Lock()
         self._backoff = Backoff(maximum=settings.consumer_max_backoff_seconds)
         self.running = asyncio.Event()
+        # Set once the group has assigned this member its partitions (it may be given none
+        # when there are more members than partitions): until then it consumes nothing.
+        self.joined = asyncio.Event()
 
     async def run(self) -> None:
         """Consume until cancelled. Whatever goes wrong, the consumer reconnects and goes on
@@ -113,6 +121,7 @@ class EventConsumer:
                 await asyncio.sleep(self._backoff.next_delay())
             finally:
                 self.running.clear()
+                self.joined.clear()
                 await self._close()
 
     async def _consume(self) -> None:
@@ -124,7 +133,8 @@ class EventConsumer:
             )
             async with self._batch_lock:
                 for partition, records in batches.items():
-                    await self._process_partition_batch(partition, records)
+                    await self.process_batch(records)
+                    await self._commit_offset(partition, records[-1].offset + 1)
 
     async def _connect(self) -> None:
         while True:
@@ -149,7 +159,8 @@ class EventConsumer:
                 await producer.stop()
                 await asyncio.sleep(self._backoff.next_delay())
                 continue
-            consumer.subscribe(list(self.topics), listener=_WaitForBatch(self._batch_lock))
+            membership = _Membership(self._batch_lock, self.joined)
+            consumer.subscribe(list(self.topics), listener=membership)
             self.consumer, self.dead_letters = consumer, producer
             self._backoff.reset()
             return
@@ -159,123 +170,84 @@ class EventConsumer:
         self.consumer = self.dead_letters = None
         await stop_clients(*clients)
 
-    async def _process_partition_batch(
-        self, partition: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]
-    ) -> None:
-        size = self.settings.consumer_transaction_size
-        for first in range(0, len(records), size):
-            await self._process_until_done(records[first : first + size])
-        await self._commit_offset(partition, records[-1].offset + 1)
-
-    async def _process_until_done(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
-        """Apply a run of one partition's records in one transaction, retrying the whole run
-        after a transient failure (records already dead-lettered are not sent twice)."""
-        dead_lettered: dict[int, tuple[str, str]] = {}  # offset -> its outcome
-        careful = False
-        while True:
+    async def process_batch(self, records: Sequence[Record]) -> None:
+        """Apply one partition's records (in offset order); returns when every one of them
+        is committed, dead-lettered or ignored."""
+        deliveries: list[Delivery] = []
+        for record in records:
             try:
-                outcomes = await self._apply_in_one_transaction(records, dead_lettered, careful)
-                break
-            except _HandlerFailedError:
-                # The run is first applied without savepoints (two statements fewer per
-                # event); a failing handler rolls it all back, and it is applied again with a
-                # savepoint per event, so that only the failing event is dead-lettered.
-                careful = True
-            except TRANSIENT_ERRORS as error:
-                stop_if_cancelled()
-                delay = self._backoff.next_delay()
-                first = records[0]
-                log.warning(
-                    "consumer %s: transient failure at %s[%d]@%d, retrying in %.1fs: %r",
-                    self.group_id, first.topic, first.partition, first.offset, delay, error,
-                )  # fmt: skip
-                await asyncio.sleep(delay)
-        self._backoff.reset()
-        for outcome, event_type in outcomes:
-            EVENTS_CONSUMED.labels(self.settings.service_name, event_type, outcome).inc()
+                delivery = self._read(record)
+            except _Rejected as rejected:
+                await self._dead_letter(record, rejected.reason, str(rejected))
+                self._count("unreadable", "dead_lettered")
+                continue
+            if self.dispatcher.handles(delivery.envelope.type):
+                deliveries.append(delivery)
+            else:
+                self._count(delivery.envelope.type, "ignored")
+        size = self.settings.consumer_transaction_size
+        for first in range(0, len(deliveries), size):
+            await self._apply_isolating_failures(deliveries[first : first + size])
 
-    async def _apply_in_one_transaction(
-        self,
-        records: list[ConsumerRecord[bytes, bytes]],
-        dead_lettered: dict[int, tuple[str, str]],
-        careful: bool,
-    ) -> list[tuple[str, str]]:
-        outcomes = []
-        async with self.unit_of_work() as uow:
-            for record in records:
-                outcome = dead_lettered.get(record.offset)
-                if outcome is None:
-                    outcome = await self.process(uow, record, careful=careful)
-                    if outcome[0] == "dead_lettered":
-                        dead_lettered[record.offset] = outcome
-                outcomes.append(outcome)
-            await uow.commit()
-        return outcomes
-
-    async def process(
-        self, uow: UnitOfWork, record: ConsumerRecord[bytes, bytes], *, careful: bool = True
-    ) -> tuple[str, str]:
-        """Apply one record inside ``uow``; returns (outcome, event type). Raises transient
-        errors, and, unless ``careful`` (a savepoint per event), a handler's failure."""
-        try:
-            envelope, payload = self._read(record)
-        except _Rejected as rejected:
-            await self._dead_letter(record, rejected.reason, str(rejected))
-            return "dead_lettered", "unreadable"
-        handler = self.handlers.get(envelope.type)
-        if handler is None:
-            return "ignored", envelope.type
-        try:
-            applied = await self._apply(uow, handler, envelope, payload, careful)
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception as error:
-            if not careful:
-                raise _HandlerFailedError from error
-            log.exception("consumer %s: handler failed for %s", self.group_id, envelope.id)
-            await self._dead_letter(record, "handler_error", repr(error))
-            return "dead_lettered", envelope.type
-        return ("applied" if applied else "duplicate"), envelope.type
-
-    def _read(self, record: ConsumerRecord[bytes, bytes]) -> tuple[CloudEvent, IntegrationEvent]:
+    def _read(self, record: Record) -> Delivery:
         try:
             envelope = CloudEvent.from_json(record.value)
         except InvalidEnvelopeError as error:
             raise _Rejected("invalid_envelope", str(error)) from error
         try:
-            return envelope, parse_payload(envelope)
+            return Delivery(envelope, parse_payload(envelope), record)
         except UnknownEventTypeError as error:
             raise _Rejected("unknown_event_type", str(error)) from error
         except ValidationError as error:
-            raise _Rejected("invalid_payload", f"{envelope.type}: {error}") from error
+            raise _Rejected("invalid_payload", f"{envelope.type}: {_describe(error)}") from error
 
-    async def _apply(
-        self,
-        uow: UnitOfWork,
-        handler: EventHandler,
-        envelope: CloudEvent,
-        payload: IntegrationEvent,
-        careful: bool,
-    ) -> bool:
-        """Record the event in the inbox and run its handler; when ``careful``, inside a
-        savepoint, so that a failing handler undoes only its own changes (and outbox rows)."""
-        event_id = str(envelope.id)
-        correlation = correlation_id.set(envelope.correlationid or event_id)
-        causation = causation_id.set(event_id)
+    async def _apply_isolating_failures(self, run: Sequence[Delivery]) -> None:
         try:
-            async with uow.session.begin_nested() if careful else contextlib.nullcontext():
-                inbox = InboxRepository(uow.session, uow.tables)
-                if not await inbox.record_if_new(event_id, envelope.type, self.group_id):
-                    return False
-                await handler(uow, payload, envelope)
-            return True
-        finally:
-            correlation_id.reset(correlation)
-            causation_id.reset(causation)
+            new = await self._apply_until_done(run)
+        except _RunFailedError as failure:
+            if len(run) > 1:
+                middle = len(run) // 2
+                await self._apply_isolating_failures(run[:middle])
+                await self._apply_isolating_failures(run[middle:])
+                return
+            (poison,) = run
+            log.error(
+                "consumer %s: handler failed for event %s (%s)",
+                self.group_id, poison.id, poison.envelope.type, exc_info=failure.__cause__,
+            )  # fmt: skip
+            assert poison.record is not None
+            await self._dead_letter(poison.record, "handler_error", str(failure))
+            self._count(poison.envelope.type, "dead_lettered")
+            return
+        new_ids = {delivery.id for delivery in new}
+        for delivery in run:
+            outcome = "applied" if delivery.id in new_ids else "duplicate"
+            self._count(delivery.envelope.type, outcome)
 
-    async def _dead_letter(
-        self, record: ConsumerRecord[bytes, bytes], reason: str, error: str
-    ) -> None:
+    async def _apply_until_done(self, run: Sequence[Delivery]) -> list[Delivery]:
+        """Apply ``run`` in one transaction, retrying it after a transient failure."""
+        while True:
+            try:
+                async with self.unit_of_work() as uow:
+                    new = await self.dispatcher.apply(uow, run)
+                    await uow.commit()
+                self._backoff.reset()
+                return new
+            except TRANSIENT_ERRORS as error:
+                stop_if_cancelled()
+                delay = self._backoff.next_delay()
+                first = run[0]
+                log.warning(
+                    "consumer %s: transient failure at %s[%d]@%d, retrying in %.1fs: %s",
+                    self.group_id, first.record.topic if first.record else "?",
+                    first.record.partition if first.record else -1, first.offset, delay,
+                    type(error).__name__,
+                )  # fmt: skip
+                await asyncio.sleep(delay)
+            except Exception as error:
+                raise _RunFailedError(_error_text(error)) from error
+
+    async def _dead_letter(self, record: Record, reason: str, error: str) -> None:
         log.warning(
             "consumer %s: %s[%d]@%d to the dead-letter topic: %s: %s",
             self.group_id, record.topic, record.partition, record.offset, reason, error,
@@ -283,6 +255,9 @@ class EventConsumer:
         assert self.dead_letters is not None
         letter = DeadLetter(record=record, reason=reason, error=error, consumer_group=self.group_id)
         await send_to_dead_letter(self.dead_letters, letter)
+
+    def _count(self, event_type: str, outcome: str, n: int = 1) -> None:
+        EVENTS_CONSUMED.labels(self.settings.service_name, event_type, outcome).inc(n)
 
     async def _commit_offset(self, partition: TopicPartition, offset: int) -> None:
         assert self.consumer is not None
@@ -299,3 +274,22 @@ class EventConsumer:
             log.warning(
                 "consumer %s: offset commit failed, will redeliver: %r", self.group_id, error
             )
+
+
+def _describe(error: ValidationError) -> str:
+    """Which fields are wrong and why, without their values (they may be personal data)."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in e['loc']) or 'data'}: {e['msg']}"
+        for e in error.errors(include_input=False, include_url=False)
+    )
+
+
+def _error_text(error: Exception) -> str:
+    """A handler's error for logs and dead-letter headers. Database errors carry the
+    statement's parameters in their text (personal data): only their class and code go."""
+    if isinstance(error, ValidationError):
+        return f"ValidationError: {_describe(error)}"
+    original = getattr(error, "orig", None)
+    if original is not None:
+        return f"{type(error).__name__} ({type(original).__name__})"
+    return f"{type(error).__name__}: {error}"[:2000]

@@ -18,7 +18,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeAlias
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,8 +28,8 @@ from crm_shared.db.platform_tables import PlatformTables
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.events.registry import IntegrationEvent, topic_of
 
-EventOrFactory = IntegrationEvent | Callable[[], IntegrationEvent]
-AfterCommit = Callable[[], Awaitable[None]]
+EventOrFactory: TypeAlias = IntegrationEvent | Callable[[], IntegrationEvent]
+AfterCommit: TypeAlias = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)

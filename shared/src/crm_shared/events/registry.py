@@ -58,7 +58,7 @@ def integration_event(type_name: str) -> Any:
     def register(cls: E) -> E:
         if type_name in _REGISTRY and _REGISTRY[type_name] is not cls:
             raise ValueError(f"event type {type_name} is registered twice")
-        if cls.key_field not in cls.model_fields:
+        if cls.key_field not in cls.__pydantic_fields__:
             raise TypeError(f"{cls.__name__}: key field {cls.key_field!r} is not a field")
         cls.event_type = type_name
         _REGISTRY[type_name] = cls

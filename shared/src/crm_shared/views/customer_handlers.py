@@ -1,4 +1,8 @@
-"""The handlers that keep a customer view up to date with the ``crm.customer`` events.
+"""The projection that keeps a customer view up to date with the ``crm.customer`` events.
+
+It takes a whole run of events (see :mod:`crm_shared.bus.handlers`): the rows the run
+touches are read in one query, the events are folded over them in memory, in order, and the
+outcome is written back with one INSERT and one executemany UPDATE (:mod:`crm_shared.db.rowset`).
 
 Guarded transitions (an event applies only if it moves the record forward):
 - an event applies only if its ``customer_version`` is greater than the stored one, so a
@@ -15,11 +19,11 @@ cannot bring the personal data back. No handler raises for an out-of-order event
 would dead-letter it).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from crm_shared.bus.consumer import EventHandler
+from crm_shared.bus.handlers import BatchHandler, Delivery
 from crm_shared.contracts.customer import (
     CustomerConsentChanged,
     CustomerCreated,
@@ -31,153 +35,141 @@ from crm_shared.contracts.customer import (
     CustomerStatus,
     CustomerUpdated,
 )
+from crm_shared.db.rowset import BulkRows, Row, RowSet
 from crm_shared.db.uow import UnitOfWork
-from crm_shared.events.envelope import CloudEvent
 from crm_shared.events.registry import IntegrationEvent
-from crm_shared.views.customer_view import SCRUBBED, CustomerView, CustomerViewRepository
+from crm_shared.views.customer_view import SCRUBBED, CustomerView
 
 ACTIVE = CustomerStatus.ACTIVE.value
 MERGED = CustomerStatus.MERGED.value
 ERASED = CustomerStatus.ERASED.value
 
-Row = dict[str, Any]
 Changes = Callable[[Row | None], Row]
 
+CUSTOMER_EVENTS: tuple[type[IntegrationEvent], ...] = (
+    CustomerCreated,
+    CustomerUpdated,
+    CustomerLifecycleChanged,
+    CustomerConsentChanged,
+    CustomerCreditRated,
+    CustomerMerged,
+    CustomerErased,
+)
 
-def customer_view_handlers(view: CustomerView) -> dict[type[IntegrationEvent], EventHandler]:
+
+def customer_view_handlers(view: CustomerView) -> dict[type[IntegrationEvent], BatchHandler]:
     """The ``{event: handler}`` map a service registers to keep ``view`` up to date."""
-    handlers = CustomerViewHandlers(view)
-    return {
-        CustomerCreated: handlers.on_created,
-        CustomerUpdated: handlers.on_updated,
-        CustomerLifecycleChanged: handlers.on_lifecycle_changed,
-        CustomerConsentChanged: handlers.on_consent_changed,
-        CustomerCreditRated: handlers.on_credit_rated,
-        CustomerMerged: handlers.on_merged,
-        CustomerErased: handlers.on_erased,
-    }
+    projection = CustomerViewProjection(view)
+    return dict.fromkeys(CUSTOMER_EVENTS, projection)
 
 
-class CustomerViewHandlers:
+class CustomerViewProjection:
+    handles_batches = True
+
     def __init__(self, view: CustomerView) -> None:
         self.view = view
 
-    async def on_created(
-        self, uow: UnitOfWork, event: CustomerCreated, envelope: CloudEvent
-    ) -> None:
-        await self._apply_snapshot(uow, event.customer_version, event.customer, envelope.time)
+    async def __call__(self, uow: UnitOfWork, deliveries: Sequence[Delivery]) -> None:
+        store = BulkRows(uow.session, self.view.table)
+        touched = set()
+        for delivery in deliveries:
+            event = delivery.event
+            touched.add(event.customer_id)
+            if isinstance(event, CustomerCreated | CustomerUpdated | CustomerMerged):
+                touched.add(event.customer.id)
+            if isinstance(event, CustomerMerged):
+                touched.add(event.merged_customer_id)
+        rows = RowSet(await store.load(touched))
+        for delivery in deliveries:
+            _Fold(self.view, rows, delivery.envelope.time).apply(delivery.event)
+        await store.write(rows)
 
-    async def on_updated(
-        self, uow: UnitOfWork, event: CustomerUpdated, envelope: CloudEvent
-    ) -> None:
-        await self._apply_snapshot(uow, event.customer_version, event.customer, envelope.time)
 
-    async def on_lifecycle_changed(
-        self, uow: UnitOfWork, event: CustomerLifecycleChanged, envelope: CloudEvent
-    ) -> None:
-        stage = {"lifecycle_stage": event.to_stage.value}
-        await self._apply_partial(uow, event.customer_id, event.customer_version, envelope, stage)
+class _Fold:
+    """One event's effect on the rows in memory."""
 
-    async def on_consent_changed(
-        self, uow: UnitOfWork, event: CustomerConsentChanged, envelope: CloudEvent
-    ) -> None:
-        def consent(row: Row | None) -> Row:
-            known = dict((row or {}).get("consent") or {})
-            return {"consent": {**known, event.channel.value: event.granted}}
+    def __init__(self, view: CustomerView, rows: RowSet, at: datetime) -> None:
+        self.view = view
+        self.rows = rows
+        self.at = at
 
-        await self._apply_partial(uow, event.customer_id, event.customer_version, envelope, consent)
+    def apply(self, event: IntegrationEvent) -> None:
+        match event:
+            case CustomerCreated() | CustomerUpdated():
+                self._snapshot(event.customer_version, event.customer)
+            case CustomerLifecycleChanged():
+                stage = {"lifecycle_stage": event.to_stage.value}
+                self._partial(event.customer_id, event.customer_version, stage)
+            case CustomerConsentChanged():
+                channel, granted = event.channel.value, event.granted
 
-    async def on_credit_rated(
-        self, uow: UnitOfWork, event: CustomerCreditRated, envelope: CloudEvent
-    ) -> None:
-        # The event states both grades after the rating (null: not rated).
-        grades = {
-            "credit_grade": _value(event.credit_grade),
-            "operating_grade": _value(event.operating_grade),
-        }
-        await self._apply_partial(uow, event.customer_id, event.customer_version, envelope, grades)
+                def consent(row: Row | None) -> Row:
+                    known = dict((row or {}).get("consent") or {})
+                    return {"consent": {**known, channel: granted}}
 
-    async def on_merged(self, uow: UnitOfWork, event: CustomerMerged, envelope: CloudEvent) -> None:
-        await self._apply_snapshot(uow, event.customer_version, event.customer, envelope.time)
-        alias_id = event.merged_customer_id
-        if alias_id == event.customer_id:
-            return
-        repository = self.view.repository(uow.session)
-        pointer = {**SCRUBBED, "status": MERGED, "merged_into": event.customer_id}
-        new_alias = {**pointer, "id": alias_id, "customer_version": 0, "updated_at": envelope.time}
-        alias = await _locked_or_inserted(repository, alias_id, new_alias)
-        if alias is not None and alias["status"] == ACTIVE:
-            await repository.update(alias_id, {**pointer, "updated_at": envelope.time})
+                self._partial(event.customer_id, event.customer_version, consent)
+            case CustomerCreditRated():
+                # The event states both grades after the rating (null: not rated).
+                grades = {
+                    "credit_grade": _value(event.credit_grade),
+                    "operating_grade": _value(event.operating_grade),
+                }
+                self._partial(event.customer_id, event.customer_version, grades)
+            case CustomerMerged():
+                self._merge(event)
+            case CustomerErased():
+                self._erase(event.customer_id, event.customer_version)
 
-    async def on_erased(self, uow: UnitOfWork, event: CustomerErased, envelope: CloudEvent) -> None:
-        await self._erase(uow, event.customer_id, event.customer_version, envelope.time)
-
-    async def _apply_snapshot(
-        self, uow: UnitOfWork, version: int, snapshot: CustomerSnapshot, at: datetime
-    ) -> None:
+    def _snapshot(self, version: int, snapshot: CustomerSnapshot) -> None:
         if snapshot.status is CustomerStatus.ERASED:
-            await self._erase(uow, snapshot.id, version, at)
+            self._erase(snapshot.id, version)
             return
         if snapshot.status is CustomerStatus.MERGED:
             return  # a merged record's own snapshot: the merge event sets the pointer
         values = self.view.only_kept(_snapshot_values(snapshot))
-        await self._apply(uow, snapshot.id, version, at, lambda _row: values, create=True)
+        self._change(snapshot.id, version, lambda _row: values, create=True)
 
-    async def _apply_partial(
-        self,
-        uow: UnitOfWork,
-        customer_id: str,
-        version: int,
-        envelope: CloudEvent,
-        changes: Changes | Row,
-    ) -> None:
+    def _partial(self, customer_id: str, version: int, changes: Changes | Row) -> None:
         def kept(row: Row | None) -> Row:
             return self.view.only_kept(changes(row) if callable(changes) else changes)
 
         # An unknown customer gets a minimal row only if this view keeps what the event says.
-        create = bool(kept(None))
-        await self._apply(uow, customer_id, version, envelope.time, kept, create=create)
+        self._change(customer_id, version, kept, create=bool(kept(None)))
 
-    async def _apply(
-        self,
-        uow: UnitOfWork,
-        customer_id: str,
-        version: int,
-        at: datetime,
-        changes: Changes,
-        *,
-        create: bool,
-    ) -> None:
-        repository = self.view.repository(uow.session)
-        bookkeeping = {"customer_version": version, "updated_at": at}
-        new_row = {**changes(None), "id": customer_id, "status": ACTIVE, **bookkeeping}
-        row = await _locked_or_inserted(repository, customer_id, new_row if create else None)
-        if row is None or row["status"] != ACTIVE or version <= row["customer_version"]:
+    def _change(self, customer_id: str, version: int, changes: Changes, *, create: bool) -> None:
+        bookkeeping = {"customer_version": version, "updated_at": self.at}
+        row = self.rows.get(customer_id)
+        if row is None:
+            if create:
+                new_row = {**changes(None), "id": customer_id, "status": ACTIVE, **bookkeeping}
+                self.rows.insert(customer_id, new_row)
             return
-        await repository.update(customer_id, {**changes(row), **bookkeeping})
+        if row["status"] != ACTIVE or version <= row["customer_version"]:
+            return
+        self.rows.update(customer_id, {**changes(row), **bookkeeping})
 
-    async def _erase(self, uow: UnitOfWork, customer_id: str, version: int, at: datetime) -> None:
-        repository = self.view.repository(uow.session)
-        tombstone = {**SCRUBBED, "status": ERASED, "updated_at": at}
-        new_row = {**tombstone, "id": customer_id, "customer_version": version}
-        row = await _locked_or_inserted(repository, customer_id, new_row)
-        if row is not None and row["status"] != ERASED:
+    def _merge(self, event: CustomerMerged) -> None:
+        self._snapshot(event.customer_version, event.customer)
+        alias_id = event.merged_customer_id
+        if alias_id == event.customer_id:
+            return
+        pointer = {**SCRUBBED, "status": MERGED, "merged_into": event.customer_id}
+        alias = self.rows.get(alias_id)
+        if alias is None:
+            new_alias = {**pointer, "id": alias_id, "customer_version": 0, "updated_at": self.at}
+            self.rows.insert(alias_id, new_alias)
+        elif alias["status"] == ACTIVE:
+            self.rows.update(alias_id, {**pointer, "updated_at": self.at})
+
+    def _erase(self, customer_id: str, version: int) -> None:
+        tombstone = {**SCRUBBED, "status": ERASED, "updated_at": self.at}
+        row = self.rows.get(customer_id)
+        if row is None:
+            new_row = {**tombstone, "id": customer_id, "customer_version": version}
+            self.rows.insert(customer_id, new_row)
+        elif row["status"] != ERASED:
             version = max(version, row["customer_version"])
-            await repository.update(customer_id, {**tombstone, "customer_version": version})
-
-
-async def _locked_or_inserted(
-    repository: CustomerViewRepository, customer_id: str, new_row: Row | None
-) -> Row | None:
-    """The customer's row, locked for the update to come; or None once ``new_row`` is
-    inserted in its place (nothing left to do), or when there is no row and no ``new_row``.
-    A row another consumer instance inserted meanwhile is returned like one found at once."""
-    row = await repository.get(customer_id, for_update=True)
-    if row is not None or new_row is None:
-        return row
-    if await repository.insert_new(new_row):
-        return None
-    return await repository.get(customer_id, for_update=True)
+            self.rows.update(customer_id, {**tombstone, "customer_version": version})
 
 
 def _snapshot_values(snapshot: CustomerSnapshot) -> Row:

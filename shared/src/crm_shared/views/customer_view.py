@@ -25,11 +25,8 @@ from sqlalchemy import (
     Table,
     Text,
     func,
-    insert,
     select,
-    update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_shared.db.model import NAMING_CONVENTION, UTCDateTime
@@ -149,29 +146,10 @@ class CustomerViewRepository:
         self.session = session
         self.table = table
 
-    async def get(self, customer_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+    async def get(self, customer_id: str) -> dict[str, Any] | None:
         statement = select(self.table).where(self.table.c.id == customer_id)
-        if for_update:
-            statement = statement.with_for_update()
         row = (await self.session.execute(statement)).mappings().first()
         return dict(row) if row is not None else None
-
-    async def insert_new(self, values: dict[str, Any]) -> bool:
-        """Insert a row; False if one with its id appeared since we looked (another consumer
-        instance, on another partition, inserted the same customer), the transaction intact."""
-        try:
-            async with self.session.begin_nested():
-                await self.session.execute(insert(self.table), values)
-        except IntegrityError:
-            if await self.get(values["id"]) is None:
-                raise
-            return False
-        return True
-
-    async def update(self, customer_id: str, values: dict[str, Any]) -> None:
-        await self.session.execute(
-            update(self.table).where(self.table.c.id == customer_id).values(**values)
-        )
 
     async def resolve(self, customer_id: str) -> dict[str, Any] | None:
         """The row for an id, following merge pointers to the surviving record. A pointer to a

@@ -1,11 +1,11 @@
 """Real ``crm.customer`` contract events for tests of a customer view, and a way to apply
 them through a service's own handlers (the consumer's transaction, without the broker)."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from crm_shared.bus.consumer import EventHandler
+from crm_shared.bus.handlers import Delivery, Dispatcher, HandlerMap
 from crm_shared.contracts.customer import (
     ConsentChannel,
     CreditGrade,
@@ -134,14 +134,20 @@ def envelope_of(event: IntegrationEvent) -> CloudEvent:
 
 async def apply_events(
     unit_of_work: Callable[[], UnitOfWork],
-    handlers: Mapping[type[IntegrationEvent], EventHandler],
+    handlers: HandlerMap,
     *events: IntegrationEvent,
+    one_run: bool = False,
 ) -> None:
-    """Run each event through its handler in its own committed transaction, as the consumer
-    does (the payload is re-read from the envelope, so it is exactly what travels)."""
+    """Deliver the events through the handlers as the consumer does (inbox, dispatch, one
+    committed transaction per run): each event in a run of its own, or with ``one_run`` all
+    of them in one run. The payload is re-read from the envelope, so it is what travels."""
+    dispatcher = Dispatcher(handlers, "test")
+    deliveries = []
     for event in events:
         envelope = envelope_of(event)
-        payload = type(event).model_validate(envelope.data)
+        deliveries.append(Delivery(envelope, type(event).model_validate(envelope.data)))
+    runs = [deliveries] if one_run else [[delivery] for delivery in deliveries]
+    for run in runs:
         async with unit_of_work() as uow:
-            await handlers[type(event)](uow, payload, envelope)
+            await dispatcher.apply(uow, run)
             await uow.commit()
