@@ -7,9 +7,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-from crm_analytics.handlers import HANDLERS
-from crm_analytics.profiles.service import record_on_timeline
+from crm_analytics.handlers import HANDLERS, profile_projection
 from crm_analytics.timeline.models import TimelineEntry
+from crm_shared.bus.handlers import Delivery
 from crm_shared.contracts.customer import (
     ConsentChannel,
     CreditGrade,
@@ -25,7 +25,9 @@ from crm_shared.contracts.customer import (
     LifecycleStage,
     OperatingGrade,
 )
-from crm_shared.events import CloudEvent, IntegrationEvent, parse_payload
+from crm_shared.events import CloudEvent, IntegrationEvent
+from crm_shared.testing import deliver as deliver_events
+from crm_shared.testing import deliveries_of
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -172,10 +174,7 @@ async def deliver(
 ) -> CloudEvent:
     """Run the service's handler for ``event`` in one unit of work and commit it."""
     received = envelope(event, time, event_id)
-    payload = parse_payload(received)
-    async with app.state.runtime.unit_of_work() as uow:
-        await HANDLERS[type(payload)](uow, payload, received)
-        await uow.commit()
+    await deliver_events(app.state.runtime.unit_of_work, HANDLERS, deliveries_of(received))
     return received
 
 
@@ -223,6 +222,13 @@ async def record_other_event(
         time=time,
         data=data,
     )
+    payload = _OtherServiceEvent(customer_id=data["customer_id"])
     async with app.state.runtime.unit_of_work() as uow:
-        await record_on_timeline(uow, IntegrationEvent(customer_id=data["customer_id"]), other)
+        await profile_projection(uow, [Delivery(other, payload)])
         await uow.commit()
+
+
+class _OtherServiceEvent(IntegrationEvent):
+    """Stands for the payload of a type whose contract is not registered yet."""
+
+    customer_id: str

@@ -21,7 +21,8 @@ from crm_shared.events import CloudEvent
 
 from crm_analytics.db import aware
 from crm_analytics.profiles.repository import ProfileRepository
-from crm_analytics.profiles.service import ERASED, Target, apply_snapshot, locate
+from crm_analytics.profiles.service import Target, apply_snapshot, locate
+from crm_analytics.profiles.snapshot import ERASED
 from crm_analytics.timeline import service as timeline
 
 # Personal fields of the profile and what they become on erasure. Kept: kind, stage, grades,

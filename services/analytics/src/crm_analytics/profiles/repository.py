@@ -1,9 +1,11 @@
 """All SQL on profiles, their tags, lifecycle history and customer aliases."""
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from crm_shared.db.rowset import RowSet
 from crm_shared.db.statements import insert_ignoring_duplicates
 from sqlalchemy import Table, delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -107,6 +109,20 @@ class ProfileRepository:
         await self.session.execute(delete(ProfileTag).where(ProfileTag.customer_id == customer_id))
         await self.add_tags(customer_id, tags)
 
+    async def replace_tags_of(self, customer_ids: Iterable[str], rows: RowSet) -> None:
+        """Make the tag rows of these customers what their profile rows say (two statements)."""
+        ids = sorted(customer_ids)
+        if not ids:
+            return
+        await self.session.execute(delete(ProfileTag).where(ProfileTag.customer_id.in_(ids)))
+        tag_rows = [
+            {"tag": tag, "customer_id": customer_id}
+            for customer_id in ids
+            for tag in dict.fromkeys((rows.get(customer_id) or {}).get("tags") or [])
+        ]
+        if tag_rows:
+            await self.session.execute(insert(ProfileTag), tag_rows)
+
     async def add_tags(self, customer_id: str, tags: list[str]) -> None:
         if tags:
             rows = [{"tag": tag, "customer_id": customer_id} for tag in dict.fromkeys(tags)]
@@ -114,10 +130,11 @@ class ProfileRepository:
 
     # -- lifecycle history -----------------------------------------------------------
 
-    async def add_lifecycle_change(self, values: dict[str, Any]) -> None:
-        table: Table = LifecycleChange.__table__
-        statement = insert_ignoring_duplicates(self.session, table, ("event_id",))
-        await self.session.execute(statement, values)
+    async def add_lifecycle_changes(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            table: Table = LifecycleChange.__table__
+            statement = insert_ignoring_duplicates(self.session, table, ("event_id",))
+            await self.session.execute(statement, list(rows))
 
     async def lifecycle_history(self, customer_id: str) -> list[LifecycleChange]:
         statement = (
@@ -144,6 +161,18 @@ class ProfileRepository:
         )
 
     # -- aliases ---------------------------------------------------------------------
+
+    async def survivors_of(self, customer_ids: Iterable[str]) -> dict[str, str]:
+        """``{alias: survivor}`` for those of these customers that were merged away."""
+        wanted = sorted(set(customer_ids))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(CustomerAlias.alias_id, CustomerAlias.survivor_id).where(
+                CustomerAlias.alias_id.in_(wanted)
+            )
+        )
+        return {row.alias_id: row.survivor_id for row in rows}
 
     async def survivor_of(self, alias_id: str) -> str | None:
         return await self.session.scalar(

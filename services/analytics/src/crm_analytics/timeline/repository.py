@@ -18,11 +18,12 @@ class TimelineRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, entry: dict[str, Any]) -> None:
-        """Insert one row; a row with the same event id already there is left as it is."""
-        table: Table = TimelineEntry.__table__
-        statement = insert_ignoring_duplicates(self.session, table, ("event_id",))
-        await self.session.execute(statement, entry)
+    async def add_many(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Insert rows in one statement; a row whose event id is already there stays."""
+        if entries:
+            table: Table = TimelineEntry.__table__
+            statement = insert_ignoring_duplicates(self.session, table, ("event_id",))
+            await self.session.execute(statement, list(entries))
 
     async def move(self, from_customer_id: str, to_customer_id: str) -> None:
         await self.session.execute(

@@ -4,6 +4,7 @@ Nothing here commits: the event consumer (or the request) owns the transaction.
 """
 
 from datetime import datetime
+from typing import Any
 
 from crm_shared.api.pagination import decode_cursor, encode_cursor
 from crm_shared.api.problems import TYPE_BASE, Problem
@@ -15,22 +16,28 @@ from crm_analytics.timeline.repository import TimelinePosition, TimelineReposito
 from crm_analytics.timeline.schemas import TimelineEntryOut, TimelineSlice
 
 
+def timeline_entry(
+    envelope: CloudEvent, customer_id: str, subject_id: str | None
+) -> dict[str, Any]:
+    """The timeline row of an event about ``subject_id``, filed under ``customer_id`` (the
+    survivor, when the subject was merged into it)."""
+    return {
+        "event_id": str(envelope.id),
+        "customer_id": customer_id,
+        "subject_id": subject_id or customer_id,
+        "event_type": envelope.type,
+        "source_service": source_service(envelope.type),
+        "occurred_at": envelope.time,
+        "summary": summarize(envelope.type, envelope.data),
+        "data": envelope.data,
+    }
+
+
 async def record(
     session: AsyncSession, envelope: CloudEvent, customer_id: str, subject_id: str
 ) -> None:
     """Put one event on ``customer_id``'s timeline (once, however often it is delivered)."""
-    await TimelineRepository(session).add(
-        {
-            "event_id": str(envelope.id),
-            "customer_id": customer_id,
-            "subject_id": subject_id,
-            "event_type": envelope.type,
-            "source_service": source_service(envelope.type),
-            "occurred_at": envelope.time,
-            "summary": summarize(envelope.type, envelope.data),
-            "data": envelope.data,
-        }
-    )
+    await TimelineRepository(session).add_many([timeline_entry(envelope, customer_id, subject_id)])
 
 
 async def join_histories(session: AsyncSession, alias_id: str, survivor_id: str) -> None:
