@@ -22,6 +22,13 @@ from tests.helpers import wait_for
 
 STANDIN_SOURCE = Path(__file__).with_name("standin_service.py")
 
+# Restarts within milliseconds, so the tests wait for events and not for back-off; a test
+# that is about the delay itself passes its own values.
+QUICK_RESTARTS = {
+    "CRM_LAUNCHER_BACKOFF_BASE_SECONDS": "0.01",
+    "CRM_LAUNCHER_BACKOFF_MAX_SECONDS": "0.05",
+}
+
 
 def is_running(pid: int) -> bool:
     """True while ``pid`` is a live process (a zombie waiting to be reaped counts as gone)."""
@@ -76,7 +83,13 @@ class RunningLauncher:
         return record
 
     def child_pids(self) -> list[int]:
-        return [json.loads(p.read_text())["pid"] for p in self.standin_dir.glob("*.json")]
+        """Every stand-in process ever started, restarts included."""
+        return [int(pid) for p in self.standin_dir.glob("*.pids") for pid in p.read_text().split()]
+
+    def pids_of(self, name: str) -> list[int]:
+        """The processes of stand-in ``name``, in start order."""
+        pids = self.standin_dir / f"{name}.pids"
+        return [int(pid) for pid in pids.read_text().split()] if pids.exists() else []
 
     async def kill_everything(self) -> None:
         """Test clean-up: whatever a failed test left running."""
@@ -99,10 +112,12 @@ class LauncherFactory:
         behaviours: dict[str, str],
         *args: str,
         bundled_broker_port: int | None = None,
+        settings: dict[str, str] | None = None,
     ) -> RunningLauncher:
         """Run ``crm up --services <names> <args>``; ``behaviours`` maps each service to its
         stand-in behaviour. With ``bundled_broker_port`` the launcher starts its own broker
-        there, otherwise it uses the session's broker."""
+        there, otherwise it uses the session's broker. ``settings``: more environment
+        variables, over :data:`QUICK_RESTARTS`."""
         standin_dir = self.tmp_path / "standins"
         standin_dir.mkdir(exist_ok=True)
         for name in behaviours:
@@ -111,6 +126,7 @@ class LauncherFactory:
             (package / "__init__.py").touch()  # a namespace package would lose to the real one
             shutil.copy(STANDIN_SOURCE, package / "__main__.py")
         env = self._environment(behaviours, standin_dir, bundled_broker_port)
+        env.update(settings or {})
         process = await asyncio.create_subprocess_exec(
             *(sys.executable, "-m", "crm_launcher", "up", "--services", ",".join(behaviours)),
             *args,
@@ -136,6 +152,7 @@ class LauncherFactory:
             STANDIN_DIR=str(standin_dir),
             CRM_HOST="127.0.0.1",
             CRM_DATA_DIR=str(self.tmp_path / "var"),
+            **QUICK_RESTARTS,
         )
         for name, behaviour in behaviours.items():
             env[f"CRM_PORT_{name.upper()}"] = str(free_port())

@@ -1,11 +1,15 @@
-"""`crm up` end to end with stand-in services: start-up, readiness, failures, shutdown."""
+"""`crm up` end to end with stand-in services: start-up, readiness, restarts after crashes,
+giving up, shutdown."""
 
 import asyncio
+import os
 import signal
 import sys
 
+import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from crm_launcher.broker import free_port, port_is_free
 from crm_shared.bus.topics import ALL_TOPICS
 
@@ -22,6 +26,17 @@ async def assert_all_gone(pids: list[int]) -> None:
         timeout=5,
         message=f"every child to be gone (still running: {[p for p in pids if is_running(p)]})",
     )
+
+
+def bundled_broker_pid(output: str) -> int:
+    return int(output.split("the bundled broker is up (pid ")[1].split(")")[0])
+
+
+async def topics_exist(bootstrap: str) -> bool:
+    try:
+        return set(ALL_TOPICS) <= set(await list_topics(bootstrap))
+    except KafkaError:
+        return False
 
 
 async def list_topics(bootstrap: str) -> list[str]:
@@ -75,23 +90,157 @@ async def test_bundled_broker_serves_the_services_and_stops_with_them(
     assert port_is_free("127.0.0.1", broker_port), "the bundled broker outlived the launcher"
 
 
-async def test_a_service_dying_at_start_up_fails_the_launch(
+async def test_a_crashed_service_is_restarted_and_ready_again(
     launcher_factory: LauncherFactory,
 ) -> None:
-    launcher = await launcher_factory.start({"customer": "serve", "sales": "die"})
+    launcher = await launcher_factory.start({"customer": "serve", "support": "crash-after-ready:1"})
+    await launcher.wait_for_output("support is ready again")
 
-    assert await launcher.exit_code() != 0, launcher.output
+    # Said clearly: which service, how it ended, which attempt, how long the back-off.
+    assert (
+        "support crashed (exit code 4); restarting it in 0.01s (attempt 1 of 5 within 120s)"
+        in launcher.output
+    )
+    first, second = launcher.pids_of("support")
+    assert f"restarted support (pid {second})" in launcher.output
+    assert not is_running(first)
+    port = launcher.env["CRM_PORT_SUPPORT"]
+    async with httpx.AsyncClient(trust_env=False) as http:
+        assert (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
+    # The neighbour never noticed.
+    assert launcher.pids_of("customer") == [launcher.child_record("customer")["pid"]]
+    assert "customer crashed" not in launcher.output
+
+    launcher.send(signal.SIGINT)
+    assert await launcher.exit_code() == 0, launcher.output
+    await assert_all_gone(launcher.child_pids())
+
+
+async def test_a_service_that_keeps_crashing_is_given_up_on_while_the_others_run(
+    launcher_factory: LauncherFactory,
+) -> None:
+    launcher = await launcher_factory.start(
+        {"customer": "serve", "sales": "die"}, settings={"CRM_LAUNCHER_MAX_RESTARTS": "2"}
+    )
+    await launcher.wait_for_output("services ready, except sales (given up on)")
+
     assert "sales    | sales: cannot open the database" in launcher.output  # the child's reason
-    assert "sales stopped during start-up (exit code 3)" in launcher.output
+    for attempt in (1, 2):
+        assert f"sales crashed (exit code 3); restarting it in 0.0{attempt}s " in launcher.output
+    assert "giving up on sales: it crashed 3 times within 120s (last: exit code 3)" in (
+        launcher.output
+    )
+    assert "still running: customer; crm up will exit 1 when stopped" in launcher.output
+    assert len(launcher.pids_of("sales")) == 3  # the first start and two restarts
+    (customer,) = launcher.pids_of("customer")
+    assert is_running(customer)
+    port = launcher.env["CRM_PORT_CUSTOMER"]
+    async with httpx.AsyncClient(trust_env=False) as http:
+        assert (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
+
+    # Ctrl-C still stops everything, and the exit code tells a script something was lost.
+    launcher.send(signal.SIGINT)
+    assert await launcher.exit_code() == 1, launcher.output
+    assert "exit code 1: gave up on sales earlier" in launcher.output
     await assert_all_gone(launcher.child_pids())
 
 
-async def test_a_service_dying_later_stops_the_others(launcher_factory: LauncherFactory) -> None:
-    launcher = await launcher_factory.start({"customer": "serve", "support": "crash-after-ready"})
+async def test_the_launcher_exits_1_once_every_service_is_given_up_on(
+    launcher_factory: LauncherFactory,
+) -> None:
+    launcher = await launcher_factory.start(
+        {"sales": "die"}, settings={"CRM_LAUNCHER_MAX_RESTARTS": "1"}
+    )
 
-    assert await launcher.exit_code() != 0, launcher.output
-    assert "support stopped after start-up (exit code 4)" in launcher.output
+    assert await launcher.exit_code() == 1, launcher.output
+    assert "giving up on sales: it crashed 2 times within 120s" in launcher.output
+    assert "every service was given up on; stopping" in launcher.output
+    assert "still running" not in launcher.output
+    assert "all services ready" not in launcher.output
     await assert_all_gone(launcher.child_pids())
+
+
+async def test_sigint_during_a_back_off_stops_at_once(launcher_factory: LauncherFactory) -> None:
+    launcher = await launcher_factory.start(
+        {"customer": "serve", "sales": "die"},
+        settings={
+            "CRM_LAUNCHER_BACKOFF_BASE_SECONDS": "600",
+            "CRM_LAUNCHER_BACKOFF_MAX_SECONDS": "600",
+        },
+    )
+    await launcher.wait_for_output("sales crashed (exit code 3); restarting it in 600s")
+
+    launcher.send(signal.SIGINT)
+    assert await launcher.exit_code(within=10) == 0, launcher.output
+    assert len(launcher.pids_of("sales")) == 1, "restarted although a stop was requested"
+    await assert_all_gone(launcher.child_pids())
+
+
+async def test_a_crashed_bundled_broker_is_restarted_with_its_topics(
+    launcher_factory: LauncherFactory,
+) -> None:
+    broker_port = free_port()
+    bootstrap = f"127.0.0.1:{broker_port}"
+    launcher = await launcher_factory.start({"sales": "serve"}, bundled_broker_port=broker_port)
+    await launcher.wait_for_output("all services ready")
+    first_broker = bundled_broker_pid(launcher.output)
+
+    os.kill(first_broker, signal.SIGKILL)
+
+    await launcher.wait_for_output("restarted the bundled broker")
+    assert (
+        "the bundled broker crashed (killed by SIGKILL); restarting it in 0.01s "
+        "(attempt 1 of 5 within 120s)" in launcher.output
+    )
+    # Memory-only Tansu came back empty; the launcher created the topics again.
+    await wait_for(
+        lambda: topics_exist(bootstrap), timeout=20, message="the topics on the new broker"
+    )
+    second_broker = int(
+        launcher.output.split("restarted the bundled broker (pid ")[1].split(")")[0]
+    )
+    assert second_broker != first_broker
+    assert launcher.pids_of("sales") == [launcher.child_record("sales")["pid"]]
+
+    launcher.send(signal.SIGINT)
+    assert await launcher.exit_code() == 0, launcher.output
+    await assert_all_gone(launcher.child_pids())
+    assert not is_running(second_broker)
+    assert port_is_free("127.0.0.1", broker_port), "the restarted broker outlived the launcher"
+
+
+async def test_a_broker_that_keeps_crashing_stops_everything(
+    launcher_factory: LauncherFactory,
+) -> None:
+    broker_port = free_port()
+    launcher = await launcher_factory.start(
+        {"sales": "serve"},
+        bundled_broker_port=broker_port,
+        settings={"CRM_LAUNCHER_MAX_RESTARTS": "0"},
+    )
+    await launcher.wait_for_output("all services ready")
+
+    os.kill(bundled_broker_pid(launcher.output), signal.SIGKILL)
+
+    assert await launcher.exit_code() == 1, launcher.output
+    assert (
+        "giving up on the bundled broker: it crashed once within 120s "
+        "(last: killed by SIGKILL); stopping everything" in launcher.output
+    )
+    await assert_all_gone(launcher.child_pids())
+    assert port_is_free("127.0.0.1", broker_port)
+
+
+async def test_a_bad_restart_setting_is_a_usage_error() -> None:
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "crm_launcher", "up"),
+        env={**os.environ, "CRM_LAUNCHER_MAX_RESTARTS": "many"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await process.communicate()
+    assert process.returncode == 2
+    assert b"CRM_LAUNCHER_MAX_RESTARTS must be a whole number, not 'many'" in stderr
 
 
 async def test_a_service_ignoring_sigterm_is_killed_after_the_stop_timeout(

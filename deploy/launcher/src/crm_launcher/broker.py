@@ -93,6 +93,12 @@ class BundledBroker:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def exit_code(self) -> int | None:
+        """How the last started process ended (-N: killed by signal N); None while it runs,
+        and before a start or after a stop."""
+        return self._process.poll() if self._process is not None else None
+
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:

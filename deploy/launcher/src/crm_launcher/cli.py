@@ -1,24 +1,29 @@
 """The ``crm`` command.
 
 ``crm up`` starts the bundled broker (unless ``CRM_KAFKA_BOOTSTRAP`` names one), creates the
-topics, then runs every service as a child process until Ctrl-C. ``crm topics`` creates the
-topics on ``CRM_KAFKA_BOOTSTRAP`` and lists them.
+topics, then runs every service as a child process until Ctrl-C, restarting whatever crashes
+(``CRM_LAUNCHER_*`` settings, see ``restart_policy``). ``crm topics`` creates the topics on
+``CRM_KAFKA_BOOTSTRAP`` and lists them.
 """
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from crm_shared.bus.topics import ALL_TOPICS, ensure_topics
 
 from crm_launcher.broker import BrokerError, BundledBroker
+from crm_launcher.broker_keeper import BrokerKeeper
 from crm_launcher.logs import PrefixedPrinter
+from crm_launcher.restart_policy import RestartPolicy
 from crm_launcher.services import (
     SERVICE_NAMES,
     ServiceEndpoint,
@@ -39,6 +44,7 @@ class UpOptions:
     data_dir: Path
     ready_timeout: float
     stop_timeout: float
+    restart_policy: RestartPolicy
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "up":
         try:
             services = parse_service_list(args.services)
+            restart_policy = RestartPolicy.from_env(os.environ)
         except ValueError as exc:
             parser.error(str(exc))
         options = UpOptions(
@@ -54,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             data_dir=data_dir_from(os.environ, args.data_dir),
             ready_timeout=args.ready_timeout,
             stop_timeout=args.stop_timeout,
+            restart_policy=restart_policy,
         )
         return asyncio.run(run_up(options))
     if args.command == "topics":
@@ -73,7 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the broker and the services; Ctrl-C stops everything",
         description=(
             "Start the bundled Tansu broker (unless CRM_KAFKA_BOOTSTRAP is set), create the "
-            "topics, start every service and wait until each answers /readyz."
+            "topics, start every service and wait until each answers /readyz. A service or "
+            "broker that crashes is restarted with back-off; one that keeps crashing "
+            "(CRM_LAUNCHER_MAX_RESTARTS within CRM_LAUNCHER_RESTART_WINDOW_SECONDS) is given up "
+            "on while the others keep running. Exit code 0 after Ctrl-C; 1 after a failed "
+            "start, when the broker or every service was given up on, or at the end of a run "
+            "in which any service was given up on."
         ),
     )
     up.add_argument(
@@ -129,9 +142,17 @@ async def _run_up(options: UpOptions, printer: PrefixedPrinter, stop: asyncio.Ev
             printer=printer,
             ready_timeout=options.ready_timeout,
             stop_timeout=options.stop_timeout,
-            on_ready=lambda: print_urls(printer, endpoints, child_env, broker),
+            restart_policy=options.restart_policy,
+            on_ready=lambda given_up: print_urls(printer, endpoints, child_env, broker, given_up),
         )
-        return await supervisor.run(stop)
+        if broker is None:
+            return await supervisor.run(stop)
+        keeper = BrokerKeeper(
+            broker, options.restart_policy, printer, lambda: create_topics(child_env, printer)
+        )
+        async with _running(keeper.keep_running(stop)):
+            code = await supervisor.run(stop)
+        return EXIT_FAILED if keeper.gave_up else code
     except BrokerError as exc:
         printer.say(str(exc))
         return EXIT_FAILED
@@ -151,7 +172,21 @@ async def start_bundled_broker(
     )
     printer.say(f"starting the bundled Tansu broker on {broker.bootstrap} (log: {broker.log})")
     await broker.start_async()
+    printer.say(f"the bundled broker is up (pid {broker.pid})")
     return broker
+
+
+@contextlib.asynccontextmanager
+async def _running(coroutine: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """Runs ``coroutine`` beside the block; cancelled when the block ends (a bug in it is
+    raised then)."""
+    task = asyncio.create_task(coroutine)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def create_topics(env: Mapping[str, str], printer: PrefixedPrinter) -> bool:
@@ -173,9 +208,13 @@ def print_urls(
     endpoints: Sequence[ServiceEndpoint],
     env: Mapping[str, str],
     broker: BundledBroker | None,
+    given_up: Sequence[str] = (),
 ) -> None:
     rows = [("service", "URL", "docs", "database")]
-    rows += [(e.name, e.base_url, e.docs_url, e.database_url) for e in endpoints]
+    rows += [
+        (e.name, e.base_url, e.docs_url, "(given up on)" if e.name in given_up else e.database_url)
+        for e in endpoints
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     printer.say("")
     for row in rows:
@@ -183,7 +222,10 @@ def print_urls(
         printer.say("  ".join([*cells, row[3]]))
     kind = "bundled Tansu, memory-only" if broker is not None else "external"
     printer.say(f"\nKafka: {kafka_bootstrap_from(env)} ({kind})")
-    printer.say("all services ready; press Ctrl-C to stop")
+    if given_up:
+        printer.say(f"services ready, except {', '.join(given_up)} (given up on); Ctrl-C to stop")
+    else:
+        printer.say("all services ready; press Ctrl-C to stop")
 
 
 async def run_topics() -> int:
