@@ -1,6 +1,7 @@
 """`crm up` for real: the launcher starts the bundled broker and the five real services as
-processes, customers created over HTTP reach the other services through the broker, and
-Ctrl-C (SIGINT) stops every process the launcher started."""
+processes, customers created over HTTP reach the other services through the broker, a
+killed service or broker is started again, and Ctrl-C (SIGINT) stops every process the
+launcher started."""
 
 import asyncio
 import contextlib
@@ -145,36 +146,93 @@ async def test_crm_up_runs_the_platform_and_sigint_stops_everything(launcher: La
         for name in SERVICES:
             ready = await http.get(launcher.url(name, "/readyz"))
             assert ready.status_code == 200, (name, ready.text)
+        created = await create_customers(http, launcher, count=2)
+        await wait_until_in_the_views(http, launcher, created, within=45)
 
-        people = [unique_person("Launch"), unique_person("Launch")]
-        ids = []
-        for person in people:
-            created = await http.post(launcher.url("customer", "/v1/customers"), json=person)
-            assert created.status_code == 201, created.text
-            ids.append(created.json()["id"])
+    await stop_with_sigint_and_check_everything_ended(launcher)
 
-        async def everywhere() -> bool:
-            for customer_id, person in zip(ids, people, strict=True):
-                for url in (
-                    launcher.url("sales", f"/v1/customers/{customer_id}"),
-                    launcher.url("analytics", f"/v1/profiles/{customer_id}"),
-                ):
-                    response = await http.get(url)
-                    if response.status_code != 200:
-                        return False
-                    body: dict[str, Any] = response.json()
-                    if body["name"] != person["name"]:
-                        return False
-            return True
 
-        try:
-            await wait_for(everywhere, timeout=45, interval=0.2)
-        except AssertionError:
-            raise AssertionError(
-                f"customers {ids} not in the sales view and the analytics profile; "
-                f"launcher output:\n{launcher.output}"
-            ) from None
+async def test_crm_up_restarts_a_killed_service_and_the_broker(launcher: Launcher) -> None:
+    """kill -9 of a real service, then of the bundled broker: the launcher starts each again,
+    and a customer created afterwards still reaches the views."""
+    await launcher.wait_for_output("all services ready", within=120)
+    launcher.children = {pid: command_line(pid) for pid in descendants(launcher.process.pid)}
 
+    os.kill(child_running(launcher, "-m crm_sales"), signal.SIGKILL)
+    await launcher.wait_for_output("sales crashed (killed by SIGKILL); restarting it in", 10)
+    await launcher.wait_for_output("sales is ready again", within=90)
+
+    os.kill(child_running(launcher, "tansu"), signal.SIGKILL)
+    await launcher.wait_for_output("the bundled broker crashed (killed by SIGKILL)", 10)
+    await launcher.wait_for_output("restarted the bundled broker", within=30)
+
+    # The restarted processes are children too: the end of the test must see them gone.
+    launcher.children |= {pid: command_line(pid) for pid in descendants(launcher.process.pid)}
+    async with httpx.AsyncClient(timeout=10) as http:
+        created = await create_customers(http, launcher, count=1)
+        await wait_until_in_the_views(http, launcher, created, within=90)
+
+    assert "giving up" not in launcher.output
+    await stop_with_sigint_and_check_everything_ended(launcher)
+
+
+def child_running(launcher: Launcher, command_part: str) -> int:
+    """The pid of the launcher's live child whose command line contains ``command_part``."""
+    pids = [
+        pid
+        for pid in descendants(launcher.process.pid)
+        if command_part in command_line(pid) and is_running(pid)
+    ]
+    assert len(pids) == 1, (command_part, pids)
+    return pids[0]
+
+
+async def create_customers(
+    http: httpx.AsyncClient, launcher: Launcher, count: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """``count`` new customers: (id, what was sent) each."""
+    created = []
+    for _ in range(count):
+        person = unique_person("Launch")
+        response = await http.post(launcher.url("customer", "/v1/customers"), json=person)
+        assert response.status_code == 201, response.text
+        created.append((response.json()["id"], person))
+    return created
+
+
+async def wait_until_in_the_views(
+    http: httpx.AsyncClient,
+    launcher: Launcher,
+    created: list[tuple[str, dict[str, Any]]],
+    within: float,
+) -> None:
+    """Until every customer is in the sales view and has an analytics profile."""
+
+    async def everywhere() -> bool:
+        for customer_id, person in created:
+            for url in (
+                launcher.url("sales", f"/v1/customers/{customer_id}"),
+                launcher.url("analytics", f"/v1/profiles/{customer_id}"),
+            ):
+                response = await http.get(url)
+                if response.status_code != 200:
+                    return False
+                body: dict[str, Any] = response.json()
+                if body["name"] != person["name"]:
+                    return False
+        return True
+
+    try:
+        await wait_for(everywhere, timeout=within, interval=0.2)
+    except AssertionError:
+        ids = [customer_id for customer_id, _ in created]
+        raise AssertionError(
+            f"customers {ids} not in the sales view and the analytics profile; "
+            f"launcher output:\n{launcher.output}"
+        ) from None
+
+
+async def stop_with_sigint_and_check_everything_ended(launcher: Launcher) -> None:
     launcher.process.send_signal(signal.SIGINT)
     try:
         code = await asyncio.wait_for(launcher.process.wait(), 45)

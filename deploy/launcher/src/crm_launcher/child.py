@@ -118,6 +118,8 @@ class SupervisedChild:
         finally:
             for task in (polling, exited, stop_requested):
                 task.cancel()
+        if polling.done() and not polling.cancelled():
+            polling.result()  # a bug in the readiness check raises here, not "ready"
         if process.returncode is None:
             return None
         self._set_ready(False)
