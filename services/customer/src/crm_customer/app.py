@@ -3,6 +3,7 @@ duplicates and merge, erasure, CSV import and export."""
 
 from pathlib import Path
 
+from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.service import ServiceDefinition, create_service_app
 from fastapi import FastAPI
 
@@ -25,7 +26,9 @@ merge, erasure on request, CSV import and export. Every change is published on
 `crm.customer` (CloudEvents, keyed by customer id)."""
 
 
-def create_app(settings: CustomerSettings | None = None, *, run_bus: bool = True) -> FastAPI:
+def create_app(
+    settings: CustomerSettings | None = None, *, run_bus: bool = True, clock: Clock = SYSTEM_CLOCK
+) -> FastAPI:
     definition = ServiceDefinition(
         settings=settings or CustomerSettings(),
         tables=models.platform_tables,
@@ -44,5 +47,6 @@ def create_app(settings: CustomerSettings | None = None, *, run_bus: bool = True
         title="CRM customer master",
         description=DESCRIPTION,
         run_bus=run_bus,
+        clock=clock,
     )
     return create_service_app(definition)

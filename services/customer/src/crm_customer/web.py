@@ -1,13 +1,15 @@
 """HTTP helpers every router of this service uses."""
 
+import re
 from typing import Annotated, Any
 
-from crm_shared.api.concurrency import etag_for, require_if_match
-from crm_shared.api.deps import get_runtime
+from crm_shared.api.concurrency import etag_for
+from crm_shared.api.deps import IfMatchDep, get_runtime
 from fastapi import Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from crm_customer.preconditions import ExpectedVersion
 from crm_customer.settings import CustomerSettings
 
 
@@ -31,6 +33,23 @@ StrictDep = Annotated[
     Query(description="Refuse (409) instead of warn when the customer looks like a duplicate"),
 ]
 
+_VERSION_TAG = re.compile(r'"(0|[1-9][0-9]*)"')
+
+
+def expected_version(if_match: IfMatchDep = None) -> ExpectedVersion | None:
+    """``If-Match`` as the versions it accepts (our ETags are ``"<version>"``; a weak tag
+    compares as its strong form, any other tag matches no version)."""
+    if if_match is None:
+        return None
+    tags = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+    if "*" in tags:
+        return ExpectedVersion(any_version=True)
+    matches = (_VERSION_TAG.fullmatch(tag) for tag in tags)
+    return ExpectedVersion(frozenset(int(match.group(1)) for match in matches if match))
+
+
+ExpectedVersionDep = Annotated[ExpectedVersion | None, Depends(expected_version)]
+
 
 def json_response(
     body: BaseModel | list[Any] | dict[str, Any],
@@ -47,9 +66,3 @@ def json_response(
     if location is not None:
         all_headers["Location"] = location
     return JSONResponse(content, status_code=status_code, headers=all_headers)
-
-
-def check_if_match(if_match: str | None, version: int) -> None:
-    """For commands (POST/PUT on sub-resources): If-Match is optional, but honoured."""
-    if if_match is not None:
-        require_if_match(if_match, version)

@@ -1,6 +1,7 @@
 """Consent decisions: one row per grant or withdrawal, never updated; the current state of a
 channel is derived from its most recent decision."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from crm_shared.contracts.customer import ConsentChannel
@@ -33,5 +34,12 @@ class ConsentRecord(Base):
 
     __table_args__ = (Index("ix_consent_records_customer_id_channel", "customer_id", "channel"),)
 
-    def as_decision(self) -> Decision:
-        return Decision(ConsentChannel(self.channel), self.granted, self.decided_at, self.id or 0)
+    def as_decision(self, order: int) -> Decision:
+        return Decision(ConsentChannel(self.channel), self.granted, self.decided_at, order)
+
+
+def decisions_of(records: Sequence[ConsentRecord]) -> list[Decision]:
+    """The decisions of a customer's records; the tie-breaker between two made at the same
+    moment is their place in the list (loaded by decided_at then id, new ones appended),
+    which is the order they were recorded in, known before a flush gives new ones an id."""
+    return [record.as_decision(order) for order, record in enumerate(records)]

@@ -2,48 +2,49 @@
 
 from uuid import UUID
 
-from crm_shared.api.deps import IfMatchDep, UnitOfWorkDep
+from crm_shared.api.deps import UnitOfWorkDep
 from crm_shared.contracts.customer import ConsentChannel
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from crm_customer.consent import service
 from crm_customer.consent.schemas import (
     ChannelConsent,
     ConsentDecisionIn,
     ConsentDecisionOut,
     ConsentOut,
 )
-from crm_customer.consent.service import current_record, record_decision
-from crm_customer.customers.models import Customer
-from crm_customer.customers.service import load
-from crm_customer.web import ActorDep, check_if_match, json_response
+from crm_customer.consent.service import ConsentState
+from crm_customer.web import ActorDep, ExpectedVersionDep, json_response
 
 router = APIRouter(prefix="/v1/customers/{customer_id}/consent", tags=["consent"])
 
 
-def consent_out(customer: Customer) -> ConsentOut:
-    current = {}
-    for channel in ConsentChannel:
-        record = current_record(customer, channel)
-        current[channel] = ChannelConsent(
+def consent_out(state: ConsentState) -> ConsentOut:
+    current = {
+        channel: ChannelConsent(
             granted=record.granted if record else None,
             decided_at=record.decided_at if record else None,
             source=record.source if record else None,
             method=record.method if record else None,
         )
-    history = [
-        ConsentDecisionOut.model_validate(record, from_attributes=True)
-        for record in sorted(customer.consent_records, key=lambda r: (r.decided_at, r.id))
-    ]
+        for channel, record in state.current.items()
+    }
     return ConsentOut(
-        customer_id=customer.id, version=customer.version, current=current, history=history
+        customer_id=state.customer.id,
+        version=state.customer.version,
+        current=current,
+        history=[
+            ConsentDecisionOut.model_validate(record, from_attributes=True)
+            for record in state.history
+        ],
     )
 
 
 @router.get("", response_model=ConsentOut, summary="Current consent per channel and history")
 async def get_consent(customer_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
-    customer = await load(uow, str(customer_id))
-    return json_response(consent_out(customer), version=customer.version)
+    state = await service.get_consent(uow, str(customer_id))
+    return json_response(consent_out(state), version=state.customer.version)
 
 
 @router.put(
@@ -56,11 +57,9 @@ async def put_consent(
     channel: ConsentChannel,
     body: ConsentDecisionIn,
     uow: UnitOfWorkDep,
+    expected: ExpectedVersionDep,
     actor: ActorDep = None,
-    if_match: IfMatchDep = None,
 ) -> JSONResponse:
-    customer = await load(uow, str(customer_id))
-    check_if_match(if_match, customer.version)
-    await record_decision(uow, customer, channel, body, actor)
-    await uow.commit()
-    return json_response(consent_out(customer), version=customer.version)
+    state = await service.record_decision(uow, str(customer_id), channel, body, actor, expected)
+    await uow.commit()  # gives the new decision its id, which the history shows
+    return json_response(consent_out(state), version=state.customer.version)

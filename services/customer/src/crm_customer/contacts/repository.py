@@ -1,7 +1,8 @@
 from crm_shared.db import RepositoryBase
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from crm_customer.contacts.models import Contact
+from crm_customer.erasure.rules import ERASED_CONTACT_NAME
 
 
 class ContactRepository(RepositoryBase[Contact]):
@@ -14,16 +15,27 @@ class ContactRepository(RepositoryBase[Contact]):
             .order_by(Contact.created_at, Contact.id)
         )
 
-    async def move_all(self, from_customer: str, to_customer: str) -> None:
-        """Hand every contact of one customer to another (a merge)."""
-        for contact in await self.of_customer(from_customer):
-            contact.customer_id = to_customer
-            contact.is_primary = False  # the survivor's primary contact stays primary
+    async def primaries(self, customer_id: str) -> list[Contact]:
+        return await self.all(
+            select(Contact).where(Contact.customer_id == customer_id, Contact.is_primary)
+        )
 
     async def delete(self, contact: Contact) -> None:
         await self.session.delete(contact)
 
-    async def unset_primary(self, customer_id: str, except_id: str) -> None:
-        for contact in await self.of_customer(customer_id):
-            if contact.id != except_id and contact.is_primary:
-                contact.is_primary = False
+    async def scrub_of_customer(self, customer_id: str) -> None:
+        """Erasure: every contact of the customer loses what identifies the person (a new
+        version each). Loaded contacts are kept in step (``synchronize_session``)."""
+        await self.session.execute(
+            update(Contact)
+            .where(Contact.customer_id == customer_id)
+            .values(
+                name=ERASED_CONTACT_NAME,
+                email=None,
+                phone=None,
+                job_title=None,
+                department=None,
+                notes=None,
+                version=Contact.version + 1,
+            )
+        )

@@ -2,29 +2,25 @@
 
 from uuid import UUID
 
-from crm_shared.api.concurrency import require_if_match
-from crm_shared.api.deps import IdempotencyKeyDep, IfMatchDep, UnitOfWorkDep
+from crm_shared.api.deps import IdempotencyKeyDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from crm_customer.contacts import service
 from crm_customer.contacts.models import Contact
-from crm_customer.contacts.repository import ContactRepository
 from crm_customer.contacts.schemas import ContactCreate, ContactOut, ContactUpdate
-from crm_customer.contacts.service import (
-    add_contact,
-    load_contact,
-    remove_contact,
-    update_contact,
-)
-from crm_customer.customers.service import load
-from crm_customer.web import SettingsDep, check_if_match, json_response
+from crm_customer.web import ExpectedVersionDep, SettingsDep, json_response
 
 router = APIRouter(prefix="/v1/customers/{customer_id}/contacts", tags=["contacts"])
 
 
 def contact_out(contact: Contact) -> ContactOut:
     return ContactOut.model_validate(contact, from_attributes=True)
+
+
+def location_of(contact: Contact) -> str:
+    return f"/v1/customers/{contact.customer_id}/contacts/{contact.id}"
 
 
 @router.post("", status_code=201, response_model=ContactOut, summary="Add a contact")
@@ -37,13 +33,12 @@ async def create_contact(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> Response:
     async def action() -> JSONResponse:
-        customer = await load(uow, str(customer_id))
-        contact = await add_contact(uow, customer, body, settings)
+        contact = await service.add_contact(uow, str(customer_id), body, settings)
         return json_response(
             contact_out(contact),
             status_code=201,
             version=contact.version,
-            location=f"/v1/customers/{customer.id}/contacts/{contact.id}",
+            location=location_of(contact),
         )
 
     return await respond_idempotently(request, uow, idempotency_key, action)
@@ -51,14 +46,12 @@ async def create_contact(
 
 @router.get("", response_model=list[ContactOut], summary="The contacts of a customer")
 async def list_contacts(customer_id: UUID, uow: UnitOfWorkDep) -> list[ContactOut]:
-    customer = await load(uow, str(customer_id))
-    return [contact_out(c) for c in await ContactRepository(uow.session).of_customer(customer.id)]
+    return [contact_out(c) for c in await service.list_contacts(uow, str(customer_id))]
 
 
 @router.get("/{contact_id}", response_model=ContactOut, summary="One contact")
 async def get_contact(customer_id: UUID, contact_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
-    customer = await load(uow, str(customer_id))
-    contact = await load_contact(uow, customer, str(contact_id))
+    contact = await service.get_contact(uow, str(customer_id), str(contact_id))
     return json_response(contact_out(contact), version=contact.version)
 
 
@@ -69,23 +62,19 @@ async def patch_contact(
     body: ContactUpdate,
     uow: UnitOfWorkDep,
     settings: SettingsDep,
-    if_match: IfMatchDep = None,
+    expected: ExpectedVersionDep,
 ) -> JSONResponse:
-    customer = await load(uow, str(customer_id))
-    contact = await load_contact(uow, customer, str(contact_id))
-    require_if_match(if_match, contact.version)
-    await update_contact(uow, customer, contact, body, settings)
+    contact = await service.update_contact(
+        uow, str(customer_id), str(contact_id), body, settings, expected
+    )
     await uow.commit()
     return json_response(contact_out(contact), version=contact.version)
 
 
 @router.delete("/{contact_id}", status_code=204, summary="Remove a contact")
 async def delete_contact(
-    customer_id: UUID, contact_id: UUID, uow: UnitOfWorkDep, if_match: IfMatchDep = None
+    customer_id: UUID, contact_id: UUID, uow: UnitOfWorkDep, expected: ExpectedVersionDep
 ) -> Response:
-    customer = await load(uow, str(customer_id))
-    contact = await load_contact(uow, customer, str(contact_id))
-    check_if_match(if_match, contact.version)
-    await remove_contact(uow, customer, contact)
+    await service.remove_contact(uow, str(customer_id), str(contact_id), expected)
     await uow.commit()
     return Response(status_code=204)

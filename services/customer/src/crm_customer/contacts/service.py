@@ -2,69 +2,106 @@
 are not published on the bus (no other service keeps them); erasure scrubs them."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from crm_shared.api.problems import TYPE_BASE, Problem, not_found
 from crm_shared.contracts.customer import CustomerKind
-from crm_shared.db import UnitOfWork, utcnow
+from crm_shared.db import UnitOfWork
+from crm_shared.errors import ConflictError, InvalidError, NotFoundError
 
 from crm_customer.contacts.models import Contact
 from crm_customer.contacts.repository import ContactRepository
 from crm_customer.contacts.schemas import ContactCreate, ContactUpdate
 from crm_customer.customers.models import Customer
 from crm_customer.customers.normalize import InvalidPhoneNumberError, normalize_phone
-from crm_customer.customers.service import ensure_changeable, invalid_input
+from crm_customer.customers.service import ensure_changeable, load
+from crm_customer.db import FIRST_VERSION
+from crm_customer.preconditions import ExpectedVersion, check_version
 from crm_customer.settings import CustomerSettings
 
 
 def ensure_has_contacts(customer: Customer) -> None:
     ensure_changeable(customer)
     if customer.kind == CustomerKind.INDIVIDUAL:
-        raise Problem(
-            409,
+        raise ConflictError(
             "an individual customer has no contacts; contacts belong to business, partner "
             "and internal customers",
-            type_=TYPE_BASE + "contacts-not-applicable",
+            code="contacts-not-applicable",
         )
 
 
-async def load_contact(uow: UnitOfWork, customer: Customer, contact_id: str) -> Contact:
-    contact = await ContactRepository(uow.session).get(contact_id)
-    if contact is None or contact.customer_id != customer.id:
-        raise not_found("contact", contact_id)
-    return contact
+async def list_contacts(uow: UnitOfWork, customer_id: str) -> list[Contact]:
+    customer = await load(uow, customer_id)
+    return await ContactRepository(uow.session).of_customer(customer.id)
+
+
+async def get_contact(uow: UnitOfWork, customer_id: str, contact_id: str) -> Contact:
+    return await _load_contact(uow, await load(uow, customer_id), contact_id)
 
 
 async def add_contact(
-    uow: UnitOfWork, customer: Customer, body: ContactCreate, settings: CustomerSettings
+    uow: UnitOfWork, customer_id: str, body: ContactCreate, settings: CustomerSettings
 ) -> Contact:
+    customer = await load(uow, customer_id)
     ensure_has_contacts(customer)
-    now = utcnow()
-    contact = Contact(id=str(uuid.uuid4()), customer_id=customer.id, created_at=now, updated_at=now)
+    now = uow.clock.now()
+    contact = Contact(
+        id=str(uuid.uuid4()),
+        version=FIRST_VERSION,
+        customer_id=customer.id,
+        created_at=now,
+        updated_at=now,
+    )
     _apply(contact, body.model_dump(), settings)
     ContactRepository(uow.session).add(contact)
-    await uow.session.flush()
-    await _keep_one_primary(uow, contact)
+    await _keep_one_primary(uow, contact, now)
     return contact
 
 
 async def update_contact(
     uow: UnitOfWork,
-    customer: Customer,
-    contact: Contact,
+    customer_id: str,
+    contact_id: str,
     body: ContactUpdate,
     settings: CustomerSettings,
-) -> None:
+    expected: ExpectedVersion | None,
+) -> Contact:
+    customer = await load(uow, customer_id)
+    contact = await _load_contact(uow, customer, contact_id)
+    check_version(expected, contact.version, required=True)
     ensure_has_contacts(customer)
     if _apply(contact, body.model_dump(exclude_unset=True), settings):
-        contact.updated_at = utcnow()
-        await uow.session.flush()
-        await _keep_one_primary(uow, contact)
+        now = uow.clock.now()
+        contact.touch(now)
+        await _keep_one_primary(uow, contact, now)
+    return contact
 
 
-async def remove_contact(uow: UnitOfWork, customer: Customer, contact: Contact) -> None:
+async def remove_contact(
+    uow: UnitOfWork, customer_id: str, contact_id: str, expected: ExpectedVersion | None
+) -> None:
+    customer = await load(uow, customer_id)
+    contact = await _load_contact(uow, customer, contact_id)
+    check_version(expected, contact.version, required=False)
     ensure_has_contacts(customer)
     await ContactRepository(uow.session).delete(contact)
+
+
+async def hand_over_contacts(uow: UnitOfWork, from_customer: str, to_customer: str) -> None:
+    """A merge: every contact of one customer goes to the other; the survivor's primary
+    contact stays primary."""
+    now = uow.clock.now()
+    for contact in await ContactRepository(uow.session).of_customer(from_customer):
+        contact.customer_id = to_customer
+        contact.is_primary = False
+        contact.touch(now)
+
+
+async def _load_contact(uow: UnitOfWork, customer: Customer, contact_id: str) -> Contact:
+    contact = await ContactRepository(uow.session).get(contact_id)
+    if contact is None or contact.customer_id != customer.id:
+        raise NotFoundError.of("contact", contact_id)
+    return contact
 
 
 def _apply(contact: Contact, values: dict[str, Any], settings: CustomerSettings) -> bool:
@@ -83,9 +120,14 @@ def _phone(value: str | None, settings: CustomerSettings) -> str | None:
     try:
         return normalize_phone(value, settings.default_phone_region)
     except InvalidPhoneNumberError as error:
-        raise invalid_input("body.phone", str(error)) from error
+        raise InvalidError(str(error), location="body.phone") from error
 
 
-async def _keep_one_primary(uow: UnitOfWork, contact: Contact) -> None:
-    if contact.is_primary:
-        await ContactRepository(uow.session).unset_primary(contact.customer_id, contact.id)
+async def _keep_one_primary(uow: UnitOfWork, contact: Contact, now: datetime) -> None:
+    """One primary contact per customer: a new primary one demotes the others."""
+    if not contact.is_primary:
+        return
+    for other in await ContactRepository(uow.session).primaries(contact.customer_id):
+        if other.id != contact.id:
+            other.is_primary = False
+            other.touch(now)

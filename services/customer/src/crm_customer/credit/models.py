@@ -2,7 +2,6 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from crm_shared.db import UTCDateTime
 from crm_shared.db.platform_tables import BigId
@@ -18,18 +17,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm_customer.db import Base
+from crm_customer.db import Base, Versioned
 
 Money = Numeric(14, 2)
 
 
-class Receivable(Base):
+class Receivable(Versioned, Base):
     """One invoice: what was owed, when it was due, and what was paid when."""
 
     __tablename__ = "receivables"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     customer_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
@@ -42,10 +40,16 @@ class Receivable(Base):
     paid_on: Mapped[date | None] = mapped_column(Date)  # the day it was paid in full
     recorded_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __mapper_args__: dict[str, Any] = {"version_id_col": version}
     __table_args__ = (UniqueConstraint("customer_id", "reference"),)
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.paid_amount
+
+    @property
+    def settled(self) -> bool:
+        return self.paid_amount >= self.amount
 
 
 class CreditRating(Base):

@@ -1,5 +1,5 @@
 from crm_shared.db import RepositoryBase
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from crm_customer.credit.models import CreditRating, Receivable
 
@@ -30,4 +30,10 @@ class CreditRatingRepository(RepositoryBase[CreditRating]):
             select(CreditRating)
             .where(CreditRating.customer_id == customer_id)
             .order_by(CreditRating.rated_at, CreditRating.id)
+        )
+
+    async def scrub_reasons(self, customer_id: str) -> None:
+        """Erasure: the audit trail keeps the grades, not the free-text reasons."""
+        await self.session.execute(
+            update(CreditRating).where(CreditRating.customer_id == customer_id).values(reason=None)
         )

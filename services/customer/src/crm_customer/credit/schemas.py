@@ -26,7 +26,9 @@ class ReceivableIn(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        check_receivable(self.amount, self.issued_on, self.due_on, self.paid_amount, self.paid_on)
+        check_receivable(
+            self.amount, self.issued_on, self.due_on, self.paid_amount, self.paid_on, date.today()
+        )
         return self
 
 
@@ -43,7 +45,12 @@ class ReceivableUpdate(Strict):
 
 
 def check_receivable(
-    amount: Decimal, issued_on: date, due_on: date, paid_amount: Decimal, paid_on: date | None
+    amount: Decimal,
+    issued_on: date,
+    due_on: date,
+    paid_amount: Decimal,
+    paid_on: date | None,
+    today: date,
 ) -> None:
     if due_on < issued_on:
         raise ValueError("due_on cannot be before issued_on")
@@ -53,7 +60,7 @@ def check_receivable(
         raise ValueError("give paid_on, the day of the last payment")
     if paid_on is not None and paid_on < issued_on:
         raise ValueError("paid_on cannot be before issued_on")
-    if paid_on is not None and paid_on > date.today():
+    if paid_on is not None and paid_on > today:
         raise ValueError("paid_on cannot be in the future")
 
 

@@ -1,27 +1,41 @@
 """Credit and operating grades: computed from receivables, or set by hand with a reason.
 
-Every rating writes an audit row, moves the customer's version and publishes
-``crm.customer.credit_rated.v1``. A manual credit grade stays until someone asks for a
-recompute; new receivables meanwhile are recorded but do not override it.
+Every rating writes an audit row, is one change step of the customer (its next version) and
+records ``crm.customer.credit_rated.v1``. A manual credit grade stays until someone asks for
+a recompute; new receivables meanwhile are recorded but do not override it.
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 
-from crm_shared.api.problems import TYPE_BASE, Problem, not_found
 from crm_shared.contracts.customer import CreditGrade, CustomerCreditRated, OperatingGrade
-from crm_shared.db import UnitOfWork, utcnow
+from crm_shared.db import UnitOfWork
+from crm_shared.errors import ConflictError, InvalidError, NotFoundError
 
 from crm_customer.credit.models import CreditRating, Receivable
 from crm_customer.credit.repository import CreditRatingRepository, ReceivableRepository
 from crm_customer.credit.rules import CreditFacts, ReceivableFact, credit_facts, rate
 from crm_customer.credit.schemas import ReceivableIn, ReceivableUpdate, check_receivable
 from crm_customer.customers.models import Customer
-from crm_customer.customers.service import ensure_changeable, invalid_input
+from crm_customer.customers.service import ensure_changeable, load, load_for_change
+from crm_customer.db import FIRST_VERSION
+from crm_customer.preconditions import ExpectedVersion, check_version
 from crm_customer.settings import CustomerSettings
 
 COMPUTED = "computed"
 MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class CreditStanding:
+    """The customer's grades, and what the receivables give as of today."""
+
+    customer: Customer
+    computed_grade: CreditGrade | None
+    facts: CreditFacts
+    window_months: int
+    as_of: date
 
 
 def fact_of(receivable: Receivable) -> ReceivableFact:
@@ -34,42 +48,132 @@ def fact_of(receivable: Receivable) -> ReceivableFact:
     )
 
 
+def today(uow: UnitOfWork) -> date:
+    return uow.clock.now().date()
+
+
 async def current_facts(
     uow: UnitOfWork, customer_id: str, settings: CustomerSettings, as_of: date
 ) -> CreditFacts:
+    # The query flushes first (autoflush): receivables changed in this unit count.
     receivables = await ReceivableRepository(uow.session).of_customer(customer_id)
     return credit_facts((fact_of(r) for r in receivables), as_of, settings.credit_window_months)
 
 
-async def load_receivable(uow: UnitOfWork, customer: Customer, receivable_id: str) -> Receivable:
-    receivable = await ReceivableRepository(uow.session).get(receivable_id)
-    if receivable is None or receivable.customer_id != customer.id:
-        raise not_found("receivable", receivable_id)
-    return receivable
+async def credit_standing(
+    uow: UnitOfWork, customer: Customer, settings: CustomerSettings
+) -> CreditStanding:
+    as_of = today(uow)
+    facts = await current_facts(uow, customer.id, settings, as_of)
+    grade = rate(facts, settings.credit_thresholds)
+    return CreditStanding(customer, grade, facts, settings.credit_window_months, as_of)
+
+
+async def get_credit(
+    uow: UnitOfWork, customer_id: str, settings: CustomerSettings
+) -> CreditStanding:
+    return await credit_standing(uow, await load(uow, customer_id), settings)
+
+
+async def credit_history(uow: UnitOfWork, customer_id: str) -> list[CreditRating]:
+    customer = await load(uow, customer_id)
+    return await CreditRatingRepository(uow.session).history(customer.id)
+
+
+async def set_manual_grade(
+    uow: UnitOfWork,
+    customer_id: str,
+    grade: CreditGrade,
+    reason: str,
+    settings: CustomerSettings,
+    actor: str | None,
+    expected: ExpectedVersion | None,
+) -> CreditStanding:
+    customer = await load_for_change(uow, customer_id, expected, required=False)
+    facts = await current_facts(uow, customer.id, settings, today(uow))
+    record_rating(
+        uow,
+        customer,
+        changed="credit_grade",
+        credit_grade=grade,
+        basis=MANUAL,
+        reason=reason,
+        actor=actor,
+        facts=facts,
+    )
+    return await credit_standing(uow, customer, settings)
+
+
+async def set_operating_grade(
+    uow: UnitOfWork,
+    customer_id: str,
+    grade: OperatingGrade,
+    reason: str,
+    settings: CustomerSettings,
+    actor: str | None,
+    expected: ExpectedVersion | None,
+) -> CreditStanding:
+    customer = await load_for_change(uow, customer_id, expected, required=False)
+    customer.operating_grade = grade.value
+    record_rating(
+        uow,
+        customer,
+        changed="operating_grade",
+        credit_grade=_grade(customer.credit_grade),
+        basis=MANUAL,
+        reason=reason,
+        actor=actor,
+        facts=None,
+    )
+    return await credit_standing(uow, customer, settings)
+
+
+async def recompute(
+    uow: UnitOfWork,
+    customer_id: str,
+    reason: str | None,
+    settings: CustomerSettings,
+    actor: str | None,
+) -> CreditStanding:
+    """Rate from the receivables now; ends a manual credit grade."""
+    customer = await load_for_change(uow, customer_id, None, required=False)
+    await rerate(
+        uow, customer, settings, actor, reason=reason or "recompute requested", explicit=True
+    )
+    return await credit_standing(uow, customer, settings)
+
+
+async def list_receivables(uow: UnitOfWork, customer_id: str) -> list[Receivable]:
+    customer = await load(uow, customer_id)
+    return await ReceivableRepository(uow.session).of_customer(customer.id)
+
+
+async def get_receivable(uow: UnitOfWork, customer_id: str, receivable_id: str) -> Receivable:
+    return await _load_receivable(uow, await load(uow, customer_id), receivable_id)
 
 
 async def add_receivable(
     uow: UnitOfWork,
-    customer: Customer,
+    customer_id: str,
     body: ReceivableIn,
     settings: CustomerSettings,
     actor: str | None,
 ) -> Receivable:
-    ensure_changeable(customer)
+    customer = await load_for_change(uow, customer_id, None, required=False)
     repository = ReceivableRepository(uow.session)
     existing = await repository.by_reference(customer.id, body.reference)
     if existing is not None:
-        raise Problem(
-            409,
+        raise ConflictError(
             f"invoice {body.reference} is already recorded for this customer as {existing.id}; "
             "record payments on it with PATCH",
-            type_=TYPE_BASE + "receivable-exists",
+            code="receivable-exists",
             receivable_id=existing.id,
         )
-    now = utcnow()
+    now = uow.clock.now()
     receivable = repository.add(
         Receivable(
             id=str(uuid.uuid4()),
+            version=FIRST_VERSION,
             customer_id=customer.id,
             recorded_by=actor,
             created_at=now,
@@ -77,19 +181,23 @@ async def add_receivable(
             **body.model_dump(),
         )
     )
-    await uow.session.flush()
     await rerate(uow, customer, settings, actor, reason="receivables changed")
     return receivable
 
 
 async def update_receivable(
     uow: UnitOfWork,
-    customer: Customer,
-    receivable: Receivable,
+    customer_id: str,
+    receivable_id: str,
     body: ReceivableUpdate,
     settings: CustomerSettings,
     actor: str | None,
-) -> None:
+    expected: ExpectedVersion | None,
+) -> Receivable:
+    """Record a payment or correct an invoice: If-Match is required."""
+    customer = await load(uow, customer_id)
+    receivable = await _load_receivable(uow, customer, receivable_id)
+    check_version(expected, receivable.version, required=True)
     ensure_changeable(customer)
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     merged = {
@@ -97,16 +205,16 @@ async def update_receivable(
         for name in ("amount", "issued_on", "due_on", "paid_amount", "paid_on")
     }
     try:
-        check_receivable(**merged)
+        check_receivable(**merged, today=today(uow))
     except ValueError as error:
-        raise invalid_input("body", str(error)) from error
+        raise InvalidError(str(error), location="body") from error
     if not any(getattr(receivable, k) != v for k, v in changes.items()):
-        return
+        return receivable
     for name, value in changes.items():
         setattr(receivable, name, value)
-    receivable.updated_at = utcnow()
-    await uow.session.flush()
+    receivable.touch(uow.clock.now())
     await rerate(uow, customer, settings, actor, reason="receivables changed")
+    return receivable
 
 
 async def rerate(
@@ -123,12 +231,12 @@ async def rerate(
     always records one and returns the customer to the computed basis."""
     if customer.credit_basis == MANUAL and not explicit:
         return
-    facts = await current_facts(uow, customer.id, settings, date.today())
+    facts = await current_facts(uow, customer.id, settings, today(uow))
     grade = rate(facts, settings.credit_thresholds)
     unchanged = customer.credit_grade == grade and customer.credit_basis in (COMPUTED, None)
     if not explicit and unchanged:
         return
-    await record_rating(
+    record_rating(
         uow,
         customer,
         changed="credit_grade",
@@ -140,46 +248,7 @@ async def rerate(
     )
 
 
-async def set_manual_grade(
-    uow: UnitOfWork,
-    customer: Customer,
-    grade: CreditGrade,
-    reason: str,
-    settings: CustomerSettings,
-    actor: str | None,
-) -> None:
-    ensure_changeable(customer)
-    facts = await current_facts(uow, customer.id, settings, date.today())
-    await record_rating(
-        uow,
-        customer,
-        changed="credit_grade",
-        credit_grade=grade,
-        basis=MANUAL,
-        reason=reason,
-        actor=actor,
-        facts=facts,
-    )
-
-
-async def set_operating_grade(
-    uow: UnitOfWork, customer: Customer, grade: OperatingGrade, reason: str, actor: str | None
-) -> None:
-    ensure_changeable(customer)
-    customer.operating_grade = grade.value
-    await record_rating(
-        uow,
-        customer,
-        changed="operating_grade",
-        credit_grade=_grade(customer.credit_grade),
-        basis=MANUAL,
-        reason=reason,
-        actor=actor,
-        facts=None,
-    )
-
-
-async def record_rating(
+def record_rating(
     uow: UnitOfWork,
     customer: Customer,
     *,
@@ -190,11 +259,14 @@ async def record_rating(
     actor: str | None,
     facts: CreditFacts | None,
 ) -> CreditRating:
-    now = utcnow()
+    """One change step of the customer: the grade (or the operating grade, set by the
+    caller), its audit row and its event."""
+    now = uow.clock.now()
     if changed == "credit_grade":
         customer.credit_grade = credit_grade.value if credit_grade else None
         customer.credit_basis = basis
     customer.credit_rated_at = now
+    customer.touch(now)
     rating = CreditRatingRepository(uow.session).add(
         CreditRating(
             customer_id=customer.id,
@@ -209,9 +281,7 @@ async def record_rating(
             rated_at=now,
         )
     )
-    customer.updated_at = now
-    await uow.session.flush()
-    await uow.publish(
+    uow.record(
         CustomerCreditRated(
             customer_id=customer.id,
             customer_version=customer.version,
@@ -225,6 +295,13 @@ async def record_rating(
         )
     )
     return rating
+
+
+async def _load_receivable(uow: UnitOfWork, customer: Customer, receivable_id: str) -> Receivable:
+    receivable = await ReceivableRepository(uow.session).get(receivable_id)
+    if receivable is None or receivable.customer_id != customer.id:
+        raise NotFoundError.of("receivable", receivable_id)
+    return receivable
 
 
 def _grade(value: str | None) -> CreditGrade | None:

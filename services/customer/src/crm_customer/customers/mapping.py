@@ -4,13 +4,14 @@ from typing import Any
 
 from crm_shared.contracts.customer import ConsentChannel
 
+from crm_customer.consent.models import decisions_of
 from crm_customer.consent.rules import current_consent
 from crm_customer.customers.models import Customer
 from crm_customer.customers.schemas import GROUPS, CustomerOut
 
 
 def consent_of(customer: Customer) -> dict[ConsentChannel, bool]:
-    return current_consent(record.as_decision() for record in customer.consent_records)
+    return current_consent(decisions_of(customer.consent_records))
 
 
 def group_values(customer: Customer, group: str) -> dict[str, Any]:

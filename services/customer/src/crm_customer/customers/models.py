@@ -2,13 +2,13 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crm_shared.db import UTCDateTime
 from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm_customer.db import Base
+from crm_customer.db import Base, Versioned
 
 if TYPE_CHECKING:
     from crm_customer.consent.models import ConsentRecord
@@ -16,11 +16,13 @@ if TYPE_CHECKING:
 Tags = list[str]
 
 
-class Customer(Base):
+class Customer(Versioned, Base):
+    """The aggregate root: every change to it or to its tags and consent decisions is one
+    step that calls ``touch`` (see :class:`~crm_customer.db.Versioned`)."""
+
     __tablename__ = "customers"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     kind: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), index=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -84,7 +86,6 @@ class Customer(Base):
     erasure_reason: Mapped[str | None] = mapped_column(Text)
     erased_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     tag_rows: Mapped[list["CustomerTag"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CustomerTag.tag"
@@ -95,7 +96,6 @@ class Customer(Base):
         order_by="[ConsentRecord.decided_at, ConsentRecord.id]",
     )
 
-    __mapper_args__: dict[str, Any] = {"version_id_col": version}
     __table_args__ = (
         Index("ix_customers_created_at_id", "created_at", "id"),
         Index("ix_customers_name_folded_id", "name_folded", "id"),

@@ -6,7 +6,7 @@ from typing import Any
 
 from crm_shared.contracts.customer import CustomerStatus
 from crm_shared.db import RepositoryBase
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 
 from crm_customer.customers.models import Customer, CustomerTag
 from crm_customer.customers.normalize import fold, normalize_tags
@@ -64,9 +64,15 @@ class CustomerRepository(RepositoryBase[Customer]):
     async def search(
         self, filters: CustomerFilter, phone: str | None, after: Position | None, limit: int
     ) -> list[Customer]:
-        statement = self._filtered(filters, phone)
-        statement = _ordered(statement, filters.sort, after)
-        return await self.all(statement.limit(limit))
+        by_name = filters.sort in (CustomerSort.NAME, CustomerSort.NAME_DESC)
+        key = Customer.name_folded if by_name else Customer.created_at
+        return await self.keyset_page(
+            self._filtered(filters, phone),
+            (key, Customer.id),
+            after=(after.key, after.id) if after is not None else None,
+            limit=limit,
+            descending=filters.sort.value.startswith("-"),
+        )
 
     async def duplicate_groups(self, limit: int) -> list[DuplicateGroup]:
         groups: list[DuplicateGroup] = []
@@ -126,18 +132,3 @@ class CustomerRepository(RepositoryBase[Customer]):
         if filters.created_before is not None:
             statement = statement.where(Customer.created_at < filters.created_before)
         return statement
-
-
-def _ordered(statement: Select[Any], sort: CustomerSort, after: Position | None) -> Select[Any]:
-    by_name = sort in (CustomerSort.NAME, CustomerSort.NAME_DESC)
-    key = Customer.name_folded if by_name else Customer.created_at
-    descending = sort.value.startswith("-")
-    if after is not None:
-        if descending:
-            beyond = or_(key < after.key, and_(key == after.key, Customer.id < after.id))
-        else:
-            beyond = or_(key > after.key, and_(key == after.key, Customer.id > after.id))
-        statement = statement.where(beyond)
-    if descending:
-        return statement.order_by(key.desc(), Customer.id.desc())
-    return statement.order_by(key, Customer.id)

@@ -3,10 +3,9 @@
 from typing import Annotated
 from uuid import UUID
 
-from crm_shared.api.concurrency import require_if_match
-from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, IfMatchDep, LimitDep, UnitOfWorkDep
+from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, LimitDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
-from crm_shared.api.pagination import Page
+from crm_shared.api.pagination import Page, decode_cursor, encode_cursor
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -19,8 +18,8 @@ from crm_customer.customers.schemas import (
     CustomerUpdate,
     DuplicateMatch,
 )
-from crm_customer.customers.search import CustomerFilter, cursor_after
-from crm_customer.web import ActorDep, SettingsDep, StrictDep, json_response
+from crm_customer.customers.search import CustomerFilter, cursor_values
+from crm_customer.web import ActorDep, ExpectedVersionDep, SettingsDep, StrictDep, json_response
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
@@ -81,12 +80,12 @@ async def search_customers(
     limit: LimitDep,
     cursor: CursorDep = None,
 ) -> Page[CustomerOut]:
-    # One row more than asked says whether another page follows.
-    rows = await service.search_customers(uow, filters, cursor, limit + 1, settings)
-    page = rows[:limit]
-    next_cursor = cursor_after(page[-1], filters.sort) if len(rows) > limit else None
+    page = await service.search_customers(uow, filters, decode_cursor(cursor), limit, settings)
+    following = page.following
     return Page[CustomerOut](
-        items=[customer_out(row) for row in page], next_cursor=next_cursor, limit=limit
+        items=[customer_out(row) for row in page.items],
+        next_cursor=encode_cursor(cursor_values(following, filters.sort)) if following else None,
+        limit=limit,
     )
 
 
@@ -96,7 +95,7 @@ async def search_customers(
     summary="Read a customer (a merged record answers with status merged and merged_into)",
 )
 async def get_customer(customer_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
-    customer = await service.load(uow, str(customer_id))
+    customer = await service.get_customer(uow, str(customer_id))
     return json_response(customer_out(customer), version=customer.version)
 
 
@@ -106,10 +105,8 @@ async def update_customer(
     body: CustomerUpdate,
     uow: UnitOfWorkDep,
     settings: SettingsDep,
-    if_match: IfMatchDep = None,
+    expected: ExpectedVersionDep,
 ) -> JSONResponse:
-    customer = await service.load(uow, str(customer_id))
-    require_if_match(if_match, customer.version)
-    await service.update_customer(uow, customer, body, settings)
+    customer = await service.patch_customer(uow, str(customer_id), body, settings, expected)
     await uow.commit()
     return json_response(customer_out(customer), version=customer.version)

@@ -1,10 +1,9 @@
-"""Search parameters of the customer list and export, and their keyset cursor."""
+"""Search parameters of the customer list and export, and the keyset position a page ends at
+(the HTTP edge turns it into an opaque cursor and back)."""
 
 from datetime import datetime
 from typing import Any
 
-from crm_shared.api.pagination import decode_cursor, encode_cursor
-from crm_shared.api.problems import TYPE_BASE, Problem
 from crm_shared.contracts.customer import (
     CreditGrade,
     CustomerKind,
@@ -12,6 +11,7 @@ from crm_shared.contracts.customer import (
     LifecycleStage,
     OperatingGrade,
 )
+from crm_shared.errors import DomainError
 from pydantic import AwareDatetime, BaseModel, Field
 
 from crm_customer.customers.models import Customer
@@ -83,6 +83,10 @@ class CustomerFilter(BaseModel):
     sort: CustomerSort = CustomerSort.CREATED_AT
 
 
+class InvalidCursorError(DomainError):
+    default_code = "invalid-cursor"  # 400: the client sent something we never issued
+
+
 class Position:
     """Where a page ends: the sort key and id of its last row."""
 
@@ -97,29 +101,28 @@ def sort_key(customer: Customer, sort: CustomerSort) -> Any:
     return customer.created_at
 
 
-def cursor_after(customer: Customer, sort: CustomerSort) -> str:
-    key = sort_key(customer, sort)
-    if isinstance(key, datetime):
-        key = key.isoformat()
-    return encode_cursor({"sort": sort.value, "key": key, "id": customer.id})
+def position_after(customer: Customer, sort: CustomerSort) -> Position:
+    return Position(sort_key(customer, sort), customer.id)
 
 
-def position_from(cursor: str | None, sort: CustomerSort) -> Position | None:
-    values = decode_cursor(cursor)
+def cursor_values(position: Position, sort: CustomerSort) -> dict[str, Any]:
+    """What an opaque cursor holds (the HTTP edge encodes it)."""
+    key = position.key.isoformat() if isinstance(position.key, datetime) else position.key
+    return {"sort": sort.value, "key": key, "id": position.id}
+
+
+def position_from(values: dict[str, Any] | None, sort: CustomerSort) -> Position | None:
+    """The position a decoded cursor names, checked against the sort order asked for."""
     if values is None:
         return None
     if values.get("sort") != sort.value or not isinstance(values.get("id"), str):
-        raise Problem(
-            400,
-            "the cursor belongs to another sort order; start again without a cursor",
-            type_=TYPE_BASE + "invalid-cursor",
+        raise InvalidCursorError(
+            "the cursor belongs to another sort order; start again without a cursor"
         )
     key = values.get("key")
     if sort in (CustomerSort.CREATED_AT, CustomerSort.CREATED_AT_DESC):
         try:
             key = datetime.fromisoformat(str(key))
         except ValueError as error:
-            raise Problem(
-                400, "the cursor is not one this API issued", type_=TYPE_BASE + "invalid-cursor"
-            ) from error
+            raise InvalidCursorError("the cursor is not one this API issued") from error
     return Position(key, values["id"])

@@ -1,18 +1,22 @@
-"""Use cases of the customer record: create, update, read, search. Never commits."""
+"""Use cases of the customer record: create, read, update, search. Never commits.
+
+Every change is one step: it calls ``customer.touch(now)`` (the next version) and records
+its event with that version at once; ``uow.commit()`` writes state and events together.
+"""
 
 import uuid
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from crm_shared.api.problems import TYPE_BASE, Problem, not_found
 from crm_shared.contracts.customer import (
     CustomerCreated,
     CustomerKind,
     CustomerStatus,
     CustomerUpdated,
 )
-from crm_shared.db import UnitOfWork, utcnow
+from crm_shared.db import UnitOfWork
+from crm_shared.errors import ConflictError, InvalidError, NotFoundError
 
 from crm_customer.customers.models import Customer
 from crm_customer.customers.normalize import (
@@ -25,9 +29,12 @@ from crm_customer.customers.normalize import (
 )
 from crm_customer.customers.repository import CustomerRepository
 from crm_customer.customers.schemas import LIST_FIELDS, CustomerCreate, CustomerUpdate, flatten
-from crm_customer.customers.search import CustomerFilter, position_from
+from crm_customer.customers.search import CustomerFilter, Position, position_after, position_from
+from crm_customer.db import FIRST_VERSION
 from crm_customer.events import snapshot_of
 from crm_customer.lifecycle.models import LifecycleChange
+from crm_customer.lifecycle.repository import LifecycleRepository
+from crm_customer.preconditions import ExpectedVersion, check_version
 from crm_customer.settings import CustomerSettings
 
 
@@ -37,42 +44,45 @@ class Created:
     duplicates: list[tuple[Customer, list[str]]]
 
 
-def invalid_input(location: str, message: str) -> Problem:
-    """A 422 shaped like the request validation errors crm_shared reports."""
-    return Problem(
-        422,
-        f"the request is not valid: {location}: {message}",
-        type_=TYPE_BASE + "validation-error",
-        errors=[{"location": location, "message": message, "type": "value_error"}],
-    )
+@dataclass(frozen=True)
+class CustomerPage:
+    items: list[Customer]
+    following: Position | None  # where the next page starts; None on the last page
 
 
 async def load(uow: UnitOfWork, customer_id: str) -> Customer:
     customer = await CustomerRepository(uow.session).get(customer_id)
     if customer is None:
-        raise not_found("customer", customer_id)
+        raise NotFoundError.of("customer", customer_id)
     return customer
+
+
+async def get_customer(uow: UnitOfWork, customer_id: str) -> Customer:
+    return await load(uow, customer_id)
 
 
 def ensure_changeable(customer: Customer) -> None:
     """Merged aliases and erased tombstones are read-only."""
     if customer.status == CustomerStatus.MERGED:
-        raise Problem(
-            409,
+        raise ConflictError(
             f"customer {customer.id} was merged into {customer.merged_into}; change that record",
-            type_=TYPE_BASE + "customer-merged",
+            code="customer-merged",
             merged_into=customer.merged_into,
         )
     if customer.status == CustomerStatus.ERASED:
-        raise Problem(
-            409,
+        raise ConflictError(
             f"customer {customer.id} was erased; an erased record cannot change",
-            type_=TYPE_BASE + "customer-erased",
+            code="customer-erased",
         )
 
 
-async def load_changeable(uow: UnitOfWork, customer_id: str) -> Customer:
+async def load_for_change(
+    uow: UnitOfWork, customer_id: str, expected: ExpectedVersion | None, *, required: bool
+) -> Customer:
+    """The customer a command changes: it exists (404), the caller read the version it has
+    now (428 when ``required`` and none given, 412 when stale), and it may change (409)."""
     customer = await load(uow, customer_id)
+    check_version(expected, customer.version, required=required)
     ensure_changeable(customer)
     return customer
 
@@ -87,31 +97,31 @@ async def create_customer(
 ) -> Created:
     values = flatten(body, only_set=False)
     stage = values.pop("lifecycle_stage")
-    now = utcnow()
+    now = uow.clock.now()
     customer = Customer(
         id=str(uuid.uuid4()),
+        version=FIRST_VERSION,
         kind=body.kind.value,
         status=CustomerStatus.ACTIVE.value,
         lifecycle_stage=stage.value,
         created_at=now,
         updated_at=now,
         tag_rows=[],
-        consent_records=[],  # loaded (empty), so reading them after the flush needs no query
+        consent_records=[],  # loaded (empty): the snapshot reads them without a query
     )
     apply_fields(customer, values, settings)
     await ensure_external_id_free(uow, customer)
     duplicates = await find_duplicates(uow, customer)
     if duplicates and strict:
-        raise Problem(
-            409,
+        raise ConflictError(
             "this customer looks like existing ones: "
             + "; ".join(f"{c.id} (same {', '.join(on)})" for c, on in duplicates)
             + ". Update one of them, or create without strict",
-            type_=TYPE_BASE + "duplicate-customer",
+            code="duplicate-customer",
             duplicates=[{"id": c.id, "matched_on": on} for c, on in duplicates],
         )
     CustomerRepository(uow.session).add(customer)
-    uow.session.add(
+    LifecycleRepository(uow.session).add(
         LifecycleChange(
             customer_id=customer.id,
             from_stage=None,
@@ -122,8 +132,7 @@ async def create_customer(
             changed_at=now,
         )
     )
-    await uow.session.flush()
-    await uow.publish(
+    uow.record(
         CustomerCreated(
             customer_id=customer.id,
             customer_version=customer.version,
@@ -133,6 +142,20 @@ async def create_customer(
     return Created(customer, duplicates)
 
 
+async def patch_customer(
+    uow: UnitOfWork,
+    customer_id: str,
+    body: CustomerUpdate,
+    settings: CustomerSettings,
+    expected: ExpectedVersion | None,
+) -> Customer:
+    """PATCH: If-Match is required, so that no one else's update is lost."""
+    customer = await load(uow, customer_id)
+    check_version(expected, customer.version, required=True)
+    await update_customer(uow, customer, body, settings)
+    return customer
+
+
 async def update_customer(
     uow: UnitOfWork, customer: Customer, body: CustomerUpdate, settings: CustomerSettings
 ) -> list[str]:
@@ -140,17 +163,16 @@ async def update_customer(
     changed = apply_fields(customer, flatten(body, only_set=True), settings)
     if "external_id" in changed:
         await ensure_external_id_free(uow, customer)
-    await publish_update(uow, customer, changed)
+    record_update(uow, customer, changed)
     return changed
 
 
-async def publish_update(uow: UnitOfWork, customer: Customer, changed: list[str]) -> None:
-    """Bump the version (through ``updated_at``) and publish, if anything changed."""
+def record_update(uow: UnitOfWork, customer: Customer, changed: list[str]) -> None:
+    """If anything changed: the next version, and its event."""
     if not changed:
         return
-    customer.updated_at = utcnow()
-    await uow.session.flush()
-    await uow.publish(
+    customer.touch(uow.clock.now())
+    uow.record(
         CustomerUpdated(
             customer_id=customer.id,
             customer_version=customer.version,
@@ -206,10 +228,9 @@ async def ensure_external_id_free(uow: UnitOfWork, customer: Customer) -> None:
     with uow.session.no_autoflush:
         holder = await CustomerRepository(uow.session).by_external_id(customer.external_id)
     if holder is not None and holder.id != customer.id:
-        raise Problem(
-            409,
+        raise ConflictError(
             f"external_id {customer.external_id!r} already belongs to customer {holder.id}",
-            type_=TYPE_BASE + "external-id-taken",
+            code="external-id-taken",
             customer_id=holder.id,
         )
 
@@ -217,13 +238,18 @@ async def ensure_external_id_free(uow: UnitOfWork, customer: Customer) -> None:
 async def search_customers(
     uow: UnitOfWork,
     filters: CustomerFilter,
-    cursor: str | None,
+    cursor: dict[str, Any] | None,
     limit: int,
     settings: CustomerSettings,
-) -> list[Customer]:
+) -> CustomerPage:
+    """One page of customers; ``cursor`` is what the previous page's cursor held."""
     after = position_from(cursor, filters.sort)
     phone = search_phone(filters, settings)
-    return await CustomerRepository(uow.session).search(filters, phone, after, limit)
+    # One row more than asked says whether another page follows.
+    rows = await CustomerRepository(uow.session).search(filters, phone, after, limit + 1)
+    page = rows[:limit]
+    following = position_after(page[-1], filters.sort) if len(rows) > limit else None
+    return CustomerPage(page, following)
 
 
 def search_phone(filters: CustomerFilter, settings: CustomerSettings) -> str | None:
@@ -247,7 +273,7 @@ def _phone(value: str | None, settings: CustomerSettings, *, location: str) -> s
     try:
         return normalize_phone(value, settings.default_phone_region)
     except InvalidPhoneNumberError as error:
-        raise invalid_input(location, str(error)) from error
+        raise InvalidError(str(error), location=location) from error
 
 
 def _refresh_keys(customer: Customer) -> None:

@@ -1,32 +1,51 @@
-"""Merging a duplicate into a survivor (the rule is in ``rules``)."""
+"""Duplicates: the report of likely duplicate groups, and merging a duplicate into a
+survivor (the rule is in ``rules``)."""
 
-from crm_shared.api.problems import TYPE_BASE, Problem
+from dataclasses import dataclass
+from datetime import datetime
+
 from crm_shared.contracts.customer import CreditGrade, CustomerMerged, CustomerStatus
-from crm_shared.db import UnitOfWork, utcnow
+from crm_shared.db import UnitOfWork
+from crm_shared.errors import ConflictError
 
 from crm_customer.consent.models import ConsentRecord
-from crm_customer.contacts.repository import ContactRepository
+from crm_customer.contacts.service import hand_over_contacts
 from crm_customer.credit import service as credit
 from crm_customer.credit.repository import ReceivableRepository
 from crm_customer.customers.models import Customer
-from crm_customer.customers.repository import CustomerRepository
+from crm_customer.customers.repository import CustomerRepository, DuplicateGroup
 from crm_customer.customers.service import apply_fields, ensure_changeable, load
 from crm_customer.duplicates.rules import MERGED_FIELDS, merge_values
 from crm_customer.events import snapshot_of
+from crm_customer.preconditions import ExpectedVersion, check_version
 from crm_customer.settings import CustomerSettings
 
 
-def _refuse(detail: str) -> Problem:
-    return Problem(409, detail, type_=TYPE_BASE + "merge-refused")
+@dataclass(frozen=True)
+class DuplicateGroups:
+    groups: list[DuplicateGroup]
+    truncated: bool  # more groups exist than the limit
+
+
+async def duplicate_groups(uow: UnitOfWork, limit: int) -> DuplicateGroups:
+    groups = await CustomerRepository(uow.session).duplicate_groups(limit + 1)
+    return DuplicateGroups(groups[:limit], truncated=len(groups) > limit)
+
+
+def _refuse(detail: str) -> ConflictError:
+    return ConflictError(detail, code="merge-refused")
 
 
 async def merge(
     uow: UnitOfWork,
-    survivor: Customer,
+    survivor_id: str,
     duplicate_id: str,
     settings: CustomerSettings,
     actor: str | None,
+    expected: ExpectedVersion | None,
 ) -> Customer:
+    survivor = await load(uow, survivor_id)
+    check_version(expected, survivor.version, required=False)
     if duplicate_id == survivor.id:
         raise _refuse("a customer cannot be merged into itself")
     duplicate = await load(uow, duplicate_id)
@@ -41,14 +60,14 @@ async def merge(
             f"the records are of different kinds ({survivor.kind}, {duplicate.kind}); "
             "change the kind of one of them first"
         )
-    await _retire(uow, duplicate, survivor)
+    now = uow.clock.now()
+    await _retire(uow, duplicate, survivor, now)
     await _take_values(uow, survivor, duplicate, settings)
     _copy_consent(survivor, duplicate)
-    await ContactRepository(uow.session).move_all(duplicate.id, survivor.id)
-    await _take_credit(uow, survivor, duplicate, settings, actor)
-    survivor.updated_at = utcnow()
-    await uow.session.flush()
-    await uow.publish(
+    await hand_over_contacts(uow, duplicate.id, survivor.id)
+    await _take_credit(uow, survivor, duplicate, settings, actor, now)
+    survivor.touch(uow.clock.now())
+    uow.record(
         CustomerMerged(
             customer_id=survivor.id,
             customer_version=survivor.version,
@@ -59,15 +78,15 @@ async def merge(
     return survivor
 
 
-async def _retire(uow: UnitOfWork, duplicate: Customer, survivor: Customer) -> None:
+async def _retire(uow: UnitOfWork, duplicate: Customer, survivor: Customer, now: datetime) -> None:
     """The duplicate becomes an alias; its own aliases now point at the survivor too, so
     that ``merged_into`` always names a live record."""
     duplicate.status = CustomerStatus.MERGED.value
     duplicate.merged_into = survivor.id
-    duplicate.updated_at = utcnow()
+    duplicate.touch(now)
     for alias in await CustomerRepository(uow.session).aliases_of(duplicate.id):
         alias.merged_into = survivor.id
-    await uow.session.flush()
+        alias.touch(now)
 
 
 async def _take_values(
@@ -75,9 +94,11 @@ async def _take_values(
 ) -> None:
     changes = merge_values(_values(survivor), _values(duplicate))
     if "external_id" in changes:
-        # external_id is unique: the alias hands it over rather than sharing it.
+        # external_id is unique: the alias hands it over rather than sharing it. Its UPDATE
+        # must reach the database before the survivor's (one flush orders the UPDATEs of a
+        # table by primary key, not by intent), hence this flush.
         duplicate.external_id = None
-        await uow.session.flush()
+        await CustomerRepository(uow.session).flush()
     apply_fields(survivor, changes, settings)
 
 
@@ -110,6 +131,7 @@ async def _take_credit(
     duplicate: Customer,
     settings: CustomerSettings,
     actor: str | None,
+    now: datetime,
 ) -> None:
     """Invoices move to the survivor (one recorded on both stays with the alias), then the
     survivor is re-rated. A grade set by hand on the duplicate, and its operating grade,
@@ -119,11 +141,11 @@ async def _take_credit(
     for receivable in await receivables.of_customer(duplicate.id):
         if receivable.reference not in held:
             receivable.customer_id = survivor.id
-    await uow.session.flush()
+            receivable.touch(now)
     reason = f"merged with {duplicate.id}"
-    await credit.rerate(uow, survivor, settings, actor, reason=reason)
+    await credit.rerate(uow, survivor, settings, actor, reason=reason)  # sees the moved ones
     if survivor.credit_grade is None and duplicate.credit_basis == credit.MANUAL:
-        await credit.record_rating(
+        credit.record_rating(
             uow,
             survivor,
             changed="credit_grade",
@@ -135,7 +157,7 @@ async def _take_credit(
         )
     if survivor.operating_grade is None and duplicate.operating_grade is not None:
         survivor.operating_grade = duplicate.operating_grade
-        await credit.record_rating(
+        credit.record_rating(
             uow,
             survivor,
             changed="operating_grade",

@@ -2,17 +2,16 @@
 
 from uuid import UUID
 
-from crm_shared.api.deps import IdempotencyKeyDep, IfMatchDep, UnitOfWorkDep
+from crm_shared.api.deps import IdempotencyKeyDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from crm_customer.customers.mapping import customer_out
 from crm_customer.customers.schemas import CustomerOut
-from crm_customer.customers.service import load
+from crm_customer.erasure import service
 from crm_customer.erasure.schemas import ErasureIn
-from crm_customer.erasure.service import erase
-from crm_customer.web import ActorDep, check_if_match, json_response
+from crm_customer.web import ActorDep, ExpectedVersionDep, json_response
 
 router = APIRouter(prefix="/v1/customers", tags=["erasure"])
 
@@ -27,14 +26,12 @@ async def erase_customer(
     body: ErasureIn,
     request: Request,
     uow: UnitOfWorkDep,
+    expected: ExpectedVersionDep,
     actor: ActorDep = None,
-    if_match: IfMatchDep = None,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> Response:
     async def action() -> JSONResponse:
-        customer = await load(uow, str(customer_id))
-        check_if_match(if_match, customer.version)
-        await erase(uow, customer, body.reason, actor)
+        customer = await service.erase(uow, str(customer_id), body.reason, actor, expected)
         return json_response(customer_out(customer), version=customer.version)
 
     return await respond_idempotently(request, uow, idempotency_key, action)

@@ -6,27 +6,39 @@ Sent events and stored idempotent responses that carry the person's data are for
 """
 
 from crm_shared.contracts.customer import CustomerErased, CustomerStatus
-from crm_shared.db import UnitOfWork, utcnow
-from crm_shared.privacy import forget_subjects
+from crm_shared.db import UnitOfWork
+from crm_shared.privacy import forget_subjects, scrub_from_disk
 from sqlalchemy import inspect
 
+from crm_customer.consent.repository import ConsentRecordRepository
+from crm_customer.contacts.repository import ContactRepository
+from crm_customer.credit.repository import CreditRatingRepository
 from crm_customer.customers.models import Customer
 from crm_customer.customers.repository import CustomerRepository
-from crm_customer.customers.service import ensure_changeable
-from crm_customer.erasure.repository import ErasureRepository
+from crm_customer.customers.service import load_for_change
 from crm_customer.erasure.rules import scrubbed_values
+from crm_customer.lifecycle.repository import LifecycleRepository
+from crm_customer.preconditions import ExpectedVersion
 
 
-async def erase(uow: UnitOfWork, customer: Customer, reason: str, actor: str | None) -> None:
-    ensure_changeable(customer)
+async def erase(
+    uow: UnitOfWork,
+    customer_id: str,
+    reason: str,
+    actor: str | None,
+    expected: ExpectedVersion | None,
+) -> Customer:
+    customer = await load_for_change(uow, customer_id, expected, required=False)
     aliases = await CustomerRepository(uow.session).aliases_of(customer.id)
     for record in (customer, *aliases):
         await _erase_one(uow, record, reason, actor)
     await forget_subjects(uow, [record.id for record in (customer, *aliases)])
+    scrub_from_disk(uow)
+    return customer
 
 
 async def _erase_one(uow: UnitOfWork, customer: Customer, reason: str, actor: str | None) -> None:
-    now = utcnow()
+    now = uow.clock.now()
     columns = [attribute.key for attribute in inspect(Customer).column_attrs]
     for column, value in scrubbed_values(columns).items():
         setattr(customer, column, value)
@@ -35,9 +47,13 @@ async def _erase_one(uow: UnitOfWork, customer: Customer, reason: str, actor: st
     customer.erased_at = now
     customer.erasure_reason = reason
     customer.erased_by = actor
-    customer.updated_at = now
-    await uow.session.flush()
-    await ErasureRepository(uow.session).scrub_dependents(customer.id)
-    await uow.publish(
+    customer.touch(now)
+    # What hangs off the record keeps its facts (decisions, stages, grades) but loses the
+    # free text that could name the person.
+    await ContactRepository(uow.session).scrub_of_customer(customer.id)
+    await ConsentRecordRepository(uow.session).scrub_free_text(customer.id)
+    await LifecycleRepository(uow.session).scrub_reasons(customer.id)
+    await CreditRatingRepository(uow.session).scrub_reasons(customer.id)
+    uow.record(
         CustomerErased(customer_id=customer.id, customer_version=customer.version, erased_at=now)
     )

@@ -14,9 +14,9 @@ import io
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from crm_shared.api.problems import TYPE_BASE, Problem
 from crm_shared.contracts.customer import CustomerStatus
 from crm_shared.db import UnitOfWork
+from crm_shared.errors import DomainError, InvalidError
 from pydantic import ValidationError
 
 from crm_customer.customers.models import Customer
@@ -52,8 +52,8 @@ class Tally:
         return ImportSummary(**self.counts, errors=self.errors)
 
 
-def file_error(detail: str) -> Problem:
-    return Problem(422, detail, type_=TYPE_BASE + "invalid-csv")
+def file_error(detail: str) -> InvalidError:
+    return InvalidError(detail, code="invalid-csv")
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,8 @@ async def import_customers(
             async with uow.session.begin_nested():
                 outcome = await _import_row(uow, row, settings, actor)
             tally.counts[outcome] += 1
-        except (RowRefusedError, Problem) as refused:
-            errors = refused.errors if isinstance(refused, RowRefusedError) else [refused.detail]
+        except (RowRefusedError, DomainError) as refused:
+            errors = refused.errors if isinstance(refused, RowRefusedError) else [refused.message]
             tally.errors.append(RowError(line=row.line, errors=errors))
             # The savepoint undid the row in the database; forget its objects too.
             uow.session.expunge_all()

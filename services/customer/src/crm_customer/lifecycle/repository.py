@@ -1,5 +1,5 @@
 from crm_shared.db import RepositoryBase
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from crm_customer.lifecycle.models import LifecycleChange
 
@@ -12,4 +12,12 @@ class LifecycleRepository(RepositoryBase[LifecycleChange]):
             select(LifecycleChange)
             .where(LifecycleChange.customer_id == customer_id)
             .order_by(LifecycleChange.changed_at, LifecycleChange.id)
+        )
+
+    async def scrub_reasons(self, customer_id: str) -> None:
+        """Erasure: the history keeps the stages and times, not the free-text reasons."""
+        await self.session.execute(
+            update(LifecycleChange)
+            .where(LifecycleChange.customer_id == customer_id)
+            .values(reason=None)
         )

@@ -1,11 +1,13 @@
 """Moving a customer through its lifecycle, by the table in ``rules``."""
 
-from crm_shared.api.problems import TYPE_BASE, Problem
+from dataclasses import dataclass
+
 from crm_shared.contracts.customer import CustomerLifecycleChanged, LifecycleStage
-from crm_shared.db import UnitOfWork, utcnow
+from crm_shared.db import UnitOfWork
+from crm_shared.errors import ConflictError
 
 from crm_customer.customers.models import Customer
-from crm_customer.customers.service import ensure_changeable
+from crm_customer.customers.service import load, load_for_change
 from crm_customer.lifecycle.models import LifecycleChange
 from crm_customer.lifecycle.repository import LifecycleRepository
 from crm_customer.lifecycle.rules import (
@@ -14,38 +16,66 @@ from crm_customer.lifecycle.rules import (
     allowed_targets,
     transition_name,
 )
+from crm_customer.preconditions import ExpectedVersion
 
 
-async def change_stage(
+@dataclass(frozen=True)
+class LifecycleState:
+    customer: Customer
+    stage: LifecycleStage
+    allowed_next: list[LifecycleStage]
+    history: list[LifecycleChange]  # oldest first
+
+
+async def lifecycle_state(uow: UnitOfWork, customer: Customer) -> LifecycleState:
+    # The query flushes first (autoflush), so a change made in this unit is in the history.
+    history = await LifecycleRepository(uow.session).history(customer.id)
+    stage = LifecycleStage(customer.lifecycle_stage)
+    return LifecycleState(customer, stage, allowed_targets(stage), history)
+
+
+async def get_lifecycle(uow: UnitOfWork, customer_id: str) -> LifecycleState:
+    return await lifecycle_state(uow, await load(uow, customer_id))
+
+
+async def move_stage(
+    uow: UnitOfWork,
+    customer_id: str,
+    target: LifecycleStage,
+    reason: str,
+    actor: str | None,
+    expected: ExpectedVersion | None,
+) -> LifecycleState:
+    customer = await load_for_change(uow, customer_id, expected, required=False)
+    change_stage(uow, customer, target, reason, actor)
+    return await lifecycle_state(uow, customer)
+
+
+def change_stage(
     uow: UnitOfWork,
     customer: Customer,
     target: LifecycleStage,
     reason: str,
     actor: str | None,
 ) -> LifecycleChange:
-    ensure_changeable(customer)
     current = LifecycleStage(customer.lifecycle_stage)
     if current == target:
-        raise Problem(
-            409,
+        raise ConflictError(
             f"the customer is already in stage {current}",
-            type_=TYPE_BASE + "lifecycle-unchanged",
+            code="lifecycle-unchanged",
             allowed=allowed_targets(current),
         )
     try:
         transition = transition_name(current, target)
     except TransitionRefusedError as refused:
-        raise Problem(
-            409,
-            str(refused),
-            type_=TYPE_BASE + "lifecycle-transition-refused",
-            allowed=refused.allowed,
+        raise ConflictError(
+            str(refused), code="lifecycle-transition-refused", allowed=refused.allowed
         ) from refused
-    now = utcnow()
+    now = uow.clock.now()
     customer.lifecycle_stage = target.value
     if transition in PHASE_AFTER:
         customer.relationship_phase = PHASE_AFTER[transition]
-    customer.updated_at = now
+    customer.touch(now)
     change = LifecycleRepository(uow.session).add(
         LifecycleChange(
             customer_id=customer.id,
@@ -57,8 +87,7 @@ async def change_stage(
             changed_at=now,
         )
     )
-    await uow.session.flush()
-    await uow.publish(
+    uow.record(
         CustomerLifecycleChanged(
             customer_id=customer.id,
             customer_version=customer.version,
