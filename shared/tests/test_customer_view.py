@@ -398,5 +398,8 @@ async def test_a_run_applied_in_one_transaction_equals_the_events_one_by_one(
     assert {k: comparable(v) for k, v in in_one_run.items()} == {
         k: comparable(v) for k, v in by_event.items()
     }
-    assert in_one_run["b"] is not None and in_one_run["b"]["status"] == "merged"
-    assert in_one_run["c"] is not None and in_one_run["c"]["name"] is None
+    merged_away, erased_row = in_one_run["b"], in_one_run["c"]
+    assert merged_away is not None
+    assert merged_away["status"] == "merged"
+    assert erased_row is not None
+    assert erased_row["name"] is None

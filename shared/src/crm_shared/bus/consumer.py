@@ -1,15 +1,15 @@
 """The idempotent consumer: applies events to a service's own view, exactly once in effect.
 
-For each partition's batch, in order:
+For each poll's records, each partition's in order:
   1. read every record: parse the CloudEvents envelope and validate its data against the
      registered model. Unreadable records go to ``crm.dlq`` (acknowledged by the broker)
      before anything else, and consumption continues;
-  2. apply the readable events in runs of up to CRM_CONSUMER_TRANSACTION_SIZE, one
-     transaction per run: the inbox records the run's ids in one statement, events seen
-     before are dropped, and each handler gets its new events in partition order (see
-     :mod:`crm_shared.bus.handlers`); events the handlers record go to the outbox in the
-     same transaction;
-  3. commit the Kafka offset only after every run of the batch is committed (or
+  2. apply the readable events (all partitions' together: they share no key) in runs of up
+     to CRM_CONSUMER_TRANSACTION_SIZE, one transaction per run: the inbox records the run's
+     ids in one statement, events seen before are dropped, and each handler gets its new
+     events in partition order (see :mod:`crm_shared.bus.handlers`); events the handlers
+     record go to the outbox in the same transaction;
+  3. commit the Kafka offsets only after every run of the poll is committed (or
      dead-lettered).
 A transient failure (database or broker away) retries the same run with back-off, so
 nothing is skipped. A run whose handler fails otherwise is rolled back and split in halves,
@@ -131,10 +131,15 @@ class EventConsumer:
             batches = await self.consumer.getmany(
                 timeout_ms=1000, max_records=self.settings.consumer_max_batch
             )
+            if not batches:
+                continue
             async with self._batch_lock:
-                for partition, records in batches.items():
-                    await self.process_batch(records)
-                    await self._commit_offset(partition, records[-1].offset + 1)
+                # Partitions never share a key, so their records may be applied together:
+                # each partition's records stay in order, and transactions get bigger.
+                await self.process_batch([r for records in batches.values() for r in records])
+                await self._commit_offsets(
+                    {partition: records[-1].offset + 1 for partition, records in batches.items()}
+                )
 
     async def _connect(self) -> None:
         while True:
@@ -171,7 +176,7 @@ class EventConsumer:
         await stop_clients(*clients)
 
     async def process_batch(self, records: Sequence[Record]) -> None:
-        """Apply one partition's records (in offset order); returns when every one of them
+        """Apply records (each partition's in offset order); returns when every one of them
         is committed, dead-lettered or ignored."""
         deliveries: list[Delivery] = []
         for record in records:
@@ -259,13 +264,13 @@ class EventConsumer:
     def _count(self, event_type: str, outcome: str, n: int = 1) -> None:
         EVENTS_CONSUMED.labels(self.settings.service_name, event_type, outcome).inc(n)
 
-    async def _commit_offset(self, partition: TopicPartition, offset: int) -> None:
+    async def _commit_offsets(self, offsets: dict[TopicPartition, int]) -> None:
         assert self.consumer is not None
         try:
             # aiokafka retries a retriable commit error forever (a development broker that
             # lost its state answers UnknownTopicOrPartition for a while): bound it, since a
             # skipped commit costs only a redelivery, which the inbox turns into a no-op.
-            await asyncio.wait_for(self.consumer.commit({partition: offset}), COMMIT_TIMEOUT)
+            await asyncio.wait_for(self.consumer.commit(offsets), COMMIT_TIMEOUT)
         except (CommitFailedError, IllegalStateError) as error:
             # The partition moved to another instance during a rebalance: it will re-read
             # from the last committed offset, and the inbox makes those repeats no-ops.
