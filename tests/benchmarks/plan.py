@@ -8,7 +8,7 @@ class Plan:
     concurrency: int  # connections of the create-customer load generator
     create_warmup: int
     create_requests: int
-    latency_rate: float  # creates (and baseline messages) per second
+    latency_rates: tuple[float, ...]  # creates (and baseline messages) per second
     latency_seconds: float
     catchup_events_sqlite: int
     catchup_events_postgres: int
@@ -26,10 +26,10 @@ FULL = Plan(
     concurrency=16,
     create_warmup=200,
     create_requests=2000,
-    latency_rate=20.0,
+    latency_rates=(20.0, 100.0, 200.0),
     latency_seconds=15.0,
     catchup_events_sqlite=20_000,
-    catchup_events_postgres=5_000,
+    catchup_events_postgres=20_000,
     idle_seconds=5.0,
 )
 
@@ -37,7 +37,7 @@ QUICK = Plan(
     concurrency=16,
     create_warmup=50,
     create_requests=300,
-    latency_rate=20.0,
+    latency_rates=(20.0, 100.0),
     latency_seconds=3.0,
     catchup_events_sqlite=1_000,
     catchup_events_postgres=500,

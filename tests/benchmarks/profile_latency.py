@@ -1,6 +1,6 @@
 """2. Write -> analytics profile latency at a steady rate, vs the raw broker round trip.
 
-Service: ``latency_rate`` creates per second for ``latency_seconds`` (open loop: each POST
+Service: each of ``latency_rates`` creates per second for ``latency_seconds`` (open loop: each POST
 starts on schedule, whatever the earlier ones are doing). For every 201, a poller asks
 analytics GET /v1/profiles/{id} until it answers 200; the figure is the time from the 201 to
 that first 200: commit -> outbox relay -> broker -> analytics consumer -> projection commit.
@@ -107,28 +107,47 @@ class ServiceRun:
     seconds: float = 0.0
     polls: int = 0
     analytics_cpu: float = 0.0  # CPU seconds analytics used during the steady run
+    customer_cpu: float = 0.0
 
 
-async def service_latencies(harness: Harness, broker: BundledBroker, plan: Plan) -> ServiceRun:
+def poll_budget(rate: float) -> float:
+    """GETs per second for all pollers together: enough for three GETs per profile."""
+    return max(MAX_POLLS_PER_SECOND, 3 * rate)
+
+
+async def service_latencies(
+    harness: Harness, broker: BundledBroker, plan: Plan
+) -> dict[float, ServiceRun]:
+    """One run per rate in ``plan.latency_rates``, against the same two services."""
     customer = await harness.start_service("customer", broker)
     analytics = await harness.start_service("analytics", broker)
-    run = f"{harness.run_id}-latency"
-    throttle = Throttle(MAX_POLLS_PER_SECOND)
-    # Warm-up: the first profile also waits for analytics' consumer group to form.
-    if await create_and_wait(customer, analytics, throttle, run, 10**6, FIRST_GIVE_UP) is None:
-        raise RuntimeError(f"no profile within {FIRST_GIVE_UP:g}s:\n{analytics.log_tail()}")
-    throttle.polls = 0
-    cpu, started = cpu_seconds(analytics.pid), time.perf_counter()
-    latencies = await steady(
-        plan.latency_rate,
-        plan.latency_seconds,
-        lambda i: create_and_wait(customer, analytics, throttle, run, i, GIVE_UP),
-    )
-    result = ServiceRun(latencies, time.perf_counter() - started, throttle.polls)
-    result.analytics_cpu = cpu_seconds(analytics.pid) - cpu
-    await harness.stop(analytics)
-    await harness.stop(customer)
-    return result
+    runs: dict[float, ServiceRun] = {}
+    try:
+        throttle = Throttle(MAX_POLLS_PER_SECOND)
+        warm_up = f"{harness.run_id}-latency-warm-up"
+        # The first profile also waits for analytics' consumer group to form.
+        if await create_and_wait(customer, analytics, throttle, warm_up, 0, FIRST_GIVE_UP) is None:
+            raise RuntimeError(f"no profile within {FIRST_GIVE_UP:g}s:\n{analytics.log_tail()}")
+        for rate in plan.latency_rates:
+            throttle = Throttle(poll_budget(rate))
+            run = f"{harness.run_id}-latency-{rate:g}"
+            cpu, started = cpu_seconds(analytics.pid), time.perf_counter()
+            customer_cpu = cpu_seconds(customer.pid)
+            latencies = await steady(
+                rate,
+                plan.latency_seconds,
+                lambda i, run=run, throttle=throttle: create_and_wait(
+                    customer, analytics, throttle, run, i, GIVE_UP
+                ),
+            )
+            result = ServiceRun(latencies, time.perf_counter() - started, throttle.polls)
+            result.analytics_cpu = cpu_seconds(analytics.pid) - cpu
+            result.customer_cpu = cpu_seconds(customer.pid) - customer_cpu
+            runs[rate] = result
+    finally:
+        await harness.stop(analytics)
+        await harness.stop(customer)
+    return runs
 
 
 # -- the baseline: the raw broker round trip ------------------------------------------------
@@ -139,7 +158,10 @@ SERVICES_FETCH_WAIT_MS = ServiceSettings.model_fields["kafka_fetch_max_wait_ms"]
 
 
 async def broker_latencies(
-    broker: BundledBroker, plan: Plan, fetch_max_wait_ms: int = SERVICES_FETCH_WAIT_MS
+    broker: BundledBroker,
+    plan: Plan,
+    rate: float,
+    fetch_max_wait_ms: int = SERVICES_FETCH_WAIT_MS,
 ) -> list[float | None]:
     """The raw round trip, with the services' fetch wait unless told otherwise."""
     await ensure_topics(broker.bootstrap, PARTITIONS, (ROUNDTRIP_TOPIC,))
@@ -186,7 +208,7 @@ async def broker_latencies(
     try:
         if await send_and_wait(-1, FIRST_GIVE_UP) is None:  # warm-up: the group forms
             raise RuntimeError(f"no message came back within {FIRST_GIVE_UP:g}s")
-        return await steady(plan.latency_rate, plan.latency_seconds, send_and_wait)
+        return await steady(rate, plan.latency_seconds, send_and_wait)
     finally:
         receiver.cancel()
         await asyncio.gather(receiver, return_exceptions=True)
@@ -197,32 +219,35 @@ async def broker_latencies(
 async def run(harness: Harness, plan: Plan, section: Section) -> None:
     broker = await harness.start_broker()
     try:
-        service = await service_latencies(harness, broker, plan)
-        baseline = await broker_latencies(broker, plan)
-        short_wait = await broker_latencies(broker, plan, fetch_max_wait_ms=SHORT_FETCH_WAIT_MS)
+        services = await service_latencies(harness, broker, plan)
+        baselines = {rate: await broker_latencies(broker, plan, rate) for rate in services}
+        slowest = plan.latency_rates[0]
+        short_wait = await broker_latencies(
+            broker, plan, slowest, fetch_max_wait_ms=SHORT_FETCH_WAIT_MS
+        )
     finally:
         harness.stop_broker(broker)
-    done = [s for s in service.latencies if s is not None]
-    reached = [b for b in baseline if b is not None]
-    for name, fraction in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99)):
-        section.add(
-            "SQLite", f"latency {name}", "ms",
-            ms(percentile(done, fraction)), ms(percentile(reached, fraction)),
-        )  # fmt: skip
-    section.note(
-        f"{len(done)} of {len(service.latencies)} profiles appeared within {GIVE_UP:g}s, "
-        f"{len(reached)} of {len(baseline)} broker messages arrived"
-    )
+    for rate, service in services.items():
+        done = [s for s in service.latencies if s is not None]
+        reached = [b for b in baselines[rate] if b is not None]
+        for name, fraction in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99)):
+            section.add(
+                f"SQLite, {rate:g}/s", f"latency {name}", "ms",
+                ms(percentile(done, fraction)), ms(percentile(reached, fraction)),
+            )  # fmt: skip
+        section.note(
+            f"{rate:g}/s: {len(done)} of {len(service.latencies)} profiles appeared within "
+            f"{GIVE_UP:g}s, {len(reached)} of {len(baselines[rate])} broker messages arrived; "
+            f"the poller sent {service.polls / service.seconds:.0f} GET/s; customer used "
+            f"{service.customer_cpu / service.seconds:.0%} and analytics "
+            f"{service.analytics_cpu / service.seconds:.0%} of a core"
+        )
     quick = [b for b in short_wait if b is not None]
     section.note(
-        f"the same broker round trip with fetch_max_wait_ms={SHORT_FETCH_WAIT_MS} instead of "
-        f"the services' {SERVICES_FETCH_WAIT_MS}: p50 {ms(percentile(quick, 0.5)):.1f} ms, p99 "
-        f"{ms(percentile(quick, 0.99)):.1f} ms: on this broker, most of both figures above is "
-        "the consumers' fetch wait"
-    )
-    section.note(
-        f"the poller sent {service.polls / service.seconds:.0f} GET/s; analytics used "
-        f"{service.analytics_cpu / service.seconds:.0%} of a core during the steady run"
+        f"the same broker round trip at {slowest:g}/s with fetch_max_wait_ms="
+        f"{SHORT_FETCH_WAIT_MS} instead of the services' {SERVICES_FETCH_WAIT_MS}: p50 "
+        f"{ms(percentile(quick, 0.5)):.1f} ms, p99 {ms(percentile(quick, 0.99)):.1f} ms: on "
+        "this broker, most of both figures above is the consumers' fetch wait"
     )
 
 
@@ -233,15 +258,16 @@ def section(plan: Plan) -> Section:
         service_name="service",
         baseline_name="broker",
         method=[
-            f"{plan.latency_rate:g} creates/s for {plan.latency_seconds:g} s (open loop) "
+            f"{', '.join(f'{r:g}' for r in plan.latency_rates)} creates/s, "
+            f"{plan.latency_seconds:g} s each (open loop) "
             "through python -m crm_customer, python -m crm_analytics",
             "on SQLite, one bundled broker.",
             "service: from the POST's 201 to the first 200 of analytics' GET /v1/profiles/{id}: "
             "commit -> relay ->",
             "         broker -> consumer -> projection. Each id is polled every 10 ms, then every "
             "10% of the time",
-            f"         waited (<= 100 ms), at most {MAX_POLLS_PER_SECOND:g} GET/s in all, so the "
-            "figure is within ~10% + one GET.",
+            f"         waited (<= 100 ms), at most max({MAX_POLLS_PER_SECOND:g}, 3 x rate) "
+            "GET/s in all, so the figure is within ~10% + one GET.",
             f"broker:  the same rate of 1 KiB messages, aiokafka producer -> broker -> aiokafka "
             f"consumer ({PARTITIONS} partitions)",
             "         with the services' client settings; from just before send() to getmany() "
