@@ -5,7 +5,8 @@ A service's ``migrations/env.py`` is two lines::
     from crm_shared.db.migrations import run_alembic_env
     run_alembic_env(Base.metadata)
 
-and its first revision creates the platform tables with :func:`create_platform_tables`.
+and its first revision creates the platform tables with :func:`create_platform_tables`;
+revision 0002 adds the timers table with :func:`create_timers_table`.
 """
 
 from pathlib import Path
@@ -18,7 +19,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm_shared.db.model import NAMING_CONVENTION
-from crm_shared.db.platform_tables import define_platform_tables
+from crm_shared.db.platform_tables import define_platform_tables, define_timers_table
+
+# What every service's revision 0001 creates. Tables added to the platform later get their
+# own revision (and helper) in every service, so that existing databases gain them too.
+FIRST_REVISION_TABLES = ("outbox", "inbox", "idempotency_keys")
 
 
 async def upgrade_to_head(engine: AsyncEngine, script_location: Path) -> None:
@@ -51,10 +56,23 @@ def create_platform_tables(op: Any) -> None:
 
     With the naming convention every service's metadata uses, so that the constraints get the
     names the models declare (else autogenerate sees a spurious change on the outbox)."""
-    for table in define_platform_tables(MetaData(naming_convention=NAMING_CONVENTION)).all:
-        table.create(op.get_bind())
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    define_platform_tables(metadata)
+    for name in FIRST_REVISION_TABLES:
+        metadata.tables[name].create(op.get_bind())
 
 
 def drop_platform_tables(op: Any) -> None:
-    for table in reversed(define_platform_tables(MetaData()).all):
-        table.drop(op.get_bind())
+    metadata = MetaData()
+    define_platform_tables(metadata)
+    for name in reversed(FIRST_REVISION_TABLES):
+        metadata.tables[name].drop(op.get_bind())
+
+
+def create_timers_table(op: Any) -> None:
+    """Create the durable timers table (every service's revision 0002)."""
+    define_timers_table(MetaData(naming_convention=NAMING_CONVENTION)).create(op.get_bind())
+
+
+def drop_timers_table(op: Any) -> None:
+    define_timers_table(MetaData()).drop(op.get_bind())

@@ -1,4 +1,5 @@
-"""The tables every service database has besides its own: outbox, inbox, idempotency keys.
+"""The tables every service database has besides its own: outbox, inbox, idempotency keys
+and durable timers.
 
 They are defined as Core tables on the service's own metadata (each service has its own
 ``DeclarativeBase``), so the same definitions serve five databases.
@@ -7,6 +8,7 @@ They are defined as Core tables on the service's own metadata (each service has 
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Column,
     Index,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from crm_shared.db.model import UTCDateTime
@@ -29,10 +32,11 @@ class PlatformTables:
     outbox: Table
     inbox: Table
     idempotency_keys: Table
+    timers: Table
 
     @property
     def all(self) -> tuple[Table, ...]:
-        return (self.outbox, self.inbox, self.idempotency_keys)
+        return (self.outbox, self.inbox, self.idempotency_keys, self.timers)
 
 
 def define_platform_tables(metadata: MetaData) -> PlatformTables:
@@ -69,4 +73,38 @@ def define_platform_tables(metadata: MetaData) -> PlatformTables:
         Column("headers", Text, nullable=False),
         Column("created_at", UTCDateTime, nullable=False, index=True),
     )
-    return PlatformTables(outbox=outbox, inbox=inbox, idempotency_keys=idempotency_keys)
+    return PlatformTables(
+        outbox=outbox,
+        inbox=inbox,
+        idempotency_keys=idempotency_keys,
+        timers=define_timers_table(metadata),
+    )
+
+
+def define_timers_table(metadata: MetaData) -> Table:
+    """Durable timers (see ``crm_shared.timers``): one row per (kind, key).
+
+    ``due_at`` is when the service wants it to fire (what its handler is told); ``run_at``
+    is when the worker next tries it: ``due_at`` at first, later the time of a retry.
+    ``version`` goes up whenever the timer is scheduled again or moved, so that a worker
+    never records a failure against a newer schedule of the same timer."""
+    return Table(
+        "timers",
+        metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("kind", String(128), nullable=False),
+        Column("key", String(255), nullable=False),
+        Column("due_at", UTCDateTime, nullable=False),
+        Column("run_at", UTCDateTime, nullable=False),
+        Column("payload", JSON, nullable=False),
+        Column("state", String(16), nullable=False),  # pending, done, failed
+        Column("version", Integer, nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("last_error", Text, nullable=True),
+        Column("correlation_id", String(64), nullable=True),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("updated_at", UTCDateTime, nullable=False),
+        Column("finished_at", UTCDateTime, nullable=True),
+        UniqueConstraint("kind", "key", name="uq_timers_kind_key"),
+        Index("ix_timers_due", "state", "run_at"),
+    )
