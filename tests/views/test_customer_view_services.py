@@ -18,7 +18,7 @@ import httpx
 import pytest
 from crm_marketing.settings import MarketingSettings
 from crm_sales.settings import SalesSettings
-from crm_shared.bus.consumer import Handlers
+from crm_shared.bus.handlers import HandlerMap
 from crm_shared.contracts.customer import LifecycleStage
 from crm_shared.events import IntegrationEvent
 from crm_shared.settings import ServiceSettings
@@ -49,7 +49,7 @@ SNAPSHOT_VALUES: dict[str, Any] = {
 class ViewService:
     name: str
     create_app: Callable[..., FastAPI]
-    handlers: Handlers
+    handlers: HandlerMap
     settings: type[ServiceSettings]
     default_port: int
     keeps: frozenset[str]
