@@ -1,5 +1,10 @@
 """What a service must forget, besides its own tables, when a customer is erased.
 
+Every unit of work that erases someone calls :func:`scrub_from_disk` (the customer master's
+erasure and every consumer's erasure handler): once the unit has committed, the SQLite
+write-ahead log is checkpointed and truncated, so that the person's data, already zeroed in
+the database file (``secure_delete``, see ``crm_shared.db.engine``), is gone from the WAL too.
+
 Two platform tables keep copies of personal data for a while: the outbox keeps sent events
 for replay, and the idempotency table keeps create responses for retries. Erasure removes
 the erased customer's traces from both, in the erasing transaction. Dropping the sent
@@ -8,11 +13,37 @@ erased event describes, not as the person they were. Unsent events stay (the era
 among them must still go out).
 """
 
+import logging
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 
+from crm_shared.db.engine import checkpoint_wal
 from crm_shared.db.uow import UnitOfWork
+from crm_shared.logging import describe_error
+
+log = logging.getLogger(__name__)
+
+
+def scrub_from_disk(uow: UnitOfWork) -> None:
+    """Checkpoint and truncate the WAL of ``uow``'s database once ``uow`` has committed (not
+    if it rolls back). Call it in every unit of work that erases personal data. A no-op on
+    PostgreSQL, whose old row versions go at the next (auto)vacuum and whose WAL segments
+    are recycled by the server: nothing a service can do per erasure (see the README)."""
+    bind = uow.session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    if engine.dialect.name != "sqlite":
+        return
+
+    async def checkpoint() -> None:
+        # The erasure is committed whatever happens here: a failure is reported, not raised
+        # (it would turn a done erasure into an error answer, or a consumer's retry).
+        try:
+            await checkpoint_wal(engine)
+        except Exception as error:
+            log.warning("WAL checkpoint after an erasure failed: %s", describe_error(error))
+
+    uow.after_commit(checkpoint)
 
 
 async def forget_subjects(uow: UnitOfWork, customer_ids: Sequence[str]) -> None:

@@ -1,0 +1,127 @@
+"""Erasure leaves nothing on disk: after a customer is erased and every view has erased it,
+no file under the data folder holds the person's e-mail, phone or name, byte for byte: not
+each service's SQLite database, nor its -wal and -shm files, nor the bundled broker's log
+(the folder is laid out as ``crm up`` lays it out); nor does anything the services logged
+meanwhile, rendered as in production.
+
+The platform runs on a broker of its own, so that its views hold this test's customer only
+(on the session broker a new platform reads every earlier test's customers too).
+
+SQLite only: the scan reads the files a service keeps (PostgreSQL keeps its files on the
+server, and frees old row versions at its own pace, see the README's "Privacy").
+"""
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from crm_launcher.broker import BundledBroker, free_port
+from crm_shared.logging import JsonFormatter
+
+from tests.helpers import wait_for
+from tests.integration.platform import (
+    SERVICES,
+    Platform,
+    e164,
+    has_name,
+    is_tombstone,
+    unique_person,
+)
+
+pytestmark = pytest.mark.integration
+
+# How long after the last view shows the tombstone its files may still hold the data: the
+# checkpoint runs right after the erasing transaction commits, but the tombstone is visible
+# to readers a moment before that.
+SCRUB_TIMEOUT = 15.0
+
+
+@pytest.fixture
+async def data_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "var"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+async def platform_on_files(data_folder: Path) -> AsyncIterator[Platform]:
+    """``crm up``'s layout: <data folder>/<service>.db and <data folder>/broker.log."""
+    broker = BundledBroker(port=free_port(), log=data_folder / "broker.log")
+    await broker.start_async()
+    try:
+        urls = {name: f"sqlite+aiosqlite:///{data_folder / f'{name}.db'}" for name in SERVICES}
+        running = Platform(broker.bootstrap, urls)
+        await running.start()
+        try:
+            yield running
+        finally:
+            await running.stop()
+    finally:
+        broker.stop()
+
+
+def secrets_of(person: dict[str, Any]) -> list[bytes]:
+    """The person's data as it may be stored: as given, and the phone in E.164 form."""
+    values = [person["email"], person["name"], person["phone"], e164(person["phone"])]
+    return sorted({value.encode() for value in values})
+
+
+def files_holding(paths: list[Path], secrets: list[bytes]) -> dict[str, list[str]]:
+    """Every file (by name) whose bytes contain one of ``secrets``, with the ones found."""
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):  # a -wal file can go at any time
+            content = path.read_bytes()
+            hits = [secret.decode() for secret in secrets if secret in content]
+            if hits:
+                found[path.name] = hits
+    return found
+
+
+def every_file(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.rglob("*") if path.is_file())
+
+
+async def test_an_erased_customer_is_in_no_file_of_any_service(
+    platform_on_files: Platform, data_folder: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    platform = platform_on_files
+    person = unique_person("Grace")
+    secrets = secrets_of(person)
+
+    created = await platform.create_customer(**person)
+    customer_id = created["id"]
+    await platform.wait_everywhere(customer_id, has_name(person["name"]), what="the creation")
+
+    # The scan sees the person while they are there, in every service's files.
+    before = files_holding(every_file(data_folder), secrets)
+    for service in SERVICES:
+        assert any(name.startswith(f"{service}.db") for name in before), (service, before)
+
+    await platform.erase(customer_id)
+    await platform.wait_everywhere(customer_id, is_tombstone, what="the erasure")
+
+    async def nothing_left() -> bool:
+        return files_holding(every_file(data_folder), secrets) == {}
+
+    try:
+        await wait_for(nothing_left, timeout=SCRUB_TIMEOUT, interval=0.2)
+    except AssertionError:
+        left = files_holding(every_file(data_folder), secrets)
+        sizes = {p.name: p.stat().st_size for p in every_file(data_folder) if p.exists()}
+        raise AssertionError(
+            f"{SCRUB_TIMEOUT}s after every view erased the customer, these files still hold "
+            f"their data: {left} (file sizes: {sizes})"
+        ) from None
+
+    formatter = JsonFormatter("test")
+    logged = "\n".join(
+        formatter.format(record)
+        for record in caplog.records
+        if not record.name.startswith("aiokafka")  # silenced in production (CRITICAL)
+    ).encode()
+    assert [s.decode() for s in secrets if s in logged] == []
