@@ -20,3 +20,27 @@ EVENTS_CONSUMED = Counter(
     "Events consumed, by outcome (applied, duplicate, ignored, dead_lettered)",
     ["service", "event_type", "outcome"],
 )
+WORKER_UP = Gauge(
+    "crm_worker_up", "1 while the background worker runs, 0 once it stopped", ["service", "worker"]
+)
+WORKER_READY = Gauge(
+    "crm_worker_ready", "1 while the background worker reports itself ready", ["service", "worker"]
+)
+TIMERS_FIRED = Counter(
+    "crm_timers_fired_total", "Timers whose handler committed", ["service", "kind"]
+)
+TIMER_ERRORS = Counter(
+    "crm_timer_errors_total",
+    "Timer attempts whose handler raised (retried later, or given up)",
+    ["service", "kind"],
+)
+TIMERS_FAILED = Counter(
+    "crm_timers_failed_total",
+    "Timers given up after their last attempt (left in state failed)",
+    ["service", "kind"],
+)
+TIMERS_STORED = Gauge(
+    "crm_timers",
+    "Timers in the service's table, by state (pending, done, failed)",
+    ["service", "state"],
+)

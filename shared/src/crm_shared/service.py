@@ -1,16 +1,18 @@
 """The composition root of a service: one place wires database, bus and HTTP together.
 
 A service describes itself with a :class:`ServiceDefinition` (its settings, tables,
-migrations, routers and its ``{event: handler}`` map) and gets a FastAPI app whose lifespan
-migrates the database, starts the outbox relay and the consumer, and stops them cleanly.
+migrations, routers, its ``{event: handler}`` map, its timer handlers and recurring
+schedules, and its background workers) and gets a FastAPI app whose lifespan migrates the
+database, starts the workers (housekeeping, timers, outbox relay, consumer) and stops them
+cleanly. Each worker shows in ``/readyz`` and in ``/metrics`` (``crm_worker_up``,
+``crm_worker_ready``).
 """
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 import uvicorn
@@ -21,22 +23,22 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 import crm_shared.contracts  # noqa: F401  (registers every event type for validation)
 from crm_shared.api import admin, observability
-from crm_shared.api.idempotency import delete_expired_keys
 from crm_shared.api.problems import install_problem_handlers
 from crm_shared.bus.consumer import EventConsumer
 from crm_shared.bus.handlers import HandlerMap
 from crm_shared.bus.relay import OutboxRelay
 from crm_shared.clock import SYSTEM_CLOCK, Clock
-from crm_shared.db.engine import create_engine, is_sqlite
+from crm_shared.db.engine import create_engine, is_postgres, is_sqlite
 from crm_shared.db.migrations import upgrade_to_head
 from crm_shared.db.platform_tables import PlatformTables
 from crm_shared.db.uow import UnitOfWork
 from crm_shared.logging import configure_logging
+from crm_shared.metrics import WORKER_READY, WORKER_UP
 from crm_shared.settings import ServiceSettings
+from crm_shared.timers import Schedule, TimerHandler, TimerSettings, TimerWorker
+from crm_shared.workers import STANDARD_WORKERS, Worker, WorkerFactory
 
 log = logging.getLogger(__name__)
-
-HOUSEKEEPING_SECONDS = 600.0
 
 
 @dataclass
@@ -53,6 +55,13 @@ class ServiceDefinition:
     run_bus: bool = True
     # Every "now" of the service's domain code comes from here (tests inject a FakeClock).
     clock: Clock = SYSTEM_CLOCK
+    # {timer kind: async (uow, timer) -> None} and recurring schedules (crm_shared.timers).
+    timers: Mapping[str, TimerHandler] = field(default_factory=dict)
+    schedules: Sequence[Schedule] = ()
+    timer_settings: TimerSettings = field(default_factory=TimerSettings)
+    # The background workers, started in this order; each factory returns None where it has
+    # nothing to do (no bus, no event handlers, no timers). Add a service's own to these.
+    workers: Sequence[WorkerFactory] = STANDARD_WORKERS
 
 
 class ServiceRuntime:
@@ -76,7 +85,22 @@ class ServiceRuntime:
             self.consumer = EventConsumer(
                 self.settings, definition.consumes, definition.handlers, self.unit_of_work
             )
+        self.timers: TimerWorker | None = None
+        if definition.timers or definition.schedules:
+            self.timers = TimerWorker(
+                service=self.settings.service_name,
+                tables=self.tables,
+                unit_of_work=self.unit_of_work,
+                read_session_factory=self.read_session_factory,
+                clock=definition.clock,
+                handlers=definition.timers,
+                schedules=definition.schedules,
+                settings=definition.timer_settings,
+                skip_locked=is_postgres(self.settings.database_url),
+            )
+        self.workers: dict[str, Worker] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._worker_tasks: dict[str, asyncio.Task[None]] = {}
 
     def unit_of_work(
         self, *, read_only: bool = False, correlation_id: str | None = None
@@ -92,11 +116,10 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         await upgrade_to_head(self.engine, self.definition.migrations)
-        self._spawn(self._housekeeping(), "housekeeping")
-        if self.definition.run_bus:
-            self._spawn(self.relay.run(), "outbox-relay")
-            if self.consumer is not None:
-                self._spawn(self.consumer.run(), "consumer")
+        for factory in self.definition.workers:
+            worker = factory(self)
+            if worker is not None:
+                self._spawn(worker)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -115,25 +138,40 @@ class ServiceRuntime:
             "workers": self._check_workers(),
         }
 
-    def _check_workers(self) -> str:
-        """The relay, consumer and housekeeping never end on their own: one that did is a
-        service that no longer publishes or consumes, which must not look ready."""
-        stopped = [task.get_name() for task in self._tasks if task.done()]
-        return f"stopped: {', '.join(stopped)}" if stopped else "ok"
+    def worker_status(self) -> dict[str, str]:
+        """Each worker's readiness: "ok", "stopped", or why it is not ready yet."""
+        return {
+            name: "stopped" if self._worker_tasks[name].done() else worker.ready()
+            for name, worker in self.workers.items()
+        }
 
-    def _spawn(self, coroutine: "asyncio._CoroutineLike[None]", name: str) -> None:
-        task = asyncio.create_task(coroutine, name=f"{self.settings.service_name}-{name}")
+    def _check_workers(self) -> str:
+        """The workers never end on their own: one that did is a service that no longer
+        publishes, consumes or fires timers, which must not look ready; nor is a consumer
+        that has not been given its partitions yet."""
+        stopped = [task.get_name() for task in self._tasks if task.done()]
+        if stopped:
+            return f"stopped: {', '.join(stopped)}"
+        waiting = [f"{name} ({status})" for name, status in self.worker_status().items()]
+        waiting = [entry for entry in waiting if not entry.endswith("(ok)")]
+        return f"not ready: {', '.join(waiting)}" if waiting else "ok"
+
+    def _spawn(self, worker: Worker) -> None:
+        service = self.settings.service_name
+        task = asyncio.create_task(worker.run(), name=f"{service}-{worker.name}")
         task.add_done_callback(_report_crash)
         self._tasks.append(task)
+        self.workers[worker.name] = worker
+        self._worker_tasks[worker.name] = task
 
-    async def _housekeeping(self) -> None:
-        retention = timedelta(hours=self.settings.idempotency_retention_hours)
-        while True:
-            with contextlib.suppress(Exception):
-                async with self.unit_of_work() as uow:
-                    await delete_expired_keys(uow, retention)
-                    await uow.commit()
-            await asyncio.sleep(HOUSEKEEPING_SECONDS)
+        def up() -> float:
+            return 0.0 if task.done() else 1.0
+
+        def ready() -> float:
+            return 1.0 if not task.done() and worker.ready() == "ok" else 0.0
+
+        WORKER_UP.labels(service, worker.name).set_function(up)
+        WORKER_READY.labels(service, worker.name).set_function(ready)
 
     async def _check_database(self) -> str:
         try:

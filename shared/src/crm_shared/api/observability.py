@@ -22,11 +22,21 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: database and broker reachable")
+@router.get(
+    "/readyz",
+    summary="Readiness: database and broker reachable, every worker running and ready",
+)
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
+    """``checks``: database, broker and a summary of the workers; ``workers``: each
+    background worker's own status ("ok", "stopped", or why not ready, e.g. a consumer
+    "waiting for partitions"). Ready (200) only when every check is "ok"."""
     checks = await runtime.readiness()
     ready = all(check == "ok" for check in checks.values())
-    body = {"status": "ready" if ready else "not ready", "checks": checks}
+    body = {
+        "status": "ready" if ready else "not ready",
+        "checks": checks,
+        "workers": runtime.worker_status(),
+    }
     return JSONResponse(body, status_code=200 if ready else 503)
 
 

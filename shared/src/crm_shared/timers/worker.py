@@ -1,0 +1,278 @@
+"""The timer worker: fires due timers, each once in effect.
+
+One pass (``fire_due``) takes due timers one at a time, each in its own unit of work:
+  1. claim the pending timer that is due longest (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+     so that other instances pass it by; on SQLite the write transaction excludes them);
+  2. mark it done and run its handler in the same unit of work: the handler's state
+     change, the events it records and the done mark commit together, or none of them;
+  3. a handler that raises: the unit rolls back (no state, no event) and the failure is
+     recorded: one more attempt, the error, and a retry after an exponential back-off; after
+     ``CRM_TIMER_MAX_ATTEMPTS`` attempts the timer is left in state ``failed`` (counted in
+     ``crm_timers_failed_total``, logged as an error, kept by housekeeping) for someone to
+     look at and schedule again.
+A crash anywhere before the commit leaves the timer pending: it fires after the restart.
+
+Recurring schedules: the worker arms each schedule's next occurrence when it starts (and
+every minute, in case), and arms the following one in the transaction that fires (or
+finally fails) an occurrence. Occurrences missed while the service was stopped fire once,
+not once each.
+
+Every "now" comes from the injected clock; tests move a ``FakeClock`` and call
+``fire_due()`` instead of waiting for ``run()``.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from uuid import uuid4
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm_shared.bus.backoff import Backoff
+from crm_shared.bus.tasks import being_cancelled, stop_if_cancelled
+from crm_shared.clock import Clock
+from crm_shared.db.platform_tables import PlatformTables
+from crm_shared.db.uow import UnitOfWork
+from crm_shared.logging import correlation_id, describe_error
+from crm_shared.metrics import TIMER_ERRORS, TIMERS_FAILED, TIMERS_FIRED, TIMERS_STORED
+from crm_shared.timers.model import Schedule, Timer, TimerHandler, occurrence_key
+from crm_shared.timers.repository import TimerRepository
+from crm_shared.timers.scheduler import register_worker, unregister_worker
+from crm_shared.timers.settings import TimerSettings
+
+log = logging.getLogger(__name__)
+
+SCHEDULE_CHECK_SECONDS = 60.0
+GAUGE_SECONDS = 30.0
+# Shortest wait between passes: a due timer that another instance holds is not polled for
+# in a tight loop.
+MIN_WAIT_SECONDS = 0.05
+
+
+class TimerWorker:
+    def __init__(
+        self,
+        *,
+        service: str,
+        tables: PlatformTables,
+        unit_of_work: Callable[[], UnitOfWork],
+        read_session_factory: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        handlers: Mapping[str, TimerHandler],
+        schedules: Sequence[Schedule] = (),
+        settings: TimerSettings | None = None,
+        skip_locked: bool = False,
+    ) -> None:
+        self.service = service
+        self.tables = tables
+        self.table = tables.timers
+        self.unit_of_work = unit_of_work
+        self.read_session_factory = read_session_factory
+        self.clock = clock
+        self.settings = settings or TimerSettings()
+        self.skip_locked = skip_locked
+        self.schedules = {schedule.kind: schedule for schedule in schedules}
+        if len(self.schedules) != len(schedules):
+            raise ValueError("two schedules have the same name")
+        clash = self.schedules.keys() & handlers.keys()
+        if clash:
+            raise ValueError(f"timer kinds declared twice: {sorted(clash)}")
+        self.handlers: dict[str, TimerHandler] = {
+            **handlers,
+            **{kind: schedule.handler for kind, schedule in self.schedules.items()},
+        }
+        self.kinds = tuple(self.handlers)
+        self.status = "ok"
+        self._wakeup = asyncio.Event()
+        self._sleeping_until: datetime | None = None
+        self._schedules_checked = -float("inf")
+        self._gauges_measured = -float("inf")
+        self._backoff = Backoff(maximum=self.settings.poll_seconds * 10)
+
+    # --- the loop ---
+
+    def notify(self, due_at: datetime) -> None:
+        """A unit of work committed a timer due at ``due_at``: wake up if that is sooner
+        than the end of the current wait."""
+        if self._sleeping_until is None or due_at < self._sleeping_until:
+            self._wakeup.set()
+
+    async def run(self) -> None:
+        register_worker(self)
+        try:
+            while True:
+                stop_if_cancelled()
+                # Cleared before the pass: a commit during it sets it again, and the wait
+                # below returns at once.
+                self._wakeup.clear()
+                try:
+                    fired = await self.fire_due()
+                    if fired >= self.settings.batch_size:
+                        continue  # more are due
+                    delay = await self._idle()
+                    self._backoff.reset()
+                    self.status = "ok"
+                except Exception as error:
+                    if being_cancelled():
+                        raise
+                    self.status = f"retrying: {describe_error(error)}"[:300]
+                    log.warning("timer worker: cannot fire timers yet: %s", describe_error(error))
+                    delay = self._backoff.next_delay()
+                self._sleeping_until = self.clock.now() + timedelta(seconds=delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), delay)
+                self._sleeping_until = None
+        finally:
+            unregister_worker(self)
+
+    def ready(self) -> str:
+        return self.status
+
+    async def _idle(self) -> float:
+        """Seconds to wait before the next pass: until the soonest pending timer, at most
+        the poll interval (another instance may schedule a sooner one)."""
+        await self._measure()
+        next_run = await self._next_run_at()
+        poll = self.settings.poll_seconds
+        if next_run is None:
+            return poll
+        until = (next_run - self.clock.now()).total_seconds()
+        return max(MIN_WAIT_SECONDS, min(poll, until))
+
+    # --- one pass ---
+
+    async def fire_due(self, now: datetime | None = None) -> int:
+        """Fire (or attempt) the timers due at ``now`` (default: the clock's now), at most
+        ``CRM_TIMER_BATCH_SIZE``; returns how many were attempted."""
+        if not self.kinds:
+            return 0
+        moment = now or self.clock.now()
+        await self._arm_schedules(moment)
+        next_run = await self._next_run_at()
+        if next_run is None or next_run > moment:
+            return 0  # nothing due: no write transaction (SQLite's lock) for nothing
+        attempted = 0
+        while attempted < self.settings.batch_size:
+            stop_if_cancelled()
+            if await self._fire_one(moment) is None:
+                break
+            attempted += 1
+        return attempted
+
+    run_due = fire_due
+
+    async def _fire_one(self, moment: datetime) -> bool | None:
+        """Claim and fire one due timer: True if it fired, False if its handler failed,
+        None if none was due."""
+        async with self.unit_of_work() as uow:
+            repo = TimerRepository(uow.session, self.tables)
+            timer = await repo.claim_next(moment, self.kinds, skip_locked=self.skip_locked)
+            if timer is None:
+                return None
+            uow.correlation_id = timer.correlation_id or str(uuid4())
+            token = correlation_id.set(uow.correlation_id)
+            try:
+                # Done first: a handler that schedules its own (kind, key) again re-arms it.
+                await repo.mark_done(timer.id, moment)
+                await self._arm_next_occurrence(repo, timer, moment)
+                await self.handlers[timer.kind](uow, timer)
+                await uow.commit()
+            except Exception as error:
+                if being_cancelled():
+                    raise
+                await uow.rollback()  # drops the handler's changes and recorded events
+                await self._record_failure(uow, timer, error, moment)
+                return False
+            finally:
+                correlation_id.reset(token)
+        TIMERS_FIRED.labels(self.service, timer.kind).inc()
+        return True
+
+    async def _record_failure(
+        self, uow: UnitOfWork, timer: Timer, error: Exception, moment: datetime
+    ) -> None:
+        attempts = timer.attempts + 1
+        give_up = attempts >= self.settings.max_attempts
+        retry_at = None if give_up else moment + self.retry_delay(attempts)
+        description = describe_error(error)
+        repo = TimerRepository(uow.session, self.tables)
+        recorded = await repo.record_failure(timer, description, moment, retry_at)
+        # A failing occurrence does not stop its schedule.
+        await self._arm_next_occurrence(repo, timer, moment)
+        await uow.commit()
+        if not recorded:
+            return  # scheduled again, moved or attempted elsewhere meanwhile
+        TIMER_ERRORS.labels(self.service, timer.kind).inc()
+        if give_up:
+            TIMERS_FAILED.labels(self.service, timer.kind).inc()
+            log.error(
+                "timer %s %s failed after %d attempts, given up: %s",
+                timer.kind, timer.key, attempts, description,
+                exc_info=error,
+            )  # fmt: skip
+        else:
+            log.warning(
+                "timer %s %s failed (attempt %d of %d), retry at %s: %s",
+                timer.kind, timer.key, attempts, self.settings.max_attempts,
+                retry_at.isoformat() if retry_at else "", description,
+                exc_info=error,
+            )  # fmt: skip
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        """The wait after the ``attempts``-th failed attempt."""
+        seconds = self.settings.retry_base_seconds * 2 ** min(attempts - 1, 30)
+        return timedelta(seconds=min(self.settings.retry_max_seconds, seconds))
+
+    # --- recurring schedules ---
+
+    async def _arm_schedules(self, moment: datetime) -> None:
+        """Make sure each schedule's next occurrence is a timer (several instances doing
+        this at once make one timer per occurrence)."""
+        if not self.schedules:
+            return
+        checked = time.monotonic()
+        if checked - self._schedules_checked < SCHEDULE_CHECK_SECONDS:
+            return
+        async with self.unit_of_work() as uow:
+            repo = TimerRepository(uow.session, self.tables)
+            for schedule in self.schedules.values():
+                following = schedule.next_after(moment)
+                key = occurrence_key(following)
+                await repo.drop_other_future_occurrences(schedule.kind, key, moment)
+                await repo.insert_if_absent(schedule.kind, key, following, {}, moment)
+            await uow.commit()
+        self._schedules_checked = checked
+
+    async def _arm_next_occurrence(
+        self, repo: TimerRepository, timer: Timer, moment: datetime
+    ) -> None:
+        schedule = self.schedules.get(timer.kind)
+        if schedule is None:
+            return
+        following = schedule.next_after(max(moment, timer.due_at))
+        await repo.insert_if_absent(schedule.kind, occurrence_key(following), following, {}, moment)
+
+    # --- reads ---
+
+    async def _next_run_at(self) -> datetime | None:
+        async with self.read_session_factory() as session, session.begin():
+            return await TimerRepository(session, self.tables).next_run_at(self.kinds)
+
+    async def _measure(self) -> None:
+        checked = time.monotonic()
+        if checked - self._gauges_measured < GAUGE_SECONDS:
+            return
+        self._gauges_measured = checked
+        async with self.read_session_factory() as session, session.begin():
+            counts = await TimerRepository(session, self.tables).count_by_state()
+        for state in ("pending", "done", "failed"):
+            TIMERS_STORED.labels(self.service, state).set(counts.get(state, 0))
+
+
+async def delete_fired_timers(uow: UnitOfWork, older_than: timedelta) -> int:
+    """Housekeeping: forget timers that fired more than ``older_than`` ago (failed ones stay)."""
+    cutoff = uow.clock.now() - older_than
+    return await TimerRepository(uow.session, uow.tables).delete_done_before(cutoff)
