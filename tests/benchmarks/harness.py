@@ -131,9 +131,9 @@ class Harness:
             CRM_DATA_DIR=str(data_dir),
             CRM_HOST=HOST,
             CRM_CONSUMER_GROUP_PREFIX=f"bench-{self.run_id}-{port}",  # a fresh consumer group
-            **{f"CRM_PORT_{upper}": str(port)},
+            **{f"CRM_{upper}_PORT": str(port)},
         )
-        env[f"CRM_DATABASE_URL_{upper}"] = database_url or (
+        env[f"CRM_{upper}_DATABASE_URL"] = database_url or (
             f"sqlite+aiosqlite:///{data_dir / f'{service}.db'}"
         )
         env.update(self.extra_service_env)

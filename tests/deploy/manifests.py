@@ -1,11 +1,17 @@
 """Reading the deployment files the tests check: docker-compose.yml, Dockerfiles, k8s YAML."""
 
+import importlib
+import os
 import re
 import tomllib
+import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import yaml
+from crm_shared.settings import ServiceSettings
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
@@ -41,3 +47,12 @@ def workspace_package_name(member_dir: Path) -> str:
     project: dict[str, Any] = tomllib.loads((member_dir / "pyproject.toml").read_text())
     name: str = project["project"]["name"]
     return name
+
+
+def settings_under(name: str, environment: Mapping[str, str]) -> ServiceSettings:
+    """What ``crm_<name>`` reads in exactly ``environment`` (a deprecated name is an error)."""
+    module = importlib.import_module(f"crm_{name}.settings")
+    settings_class: type[ServiceSettings] = getattr(module, f"{name.capitalize()}Settings")
+    with mock.patch.dict(os.environ, environment, clear=True), warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        return settings_class()

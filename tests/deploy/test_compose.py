@@ -15,6 +15,7 @@ from tests.deploy.manifests import (
     REPO,
     dockerfile_instructions,
     load_compose,
+    settings_under,
     workspace_package_name,
 )
 
@@ -74,13 +75,17 @@ def test_service_environment_and_ports(compose: dict[str, Any], name: str) -> No
     assert env["CRM_KAFKA_BOOTSTRAP"] == "kafka:9092"
     assert env["CRM_KAFKA_IDEMPOTENCE"] == "true"  # real Kafka supports the idempotent producer
     assert env["CRM_HOST"] == "0.0.0.0"
-    assert env[f"CRM_PORT_{name.upper()}"] == str(port)
-    assert env[f"CRM_DATABASE_URL_{name.upper()}"] == database_url(name)
-    others = {key for key in env if key.startswith("CRM_DATABASE_URL_")} - {
-        f"CRM_DATABASE_URL_{name.upper()}"
+    assert env[f"CRM_{name.upper()}_PORT"] == str(port)
+    assert env[f"CRM_{name.upper()}_DATABASE_URL"] == database_url(name)
+    others = {key for key in env if key.endswith("DATABASE_URL") or "DATABASE_URL_" in key} - {
+        f"CRM_{name.upper()}_DATABASE_URL"
     }
     assert not others, "a service must know only its own database"
     assert service["ports"] == [f"{port}:{port}"]
+    # The names are the ones the service reads (no deprecated one): it gets what compose says.
+    settings = settings_under(name, {key: str(value) for key, value in env.items()})
+    assert (settings.port, settings.database_url) == (port, database_url(name))
+    assert settings.kafka_bootstrap == "kafka:9092"
 
 
 @pytest.mark.parametrize("name", SERVICE_NAMES)

@@ -6,7 +6,13 @@ import pytest
 import yaml
 from crm_launcher.services import DEFAULT_PORTS, SERVICE_NAMES
 
-from tests.deploy.manifests import K8S_DIR, REPO, load_compose, load_k8s_documents
+from tests.deploy.manifests import (
+    K8S_DIR,
+    REPO,
+    load_compose,
+    load_k8s_documents,
+    settings_under,
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +67,18 @@ def test_deployment_environment(documents: list[dict[str, Any]], name: str) -> N
     container = container_of(find(documents, "Deployment", f"crm-{name}"))
     assert container["envFrom"] == [{"configMapRef": {"name": "crm-common"}}]
     env = {item["name"]: item for item in container["env"]}
-    assert env[f"CRM_PORT_{name.upper()}"]["value"] == str(DEFAULT_PORTS[name])
-    secret_ref = env[f"CRM_DATABASE_URL_{name.upper()}"]["valueFrom"]["secretKeyRef"]
+    assert env[f"CRM_{name.upper()}_PORT"]["value"] == str(DEFAULT_PORTS[name])
+    secret_ref = env[f"CRM_{name.upper()}_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
     secret = find(documents, "Secret", secret_ref["name"])
-    assert secret["stringData"][secret_ref["key"]].endswith(f"/crm_{name}")
+    url = secret["stringData"][secret_ref["key"]]
+    assert url.endswith(f"/crm_{name}")
+    # The names are the ones the service reads (no deprecated one): it gets what the pod says.
+    common = find(documents, "ConfigMap", container["envFrom"][0]["configMapRef"]["name"])
+    pod_env = dict(common["data"])
+    pod_env.update({key: item["value"] for key, item in env.items() if "value" in item})
+    pod_env[f"CRM_{name.upper()}_DATABASE_URL"] = url
+    settings = settings_under(name, pod_env)
+    assert (settings.port, settings.database_url) == (DEFAULT_PORTS[name], url)
 
 
 @pytest.mark.parametrize("name", SERVICE_NAMES)

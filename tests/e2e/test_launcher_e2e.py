@@ -109,7 +109,7 @@ async def launcher(tmp_path: Path) -> AsyncIterator[Launcher]:
         CRM_RELAY_MAX_BACKOFF_SECONDS="1",
         CRM_CONSUMER_MAX_BACKOFF_SECONDS="1",
     )
-    env.update({f"CRM_PORT_{name.upper()}": str(port) for name, port in ports.items()})
+    env.update({f"CRM_{name.upper()}_PORT": str(port) for name, port in ports.items()})
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "crm_launcher", "up", "--ready-timeout", "90"),
         env=env,

@@ -155,7 +155,7 @@ class LauncherFactory:
             **QUICK_RESTARTS,
         )
         for name, behaviour in behaviours.items():
-            env[f"CRM_PORT_{name.upper()}"] = str(free_port())
+            env[f"CRM_{name.upper()}_PORT"] = str(free_port())
             env[f"STANDIN_{name.upper()}"] = behaviour
         if bundled_broker_port is None:
             env["CRM_KAFKA_BOOTSTRAP"] = self.kafka_bootstrap

@@ -69,7 +69,7 @@ def main() -> None:
         sys.exit(3)
     if BEHAVIOUR == "ignore-sigterm":
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    port = int(os.environ[f"CRM_PORT_{NAME.upper()}"])
+    port = int(os.environ[f"CRM_{NAME.upper()}_PORT"])
     server = http.server.ThreadingHTTPServer((os.environ["CRM_HOST"], port), Handler)
     print(f"{NAME}: listening on port {port}", flush=True)
     server.serve_forever()

@@ -57,7 +57,7 @@ async def test_sigint_stops_every_service_and_exits_zero(
     # Each child's output behind its aligned name, then the table of URLs.
     assert "customer | customer: listening on port" in launcher.output
     assert "sales    | sales: listening on port" in launcher.output
-    customer_port = launcher.env["CRM_PORT_CUSTOMER"]
+    customer_port = launcher.env["CRM_CUSTOMER_PORT"]
     assert f"http://127.0.0.1:{customer_port}/docs" in launcher.output
     assert "sqlite+aiosqlite:///" in launcher.output
     # An external broker (CRM_KAFKA_BOOTSTRAP) is used as it is, with the topics created.
@@ -104,7 +104,7 @@ async def test_a_crashed_service_is_restarted_and_ready_again(
     first, second = launcher.pids_of("support")
     assert f"restarted support (pid {second})" in launcher.output
     assert not is_running(first)
-    port = launcher.env["CRM_PORT_SUPPORT"]
+    port = launcher.env["CRM_SUPPORT_PORT"]
     async with httpx.AsyncClient(trust_env=False) as http:
         assert (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
     # The neighbour never noticed.
@@ -134,7 +134,7 @@ async def test_a_service_that_keeps_crashing_is_given_up_on_while_the_others_run
     assert len(launcher.pids_of("sales")) == 3  # the first start and two restarts
     (customer,) = launcher.pids_of("customer")
     assert is_running(customer)
-    port = launcher.env["CRM_PORT_CUSTOMER"]
+    port = launcher.env["CRM_CUSTOMER_PORT"]
     async with httpx.AsyncClient(trust_env=False) as http:
         assert (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
 
@@ -261,7 +261,7 @@ async def test_a_service_never_ready_fails_after_the_ready_timeout(
     launcher = await launcher_factory.start({"analytics": "never-ready"}, "--ready-timeout", "1")
 
     assert await launcher.exit_code() != 0, launcher.output
-    port = launcher.env["CRM_PORT_ANALYTICS"]
+    port = launcher.env["CRM_ANALYTICS_PORT"]
     assert f"analytics not ready after 1s (GET http://127.0.0.1:{port}/readyz: HTTP 503)" in (
         launcher.output
     )

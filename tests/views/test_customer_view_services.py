@@ -227,8 +227,8 @@ def test_settings_read_only_their_own_variables(
     assert defaults.database_url.endswith(f"{service}.db")
 
     upper = service.name.upper()
-    monkeypatch.setenv(f"CRM_DATABASE_URL_{upper}", "sqlite+aiosqlite:///elsewhere.db")
-    monkeypatch.setenv(f"CRM_PORT_{upper}", "18000")
+    monkeypatch.setenv(f"CRM_{upper}_DATABASE_URL", "sqlite+aiosqlite:///elsewhere.db")
+    monkeypatch.setenv(f"CRM_{upper}_PORT", "18000")
     from_env = service.settings()
     assert (from_env.database_url, from_env.port) == ("sqlite+aiosqlite:///elsewhere.db", 18000)
 

@@ -200,8 +200,8 @@ async def test_list_rejects_an_unknown_stage(client: httpx.AsyncClient) -> None:
 
 
 def test_settings_read_the_service_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CRM_DATABASE_URL_ANALYTICS", "sqlite+aiosqlite:///from-env.db")
-    monkeypatch.setenv("CRM_PORT_ANALYTICS", "9105")
+    monkeypatch.setenv("CRM_ANALYTICS_DATABASE_URL", "sqlite+aiosqlite:///from-env.db")
+    monkeypatch.setenv("CRM_ANALYTICS_PORT", "9105")
     monkeypatch.setenv("CRM_ANALYTICS_PROFILE_TIMELINE_SIZE", "7")
     monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://someone-else/db")
     monkeypatch.setenv("PORT", "1")
@@ -215,7 +215,7 @@ def test_settings_read_the_service_variables(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_settings_default_to_a_file_in_the_data_dir(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CRM_DATABASE_URL_ANALYTICS", "CRM_PORT_ANALYTICS", "CRM_DATA_DIR"):
+    for name in ("CRM_ANALYTICS_DATABASE_URL", "CRM_ANALYTICS_PORT", "CRM_DATA_DIR"):
         monkeypatch.delenv(name, raising=False)
 
     settings = AnalyticsSettings()

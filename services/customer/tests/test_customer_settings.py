@@ -4,17 +4,18 @@ from pydantic import ValidationError
 
 
 def test_database_url_and_port_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CRM_DATABASE_URL_CUSTOMER", "sqlite+aiosqlite:///env.db")
-    monkeypatch.setenv("CRM_PORT_CUSTOMER", "9101")
-    monkeypatch.setenv("CRM_DATABASE_URL_SALES", "sqlite+aiosqlite:///sales.db")
+    monkeypatch.setenv("CRM_CUSTOMER_DATABASE_URL", "sqlite+aiosqlite:///env.db")
+    monkeypatch.setenv("CRM_CUSTOMER_PORT", "9101")
+    monkeypatch.setenv("CRM_SALES_DATABASE_URL", "sqlite+aiosqlite:///sales.db")
+    monkeypatch.setenv("CRM_DATABASE_URL", "sqlite+aiosqlite:///everyone.db")
     settings = CustomerSettings()
     assert settings.database_url == "sqlite+aiosqlite:///env.db"
     assert settings.port == 9101
 
 
 def test_keywords_win_and_defaults_apply(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
-    monkeypatch.delenv("CRM_DATABASE_URL_CUSTOMER", raising=False)
-    monkeypatch.delenv("CRM_PORT_CUSTOMER", raising=False)
+    monkeypatch.delenv("CRM_CUSTOMER_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CRM_CUSTOMER_PORT", raising=False)
     settings = CustomerSettings(database_url="sqlite+aiosqlite:///kw.db", port=9200)
     assert (settings.database_url, settings.port) == ("sqlite+aiosqlite:///kw.db", 9200)
     defaults = CustomerSettings(data_dir="data")
@@ -49,3 +50,17 @@ def test_customer_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch)
 def test_a_malformed_credit_table_is_refused(rows: list[dict[str, object]]) -> None:
     with pytest.raises(ValidationError):
         CustomerSettings(credit_thresholds=rows)
+
+
+def test_the_old_names_still_work_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CRM_CUSTOMER_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CRM_CUSTOMER_PORT", raising=False)
+    monkeypatch.setenv("CRM_DATABASE_URL_CUSTOMER", "sqlite+aiosqlite:///old.db")
+    monkeypatch.setenv("CRM_PORT_CUSTOMER", "9102")
+    with pytest.warns(FutureWarning) as caught:
+        settings = CustomerSettings()
+    assert (settings.database_url, settings.port) == ("sqlite+aiosqlite:///old.db", 9102)
+    assert sorted(str(warning.message) for warning in caught) == [
+        "CRM_DATABASE_URL_CUSTOMER is deprecated, set CRM_CUSTOMER_DATABASE_URL instead",
+        "CRM_PORT_CUSTOMER is deprecated, set CRM_CUSTOMER_PORT instead",
+    ]

@@ -1,19 +1,96 @@
 """Settings every service shares, read from ``CRM_*`` environment variables.
 
-Each service subclasses :class:`ServiceSettings` and names its own database URL and port
-variables (``CRM_DATABASE_URL_<SERVICE>``, ``CRM_PORT_<SERVICE>``) so that one environment can
-configure the whole platform without one service picking up another's database.
+Platform-wide settings (the broker, the data folder, the relay, …) are read from
+``CRM_<FIELD>``: one value for the whole platform. A service's own settings are read from
+``CRM_<SERVICE>_<FIELD>``, the names derived from the class's ``service_name``: its database
+URL and port (``CRM_CUSTOMER_DATABASE_URL``, ``CRM_SALES_PORT``) and every field its subclass
+adds (``CRM_CUSTOMER_DUPLICATES_STRICT``). So one environment configures the whole platform,
+and no service reads another's database, nor a shared ``CRM_DATABASE_URL`` or a generic
+``DATABASE_URL`` / ``PORT`` that a host sets for something else. Keywords
+(``CustomerSettings(port=9000)``) win over the environment.
+
+The names used before, ``CRM_DATABASE_URL_<SERVICE>`` and ``CRM_PORT_<SERVICE>``, still work
+with a :class:`FutureWarning` when the new name is not set; they will go in a later release.
 """
 
+import sys
+import warnings
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, cast
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+PLATFORM_PREFIX = "CRM_"
+# Declared on ServiceSettings but configured per service; every field a subclass adds is too.
+SERVICE_SCOPED_FIELDS = frozenset({"database_url", "port"})
+# The names of the first release, read (with a warning) where the new name is not set.
+DEPRECATED_VARIABLES: dict[str, str] = {
+    "database_url": "CRM_DATABASE_URL_{SERVICE}",
+    "port": "CRM_PORT_{SERVICE}",
+}
+
+
+def service_variable(service_name: str, field_name: str) -> str:
+    """``CRM_<SERVICE>_<FIELD>``: where a service-scoped setting is read."""
+    return f"{PLATFORM_PREFIX}{service_name}_{field_name}".upper().replace("-", "_")
+
+
+def deprecated_service_variable(service_name: str, field_name: str) -> str | None:
+    """The old name of a service-scoped setting (``CRM_PORT_SALES``), if it had one."""
+    template = DEPRECATED_VARIABLES.get(field_name)
+    if template is None:
+        return None
+    return template.format(SERVICE=service_name.upper().replace("-", "_"))
+
+
+def _warn(message: str) -> None:
+    """A FutureWarning (shown by default: it is meant for operators) that points at the code
+    creating the settings, not at pydantic-settings' internals."""
+    level, frame = 1, sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
+        ("pydantic", __name__)
+    ):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, FutureWarning, stacklevel=level + 1)
+
+
+class _ServiceEnvironment(EnvSettingsSource):
+    """The environment, read under the names :meth:`ServiceSettings.variable_names` gives."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        settings_cls = cast(type[ServiceSettings], self.settings_cls)
+        current, *deprecated = settings_cls.variable_names(field_name)
+        value = self.env_vars.get(self._key(current))
+        for old in deprecated:
+            old_value = self.env_vars.get(self._key(old))
+            if old_value is None:
+                continue
+            if value is None:
+                value = old_value
+                _warn(f"{old} is deprecated, set {current} instead")
+            else:
+                _warn(f"{old} is ignored: {current} is set")
+        return value, field_name, False
+
+    def _key(self, variable: str) -> str:
+        return variable if self.case_sensitive else variable.lower()
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore", populate_by_name=True)
+    """The platform-wide settings (``CRM_<FIELD>``) and the service-scoped ones
+    (``CRM_<SERVICE>_<FIELD>``: ``database_url``, ``port`` and every field a subclass adds).
+
+    A subclass that redeclares a platform-wide field (to change its default) still reads it
+    from ``CRM_<FIELD>``."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     service_name: ClassVar[str] = "service"
 
@@ -33,7 +110,8 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    # Redeclared by each service with aliases CRM_DATABASE_URL_<SERVICE> and CRM_PORT_<SERVICE>.
+    # Service-scoped: CRM_<SERVICE>_DATABASE_URL (default: <data dir>/<service>.db) and
+    # CRM_<SERVICE>_PORT (a service redeclares port with its default).
     database_url: str = ""
     port: int = 0
 
@@ -53,6 +131,33 @@ class ServiceSettings(BaseSettings):
     consumer_max_backoff_seconds: float = Field(10.0, gt=0)
     page_size_default: int = Field(50, ge=1)
     page_size_max: int = Field(200, ge=1)
+
+    @classmethod
+    def platform_fields(cls) -> frozenset[str]:
+        """The fields read from ``CRM_<FIELD>``, the same for every service."""
+        return frozenset(ServiceSettings.model_fields) - SERVICE_SCOPED_FIELDS
+
+    @classmethod
+    def variable_names(cls, field_name: str) -> tuple[str, ...]:
+        """Where ``field_name`` is read: its variable, then any deprecated old name."""
+        if field_name in cls.platform_fields():
+            return ((PLATFORM_PREFIX + field_name).upper(),)
+        old = deprecated_service_variable(cls.service_name, field_name)
+        current = service_variable(cls.service_name, field_name)
+        return (current,) if old is None else (current, old)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Keywords, then the environment under the derived names. No .env file or secrets
+        # folder: their sources would read the field names without the service's scope.
+        return init_settings, _ServiceEnvironment(settings_cls)
 
     @model_validator(mode="after")
     def _default_database_in_data_dir(self) -> "ServiceSettings":

@@ -27,6 +27,7 @@ from crm_launcher.restart_policy import RestartPolicy
 from crm_launcher.services import (
     SERVICE_NAMES,
     ServiceEndpoint,
+    adopt_deprecated_variables,
     data_dir_from,
     kafka_bootstrap_from,
     parse_service_list,
@@ -127,6 +128,8 @@ async def run_up(options: UpOptions) -> int:
 async def _run_up(options: UpOptions, printer: PrefixedPrinter, stop: asyncio.Event) -> int:
     options.data_dir.mkdir(parents=True, exist_ok=True)
     child_env = dict(os.environ, CRM_DATA_DIR=str(options.data_dir))
+    for warning in adopt_deprecated_variables(child_env):
+        printer.say(f"warning: {warning}")
     broker: BundledBroker | None = None
     try:
         if "CRM_KAFKA_BOOTSTRAP" not in os.environ:

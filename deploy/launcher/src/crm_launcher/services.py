@@ -2,9 +2,11 @@
 the services themselves read (so the launcher polls and prints what they really use)."""
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from crm_shared.settings import DEPRECATED_VARIABLES, deprecated_service_variable, service_variable
 
 # Name -> default port. The order is the start order and the order of the URL table.
 DEFAULT_PORTS: dict[str, int] = {
@@ -60,14 +62,34 @@ def parse_service_list(text: str) -> tuple[str, ...]:
 
 
 def service_endpoint(name: str, env: Mapping[str, str], data_dir: Path) -> ServiceEndpoint:
-    upper = name.upper()
+    """Where ``name`` listens and its database: ``CRM_<SERVICE>_PORT``,
+    ``CRM_<SERVICE>_DATABASE_URL`` (call :func:`adopt_deprecated_variables` first)."""
     default_database = f"sqlite+aiosqlite:///{data_dir / f'{name}.db'}"
     return ServiceEndpoint(
         name=name,
         host=env.get("CRM_HOST", "127.0.0.1"),
-        port=int(env.get(f"CRM_PORT_{upper}", DEFAULT_PORTS[name])),
-        database_url=env.get(f"CRM_DATABASE_URL_{upper}", default_database),
+        port=int(env.get(service_variable(name, "port"), DEFAULT_PORTS[name])),
+        database_url=env.get(service_variable(name, "database_url"), default_database),
     )
+
+
+def adopt_deprecated_variables(env: MutableMapping[str, str]) -> list[str]:
+    """Move the old ``CRM_PORT_<SERVICE>`` / ``CRM_DATABASE_URL_<SERVICE>`` to their new names
+    in ``env`` (the children's environment), so the launcher and the services read the same
+    value; the new name wins where both are set. Returns a warning per old name found."""
+    warnings: list[str] = []
+    for name in SERVICE_NAMES:
+        for field in DEPRECATED_VARIABLES:
+            old = deprecated_service_variable(name, field)
+            if old is None or old not in env:
+                continue
+            value, current = env.pop(old), service_variable(name, field)
+            if current in env:
+                warnings.append(f"{old} is ignored: {current} is set")
+            else:
+                env[current] = value
+                warnings.append(f"{old} is deprecated, set {current} instead")
+    return warnings
 
 
 def data_dir_from(env: Mapping[str, str], override: str | None = None) -> Path:

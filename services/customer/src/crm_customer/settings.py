@@ -8,7 +8,7 @@ from typing import ClassVar, Self
 
 from crm_shared.contracts.customer import CreditGrade
 from crm_shared.settings import ServiceSettings
-from pydantic import AliasChoices, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 
 class CreditThreshold(BaseModel):
@@ -27,46 +27,23 @@ DEFAULT_CREDIT_THRESHOLDS = (
 )
 
 
-def _env(name: str, variable: str) -> AliasChoices:
-    """Read ``variable`` from the environment; the field ``name`` still works as a keyword
-    (populate_by_name). Naming the field as an alias too would also read a bare ``PORT``."""
-    return AliasChoices(variable)
-
-
 class CustomerSettings(ServiceSettings):
     service_name: ClassVar[str] = "customer"
 
-    database_url: str = Field(
-        "", validation_alias=_env("database_url", "CRM_DATABASE_URL_CUSTOMER")
-    )
-    port: int = Field(8001, validation_alias=_env("port", "CRM_PORT_CUSTOMER"))
+    port: int = 8001
 
     # Refuse (409) instead of warn when a new customer looks like an existing one.
-    duplicates_strict: bool = Field(
-        False, validation_alias=_env("duplicates_strict", "CRM_CUSTOMER_DUPLICATES_STRICT")
-    )
+    duplicates_strict: bool = False
     # Phone numbers written without a country code are read as numbers of this region.
-    default_phone_region: str = Field(
-        "US",
-        min_length=2,
-        max_length=2,
-        validation_alias=_env("default_phone_region", "CRM_CUSTOMER_DEFAULT_PHONE_REGION"),
-    )
+    default_phone_region: str = Field("US", min_length=2, max_length=2)
     # Receivables that fell due within this many months count towards the credit grade.
-    credit_window_months: int = Field(
-        24, ge=1, validation_alias=_env("credit_window_months", "CRM_CUSTOMER_CREDIT_WINDOW_MONTHS")
-    )
+    credit_window_months: int = Field(24, ge=1)
     # Best grade first; a customer gets E when no row holds. JSON in the environment.
     credit_thresholds: list[CreditThreshold] = Field(
-        default_factory=lambda: list(DEFAULT_CREDIT_THRESHOLDS),
-        validation_alias=_env("credit_thresholds", "CRM_CUSTOMER_CREDIT_THRESHOLDS"),
+        default_factory=lambda: list(DEFAULT_CREDIT_THRESHOLDS)
     )
-    import_max_bytes: int = Field(
-        10_000_000, ge=1, validation_alias=_env("import_max_bytes", "CRM_CUSTOMER_IMPORT_MAX_BYTES")
-    )
-    export_batch_size: int = Field(
-        500, ge=1, validation_alias=_env("export_batch_size", "CRM_CUSTOMER_EXPORT_BATCH_SIZE")
-    )
+    import_max_bytes: int = Field(10_000_000, ge=1)
+    export_batch_size: int = Field(500, ge=1)
 
     @model_validator(mode="after")
     def _credit_table_is_ordered(self) -> Self:

@@ -1,16 +1,12 @@
 """Settings of the sales service: the shared ``CRM_*`` variables, plus its own database URL
-(``CRM_DATABASE_URL_SALES``) and port (``CRM_PORT_SALES``)."""
+(``CRM_SALES_DATABASE_URL``) and port (``CRM_SALES_PORT``)."""
 
 from typing import ClassVar
 
 from crm_shared.settings import ServiceSettings
-from pydantic import AliasChoices, Field
 
 
 class SalesSettings(ServiceSettings):
     service_name: ClassVar[str] = "sales"
 
-    # Only the service's own variable: a bare DATABASE_URL or PORT in the environment (set
-    # for something else) must not reach it. The keyword works by field name.
-    database_url: str = Field("", validation_alias=AliasChoices("CRM_DATABASE_URL_SALES"))
-    port: int = Field(8003, validation_alias=AliasChoices("CRM_PORT_SALES"))
+    port: int = 8003

@@ -1,16 +1,12 @@
 """Settings of the support service: the shared ``CRM_*`` variables, plus its own database URL
-(``CRM_DATABASE_URL_SUPPORT``) and port (``CRM_PORT_SUPPORT``)."""
+(``CRM_SUPPORT_DATABASE_URL``) and port (``CRM_SUPPORT_PORT``)."""
 
 from typing import ClassVar
 
 from crm_shared.settings import ServiceSettings
-from pydantic import AliasChoices, Field
 
 
 class SupportSettings(ServiceSettings):
     service_name: ClassVar[str] = "support"
 
-    # Only the service's own variable: a bare DATABASE_URL or PORT in the environment (set
-    # for something else) must not reach it. The keyword works by field name.
-    database_url: str = Field("", validation_alias=AliasChoices("CRM_DATABASE_URL_SUPPORT"))
-    port: int = Field(8004, validation_alias=AliasChoices("CRM_PORT_SUPPORT"))
+    port: int = 8004
