@@ -3,7 +3,8 @@
 import httpx
 import pytest
 from crm_shared.api import Problem, decode_cursor, encode_cursor, etag_for, require_if_match
-from crm_shared.api.problems import PROBLEM_JSON, install_problem_handlers
+from crm_shared.api.problems import PROBLEM_JSON, TYPE_BASE, install_problem_handlers, problem_from
+from crm_shared.errors import DomainError
 from fastapi import FastAPI
 from pydantic import BaseModel
 
@@ -78,9 +79,11 @@ def test_cursor_round_trip() -> None:
 
 @pytest.mark.parametrize("cursor", ["%%%", "bm90IGpzb24", encode_cursor({"a": 1})[:-3] + "!!"])
 def test_forged_cursor_is_a_400_problem(cursor: str) -> None:
-    with pytest.raises(Problem) as raised:
+    with pytest.raises(DomainError) as raised:  # no HTTP in the codec: services decode too
         decode_cursor(cursor)
-    assert raised.value.status == 400
+    problem = problem_from(raised.value)
+    assert (problem.status, problem.type) == (400, TYPE_BASE + "invalid-cursor")
+    assert problem.detail == "the cursor is not one this API issued"
 
 
 def test_if_match_accepts_the_current_etag_and_star() -> None:

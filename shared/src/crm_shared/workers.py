@@ -2,9 +2,10 @@
 
 A :class:`Worker` is a name, a coroutine factory that runs until cancelled, and a readiness
 check (``"ok"`` or why not). A service definition lists worker factories; each gets the
-:class:`~crm_shared.service.ServiceRuntime` and returns its worker, or None where it has
-nothing to do. The standard ones are the outbox relay, the consumer, the timer worker and
-housekeeping; a service adds its own by listing ``(*STANDARD_WORKERS, its_factory)``.
+running service (a :class:`WorkerHost`: :class:`~crm_shared.service.ServiceRuntime` is one)
+and returns its worker, or None where it has nothing to do. The standard ones are the outbox
+relay, the consumer, the timer worker and housekeeping; a service adds its own by listing
+``(*STANDARD_WORKERS, its_factory)``.
 """
 
 import asyncio
@@ -12,14 +13,14 @@ import contextlib
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from crm_shared.api.idempotency import delete_expired_keys
 from crm_shared.bus.consumer import EventConsumer
+from crm_shared.bus.relay import OutboxRelay
+from crm_shared.runtime import Runtime
+from crm_shared.timers import TimerSettings, TimerWorker
 from crm_shared.timers.worker import delete_fired_timers
-
-if TYPE_CHECKING:
-    from crm_shared.service import ServiceRuntime
 
 HOUSEKEEPING_SECONDS = 600.0
 
@@ -36,10 +37,37 @@ class Worker:
     ready: Callable[[], str] = _always_ready
 
 
-WorkerFactory: TypeAlias = Callable[["ServiceRuntime"], Worker | None]
+class WorkerDefinition(Protocol):
+    """The parts of the service definition the standard workers read."""
+
+    @property
+    def run_bus(self) -> bool: ...
+
+    @property
+    def timer_settings(self) -> TimerSettings: ...
 
 
-def housekeeping_worker(runtime: "ServiceRuntime") -> Worker:
+class WorkerHost(Runtime, Protocol):
+    """What a worker factory gets: the running service (a protocol, so that this module need
+    not import ``crm_shared.service``, which imports it)."""
+
+    @property
+    def definition(self) -> WorkerDefinition: ...
+
+    @property
+    def relay(self) -> OutboxRelay: ...
+
+    @property
+    def consumer(self) -> EventConsumer | None: ...
+
+    @property
+    def timers(self) -> TimerWorker | None: ...
+
+
+WorkerFactory: TypeAlias = Callable[[WorkerHost], Worker | None]
+
+
+def housekeeping_worker(runtime: WorkerHost) -> Worker:
     async def run() -> None:
         keys = timedelta(hours=runtime.settings.idempotency_retention_hours)
         timers = timedelta(days=runtime.definition.timer_settings.retention_days)
@@ -54,20 +82,20 @@ def housekeeping_worker(runtime: "ServiceRuntime") -> Worker:
     return Worker("housekeeping", run)
 
 
-def timer_worker(runtime: "ServiceRuntime") -> Worker | None:
+def timer_worker(runtime: WorkerHost) -> Worker | None:
     timers = runtime.timers
     if timers is None:
         return None
     return Worker("timers", timers.run, timers.ready)
 
 
-def relay_worker(runtime: "ServiceRuntime") -> Worker | None:
+def relay_worker(runtime: WorkerHost) -> Worker | None:
     if not runtime.definition.run_bus:
         return None
     return Worker("outbox-relay", runtime.relay.run)
 
 
-def consumer_worker(runtime: "ServiceRuntime") -> Worker | None:
+def consumer_worker(runtime: WorkerHost) -> Worker | None:
     consumer = runtime.consumer
     if consumer is None or not runtime.definition.run_bus:
         return None

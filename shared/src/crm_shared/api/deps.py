@@ -1,19 +1,17 @@
 """``Annotated`` dependency aliases every route uses."""
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_shared.db.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from crm_shared.service import ServiceRuntime
+from crm_shared.runtime import Runtime
 
 
-def get_runtime(request: Request) -> "ServiceRuntime":
-    runtime: ServiceRuntime = request.app.state.runtime
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
     return runtime
 
 
@@ -35,7 +33,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-RuntimeDep = Annotated["ServiceRuntime", Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 IdempotencyKeyDep = Annotated[

@@ -6,8 +6,7 @@ Nothing here commits: the event consumer (or the request) owns the transaction.
 from datetime import datetime
 from typing import Any
 
-from crm_shared.api.pagination import decode_cursor, encode_cursor
-from crm_shared.api.problems import TYPE_BASE, Problem
+from crm_shared.cursors import InvalidCursorError, decode_cursor, encode_cursor
 from crm_shared.events import CloudEvent
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -90,5 +89,5 @@ def _position(cursor: str | None) -> TimelinePosition | None:
     return occurred_at, event_id
 
 
-def invalid_cursor() -> Problem:
-    return Problem(400, "the cursor is not one this API issued", type_=TYPE_BASE + "invalid-cursor")
+def invalid_cursor() -> InvalidCursorError:
+    return InvalidCursorError()
