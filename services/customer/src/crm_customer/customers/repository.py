@@ -1,12 +1,13 @@
 """All queries on customers."""
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from crm_shared.contracts.customer import CustomerStatus
 from crm_shared.db import RepositoryBase
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, insert, inspect, or_, select
 
 from crm_customer.customers.models import Customer, CustomerTag
 from crm_customer.customers.normalize import fold, normalize_tags
@@ -17,8 +18,11 @@ from crm_customer.customers.search import (
     Position,
 )
 from crm_customer.customers.vocabulary import CustomerSort
+from crm_customer.lifecycle.models import LifecycleChange
 
 ACTIVE = CustomerStatus.ACTIVE.value
+KEYS_PER_QUERY = 5_000  # bound parameters of one IN (...): well below SQLite's and asyncpg's limits
+ROWS_PER_INSERT = 1_000  # rows of one executemany
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,56 @@ class CustomerRepository(RepositoryBase[Customer]):
 
     async def by_external_id(self, external_id: str) -> Customer | None:
         return await self.first(select(Customer).where(Customer.external_id == external_id))
+
+    # -- set-based reads and writes, for bulk work (the CSV import) ----------------------------
+
+    async def by_ids(self, ids: Collection[str]) -> list[Customer]:
+        """Customers with these ids, any status: one query per KEYS_PER_QUERY ids."""
+        return await self._in(Customer.id, ids)
+
+    async def by_external_ids(self, external_ids: Collection[str]) -> list[Customer]:
+        """Customers holding these external ids, any status."""
+        return await self._in(Customer.external_id, external_ids)
+
+    async def active_by_emails(self, emails_normalized: Collection[str]) -> list[Customer]:
+        """Active customers with these normalised e-mails (as ``find_matches`` matches them)."""
+        return await self._in(Customer.email_normalized, emails_normalized, active_only=True)
+
+    async def active_by_phones(self, phones: Collection[str]) -> list[Customer]:
+        """Active customers with these E.164 phones."""
+        return await self._in(Customer.phone, phones, active_only=True)
+
+    async def insert_new(
+        self, customers: Sequence[Customer], history: Sequence[dict[str, Any]]
+    ) -> None:
+        """Write new customers, their tags and their first lifecycle history rows (the
+        :class:`LifecycleChange` columns, without ``id``) with multi-row INSERTs, bypassing
+        the ORM unit of work: the objects are built transient (never added to the session)
+        and stay so; nothing here loads them back."""
+        rows = [_column_values(customer) for customer in customers]
+        tags = [
+            {"customer_id": customer.id, "tag": row.tag}
+            for customer in customers
+            for row in customer.tag_rows
+        ]
+        for table, values in (
+            (Customer.__table__, rows),
+            (CustomerTag.__table__, tags),
+            (LifecycleChange.__table__, list(history)),
+        ):
+            for part in _chunks(values, ROWS_PER_INSERT):
+                await self.session.execute(insert(table), part)
+
+    async def _in(
+        self, column: Any, keys: Collection[str], *, active_only: bool = False
+    ) -> list[Customer]:
+        found: list[Customer] = []
+        for part in _chunks(sorted(set(keys)), KEYS_PER_QUERY):
+            statement = select(Customer).where(column.in_(part))
+            if active_only:
+                statement = statement.where(Customer.status == ACTIVE)
+            found.extend(await self.all(statement))
+        return found
 
     async def aliases_of(self, survivor_id: str) -> list[Customer]:
         """Records merged into this one (directly; a merge always points at a survivor)."""
@@ -132,3 +186,36 @@ class CustomerRepository(RepositoryBase[Customer]):
         if filters.created_before is not None:
             statement = statement.where(Customer.created_at < filters.created_before)
         return statement
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# (attribute, column, default) of every column of the customers table: a transient object
+# holds only the attributes that were set; the others get the column's default (the JSON
+# lists: []) or NULL.
+def _default_of(column: Any) -> Callable[[], Any]:
+    default = column.default
+    if default is None:
+        return lambda: None
+    if default.is_callable:
+        return lambda: default.arg(None)
+    return lambda: default.arg
+
+
+@functools.cache
+def _columns() -> list[tuple[str, str, Callable[[], Any]]]:
+    # Read on first use: the mapper is configured only once every model is imported.
+    return [
+        (attribute.key, attribute.columns[0].key, _default_of(attribute.columns[0]))
+        for attribute in inspect(Customer).column_attrs
+    ]
+
+
+def _column_values(customer: Customer) -> dict[str, Any]:
+    state = customer.__dict__
+    return {
+        column: state[key] if key in state else default() for key, column, default in _columns()
+    }
