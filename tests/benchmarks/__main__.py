@@ -1,4 +1,4 @@
-"""``python -m tests.benchmarks [--quick] [--only create,latency,catchup,memory] [--json PATH]``
+"""``python -m tests.benchmarks [--quick] [--only create,latency,...] [--json PATH]``
 
 Runs the selected measurements, each against a baseline measured in the same run on the same
 machine, and prints one table per measurement as soon as it is done.
@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from tests.benchmarks import catchup, create_rate, memory, profile_latency
+from tests.benchmarks import bulk_import, catchup, create_rate, memory, profile_latency
 from tests.benchmarks.harness import Harness
 from tests.benchmarks.plan import FULL, QUICK
 from tests.benchmarks.procstat import machine_busy
@@ -27,6 +27,7 @@ MEASUREMENTS: dict[str, ModuleType] = {
     "latency": profile_latency,
     "catchup": catchup,
     "memory": memory,
+    "import": bulk_import,
 }
 
 

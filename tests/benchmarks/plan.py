@@ -13,6 +13,7 @@ class Plan:
     catchup_events_sqlite: int
     catchup_events_postgres: int
     idle_seconds: float  # before reading the memory of a started service
+    import_rows: int  # new customers in the CSV of the import benchmark
     # Kafka consumer session timeout for services and baseline consumers: a new group's first
     # join on the bundled broker takes about half of it. None: the services' default (10 s).
     session_timeout_ms: int | None = None
@@ -31,6 +32,7 @@ FULL = Plan(
     catchup_events_sqlite=20_000,
     catchup_events_postgres=20_000,
     idle_seconds=5.0,
+    import_rows=20_000,
 )
 
 QUICK = Plan(
@@ -42,5 +44,6 @@ QUICK = Plan(
     catchup_events_sqlite=1_000,
     catchup_events_postgres=500,
     idle_seconds=1.0,
+    import_rows=1_000,
     session_timeout_ms=2_000,  # faster group joins; start-up is not measured anyway
 )

@@ -7,11 +7,14 @@ from collections import Counter
 from typing import Any
 
 import httpx
+import pytest
 from crm_customer.customers.models import Customer, CustomerTag
+from crm_customer.customers.repository import CustomerRepository
 from crm_customer.lifecycle.models import LifecycleChange
 from crm_shared.contracts.customer import CustomerCreated, CustomerUpdated
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.exc import StaleDataError
 
 from services.customer.tests.customer_api_helpers import create_customer, events_of
 
@@ -201,3 +204,38 @@ async def test_rows_that_match_each_other_by_e_mail_or_phone_create_one_customer
         ("+14155550132", "Paris", 3)
     ]
     assert len(await events_of(customer_app, "created")) == 2
+
+
+async def test_an_update_replaces_the_tags(
+    customer_client: httpx.AsyncClient, customer_app: FastAPI
+) -> None:
+    ann = await create_customer(customer_client, email="ann@example.org", tags=["a", "b"])
+    summary = await post_csv(customer_client, "name,email,tags\nAnn Lee,ann@example.org,B|c\n")
+    assert (summary["updated"], summary["errors"]) == (1, [])
+    now = (await customer_client.get(f"/v1/customers/{ann['id']}")).json()
+    assert (now["tags"], now["version"]) == (["b", "c"], 2)
+    rows = select(func.count()).where(CustomerTag.customer_id == ann["id"])
+    assert await scalar(customer_app, rows) == 2
+
+
+async def test_the_bulk_update_is_guarded_by_the_version_it_read(
+    customer_client: httpx.AsyncClient, customer_app: FastAPI, customer_database_url: str
+) -> None:
+    """Someone else moves the version between the import's read and its write: the write
+    fails, as the ORM's flush would. SQLite counts the rows an executemany updated; asyncpg
+    does not, so on PostgreSQL the import reads the rows FOR UPDATE instead."""
+    if not customer_database_url.startswith("sqlite"):
+        pytest.skip("on PostgreSQL the import holds the rows FOR UPDATE")
+    ann = await create_customer(customer_client)
+    async with customer_app.state.runtime.unit_of_work() as uow:
+        repository = CustomerRepository(uow.session)
+        (customer,) = await repository.by_ids([ann["id"]], lock=True)
+        repository.detach([customer])
+        customer.touch(uow.clock.now())
+        customer.city = "Paris"
+        table = Customer.__table__
+        await uow.session.execute(
+            update(table).where(table.c.id == ann["id"]).values(version=table.c.version + 1)
+        )
+        with pytest.raises(StaleDataError):
+            await repository.write_changes([customer])

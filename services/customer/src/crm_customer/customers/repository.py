@@ -1,13 +1,26 @@
 """All queries on customers."""
 
 import functools
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from crm_shared.contracts.customer import CustomerStatus
 from crm_shared.db import RepositoryBase
-from sqlalchemy import ColumnElement, Select, exists, func, insert, inspect, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm.exc import StaleDataError
 
 from crm_customer.customers.models import Customer, CustomerTag
 from crm_customer.customers.normalize import fold, normalize_tags
@@ -63,21 +76,40 @@ class CustomerRepository(RepositoryBase[Customer]):
 
     # -- set-based reads and writes, for bulk work (the CSV import) ----------------------------
 
-    async def by_ids(self, ids: Collection[str]) -> list[Customer]:
-        """Customers with these ids, any status: one query per KEYS_PER_QUERY ids."""
-        return await self._in(Customer.id, ids)
+    async def ids_matching(
+        self,
+        *,
+        external_ids: Collection[str] = (),
+        emails_normalized: Collection[str] = (),
+        phones: Collection[str] = (),
+    ) -> set[str]:
+        """Ids of the customers holding any of these external ids (any status), and of the
+        active ones with any of these normalised e-mails or phones (as ``find_matches``
+        matches): one id-only query per key and KEYS_PER_QUERY keys."""
+        found: set[str] = set()
+        for column, keys, active_only in (
+            (Customer.external_id, external_ids, False),
+            (Customer.email_normalized, emails_normalized, True),
+            (Customer.phone, phones, True),
+        ):
+            for part in _chunks(sorted(set(keys)), KEYS_PER_QUERY):
+                statement = select(Customer.id).where(column.in_(part))
+                if active_only:
+                    statement = statement.where(Customer.status == ACTIVE)
+                found.update(await self.session.scalars(statement))
+        return found
 
-    async def by_external_ids(self, external_ids: Collection[str]) -> list[Customer]:
-        """Customers holding these external ids, any status."""
-        return await self._in(Customer.external_id, external_ids)
-
-    async def active_by_emails(self, emails_normalized: Collection[str]) -> list[Customer]:
-        """Active customers with these normalised e-mails (as ``find_matches`` matches them)."""
-        return await self._in(Customer.email_normalized, emails_normalized, active_only=True)
-
-    async def active_by_phones(self, phones: Collection[str]) -> list[Customer]:
-        """Active customers with these E.164 phones."""
-        return await self._in(Customer.phone, phones, active_only=True)
+    async def by_ids(self, ids: Collection[str], *, lock: bool = False) -> list[Customer]:
+        """Customers with these ids, any status, with their tags and consent: one query per
+        KEYS_PER_QUERY ids. ``lock``: FOR UPDATE (PostgreSQL; on SQLite the writer holds the
+        whole database anyway), so that no one changes them before the caller commits."""
+        found: list[Customer] = []
+        for part in _chunks(sorted(set(ids)), KEYS_PER_QUERY):
+            statement = select(Customer).where(Customer.id.in_(part))
+            if lock:  # in id order: two imports locking the same rows queue, not deadlock
+                statement = statement.order_by(Customer.id).with_for_update()
+            found.extend(await self.all(statement))
+        return found
 
     async def insert_new(
         self, customers: Sequence[Customer], history: Sequence[dict[str, Any]]
@@ -100,16 +132,66 @@ class CustomerRepository(RepositoryBase[Customer]):
             for part in _chunks(values, ROWS_PER_INSERT):
                 await self.session.execute(insert(table), part)
 
-    async def _in(
-        self, column: Any, keys: Collection[str], *, active_only: bool = False
-    ) -> list[Customer]:
-        found: list[Customer] = []
-        for part in _chunks(sorted(set(keys)), KEYS_PER_QUERY):
-            statement = select(Customer).where(column.in_(part))
-            if active_only:
-                statement = statement.where(Customer.status == ACTIVE)
-            found.extend(await self.all(statement))
-        return found
+    def detach(self, customers: Iterable[Customer]) -> None:
+        """Take loaded customers (with their tags and consent) out of the session: changes
+        made to them from now on are written by :meth:`write_changes`, and the commit's
+        flush no longer looks at them."""
+        for customer in customers:
+            self.session.expunge(customer)
+
+    async def write_changes(self, customers: Iterable[Customer]) -> int:
+        """The set-based counterpart of the ORM flush for detached customers: the changed
+        columns of those whose version moved, one executemany UPDATE per set of changed
+        columns, each row guarded by the version it was read with (``StaleDataError`` if
+        another writer got there first, as the ORM raises), then their tag changes.
+        Returns how many customers it updated."""
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        removed_tags: list[dict[str, Any]] = []
+        added_tags: list[dict[str, Any]] = []
+        for customer in customers:
+            state = inspect(customer)
+            read_version = state.committed_state.get("version", customer.version)
+            if read_version == customer.version:
+                continue  # not changed (a change step always moves the version)
+            values = {
+                key: state.dict[key]
+                for key, before in state.committed_state.items()
+                if key in _column_keys() and state.dict[key] != before
+            }
+            groups.setdefault(tuple(sorted(values)), []).append(
+                {**values, "_id": customer.id, "_read_version": read_version}
+            )
+            history = state.attrs.tag_rows.history
+            before_tags = {row.tag for row in (*history.unchanged, *history.deleted)}
+            after_tags = {row.tag for row in customer.tag_rows}
+            removed_tags += [{"_id": customer.id, "_tag": t} for t in before_tags - after_tags]
+            added_tags += [{"customer_id": customer.id, "tag": t} for t in after_tags - before_tags]
+        table, tags = Customer.__table__, CustomerTag.__table__
+        for columns, rows in groups.items():
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("_id"))
+                .where(table.c.version == bindparam("_read_version"))
+                .values({column: bindparam(column) for column in columns})
+            )
+            connection = await self.session.connection()
+            for part in _chunks(rows, ROWS_PER_INSERT):
+                updated = (await connection.execute(statement, list(part))).rowcount
+                if 0 <= updated < len(part):  # -1: the driver does not count executemany
+                    raise StaleDataError(
+                        f"customers changed by another writer during the import: "
+                        f"{len(part) - updated} of {len(part)} updates matched no row"
+                    )
+        for part in _chunks(removed_tags, ROWS_PER_INSERT):
+            await self.session.execute(
+                delete(tags).where(
+                    tags.c.customer_id == bindparam("_id"), tags.c.tag == bindparam("_tag")
+                ),
+                list(part),
+            )
+        for part in _chunks(added_tags, ROWS_PER_INSERT):
+            await self.session.execute(insert(tags), list(part))
+        return sum(len(rows) for rows in groups.values())
 
     async def aliases_of(self, survivor_id: str) -> list[Customer]:
         """Records merged into this one (directly; a merge always points at a survivor)."""
@@ -212,6 +294,11 @@ def _columns() -> list[tuple[str, str, Callable[[], Any]]]:
         (attribute.key, attribute.columns[0].key, _default_of(attribute.columns[0]))
         for attribute in inspect(Customer).column_attrs
     ]
+
+
+@functools.cache
+def _column_keys() -> frozenset[str]:
+    return frozenset(key for key, _, _ in _columns())
 
 
 def _column_values(customer: Customer) -> dict[str, Any]:

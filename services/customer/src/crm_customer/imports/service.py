@@ -13,24 +13,30 @@ file created or changed: a file that names the same customer twice creates it on
 second row updates it (or is skipped).
 
 How, without a round trip per row: every row is read, checked and normalised first; then
-the customers any row could match are loaded with one query per key (ids, external ids,
-e-mails, phones; ``IN (...)`` of up to 5,000 keys) and the merge survivors among them with
-one more; then the rows are matched and applied in memory, in file order, against those
-customers and the ones created so far. New customers are built transient and written at the
-end with one multi-row INSERT per table (customers, tags, lifecycle history) per 1,000 rows;
-updates go through the ORM (the loaded records, flushed at commit), and the unit of work
-writes every event in one outbox statement. A bad row is refused before it changes anything.
-The whole file is one transaction (with the Idempotency-Key's stored response): its good rows
-are committed together, or, if the commit fails, none of them.
+the ids of the customers any row could match are found with one id-only query per key
+(external ids, e-mails, phones; ``IN (...)`` of up to 5,000 keys), and those customers (and
+the merge survivors among them) loaded in one query per 5,000 ids, locked until the commit
+(FOR UPDATE on PostgreSQL; SQLite's writer holds the database) and detached from the
+session. The rows are then matched and applied in memory, in file order, against them and
+the customers created so far, with the customer service's own rules (``apply_fields``,
+``record_update``: the next version and its event). At the end, new customers are written
+with one multi-row INSERT per table (customers, tags, lifecycle history) and 1,000 rows,
+changed ones with one executemany UPDATE per set of changed columns (guarded by the version
+read), and the unit of work writes every event in one outbox statement. A bad row is refused
+before it changes anything.
+
+The whole file is one transaction, with the Idempotency-Key's stored response, as before:
+its good rows are committed together, or none of them.
 """
 
 import asyncio
 import csv
 import functools
+import heapq
 import io
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal, cast
 
 from crm_shared.contracts.customer import CustomerCreated, CustomerStatus
@@ -54,6 +60,11 @@ from crm_customer.imports.schemas import ImportSummary, RowError
 from crm_customer.settings import CustomerSettings
 
 Outcome = Literal["created", "updated", "skipped"]
+ACTIVE = CustomerStatus.ACTIVE.value
+ROWS_BETWEEN_YIELDS = 500
+# (created_at, id): find_matches' order. Ids are unique, so two entries are either ordered
+# by them or are the same customer (equal tuples): customers are never compared by "<".
+Candidate = tuple[datetime, str, Customer]
 
 
 class RowRefusedError(Exception):
@@ -109,10 +120,6 @@ def _delimiter(text: str) -> str:
     """Comma, or the semicolon / tab a spreadsheet wrote, whichever the header uses most."""
     header = text.split("\n", 1)[0]
     return max(",;\t", key=header.count)
-
-
-ACTIVE = CustomerStatus.ACTIVE.value
-ROWS_BETWEEN_YIELDS = 500
 
 
 @dataclass(frozen=True)
@@ -175,26 +182,30 @@ class ImportBatch:
         self.repository = CustomerRepository(uow.session)
         self.by_id: dict[str, Customer] = {}
         self.by_external_id: dict[str, Customer] = {}  # may be stale: check the holder's value
-        self.by_email: dict[str, list[Customer]] = {}  # candidates; the same
-        self.by_phone: dict[str, list[Customer]] = {}
+        # Candidates by key, oldest first (heaps; entries are checked and dropped on use).
+        self.by_email: dict[str, list[Candidate]] = {}
+        self.by_phone: dict[str, list[Candidate]] = {}
+        self.loaded: list[Customer] = []  # from the database, detached
         self.created: list[Customer] = []
         self.history: list[dict[str, Any]] = []
 
     async def load(self, rows: list[ReadRow]) -> None:
-        """Every customer that a row can match or collide with, in one query per key."""
+        """Every customer that a row can match or collide with, in one query per key, locked
+        until the commit and detached from the session (``write`` saves their changes)."""
         ids = {row.cells["id"] for row in rows if "id" in row.cells}
         external_ids = {row.cells["external_id"] for row in rows if "external_id" in row.cells}
         emails = {row.email for row in rows if row.email}
         phones = {row.phone for row in rows if row.phone}
-        found = [
-            *await self.repository.by_ids(ids),
-            *await self.repository.by_external_ids(external_ids),
-            *await self.repository.active_by_emails(emails),
-            *await self.repository.active_by_phones(phones),
-        ]
+        repository = self.repository
+        ids |= await repository.ids_matching(
+            external_ids=external_ids, emails_normalized=emails, phones=phones
+        )
+        found = await repository.by_ids(ids, lock=True)
         survivors = {c.merged_into for c in found if c.merged_into} - {c.id for c in found}
-        found += await self.repository.by_ids(survivors)
-        for customer in {customer.id: customer for customer in found}.values():
+        found += await repository.by_ids(survivors, lock=True)
+        self.loaded = list({customer.id: customer for customer in found}.values())
+        repository.detach(self.loaded)
+        for customer in self.loaded:
             self._index(customer)
 
     def apply(self, row: ReadRow) -> Outcome:
@@ -216,8 +227,10 @@ class ImportBatch:
         return "updated" if changed else "skipped"
 
     async def write(self) -> None:
-        """The new customers, with their tags and history rows, in multi-row INSERTs."""
+        """The new customers, with their tags and history rows, in multi-row INSERTs; the
+        changed ones in an executemany UPDATE per set of changed columns."""
         await self.repository.insert_new(self.created, self.history)
+        await self.repository.write_changes(self.loaded)
 
     def _match(self, row: ReadRow) -> Customer | None:
         found: Customer | None = None
@@ -230,9 +243,9 @@ class ImportBatch:
         elif "external_id" in row.cells:
             found = self._holder(row.cells["external_id"])
         if found is None and row.email:
-            found = _oldest_active(self.by_email.get(row.email, ()), "email_normalized", row.email)
+            found = _oldest_active(self.by_email.get(row.email, []), "email_normalized", row.email)
         if found is None and row.phone:
-            found = _oldest_active(self.by_phone.get(row.phone, ()), "phone", row.phone)
+            found = _oldest_active(self.by_phone.get(row.phone, []), "phone", row.phone)
         if found is not None and found.status == CustomerStatus.MERGED and found.merged_into:
             found = self.by_id.get(found.merged_into)
         if found is not None and found.status == CustomerStatus.ERASED:
@@ -304,9 +317,8 @@ class ImportBatch:
             (self.by_phone, customer.phone),
         ):
             if key:
-                candidates = index.setdefault(key, [])
-                if customer not in candidates:
-                    candidates.append(customer)
+                candidate = (customer.created_at, customer.id, customer)
+                heapq.heappush(index.setdefault(key, []), candidate)
 
 
 class _NewCustomer:
@@ -338,14 +350,16 @@ def new_customer(**values: Any) -> Customer:
     return cast(Customer, _NewCustomer(**values))
 
 
-def _oldest_active(candidates: Iterable[Customer], attribute: str, key: str) -> Customer | None:
-    """As ``find_matches`` orders them: active, still holding ``key``, oldest first."""
-    current = [
-        customer
-        for customer in candidates
-        if customer.status == ACTIVE and getattr(customer, attribute) == key
-    ]
-    return min(current, key=lambda customer: (customer.created_at, customer.id), default=None)
+def _oldest_active(candidates: list[Candidate], attribute: str, key: str) -> Customer | None:
+    """As ``find_matches`` orders them: the oldest active customer still holding ``key``.
+    Entries of customers that no longer qualify are dropped (one that qualifies again is
+    pushed again by ``_index``)."""
+    while candidates:
+        customer = candidates[0][2]
+        if customer.status == ACTIVE and getattr(customer, attribute) == key:
+            return customer
+        heapq.heappop(candidates)
+    return None
 
 
 def _phone(text: str | None, settings: CustomerSettings) -> str | None:
