@@ -2,11 +2,12 @@
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_shared.api.deps import RuntimeDep
 from crm_shared.logging import correlation_id
@@ -46,23 +47,43 @@ async def metrics() -> Response:
 
 
 def install_request_middleware(app: FastAPI, service: str) -> None:
-    @app.middleware("http")
-    async def correlate_and_measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        correlation = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
-        request.state.correlation_id = correlation
+    app.add_middleware(RequestObservability, service=service)
+
+
+class RequestObservability:
+    """Correlation id and Prometheus figures of every request, as plain ASGI middleware
+    (Starlette's ``BaseHTTPMiddleware`` costs a task group and memory streams per request)."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get(CORRELATION_HEADER)
+        correlation = given or str(uuid.uuid4())
+        scope.setdefault("state", {})["correlation_id"] = correlation
+        status = 500  # unless a response starts: an exception escaped every handler
+        header = (CORRELATION_HEADER.lower().encode(), correlation.encode("latin-1"))
+
+        async def send_with_correlation(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), header]}
+            await send(message)
+
         token = correlation_id.set(correlation)  # for log lines only; events get it explicitly
         started = time.perf_counter()
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_correlation)
         finally:
             correlation_id.reset(token)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        HTTP_LATENCY.labels(service, request.method, template).observe(
-            time.perf_counter() - started
-        )
-        HTTP_REQUESTS.labels(service, request.method, template, str(response.status_code)).inc()
-        response.headers[CORRELATION_HEADER] = correlation
-        return response
+            template = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            HTTP_LATENCY.labels(self.service, method, template).observe(
+                time.perf_counter() - started
+            )
+            HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()

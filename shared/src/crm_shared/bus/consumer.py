@@ -38,6 +38,7 @@ from crm_shared.db.rowset import ConcurrentInsertError
 from crm_shared.db.uow import UnitOfWork
 from crm_shared.events.envelope import CloudEvent, InvalidEnvelopeError
 from crm_shared.events.registry import UnknownEventTypeError, parse_payload
+from crm_shared.logging import describe_error
 from crm_shared.metrics import EVENTS_CONSUMED
 from crm_shared.settings import ServiceSettings
 
@@ -204,7 +205,9 @@ class EventConsumer:
         except UnknownEventTypeError as error:
             raise _Rejected("unknown_event_type", str(error)) from error
         except ValidationError as error:
-            raise _Rejected("invalid_payload", f"{envelope.type}: {_describe(error)}") from error
+            raise _Rejected(
+                "invalid_payload", f"{envelope.type}: {describe_error(error)}"
+            ) from error
 
     async def _apply_isolating_failures(self, run: Sequence[Delivery]) -> None:
         try:
@@ -250,7 +253,8 @@ class EventConsumer:
                 )  # fmt: skip
                 await asyncio.sleep(delay)
             except Exception as error:
-                raise _RunFailedError(_error_text(error)) from error
+                # The text goes to logs and dead-letter headers: no personal data in it.
+                raise _RunFailedError(describe_error(error)) from error
 
     async def _dead_letter(self, record: Record, reason: str, error: str) -> None:
         log.warning(
@@ -279,22 +283,3 @@ class EventConsumer:
             log.warning(
                 "consumer %s: offset commit failed, will redeliver: %r", self.group_id, error
             )
-
-
-def _describe(error: ValidationError) -> str:
-    """Which fields are wrong and why, without their values (they may be personal data)."""
-    return "; ".join(
-        f"{'.'.join(str(part) for part in e['loc']) or 'data'}: {e['msg']}"
-        for e in error.errors(include_input=False, include_url=False)
-    )
-
-
-def _error_text(error: Exception) -> str:
-    """A handler's error for logs and dead-letter headers. Database errors carry the
-    statement's parameters in their text (personal data): only their class and code go."""
-    if isinstance(error, ValidationError):
-        return f"ValidationError: {_describe(error)}"
-    original = getattr(error, "orig", None)
-    if original is not None:
-        return f"{type(error).__name__} ({type(original).__name__})"
-    return f"{type(error).__name__}: {error}"[:2000]

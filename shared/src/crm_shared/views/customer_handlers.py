@@ -38,6 +38,7 @@ from crm_shared.contracts.customer import (
 from crm_shared.db.rowset import BulkRows, Row, RowSet
 from crm_shared.db.uow import UnitOfWork
 from crm_shared.events.registry import IntegrationEvent
+from crm_shared.privacy import scrub_from_disk
 from crm_shared.views.customer_view import SCRUBBED, CustomerView
 
 ACTIVE = CustomerStatus.ACTIVE.value
@@ -80,9 +81,12 @@ class CustomerViewProjection:
             if isinstance(event, CustomerMerged):
                 touched.add(event.merged_customer_id)
         rows = RowSet(await store.load(touched))
+        erased = False
         for delivery in deliveries:
-            _Fold(self.view, rows, delivery.envelope.time).apply(delivery.event)
+            erased |= _Fold(self.view, rows, delivery.envelope.time).apply(delivery.event)
         await store.write(rows)
+        if erased:
+            scrub_from_disk(uow)  # the scrubbed values must not linger in the WAL
 
 
 class _Fold:
@@ -93,7 +97,9 @@ class _Fold:
         self.rows = rows
         self.at = at
 
-    def apply(self, event: IntegrationEvent) -> None:
+    def apply(self, event: IntegrationEvent) -> bool:
+        """Fold ``event`` in; True if it erased a customer's personal data."""
+        self.erased = False
         match event:
             case CustomerCreated() | CustomerUpdated():
                 self._snapshot(event.customer_version, event.customer)
@@ -119,6 +125,7 @@ class _Fold:
                 self._merge(event)
             case CustomerErased():
                 self._erase(event.customer_id, event.customer_version)
+        return self.erased
 
     def _snapshot(self, version: int, snapshot: CustomerSnapshot) -> None:
         if snapshot.status is CustomerStatus.ERASED:
@@ -162,6 +169,7 @@ class _Fold:
             self.rows.update(alias_id, {**pointer, "updated_at": self.at})
 
     def _erase(self, customer_id: str, version: int) -> None:
+        self.erased = True
         tombstone = {**SCRUBBED, "status": ERASED, "updated_at": self.at}
         row = self.rows.get(customer_id)
         if row is None:

@@ -18,6 +18,7 @@ from typing import Any
 from crm_shared.contracts.customer import CustomerErased, CustomerMerged
 from crm_shared.db import UnitOfWork
 from crm_shared.events import CloudEvent
+from crm_shared.privacy import scrub_from_disk
 
 from crm_analytics.db import aware
 from crm_analytics.profiles.repository import ProfileRepository
@@ -53,6 +54,7 @@ async def project_merge(uow: UnitOfWork, event: CustomerMerged, envelope: CloudE
         # A late merge into an erased profile: the history that just joined it is scrubbed.
         await timeline.scrub_history(uow.session, survivor.customer_id)
         await profiles.scrub_lifecycle_reasons(survivor.customer_id)
+        scrub_from_disk(uow)
         return
     await apply_snapshot(profiles, survivor, event.customer_version, event.customer, envelope.time)
 
@@ -83,6 +85,7 @@ async def project_erasure(uow: UnitOfWork, event: CustomerErased, envelope: Clou
     await profiles.replace_tags(target.customer_id, [])
     await profiles.scrub_lifecycle_reasons(target.customer_id)
     await timeline.scrub_history(uow.session, target.customer_id)
+    scrub_from_disk(uow)
 
 
 async def _make_tombstone(
