@@ -150,7 +150,11 @@ class OutboxRelay:
 
     async def _producer(self) -> AIOKafkaProducer:
         if self.producer is None:
-            await ensure_topics(self.settings.kafka_bootstrap, self.settings.topic_partitions)
+            await ensure_topics(
+                self.settings.kafka_bootstrap,
+                self.settings.topic_partitions,
+                retention_days=self.settings.outbox_retention_days,
+            )
             producer = create_producer(self.settings)
             try:
                 await producer.start()
