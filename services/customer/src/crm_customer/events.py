@@ -4,29 +4,10 @@ and the snapshot of a customer that full-state events carry."""
 from decimal import Decimal
 from typing import Any
 
-from crm_shared.contracts.customer import (
-    CustomerConsentChanged,
-    CustomerCreated,
-    CustomerCreditRated,
-    CustomerErased,
-    CustomerLifecycleChanged,
-    CustomerMerged,
-    CustomerSnapshot,
-    CustomerUpdated,
-)
+from crm_shared.contracts.customer import CustomerSnapshot
 
 from crm_customer.customers.mapping import consent_of, group_values
 from crm_customer.customers.models import Customer
-
-PUBLISHED = (
-    CustomerCreated,
-    CustomerUpdated,
-    CustomerLifecycleChanged,
-    CustomerConsentChanged,
-    CustomerCreditRated,
-    CustomerMerged,
-    CustomerErased,
-)
 
 # Segmentation groups that travel in ``CustomerSnapshot.segmentation`` (flat, by field name).
 # The postal address stays in the customer master: no consumer needs it yet.

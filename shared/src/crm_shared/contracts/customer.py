@@ -147,3 +147,15 @@ class CustomerMerged(CustomerEvent):
 @integration_event("crm.customer.erased.v1")
 class CustomerErased(CustomerEvent):
     erased_at: datetime
+
+
+# Every event of the customer master, in the order a record meets them.
+CUSTOMER_EVENTS: tuple[type[CustomerEvent], ...] = (
+    CustomerCreated,
+    CustomerUpdated,
+    CustomerLifecycleChanged,
+    CustomerConsentChanged,
+    CustomerCreditRated,
+    CustomerMerged,
+    CustomerErased,
+)

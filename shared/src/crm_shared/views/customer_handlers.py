@@ -25,6 +25,7 @@ from typing import Any
 
 from crm_shared.bus.handlers import BatchHandler, Delivery
 from crm_shared.contracts.customer import (
+    CUSTOMER_EVENTS,
     CustomerConsentChanged,
     CustomerCreated,
     CustomerCreditRated,
@@ -46,16 +47,6 @@ MERGED = CustomerStatus.MERGED.value
 ERASED = CustomerStatus.ERASED.value
 
 Changes = Callable[[Row | None], Row]
-
-CUSTOMER_EVENTS: tuple[type[IntegrationEvent], ...] = (
-    CustomerCreated,
-    CustomerUpdated,
-    CustomerLifecycleChanged,
-    CustomerConsentChanged,
-    CustomerCreditRated,
-    CustomerMerged,
-    CustomerErased,
-)
 
 
 def customer_view_handlers(view: CustomerView) -> dict[type[IntegrationEvent], BatchHandler]:
