@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from crm_launcher.broker import free_port, port_is_free
+from crm_launcher.broker import free_ports, port_is_free
 
 from tests.helpers import wait_for
 from tests.integration.platform import SERVICES, unique_person
@@ -93,8 +93,9 @@ async def _collect_lines(stream: asyncio.StreamReader, lines: list[str]) -> None
 
 @pytest.fixture
 async def launcher(tmp_path: Path) -> AsyncIterator[Launcher]:
-    ports = {name: free_port() for name in SERVICES}
-    broker_port = free_port()
+    # Distinct ports: the broker once got the port just picked for a service.
+    *service_ports, broker_port = free_ports(len(SERVICES) + 1)
+    ports = dict(zip(SERVICES, service_ports, strict=True))
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     env.update(
         NO_COLOR="1",

@@ -7,6 +7,7 @@ of this broker must run with ``CRM_KAFKA_IDEMPOTENCE=false``.
 """
 
 import asyncio
+import contextlib
 import signal
 import socket
 import subprocess
@@ -35,6 +36,18 @@ def free_port(host: str = "127.0.0.1") -> int:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """``count`` distinct free ports: the sockets are held until all are picked, since the
+    OS may hand out a port just released by :func:`free_port` again."""
+    with contextlib.ExitStack() as held:
+        ports = []
+        for _ in range(count):
+            sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind((host, 0))
+            ports.append(int(sock.getsockname()[1]))
+        return ports
 
 
 def port_is_free(host: str, port: int) -> bool:
