@@ -84,6 +84,7 @@ class ProfileSummary(BaseModel):
 
     customer_id: str
     status: CustomerStatus
+    version: int = Field(description="customer_version of the last change applied")
     kind: CustomerKind | None
     name: str | None
     company: str | None
