@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 import crm_shared.contracts  # noqa: F401  (registers every event type for validation)
 from crm_shared.api import admin, observability
-from crm_shared.api.problems import install_problem_handlers
+from crm_shared.api.conventions import http_app
 from crm_shared.bus.consumer import EventConsumer
 from crm_shared.bus.handlers import HandlerMap
 from crm_shared.bus.relay import OutboxRelay
@@ -215,14 +215,13 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         finally:
             await runtime.stop()
 
-    app = FastAPI(
+    app = http_app(
+        settings,
         title=definition.title,
         description=definition.description,
         version="1.0.0",
         lifespan=lifespan,
     )
-    install_problem_handlers(app)
-    observability.install_request_middleware(app, settings.service_name)
     app.include_router(observability.router)
     app.include_router(admin.router)
     app.include_router(admin.catalog_router)

@@ -131,6 +131,12 @@ class ServiceSettings(BaseSettings):
     consumer_max_backoff_seconds: float = Field(10.0, gt=0)
     page_size_default: int = Field(50, ge=1)
     page_size_max: int = Field(200, ge=1)
+    # The largest request body read (a CSV import included); beyond it: 413.
+    max_request_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    # Browser front-ends on other origins (CORS): exact origins, comma-separated, and/or a
+    # regular expression. None by default; `crm up` (development) allows localhost.
+    cors_allow_origins: str = ""
+    cors_allow_origin_regex: str = ""
 
     @classmethod
     def platform_fields(cls) -> frozenset[str]:

@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+DEVELOPMENT_ORIGINS = r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]+)?$"
+
+
 async def run_up(options: UpOptions) -> int:
     printer = PrefixedPrinter(options.services)
     with stop_on_signals(printer) as stop:
@@ -130,6 +133,8 @@ async def _run_up(options: UpOptions, printer: PrefixedPrinter, stop: asyncio.Ev
     child_env = dict(os.environ, CRM_DATA_DIR=str(options.data_dir))
     for warning in adopt_deprecated_variables(child_env):
         printer.say(f"warning: {warning}")
+    # Development: a front-end served from this machine (any port) may call the APIs.
+    child_env.setdefault("CRM_CORS_ALLOW_ORIGIN_REGEX", DEVELOPMENT_ORIGINS)
     broker: BundledBroker | None = None
     try:
         if "CRM_KAFKA_BOOTSTRAP" not in os.environ:

@@ -5,9 +5,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.params import Form
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from crm_shared.errors import DomainError
 
@@ -88,6 +91,65 @@ def problem_response(problem: Problem, request: Request) -> JSONResponse:
     )
 
 
+async def send_problem(problem: Problem, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer with ``problem`` from plain ASGI middleware (outside any route)."""
+    response = JSONResponse(
+        problem.body(scope["path"]),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=problem.headers,
+    )
+    await response(scope, receive, send)
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").partition(";")[0].strip().lower()
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def expected_media_type(request: Request) -> str | None:
+    """What the matched route reads: JSON, a form, or nothing."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or route.body_field is None:
+        return None
+    if isinstance(route.body_field.field_info, Form):
+        return "multipart/form-data"
+    return "application/json"
+
+
+_ACCEPT = {"POST": "Accept-Post", "PATCH": "Accept-Patch"}  # RFC 9110 / RFC 5789
+
+
+def body_problem(request: Request, exc: RequestValidationError) -> Problem | None:
+    """400 for a body that is not JSON at all, 415 for a body of the wrong media type:
+    FastAPI reports both as validation errors."""
+    errors = exc.errors()
+    if any(error["type"] == "json_invalid" for error in errors):
+        reason = next(e for e in errors if e["type"] == "json_invalid").get("ctx", {})
+        return Problem(
+            400,
+            f"the body is not valid JSON: {reason.get('error', 'cannot parse it')}",
+            type_=TYPE_BASE + "malformed-body",
+        )
+    expected = expected_media_type(request)
+    sent = _media_type(request.headers.get("content-type"))
+    body_errors = any(error["loc"][:1] == ("body",) for error in errors)
+    if expected is None or not body_errors or not sent:
+        return None
+    matches = _is_json(sent) if expected == "application/json" else sent == expected
+    if matches:
+        return None
+    return Problem(
+        415,
+        f"send the body as {expected} (got {sent})",
+        type_=TYPE_BASE + "unsupported-media-type",
+        headers={_ACCEPT[request.method]: expected} if request.method in _ACCEPT else None,
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
@@ -99,6 +161,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
+        if (problem := body_problem(request, exc)) is not None:
+            return problem_response(problem, request)
         errors = [
             {
                 "location": ".".join(str(part) for part in error["loc"]),

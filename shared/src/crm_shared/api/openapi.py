@@ -1,0 +1,143 @@
+"""An OpenAPI document that tells the truth about every answer.
+
+FastAPI documents a route's success and its 422, as ``application/json``. Our services also
+answer with the platform's rules (:mod:`crm_shared.api.http_rules`, the problem handlers), so
+every operation gets, from its own shape:
+
+- a path parameter: 404 (no such record);
+- a body: 400 (not parseable), 413 (over the size limit), 415 (wrong media type), 422;
+- query parameters: 422, and 400 for a ``cursor`` this API did not issue;
+- ``If-Match``: required; 400 (malformed), 412 (stale), 428 (missing);
+- a ``GET`` of one record: an optional ``If-None-Match`` and 304;
+- every error as ``application/problem+json`` with the :class:`ProblemDetails` schema.
+
+Statuses only a route knows (409 for a duplicate, say) it declares itself with
+:func:`problem_responses`.
+"""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm_shared.api.problems import PROBLEM_JSON
+
+ENTITY_TAGS = r'^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$'
+
+
+class ValidationIssue(BaseModel):
+    location: str = Field(description="where: body.<field>, query.<name>, path, header.<name>")
+    message: str
+    type: str
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details; extension members (``errors``, ``duplicates``,
+    ``current_etag``, …) depend on the ``type``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="A URI naming the kind of problem")
+    title: str
+    status: int
+    detail: str = Field(description="What went wrong with this request, for a person")
+    instance: str = Field(description="The path of the request")
+    errors: list[ValidationIssue] | None = Field(None, description="On validation errors")
+
+
+DESCRIPTIONS = {
+    304: "Not modified: the record still has the ETag named in If-None-Match",
+    400: "Malformed request: unparseable body, cursor or precondition header",
+    404: "No such record",
+    405: "Method not allowed",
+    409: "Conflict with the current state",
+    412: "Precondition failed: the record has changed since you read it",
+    413: "The body is larger than the service accepts",
+    415: "The body is not of the media type this operation reads",
+    422: "Invalid request: the errors name each field",
+    428: "Precondition required: send If-Match with the ETag you read",
+    503: "Not ready",
+}
+
+
+def problem_responses(*statuses: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: the problem statuses only it can answer, e.g.
+    ``problem_responses(409, s409="a customer like this exists")``."""
+    return {
+        status: {"description": descriptions.get(f"s{status}", DESCRIPTIONS.get(status, "Error"))}
+        for status in statuses
+    }
+
+
+def install_truthful_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                openapi_version=app.openapi_version,
+                description=app.description,
+                routes=app.routes,
+            )
+            app.openapi_schema = complete(document)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def complete(document: dict[str, Any]) -> dict[str, Any]:
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    problem = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(problem.pop("$defs", {}))
+    schemas["ProblemDetails"] = problem
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            _complete_operation(path, method, operation)
+    return document
+
+
+def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> None:
+    parameters: list[dict[str, Any]] = operation.setdefault("parameters", [])
+    where = {parameter["in"] for parameter in parameters}
+    names = {parameter["name"].lower() for parameter in parameters}
+    statuses: set[int] = set()
+    if "path" in where:
+        statuses |= {404, 422}
+    if "query" in where:
+        statuses.add(422)
+    if "cursor" in names:
+        statuses.add(400)
+    if "requestBody" in operation:
+        statuses |= {400, 413, 415, 422}
+    if "if-match" in names:
+        statuses |= {400, 412, 428}
+        for parameter in parameters:
+            if parameter["name"].lower() == "if-match":
+                parameter["required"] = True
+                parameter["schema"] = {"type": "string", "pattern": ENTITY_TAGS}
+    if method == "get" and "path" in where and "if-none-match" not in names:
+        parameters.append(
+            {
+                "name": "If-None-Match",
+                "in": "header",
+                "required": False,
+                "description": "The ETag you hold: 304 if the record still has it",
+                "schema": {"type": "string"},
+            }
+        )
+        operation["responses"].setdefault("304", {"description": DESCRIPTIONS[304]})
+    if not parameters:
+        operation.pop("parameters")
+    responses: dict[str, Any] = operation["responses"]
+    for added in statuses:
+        responses.setdefault(str(added), {"description": DESCRIPTIONS[added]})
+    for code, response in responses.items():
+        if code.isdigit() and int(code) >= 400:
+            if int(code) == 422 or response.get("description") == "Validation Error":
+                response["description"] = DESCRIPTIONS.get(int(code), response["description"])
+            response["content"] = {
+                PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+            }
