@@ -6,23 +6,32 @@
 - ``postgres_server_url``: the local PostgreSQL server, or a skip (a failure when CI=true).
 - ``make_postgres_database``: ``await make_postgres_database()`` -> URL of a new, empty
   database, dropped at the end of the session.
+- ``make_database``: the test runs on SQLite and again on PostgreSQL (marked ``postgres``);
+  ``await make_database("customer")`` -> URL of a new, empty database of that backend.
 """
 
 import os
-import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import NoReturn
 
 import asyncpg
 import pytest
 import pytest_asyncio
 from crm_launcher.broker import BundledBroker, free_port
+from crm_shared.testing.databases import (
+    POSTGRES_HOST,
+    POSTGRES_PORT,
+    POSTGRES_SERVER_URL,
+    connect_postgres_admin,
+    create_postgres_database,
+    drop_postgres_databases,
+    sqlite_url,
+)
 
-POSTGRES_HOST = "127.0.0.1"
-POSTGRES_PORT = 5432
-POSTGRES_USER = "postgres"  # trust authentication: no password
-POSTGRES_SERVER_URL = f"postgresql+asyncpg://{POSTGRES_USER}@{POSTGRES_HOST}:{POSTGRES_PORT}"
 NO_POSTGRES = f"no PostgreSQL server reachable at {POSTGRES_HOST}:{POSTGRES_PORT}"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="session")
@@ -35,17 +44,6 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BundledBroker]:
 @pytest.fixture(scope="session")
 def kafka_bootstrap(broker: BundledBroker) -> str:
     return broker.bootstrap
-
-
-async def connect_postgres_admin() -> asyncpg.Connection:
-    """A connection to the server's ``postgres`` database, for CREATE / DROP DATABASE."""
-    return await asyncpg.connect(
-        host=POSTGRES_HOST,
-        port=POSTGRES_PORT,
-        user=POSTGRES_USER,
-        database="postgres",
-        timeout=5,
-    )
 
 
 def postgres_unavailable(detail: str) -> NoReturn:
@@ -68,18 +66,10 @@ async def postgres_server_url() -> str:
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def _created_postgres_databases(postgres_server_url: str) -> AsyncIterator[list[str]]:
-    """Names of the databases ``make_postgres_database`` created; dropped at session end."""
-    names: list[str] = []
-    yield names
-    if not names:
-        return
-    connection = await connect_postgres_admin()
-    try:
-        for name in names:
-            # FORCE: a test's leftover pooled connections must not keep the database alive.
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    """URLs of the databases ``make_postgres_database`` created; dropped at session end."""
+    urls: list[str] = []
+    yield urls
+    await drop_postgres_databases(urls)
 
 
 @pytest.fixture
@@ -87,13 +77,35 @@ def make_postgres_database(
     postgres_server_url: str, _created_postgres_databases: list[str]
 ) -> Callable[[], Awaitable[str]]:
     async def make() -> str:
-        name = f"crm_test_{uuid.uuid4().hex[:12]}"
-        connection = await connect_postgres_admin()
-        try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await connection.close()
-        _created_postgres_databases.append(name)
-        return f"{postgres_server_url}/{name}"
+        url = await create_postgres_database()
+        _created_postgres_databases.append(url)
+        return url
 
     return make
+
+
+@pytest.fixture(params=BACKENDS)
+def make_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Callable[[str], Awaitable[str]]:
+    """An async factory: a name (``"customer"``) -> the URL of a new, empty database, a
+    SQLite file in the test's folder or a PostgreSQL database. A sync fixture, so that only
+    the PostgreSQL variant asks for (and may skip on) the server."""
+    if request.param == "postgresql":
+        make_postgres: Callable[[], Awaitable[str]] = request.getfixturevalue(
+            "make_postgres_database"
+        )
+
+        async def postgres(_name: str) -> str:
+            return await make_postgres()
+
+        return postgres
+
+    made: Counter[str] = Counter()
+
+    async def sqlite_file(name: str) -> str:
+        made[name] += 1
+        suffix = "" if made[name] == 1 else f"-{made[name]}"
+        return sqlite_url(tmp_path / f"{name}{suffix}.db")
+
+    return sqlite_file

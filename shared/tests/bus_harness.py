@@ -4,7 +4,6 @@ built from the real pieces: outbox relay, idempotent consumer, SQLite or Postgre
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 from crm_shared.bus.consumer import EventConsumer
 from crm_shared.bus.relay import OutboxRelay
@@ -13,6 +12,7 @@ from crm_shared.contracts.customer import CustomerErased
 from crm_shared.db import UnitOfWork, create_engine, define_platform_tables
 from crm_shared.events import CloudEvent
 from crm_shared.settings import ServiceSettings
+from crm_shared.testing import erased
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -99,12 +99,6 @@ class BusHarness:
 async def count_applied(session: AsyncSession, applied: Table, customer_id: str) -> int:
     query = select(func.count()).select_from(applied).where(applied.c.customer_id == customer_id)
     return int(await session.scalar(query) or 0)
-
-
-def erased(customer_id: str, version: int = 1) -> CustomerErased:
-    return CustomerErased(
-        customer_id=customer_id, customer_version=version, erased_at=datetime.now(UTC)
-    )
 
 
 def new_customer_id() -> str:

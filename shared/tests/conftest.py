@@ -1,31 +1,19 @@
-"""Fixtures for the shared library's bus tests: a BusHarness on SQLite and on PostgreSQL."""
+"""Fixtures for the shared library's bus and timer tests: a database on SQLite and on
+PostgreSQL (``make_database``, from ``tests/fixtures.py``), a BusHarness on it, and a
+TimerHarness on it whose time moves only with ``clock``."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import pytest
+from crm_shared.testing import FakeClock
 
 from shared.tests.bus_harness import BusHarness, make_harness
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def bus_database(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Awaitable[str]]:
-    """A factory of the test's database URL. PostgreSQL is asked for only by its own variant
-    (so the SQLite variant runs where no server is), and from a sync fixture, where
-    pytest-asyncio can still set an async fixture up."""
-    if request.param == "postgresql":
-        maker: Callable[[], Awaitable[str]] = request.getfixturevalue("make_postgres_database")
-        return maker
-
-    async def sqlite_url() -> str:
-        return f"sqlite+aiosqlite:///{tmp_path}/bus.db"
-
-    return sqlite_url
+from shared.tests.timers_harness import TimerHarness
 
 
 @pytest.fixture
-async def bus_database_url(bus_database: Callable[[], Awaitable[str]]) -> str:
-    return await bus_database()
+async def bus_database_url(make_database: Callable[[str], Awaitable[str]]) -> str:
+    return await make_database("bus")
 
 
 @pytest.fixture
@@ -34,3 +22,16 @@ async def bus(bus_database_url: str, kafka_bootstrap: str) -> AsyncIterator[BusH
     yield harness
     await harness.stop()
     await harness.engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def timers(bus_database_url: str, clock: FakeClock) -> AsyncIterator[TimerHarness]:
+    harness = TimerHarness(bus_database_url, clock)
+    await harness.create_tables()
+    yield harness
+    await harness.dispose()

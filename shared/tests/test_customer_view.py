@@ -1,13 +1,11 @@
 """The shared customer view: its guarded handlers, on a real SQLite file and PostgreSQL."""
 
 import asyncio
-import itertools
 from collections.abc import Awaitable, Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from crm_shared.bus.handlers import Delivery, Dispatcher
+from crm_shared.bus.handlers import Dispatcher
 from crm_shared.contracts.customer import (
     ConsentChannel,
     CreditGrade,
@@ -18,28 +16,28 @@ from crm_shared.contracts.customer import (
 from crm_shared.db import UnitOfWork, create_engine, define_platform_tables
 from crm_shared.db.rowset import ConcurrentInsertError
 from crm_shared.events import IntegrationEvent
+from crm_shared.testing import (
+    PERSONAL,
+    consent_changed,
+    created,
+    credit_rated,
+    deliver,
+    deliveries_of,
+    erased,
+    lifecycle_changed,
+    merged,
+    updated,
+)
 from crm_shared.views import (
     OPTIONAL_FIELDS,
     CustomerView,
     customer_view_handlers,
     define_customer_view_table,
 )
-from crm_shared.views.testing import (
-    apply_events,
-    consent_changed,
-    created,
-    credit_rated,
-    envelope_of,
-    erased,
-    lifecycle_changed,
-    merged,
-    updated,
-)
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-PERSONAL = ("name", "email", "phone", "company", "tags", "consent", "credit_grade", "owner")
-_databases = itertools.count()
+PERSONAL_FIELDS = ("name", "email", "phone", "company", "tags", "consent", "credit_grade", "owner")
 
 
 class ViewDatabase:
@@ -57,8 +55,8 @@ class ViewDatabase:
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.tables, source="crm/test")
 
-    async def apply(self, *events: IntegrationEvent) -> None:
-        await apply_events(self.unit_of_work, self.handlers, *events)
+    async def apply(self, *events: IntegrationEvent, one_run: bool = False) -> None:
+        await deliver(self.unit_of_work, self.handlers, deliveries_of(*events), one_run=one_run)
 
     async def row(self, customer_id: str) -> dict[str, Any] | None:
         async with self.session_factory() as session:
@@ -77,28 +75,12 @@ class ViewDatabase:
 MakeView = Callable[..., Awaitable[ViewDatabase]]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def new_database_url(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Callable[[], Awaitable[str]]:
-    """A factory of empty databases: SQLite files, or PostgreSQL (skipped if none runs)."""
-    if request.param == "postgresql":
-        make_postgres_database: Callable[[], Awaitable[str]]
-        make_postgres_database = request.getfixturevalue("make_postgres_database")
-        return make_postgres_database
-
-    async def sqlite_url() -> str:
-        return f"sqlite+aiosqlite:///{tmp_path}/view-{next(_databases)}.db"
-
-    return sqlite_url
-
-
 @pytest.fixture
-async def make_view(new_database_url: Callable[[], Awaitable[str]]) -> Any:
+async def make_view(make_database: Callable[[str], Awaitable[str]]) -> Any:
     engines: list[AsyncEngine] = []
 
     async def make(keeps: Iterable[str] = OPTIONAL_FIELDS) -> ViewDatabase:
-        engine = create_engine(await new_database_url())
+        engine = create_engine(await make_database("view"))
         engines.append(engine)
         database = ViewDatabase(engine, keeps)
         async with engine.begin() as connection:
@@ -120,7 +102,7 @@ async def test_created_stores_the_snapshot(db: ViewDatabase) -> None:
 
     row = await db.must_row("c1")
     assert row["name"] == "Ada Ltd"
-    assert row["kind"] == "business"
+    assert row["kind"] == "individual"
     assert row["lifecycle_stage"] == "prospect"
     assert row["status"] == "active"
     assert row["credit_grade"] == "B"
@@ -138,9 +120,9 @@ async def test_a_view_stores_only_the_fields_it_keeps(make_view: MakeView) -> No
     )
 
     row = await db.must_row("c1")
-    assert row["email"] == "c1@example.org"
+    assert row["email"] == PERSONAL["email"]
     assert row["consent"] == {"email": True, "sms": False, "phone": True}
-    assert row["name"] == "Customer c1"  # the core fields are always kept
+    assert row["name"] == PERSONAL["name"]  # the core fields are always kept
     for field in ("phone", "company", "credit_grade", "operating_grade", "owner", "tags"):
         assert row[field] is None, field
     assert row["customer_version"] == 3  # a not-kept change still moves the version on
@@ -203,7 +185,7 @@ async def test_merge_points_the_alias_at_the_survivor(db: ViewDatabase) -> None:
     )
     alias = await db.must_row("dupe")
     assert (alias["status"], alias["merged_into"]) == ("merged", "keep")
-    assert all(alias[field] is None for field in PERSONAL), alias
+    assert all(alias[field] is None for field in PERSONAL_FIELDS), alias
     resolved = await db.resolve("dupe")
     assert resolved is not None
     assert resolved["id"] == "keep"
@@ -265,7 +247,7 @@ async def test_erasure_scrubs_the_record_for_good(db: ViewDatabase) -> None:
 
     row = await db.must_row("c1")
     assert row["status"] == "erased"
-    assert all(row[field] is None for field in PERSONAL), row
+    assert all(row[field] is None for field in PERSONAL_FIELDS), row
     assert row["kind"] is None
     assert row["lifecycle_stage"] is None
     assert row["customer_version"] == 2
@@ -339,8 +321,7 @@ async def test_two_consumers_inserting_one_customer_at_once_both_apply(db: ViewD
     applied again as a transient failure (as the consumer does), never dead-lettered."""
     merge, twin = merged("keep", "dupe", 2), created("dupe", 1, name="Late twin")
     dispatcher = Dispatcher(db.handlers, "race")
-    first_run = [Delivery(envelope_of(merge), merge)]
-    second_run = [Delivery(envelope_of(twin), twin)]
+    first_run, second_run = deliveries_of(merge), deliveries_of(twin)
     async with db.unit_of_work() as first:
         await dispatcher.apply(first, first_run)
 
@@ -382,7 +363,7 @@ async def test_a_run_applied_in_one_transaction_equals_the_events_one_by_one(
         updated("c", 3, name="Cy again"),  # after the erasure: ignored
     ]
     events.append(events[0])  # a redelivery inside the run
-    await apply_events(db.unit_of_work, db.handlers, *events, one_run=True)
+    await db.apply(*events, one_run=True)
     in_one_run = {key: await db.row(key) for key in ("a", "b", "c")}
 
     one_by_one = ViewDatabase(db.engine, db.view.keeps)

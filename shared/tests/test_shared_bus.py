@@ -12,12 +12,12 @@ from crm_shared.bus.topics import CUSTOMER, DEAD_LETTER
 from crm_shared.contracts.customer import CustomerErased
 from crm_shared.db import UnitOfWork
 from crm_shared.events import CloudEvent
+from crm_shared.testing import erased
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from shared.tests.bus_harness import (
     BusHarness,
-    erased,
     make_harness,
     new_customer_id,
     settled,
@@ -45,7 +45,7 @@ async def test_events_written_with_the_state_reach_a_consumer_once(bus: BusHarne
 async def test_a_rolled_back_unit_of_work_publishes_nothing(bus: BusHarness) -> None:
     async def unit_that_fails_after_publishing() -> None:
         async with bus.unit_of_work() as uow:
-            uow.record(erased(new_customer_id()))
+            uow.record(erased(new_customer_id(), 1))
             raise RuntimeError("the business rule failed after the event was recorded")
 
     with pytest.raises(RuntimeError):
@@ -135,7 +135,7 @@ async def test_the_same_event_delivered_twice_has_one_effect(bus: BusHarness) ->
         source="crm/customer",
         type=CustomerErased.event_type,
         subject=customer,
-        data=erased(customer).model_dump(mode="json"),
+        data=erased(customer, 1).model_dump(mode="json"),
     )
     twice = (envelope.to_json(), envelope.to_json())
     await produce_raw(bus.settings.kafka_bootstrap, CUSTOMER, customer, *twice)
@@ -151,7 +151,7 @@ async def test_poison_events_go_to_the_dead_letter_topic_and_the_next_is_process
     bus: BusHarness,
 ) -> None:
     customer = new_customer_id()
-    good = erased(customer)
+    good = erased(customer, 1)
 
     def envelope(type_: str, data: dict[str, object]) -> bytes:
         return CloudEvent(source="crm/test", type=type_, subject=customer, data=data).to_json()

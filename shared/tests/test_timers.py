@@ -2,7 +2,6 @@
 cancel, move, schedule again, retry a failing handler and give up on it, housekeeping.
 On SQLite and PostgreSQL; time moves on a FakeClock, nothing sleeps."""
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -23,19 +22,6 @@ from sqlalchemy import func, select
 from shared.tests.timers_harness import TimerHarness
 
 KIND = "test.effect"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def timers(bus_database_url: str, clock: FakeClock) -> AsyncIterator[TimerHarness]:
-    harness = TimerHarness(bus_database_url, clock)
-    await harness.create_tables()
-    yield harness
-    await harness.dispose()
 
 
 async def schedule_in(harness: TimerHarness, key: str, delay: timedelta, **payload: object) -> None:

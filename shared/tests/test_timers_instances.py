@@ -16,19 +16,6 @@ KIND = "test.effect"
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def timers(bus_database_url: str, clock: FakeClock) -> AsyncIterator[TimerHarness]:
-    harness = TimerHarness(bus_database_url, clock)
-    await harness.create_tables()
-    yield harness
-    await harness.dispose()
-
-
-@pytest.fixture
 async def postgres_timers(
     make_postgres_database: Callable[[], Awaitable[str]], clock: FakeClock
 ) -> AsyncIterator[TimerHarness]:

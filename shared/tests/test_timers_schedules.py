@@ -2,7 +2,6 @@
 with several instances; missed occurrences fire once after a restart; a changed expression
 replaces the occurrence armed by the old one. Time moves on a FakeClock."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -18,14 +17,6 @@ NINE = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(NINE)
-
-
-@pytest.fixture
-async def timers(bus_database_url: str, clock: FakeClock) -> AsyncIterator[TimerHarness]:
-    harness = TimerHarness(bus_database_url, clock)
-    await harness.create_tables()
-    yield harness
-    await harness.dispose()
 
 
 def hourly(harness: TimerHarness, cron: str = "0 * * * *") -> Schedule:

@@ -22,7 +22,16 @@ from crm_shared.bus.handlers import HandlerMap
 from crm_shared.contracts.customer import LifecycleStage
 from crm_shared.events import IntegrationEvent
 from crm_shared.settings import ServiceSettings
-from crm_shared.views.testing import apply_events, created, erased, lifecycle_changed, merged
+from crm_shared.testing import (
+    PERSONAL,
+    app_client,
+    created,
+    deliver,
+    deliveries_of,
+    erased,
+    lifecycle_changed,
+    merged,
+)
 from crm_support.settings import SupportSettings
 from fastapi import FastAPI
 
@@ -33,14 +42,14 @@ COMMON_FIELDS = frozenset(
 )
 # What ``created("c1", ...)`` carries in its snapshot, for every optional field.
 SNAPSHOT_VALUES: dict[str, Any] = {
-    "email": "c1@example.org",
-    "phone": "+4930123456",
-    "company": "Acme GmbH",
+    "email": PERSONAL["email"],
+    "phone": PERSONAL["phone"],
+    "company": PERSONAL["company"],
     "owner": "rep-7",
     "credit_grade": "B",
     "operating_grade": "grade_1",
     "value_class": None,  # published by analytics later
-    "tags": ["fair-2024"],
+    "tags": PERSONAL["tags"],
     "consent": {"email": True, "sms": False},
 }
 
@@ -105,15 +114,14 @@ async def app(service: ViewService, tmp_path: Path) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def client(app: FastAPI, service: ViewService) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=f"http://{service}") as http:
+    async with app_client(app, f"http://{service}") as http:
         yield http
 
 
 @pytest.fixture
 def seed(app: FastAPI, service: ViewService) -> Callable[..., Any]:
     async def apply(*events: IntegrationEvent) -> None:
-        await apply_events(app.state.runtime.unit_of_work, service.handlers, *events)
+        await deliver(app.state.runtime.unit_of_work, service.handlers, deliveries_of(*events))
 
     return apply
 
@@ -129,7 +137,7 @@ async def test_serves_exactly_the_customer_fields_it_keeps(
     assert response.headers["etag"] == '"1"'
     body = response.json()
     assert set(body) == COMMON_FIELDS | service.keeps
-    assert (body["id"], body["name"], body["kind"]) == ("c1", "Ada Ltd", "business")
+    assert (body["id"], body["name"], body["kind"]) == ("c1", "Ada Ltd", "individual")
     assert (body["status"], body["lifecycle_stage"]) == ("active", "prospect")
     assert (body["customer_version"], body["resolved_from"]) == (1, None)
     assert {field: body[field] for field in service.keeps} == {

@@ -10,18 +10,17 @@ from crm_shared.contracts.customer import (
     CustomerKind,
     LifecycleStage,
 )
-from fastapi import FastAPI
-
-from services.analytics.tests.analytics_harness import (
-    TIMELINE_SIZE,
+from crm_shared.testing import (
     at,
     consent_changed,
     created,
-    deliver,
     lifecycle_changed,
     merged,
     updated,
 )
+from fastapi import FastAPI
+
+from services.analytics.tests.analytics_harness import TIMELINE_SIZE, deliver
 
 PROFILE_FIELDS = {
     "customer_id", "resolved_from", "merged_ids", "status", "version", "kind", "name",

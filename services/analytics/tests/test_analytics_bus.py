@@ -5,15 +5,14 @@ import uuid
 from pathlib import Path
 from typing import Any, ClassVar
 
-import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from crm_analytics.app import create_app
 from crm_analytics.settings import AnalyticsSettings
 from crm_shared.bus.topics import CUSTOMER, ensure_topics
 from crm_shared.contracts.customer import LifecycleStage
+from crm_shared.testing import app_client, at, created, envelope_of, lifecycle_changed
 
-from services.analytics.tests.analytics_harness import at, created, envelope, lifecycle_changed
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.integration
@@ -48,13 +47,14 @@ async def test_published_customer_events_become_the_profile(
                 (lifecycle_changed(customer_id, 2, LifecycleStage.CUSTOMER), at(1)),
             ):
                 await producer.send_and_wait(
-                    CUSTOMER, envelope(event, time).to_json(), key=customer_id.encode()
+                    CUSTOMER,
+                    envelope_of(event, "crm/customer", time=time).to_json(),
+                    key=customer_id.encode(),
                 )
         finally:
             await producer.stop()
 
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://analytics") as http:
+        async with app_client(app, "http://analytics") as http:
 
             async def stage_is_customer() -> bool:
                 response = await http.get(f"/v1/profiles/{customer_id}")

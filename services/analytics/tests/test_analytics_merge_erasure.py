@@ -3,24 +3,26 @@ aliases resolve to the survivor, histories join, erasure leaves an anonymous tom
 
 import httpx
 from crm_shared.contracts.customer import ConsentChannel, LifecycleStage
-from fastapi import FastAPI
-
-from services.analytics.tests.analytics_harness import (
+from crm_shared.testing import (
     PERSONAL,
     T0,
-    assert_no_personal_data,
     at,
     consent_changed,
     created,
-    deliver,
     erased,
     lifecycle_changed,
     merged,
+    updated,
+)
+from fastapi import FastAPI
+
+from services.analytics.tests.analytics_harness import (
+    assert_no_personal_data,
+    deliver,
     profile_of,
     record_other_event,
     timeline_of,
     timeline_row_count,
-    updated,
 )
 
 

@@ -7,21 +7,23 @@ timeline), and the result is read back through the API.
 
 import httpx
 from crm_shared.contracts.customer import ConsentChannel, CreditGrade, LifecycleStage
-from fastapi import FastAPI
-
-from services.analytics.tests.analytics_harness import (
+from crm_shared.testing import (
     PERSONAL,
     at,
     consent_changed,
     created,
     credit_rated,
-    deliver,
     lifecycle_changed,
+    updated,
+)
+from fastapi import FastAPI
+
+from services.analytics.tests.analytics_harness import (
+    deliver,
     profile_of,
     record_other_event,
     timeline_of,
     timeline_row_count,
-    updated,
 )
 
 

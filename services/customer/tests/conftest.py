@@ -8,30 +8,13 @@ import httpx
 import pytest
 from crm_customer.app import create_app
 from crm_customer.settings import CustomerSettings
+from crm_shared.testing import app_client
 from fastapi import FastAPI
-
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(params=BACKENDS)
-def customer_make_database(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Callable[[], Awaitable[str]]:
-    """An async factory of a fresh database URL. A sync fixture, so that it can ask for the
-    PostgreSQL fixture (whose session fixtures are async) only when that backend runs."""
-    if request.param == "postgresql":
-        make: Callable[[], Awaitable[str]] = request.getfixturevalue("make_postgres_database")
-        return make
-
-    async def make_sqlite() -> str:
-        return f"sqlite+aiosqlite:///{tmp_path / 'customer.db'}"
-
-    return make_sqlite
 
 
 @pytest.fixture
-async def customer_database_url(customer_make_database: Callable[[], Awaitable[str]]) -> str:
-    return await customer_make_database()
+async def customer_database_url(make_database: Callable[[str], Awaitable[str]]) -> str:
+    return await make_database("customer")
 
 
 @pytest.fixture
@@ -48,6 +31,5 @@ async def customer_app(customer_settings: CustomerSettings) -> AsyncIterator[Fas
 
 @pytest.fixture
 async def customer_client(customer_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=customer_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://customer") as client:
+    async with app_client(customer_app, "http://customer") as client:
         yield client

@@ -30,6 +30,7 @@ from crm_shared.contracts.customer import (
     LifecycleStage,
     OperatingGrade,
 )
+from crm_shared.testing import app_client
 from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
@@ -57,8 +58,7 @@ async def app(customer_settings: CustomerSettings, clock: FakeClock) -> AsyncIte
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://customer") as client:
+    async with app_client(app, "http://customer") as client:
         yield client
 
 

@@ -1,7 +1,39 @@
-"""What tests of any service need: deliver events as the consumer does, a fake clock, and
-builders of real contract events (``crm_shared.testing.customers``)."""
+"""What tests of any service need: builders of real ``crm.customer`` events, a way to
+deliver events as the consumer does, an in-process HTTP client for an app, fresh databases
+(``crm_shared.testing.databases``) and a fake clock."""
 
 from crm_shared.clock import FakeClock
-from crm_shared.testing.delivery import deliver, deliveries_of
+from crm_shared.testing.apps import app_client
+from crm_shared.testing.customer_events import (
+    PERSONAL,
+    T0,
+    at,
+    consent_changed,
+    created,
+    credit_rated,
+    erased,
+    lifecycle_changed,
+    merged,
+    snapshot,
+    updated,
+)
+from crm_shared.testing.delivery import deliver, deliveries_of, envelope_of
 
-__all__ = ["FakeClock", "deliver", "deliveries_of"]
+__all__ = [
+    "PERSONAL",
+    "T0",
+    "FakeClock",
+    "app_client",
+    "at",
+    "consent_changed",
+    "created",
+    "credit_rated",
+    "deliver",
+    "deliveries_of",
+    "envelope_of",
+    "erased",
+    "lifecycle_changed",
+    "merged",
+    "snapshot",
+    "updated",
+]

@@ -1,6 +1,8 @@
 """Deliver events to a service's handlers as its consumer would, without a broker."""
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
 
 from crm_shared.bus.handlers import Delivery, Dispatcher, HandlerMap
 from crm_shared.db.uow import UnitOfWork
@@ -15,7 +17,7 @@ def deliveries_of(
     consumer reads it (so the payload is exactly what travels)."""
     deliveries = []
     for item in items:
-        envelope = item if isinstance(item, CloudEvent) else _envelope(item, source)
+        envelope = item if isinstance(item, CloudEvent) else envelope_of(item, source)
         received = CloudEvent.from_json(envelope.to_json())
         deliveries.append(Delivery(received, parse_payload(received)))
     return deliveries
@@ -41,10 +43,20 @@ async def deliver(
     return new
 
 
-def _envelope(event: IntegrationEvent, source: str) -> CloudEvent:
+def envelope_of(
+    event: IntegrationEvent,
+    source: str = "crm/test",
+    *,
+    time: datetime | None = None,
+    event_id: UUID | None = None,
+) -> CloudEvent:
+    """The envelope a producer at ``source`` would send for ``event`` (sent now, with a new
+    id, unless ``time`` and ``event_id`` say otherwise)."""
     return CloudEvent(
+        id=event_id or uuid4(),
         source=source,
         type=event.event_type,
+        time=time or datetime.now(UTC),
         subject=event.subject,
         data=event.model_dump(mode="json"),
     )

@@ -2,7 +2,8 @@
 
 ``customer_view``: the customer basics sales, support and marketing keep from
 ``crm.customer`` (table, repository), ``customer_handlers``: the guarded event handlers,
-``customer_routes``: the read-only API. ``testing`` builds contract events for tests.
+``customer_routes``: the read-only API. Tests feed a view with the event builders of
+``crm_shared.testing``.
 """
 
 from crm_shared.views.customer_handlers import customer_view_handlers
