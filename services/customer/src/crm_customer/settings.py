@@ -43,6 +43,9 @@ class CustomerSettings(ServiceSettings):
         default_factory=lambda: list(DEFAULT_CREDIT_THRESHOLDS)
     )
     import_max_bytes: int = Field(10_000_000, ge=1)
+    # A longer CSV cell refuses the file (422, with its line and column). At most the csv
+    # module's field limit (131,072), which would otherwise stop the reader first.
+    import_max_cell_chars: int = Field(10_000, ge=1, le=131_072)
     export_batch_size: int = Field(500, ge=1)
 
     @model_validator(mode="after")

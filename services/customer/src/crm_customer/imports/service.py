@@ -26,14 +26,15 @@ read), and the unit of work writes every event in one outbox statement. A bad ro
 before it changes anything.
 
 The whole file is one transaction, with the Idempotency-Key's stored response, as before:
-its good rows are committed together, or none of them.
+its good rows are committed together, or none of them. A malformed file (not UTF-8, a bad
+header, an unclosed quote, a cell over ``import_max_cell_chars``: see ``reading``) is refused
+whole, with its line and column, before anything is written; a cell with a control character
+refuses its row only.
 """
 
 import asyncio
-import csv
 import functools
 import heapq
-import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,7 +42,7 @@ from typing import Any, Literal, cast
 
 from crm_shared.contracts.customer import CustomerCreated, CustomerStatus
 from crm_shared.db import UnitOfWork
-from crm_shared.errors import ConflictError, DomainError, InvalidError
+from crm_shared.errors import ConflictError, DomainError
 from pydantic import ValidationError
 
 from crm_customer.customers.models import Customer
@@ -55,7 +56,8 @@ from crm_customer.customers.schemas import CustomerCreate, CustomerUpdate, flatt
 from crm_customer.customers.service import apply_fields, ensure_changeable, record_update
 from crm_customer.db import FIRST_VERSION
 from crm_customer.events import snapshot_of
-from crm_customer.imports.columns import nest, unknown_columns
+from crm_customer.imports.columns import nest
+from crm_customer.imports.reading import CsvRow, read_rows
 from crm_customer.imports.schemas import ImportSummary, RowError
 from crm_customer.settings import CustomerSettings
 
@@ -84,44 +86,6 @@ class Tally:
         return ImportSummary(**self.counts, errors=self.errors)
 
 
-def file_error(detail: str) -> InvalidError:
-    return InvalidError(detail, code="invalid-csv")
-
-
-@dataclass(frozen=True)
-class CsvRow:
-    line: int  # where the row starts; the header is line 1
-    cells: dict[str, str]
-    overflowing: bool  # more cells than the header has columns
-
-
-def read_rows(content: bytes) -> list[CsvRow]:
-    """Every non-blank row after the header, which must name known columns."""
-    try:
-        text = content.decode("utf-8-sig")  # spreadsheets often start with a BOM
-    except UnicodeDecodeError as error:
-        raise file_error(f"the file is not UTF-8 text: {error}") from error
-    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=_delimiter(text))
-    header = [column.strip() for column in next(reader, [])]
-    if "name" not in header:
-        raise file_error("the first line must be a header naming the columns, including name")
-    if unknown := unknown_columns(header):
-        raise file_error(f"unknown columns: {', '.join(unknown)}")
-    rows, line = [], reader.line_num
-    for cells in reader:
-        start, line = line + 1, reader.line_num
-        if any(cell.strip() for cell in cells):
-            named = dict(zip(header, cells, strict=False))
-            rows.append(CsvRow(start, named, overflowing=len(cells) > len(header)))
-    return rows
-
-
-def _delimiter(text: str) -> str:
-    """Comma, or the semicolon / tab a spreadsheet wrote, whichever the header uses most."""
-    header = text.split("\n", 1)[0]
-    return max(",;\t", key=header.count)
-
-
 @dataclass(frozen=True)
 class ReadRow:
     """A row after the checks that need no database: cells trimmed, phone in E.164."""
@@ -137,7 +101,7 @@ async def import_customers(
 ) -> ImportSummary:
     tally = Tally()
     ready: list[ReadRow] = []
-    for number, row in enumerate(read_rows(content), 1):
+    for number, row in enumerate(read_rows(content, settings.import_max_cell_chars), 1):
         try:
             ready.append(_read(row, settings))
         except RowRefusedError as refused:
@@ -165,8 +129,8 @@ async def _breathe(rows_done: int) -> None:
 
 
 def _read(row: CsvRow, settings: CustomerSettings) -> ReadRow:
-    if row.overflowing:
-        raise RowRefusedError("the row has more cells than the header has columns")
+    if row.refusals:  # more cells than columns, control characters
+        raise RowRefusedError(*row.refusals)
     cells = {column: cell.strip() for column, cell in row.cells.items() if cell.strip()}
     phone = _phone(cells.get("phone"), settings)
     return ReadRow(row.line, cells, phone, normalize_email(cells.get("email")))
