@@ -1,10 +1,10 @@
 """Endpoints every service has: its outbox state and replay, and the event catalog."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict
 
 from crm_shared.api.deps import UnitOfWorkDep
 from crm_shared.bus.outbox import OutboxRepository
@@ -23,8 +23,16 @@ class OutboxState(BaseModel):
     pending: int
 
 
+def _iso_text(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError("send an ISO 8601 date-time with its offset, as text")
+    return value
+
+
 class ReplayRequest(BaseModel):
-    since: AwareDatetime
+    model_config = ConfigDict(extra="forbid")
+
+    since: Annotated[AwareDatetime, BeforeValidator(_iso_text)]
 
 
 class ReplayResult(BaseModel):

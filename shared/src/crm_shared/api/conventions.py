@@ -48,7 +48,7 @@ def http_app(settings: ServiceSettings, **fastapi_arguments: object) -> FastAPI:
     app.add_middleware(ConditionalGet)
     app.add_middleware(PlainText)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
-    app.add_middleware(MethodRules, routes=app.router.routes)
+    app.add_middleware(MethodRules, api=app)
     origins = [origin.strip() for origin in settings.cors_allow_origins.split(",") if origin]
     if origins or settings.cors_allow_origin_regex:
         app.add_middleware(

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_shared.db.uow import UnitOfWork
@@ -36,14 +37,45 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+IDEMPOTENCY_KEY_DESCRIPTION = (
+    "Optional, and recommended on every create: a unique value per intended create (a UUID, "
+    "say). A retry with the same key returns the first response (with "
+    "`Idempotency-Replayed: true`) instead of creating a twin; the same key with a different "
+    "request is 422. A key is scoped to the method, the route and the caller (`X-Actor`): "
+    "the same key elsewhere is another key. Kept for CRM_IDEMPOTENCY_RETENTION_HOURS. "
+    "Without a key a retried create can make a twin (the customer create's duplicate check "
+    "warns about one that looks like an existing customer, it does not prevent it)."
+)
 IdempotencyKeyDep = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", min_length=1, max_length=255, description="Retry-safe creates"),
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description=IDEMPOTENCY_KEY_DESCRIPTION,
+    ),
 ]
-IfMatchDep = Annotated[
-    str | None, Header(alias="If-Match", description="The ETag of the version you read")
+CursorDep = Annotated[
+    str | None,
+    Query(
+        description="Opaque cursor: the previous page's `next_cursor`; absent or empty for "
+        "the first page"
+    ),
 ]
-CursorDep = Annotated[str | None, Query(description="Opaque cursor from the previous page")]
+TotalDep = Annotated[
+    bool,
+    Query(
+        description="Also count every item that matches (`total` in the answer); costs a "
+        "query, so it is counted only when asked"
+    ),
+]
+UpdatedSinceDep = Annotated[
+    AwareDatetime | None,
+    Query(
+        description="Only items changed at or after this instant (ISO 8601 with a time zone); "
+        "listed in (updated_at, id) order for incremental sync"
+    ),
+]
 
 
 def get_page_limit(

@@ -17,9 +17,9 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import unquote_plus
 
+from fastapi import FastAPI
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_shared.api.problems import TYPE_BASE, Problem, send_problem
@@ -33,19 +33,29 @@ def _allow(methods: set[str]) -> str:
 
 
 class MethodRules:
-    def __init__(self, app: ASGIApp, routes: Sequence[BaseRoute]) -> None:
+    """Which methods a path serves is read from the app's OpenAPI document (the public view
+    of its routes, included routers and all), once, on the first request."""
+
+    def __init__(self, app: ASGIApp, api: FastAPI) -> None:
         self.app = app
-        self.routes = routes  # the app's own list: routes added later count too
-        self._literal: dict[str, set[str]] | None = None
+        self.api = api
+        self._templates: list[tuple[re.Pattern[str], set[str]]] | None = None
+        self._literal: dict[str, set[str]] = {}
+
+    def templates(self) -> list[tuple[re.Pattern[str], set[str]]]:
+        if self._templates is None:
+            templates = []
+            for path, operations in self.api.openapi().get("paths", {}).items():
+                methods = {method.upper() for method in operations if method != "parameters"}
+                if "{" not in path:
+                    self._literal[path] = methods
+                pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))
+                templates.append((re.compile(f"^{pattern}$"), methods))
+            self._templates = templates
+        return self._templates
 
     def literal_paths(self) -> dict[str, set[str]]:
-        """Methods per path without parameters (computed once, on the first request)."""
-        if self._literal is None:
-            literal: dict[str, set[str]] = {}
-            for route in self._method_routes():
-                if "{" not in route.path:
-                    literal.setdefault(route.path, set()).update(route.methods or ())
-            self._literal = literal
+        self.templates()
         return self._literal
 
     def methods_for(self, path: str) -> set[str]:
@@ -53,15 +63,10 @@ class MethodRules:
         if literal is not None:
             return set(literal)
         served: set[str] = set()
-        for route in self._method_routes():
-            if route.path_regex.match(path):
-                served |= route.methods or set()
+        for pattern, methods in self.templates():
+            if pattern.match(path):
+                served |= methods
         return served
-
-    def _method_routes(self) -> Iterator[Route]:
-        for route in self.routes:
-            if isinstance(route, Route) and route.methods:
-                yield route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,9 +83,13 @@ class MethodRules:
 
         async def send_with_full_allow(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] == 405:
-                headers = [(k, v) for k, v in message["headers"] if k.lower() != b"allow"]
-                allow = _allow(self.methods_for(path)).encode()
-                message = {**message, "headers": [*headers, (b"allow", allow)]}
+                served = self.methods_for(path)  # empty for routes kept out of the document
+                if served:
+                    headers = [(k, v) for k, v in message["headers"] if k.lower() != b"allow"]
+                    message = {
+                        **message,
+                        "headers": [*headers, (b"allow", _allow(served).encode())],
+                    }
             await send(message)
 
         await self.app(scope, receive, send_with_full_allow)
@@ -231,8 +240,13 @@ def _url_errors(scope: Scope) -> Iterator[dict[str, str]]:
             for part in (name, value):
                 text = unquote_plus(part, errors="replace")
                 if (index := control_character_at(text)) is not None:
-                    yield _error(f"query.{unquote_plus(name)[:50]}", text, index)
+                    yield _error(f"query.{_escaped(unquote_plus(name)[:50])}", text, index)
                     return
+
+
+def _escaped(name: str) -> str:
+    """A name as JSON would escape it: a refused one never echoes its control characters."""
+    return json.dumps(name)[1:-1]
 
 
 def _has_json_body(scope: Scope) -> bool:
@@ -281,8 +295,9 @@ def _strings(value: Any, location: str) -> Iterator[tuple[str, str]]:
         yield location, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield f"{location}.{key}", key
-            yield from _strings(item, f"{location}.{key}")
+            named = f"{location}.{_escaped(key)}"
+            yield named, key
+            yield from _strings(item, named)
     elif isinstance(value, list):
         for position, item in enumerate(value):
             yield from _strings(item, f"{location}.{position}")

@@ -1,13 +1,24 @@
 """``Idempotency-Key`` on creates: a retried POST returns the first response, never a twin.
 
-The response is stored in the same transaction as the record it created, so either both
-exist or neither. A key reused with a different request is refused (422).
+The key is optional (a create without one is made as asked, so a retried one can make a
+twin). The response is stored in the same transaction as the record it created, so either
+both exist or neither. Rules:
+
+- a key is scoped to the method, the route template (``/v1/customers/{customer_id}/contacts``)
+  and the caller (the ``X-Actor`` header until requests are authenticated): the same key on
+  another endpoint, or from another caller, is another key. The table holds a SHA-256 of the
+  scope and the key, never the key itself;
+- the request's fingerprint is its method, path, query (parameters sorted) and body, a JSON
+  body in canonical form (keys sorted, no insignificant whitespace), so a retry that
+  serialises the same document differently is the same request;
+- the same key with a different request is refused (422).
 """
 
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
@@ -19,6 +30,8 @@ from crm_shared.db.model import utcnow
 from crm_shared.db.uow import UnitOfWork
 
 REPLAYED_HEADER = "Idempotency-Replayed"
+# Who is asking, until the platform authenticates callers (then: the principal's subject).
+CALLER_HEADER = "X-Actor"
 _KEPT_HEADERS = ("etag", "location")
 
 
@@ -33,6 +46,7 @@ async def respond_idempotently(
         response = await action()
         await uow.commit()
         return response
+    key = scoped_key(request, key)
     fingerprint = await _fingerprint(request)
     stored = await _stored_response(uow, key, fingerprint)
     if stored is not None:
@@ -56,11 +70,42 @@ async def delete_expired_keys(uow: UnitOfWork, older_than: timedelta) -> None:
     await uow.session.execute(delete(table).where(table.c.created_at < utcnow() - older_than))
 
 
+def caller_of(request: Request) -> str:
+    return request.headers.get(CALLER_HEADER, "")
+
+
+def scoped_key(request: Request, key: str) -> str:
+    """What the table stores for a key: a hash of method, route template, caller and key."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", None) or request.url.path
+    scope = "\n".join((request.method, template, caller_of(request), key))
+    return hashlib.sha256(scope.encode()).hexdigest()
+
+
+def canonical_json(body: bytes) -> bytes | None:
+    """A JSON document in one spelling (keys sorted, compact); None if it is not JSON."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True
+    ).encode()
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
 async def _fingerprint(request: Request) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{request.method} {request.url.path}\n".encode())
+    query = urlencode(sorted(parse_qsl(request.url.query, keep_blank_values=True)))
+    digest.update(f"{request.method} {request.url.path}?{query}\n".encode())
     body = await request.body()
-    boundary = _multipart_boundary(request.headers.get("content-type", ""))
+    content_type = request.headers.get("content-type", "")
+    if _is_json(content_type.partition(";")[0].strip().lower()):
+        body = canonical_json(body) or body
+    boundary = _multipart_boundary(content_type)
     if boundary:
         # A client picks a new random boundary for every multipart request, a retry too:
         # the same form must give the same fingerprint.

@@ -9,7 +9,9 @@ every operation gets, from its own shape:
 - query parameters: 422, and 400 for a ``cursor`` this API did not issue;
 - ``If-Match``: required; 400 (malformed), 412 (stale), 428 (missing);
 - a ``GET`` of one record: an optional ``If-None-Match`` and 304;
-- every error as ``application/problem+json`` with the :class:`ProblemDetails` schema.
+- every error as ``application/problem+json`` with the :class:`ProblemDetails` schema;
+- every free-text string (and property name) with a ``pattern`` that excludes the control
+  characters :class:`crm_shared.api.http_rules.PlainText` refuses.
 
 Statuses only a route knows (409 for a duplicate, say) it declares itself with
 :func:`problem_responses`.
@@ -24,6 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from crm_shared.api.problems import PROBLEM_JSON
 
 ENTITY_TAGS = r'^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$'
+# The text rule of crm_shared.text as a JSON Schema (ECMA-262) pattern.
+PLAIN_TEXT = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+_CONSTRAINED = ("pattern", "format", "enum", "const")
 
 
 class ValidationIssue(BaseModel):
@@ -43,7 +48,11 @@ class ProblemDetails(BaseModel):
     status: int
     detail: str = Field(description="What went wrong with this request, for a person")
     instance: str = Field(description="The path of the request")
-    errors: list[ValidationIssue] | None = Field(None, description="On validation errors")
+    errors: list[ValidationIssue | dict[str, Any]] | None = Field(
+        None,
+        description="What was wrong, item by item: on validation errors a ValidationIssue "
+        "each; on a CSV import, one entry per refused line (line, errors)",
+    )
 
 
 DESCRIPTIONS = {
@@ -96,7 +105,26 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             _complete_operation(path, method, operation)
+    _plain_text_only(document)
     return document
+
+
+def _plain_text_only(node: Any) -> None:
+    """Add :data:`PLAIN_TEXT` to every schema of free text and of property names."""
+    if isinstance(node, list):
+        for item in node:
+            _plain_text_only(item)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if "string" in kinds and not any(key in node for key in _CONSTRAINED):
+        node["pattern"] = PLAIN_TEXT
+    if ("object" in kinds or "additionalProperties" in node) and "propertyNames" not in node:
+        node["propertyNames"] = {"pattern": PLAIN_TEXT}
+    for value in node.values():
+        _plain_text_only(value)
 
 
 def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> None:
@@ -112,6 +140,8 @@ def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> No
         statuses.add(400)
     if "requestBody" in operation:
         statuses |= {400, 413, 415, 422}
+    if method != "get":
+        statuses.add(409)  # the record's state forbids it: erased, a refused transition, …
     if "if-match" in names:
         statuses |= {400, 412, 428}
         for parameter in parameters:

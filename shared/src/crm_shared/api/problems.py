@@ -2,6 +2,7 @@
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -63,7 +64,8 @@ class Problem(Exception):
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
-            "instance": instance,
+            # A URI reference: whatever the client put in its path comes back percent-encoded.
+            "instance": quote(instance, safe="/"),
             **self.extensions,
         }
 
