@@ -7,6 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from crm_shared.api.docs import install_offline_docs
 from crm_shared.api.http_rules import BodyLimit, ConditionalGet, MethodRules, PlainText
+from crm_shared.api.idempotency import REPLAYED_HEADER
 from crm_shared.api.observability import CORRELATION_HEADER, install_request_middleware
 from crm_shared.api.openapi import install_truthful_openapi
 from crm_shared.api.problems import install_problem_handlers
@@ -26,7 +27,7 @@ CORS_RESPONSE_HEADERS = (
     "ETag",
     "Location",
     "Content-Location",
-    "Idempotent-Replayed",
+    REPLAYED_HEADER,
     "Retry-After",
     "RateLimit",
     "RateLimit-Policy",
