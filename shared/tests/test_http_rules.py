@@ -10,7 +10,7 @@ from crm_shared.api.concurrency import etag_for
 from crm_shared.api.conventions import http_app
 from crm_shared.api.problems import PROBLEM_JSON
 from crm_shared.settings import ServiceSettings
-from fastapi import FastAPI, Form, Header, Response
+from fastapi import APIRouter, FastAPI, Form, Header, Response
 from pydantic import BaseModel
 
 
@@ -42,6 +42,18 @@ def make_app(**settings: Any) -> FastAPI:
     @app.post("/things")
     async def create(thing: Thing) -> Thing:
         return thing
+
+    routed = APIRouter(prefix="/routed")  # included routers count as much as the app's own
+
+    @routed.get("/literal")
+    async def literal() -> dict[str, str]:
+        return {}
+
+    @routed.delete("/{thing_id}")
+    async def remove(thing_id: str) -> None:
+        return None
+
+    app.include_router(routed)
 
     @app.post("/uploads")
     async def upload(note: Annotated[str, Form()]) -> dict[str, str]:
@@ -75,6 +87,13 @@ async def test_a_literal_path_beats_a_parameter(client: httpx.AsyncClient) -> No
     response = await client.patch("/things/duplicates", json={"name": "x"})
     assert_problem(response, 405)
     assert response.headers["allow"] == "GET, OPTIONS"
+
+
+async def test_routes_of_included_routers_count(client: httpx.AsyncClient) -> None:
+    assert (await client.options("/routed/t-1")).headers["allow"] == "DELETE, OPTIONS"
+    literal = await client.delete("/routed/literal")
+    assert_problem(literal, 405)
+    assert literal.headers["allow"] == "GET, OPTIONS"
 
 
 async def test_a_405_names_every_method_of_the_path(client: httpx.AsyncClient) -> None:

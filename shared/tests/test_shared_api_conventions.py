@@ -2,9 +2,11 @@
 
 import httpx
 import pytest
-from crm_shared.api import Problem, decode_cursor, encode_cursor, etag_for, require_if_match
+from crm_shared.api import Problem, decode_cursor, encode_cursor, etag_for
+from crm_shared.api.concurrency import parse_if_match
 from crm_shared.api.problems import PROBLEM_JSON, TYPE_BASE, install_problem_handlers, problem_from
 from crm_shared.errors import DomainError
+from crm_shared.preconditions import check_version
 from fastapi import FastAPI
 from pydantic import BaseModel
 
@@ -86,6 +88,10 @@ def test_forged_cursor_is_a_400_problem(cursor: str) -> None:
     assert problem.detail == "the cursor is not one this API issued"
 
 
+def require_if_match(value: str | None, current: int) -> None:
+    check_version(parse_if_match(value), current)
+
+
 def test_if_match_accepts_the_current_etag_and_star() -> None:
     require_if_match(etag_for(4), 4)
     require_if_match('W/"4"', 4)
@@ -93,11 +99,16 @@ def test_if_match_accepts_the_current_etag_and_star() -> None:
     require_if_match("*", 4)
 
 
-def test_stale_if_match_is_412_and_missing_is_428() -> None:
-    with pytest.raises(Problem) as stale:
+def test_stale_if_match_is_412_missing_is_428_and_malformed_is_400() -> None:
+    with pytest.raises(DomainError) as stale:
         require_if_match(etag_for(3), 4)
-    assert stale.value.status == 412
-    assert stale.value.extensions["current_etag"] == '"4"'
+    problem = problem_from(stale.value)
+    assert problem.status == 412
+    assert problem.extensions["current_etag"] == '"4"'
     with pytest.raises(Problem) as missing:
         require_if_match(None, 4)
     assert missing.value.status == 428
+    for malformed in ("1", "null", "", '"4'):
+        with pytest.raises(Problem) as refused:
+            require_if_match(malformed, 4)
+        assert refused.value.status == 400

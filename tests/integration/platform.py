@@ -112,14 +112,17 @@ class Platform:
         body: dict[str, Any] = response.json()
         return body
 
-    async def update_customer(self, customer_id: str, **fields: Any) -> dict[str, Any]:
-        customer = self.clients["customer"]
-        current = await customer.get(f"/v1/customers/{customer_id}")
+    async def if_match(self, customer_id: str) -> dict[str, str]:
+        """``If-Match`` naming the customer's current version: every write to it needs one."""
+        current = await self.clients["customer"].get(f"/v1/customers/{customer_id}")
         assert current.status_code == 200, current.text
-        response = await customer.patch(
+        return {"If-Match": current.headers["ETag"]}
+
+    async def update_customer(self, customer_id: str, **fields: Any) -> dict[str, Any]:
+        response = await self.clients["customer"].patch(
             f"/v1/customers/{customer_id}",
             json=fields,
-            headers={"If-Match": current.headers["ETag"]},
+            headers=await self.if_match(customer_id),
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
@@ -127,7 +130,9 @@ class Platform:
 
     async def merge(self, survivor_id: str, duplicate_id: str) -> dict[str, Any]:
         response = await self.clients["customer"].post(
-            f"/v1/customers/{survivor_id}/merge", json={"duplicate_id": duplicate_id}
+            f"/v1/customers/{survivor_id}/merge",
+            json={"duplicate_id": duplicate_id},
+            headers=await self.if_match(survivor_id),
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
@@ -135,7 +140,9 @@ class Platform:
 
     async def erase(self, customer_id: str, reason: str = "ticket GDPR-1") -> dict[str, Any]:
         response = await self.clients["customer"].post(
-            f"/v1/customers/{customer_id}/erasure", json={"reason": reason}
+            f"/v1/customers/{customer_id}/erasure",
+            json={"reason": reason},
+            headers=await self.if_match(customer_id),
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()

@@ -90,11 +90,13 @@ async def test_consent_and_lifecycle_changes_reach_marketing_and_the_profile(
         response = await customer.put(
             f"/v1/customers/{customer_id}/consent/email",
             json={"granted": granted, "source": "preference centre"},
+            headers=await platform.if_match(customer_id),
         )
         assert response.status_code == 200, response.text
     response = await customer.post(
         f"/v1/customers/{customer_id}/lifecycle",
         json={"stage": "prospect", "reason": "asked for a quote"},
+        headers=await platform.if_match(customer_id),
     )
     assert response.status_code == 200, response.text
     version = response.json()["version"]

@@ -46,3 +46,11 @@ async def outbox_events(app: FastAPI) -> list[tuple[str, str, CloudEvent, Integr
 async def events_of(app: FastAPI, event_type: str) -> list[IntegrationEvent]:
     suffix = f"crm.customer.{event_type}.v1"
     return [payload for type_, _, _, payload in await outbox_events(app) if type_ == suffix]
+
+
+async def if_match(client: httpx.AsyncClient, url: str) -> dict[str, str]:
+    """The ``If-Match`` header naming the version a GET of ``url`` answers with now: every
+    write to an existing record must name the version it was made against."""
+    response = await client.get(url)
+    assert response.status_code == 200, response.text
+    return {"If-Match": response.headers["etag"]}

@@ -39,7 +39,8 @@ async def test_contacts_crud(customer_client: httpx.AsyncClient, customer_app: F
     assert second["is_primary"] is True
 
     listed = (await customer_client.get(url)).json()
-    assert [c["name"] for c in listed] == ["Eve Stone", "Bob"]
+    assert [c["name"] for c in listed["items"]] == ["Eve Stone", "Bob"]
+    assert (listed["next_cursor"], listed["total"]) == (None, None)
 
     contact_url = f"{url}/{contact['id']}"
     etag = (await customer_client.get(contact_url)).headers["etag"]
@@ -63,10 +64,12 @@ async def test_contacts_crud(customer_client: httpx.AsyncClient, customer_app: F
             await customer_client.patch(contact_url, json=bad, headers={"If-Match": new_etag}), 422
         )
 
+    assert_problem(await customer_client.delete(contact_url), 428)
+    assert_problem(await customer_client.delete(contact_url, headers={"If-Match": "1"}), 400)
     deleted = await customer_client.delete(contact_url, headers={"If-Match": new_etag})
     assert deleted.status_code == 204
     assert_problem(await customer_client.get(contact_url), 404)
-    assert_problem(await customer_client.delete(contact_url), 404)
+    assert_problem(await customer_client.delete(contact_url, headers={"If-Match": "*"}), 404)
     # Contacts live in the customer master only: no event on the bus.
     assert [e[0] for e in await outbox_events(customer_app)] == ["crm.customer.created.v1"]
 
@@ -107,4 +110,23 @@ async def test_contact_create_honours_idempotency_key(customer_client: httpx.Asy
     again = await customer_client.post(url, json={"name": "A"}, headers=headers)
     assert again.json()["id"] == first.json()["id"]
     assert again.headers["idempotency-replayed"] == "true"
-    assert len((await customer_client.get(url)).json()) == 1
+    assert len((await customer_client.get(url)).json()["items"]) == 1
+
+
+async def test_contacts_are_listed_in_pages(customer_client: httpx.AsyncClient) -> None:
+    acme = await create_customer(customer_client, kind="business", name="Acme")
+    url = f"/v1/customers/{acme['id']}/contacts"
+    names = [f"Person {index}" for index in range(5)]
+    for name in names:
+        assert (await customer_client.post(url, json={"name": name})).status_code == 201
+    seen: list[str] = []
+    cursor = ""  # an empty cursor is the first page
+    while cursor is not None:
+        page = await customer_client.get(url, params={"limit": 2, "cursor": cursor, "total": True})
+        assert page.status_code == 200, page.text
+        body = page.json()
+        assert (body["limit"], body["total"]) == (2, 5)
+        seen += [contact["name"] for contact in body["items"]]
+        cursor = body["next_cursor"]
+    assert seen == names
+    assert_problem(await customer_client.get(url, params={"cursor": "bm9wZQ"}), 400)

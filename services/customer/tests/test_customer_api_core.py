@@ -88,11 +88,11 @@ async def test_invalid_create_is_422_problem_and_writes_nothing(
     assert await outbox_events(customer_app) == []
 
 
-async def test_malformed_json_is_422(customer_client: httpx.AsyncClient) -> None:
+async def test_unparseable_json_is_400(customer_client: httpx.AsyncClient) -> None:
     response = await customer_client.post(
         "/v1/customers", content=b"{not json", headers={"content-type": "application/json"}
     )
-    assert_problem(response, 422)
+    assert assert_problem(response, 400)["type"].endswith("/malformed-body")
 
 
 async def test_idempotency_key_replays_the_first_response(

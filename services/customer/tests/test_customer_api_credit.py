@@ -11,6 +11,7 @@ from services.customer.tests.customer_api_helpers import (
     assert_problem,
     create_customer,
     events_of,
+    if_match,
 )
 
 TODAY = date.today()
@@ -79,7 +80,7 @@ async def test_receivables_rate_the_customer(
     credit = (await customer_client.get(f"{base}/credit")).json()
     assert credit["credit_grade"] == "C"
 
-    history = (await customer_client.get(f"{base}/credit/history")).json()
+    history = (await customer_client.get(f"{base}/credit/history")).json()["items"]
     assert [(h["credit_grade"], h["basis"]) for h in history] == [
         ("A", "computed"),
         ("D", "computed"),
@@ -96,7 +97,7 @@ async def test_receivables_rate_the_customer(
     versions = [e.customer_version for e in events]
     assert versions == sorted(versions)
     assert (await customer_client.get(base)).json()["credit"]["credit_grade"] == "C"
-    listed = (await customer_client.get(f"{base}/receivables")).json()
+    listed = (await customer_client.get(f"{base}/receivables")).json()["items"]
     assert [r["reference"] for r in listed] == ["INV-1", "INV-2"]
     assert (await customer_client.get(url)).json()["paid_amount"] == "1000.00"
 
@@ -120,18 +121,29 @@ async def test_manual_grades_need_a_reason_and_hold_until_recompute(
     acme = await create_customer(customer_client, kind="business", name="Acme")
     base = f"/v1/customers/{acme['id']}"
     assert_problem(
-        await customer_client.put(f"{base}/credit/grade", json={"credit_grade": "B"}), 422
+        await customer_client.put(
+            f"{base}/credit/grade", json={"credit_grade": "B"}, headers={"If-Match": "*"}
+        ),
+        422,
     )
     assert_problem(
         await customer_client.put(
-            f"{base}/credit/grade", json={"credit_grade": "F", "reason": "x"}
+            f"{base}/credit/grade",
+            json={"credit_grade": "F", "reason": "x"},
+            headers={"If-Match": "*"},
         ),
         422,
+    )
+    assert_problem(
+        await customer_client.put(
+            f"{base}/credit/grade", json={"credit_grade": "E", "reason": "malicious arrears"}
+        ),
+        428,
     )
     manual = await customer_client.put(
         f"{base}/credit/grade",
         json={"credit_grade": "E", "reason": "malicious arrears"},
-        headers={"X-Actor": "cfo"},
+        headers={"X-Actor": "cfo", **await if_match(customer_client, f"{base}/credit")},
     )
     assert manual.status_code == 200, manual.text
     assert (manual.json()["credit_grade"], manual.json()["credit_basis"]) == ("E", "manual")
@@ -143,17 +155,23 @@ async def test_manual_grades_need_a_reason_and_hold_until_recompute(
     operating = await customer_client.put(
         f"{base}/credit/operating-grade",
         json={"operating_grade": "grade_2", "reason": "loss, improving"},
+        headers=await if_match(customer_client, base),
     )
     assert operating.json()["operating_grade"] == "grade_2"
     assert_problem(
         await customer_client.put(
-            f"{base}/credit/operating-grade", json={"operating_grade": "grade_9", "reason": "x"}
+            f"{base}/credit/operating-grade",
+            json={"operating_grade": "grade_9", "reason": "x"},
+            headers={"If-Match": "*"},
         ),
         422,
     )
 
+    assert_problem(await customer_client.post(f"{base}/credit/recompute"), 428)
     recomputed = await customer_client.post(
-        f"{base}/credit/recompute", json={"reason": "arrears settled"}
+        f"{base}/credit/recompute",
+        json={"reason": "arrears settled"},
+        headers={"If-Match": operating.headers["etag"]},
     )
     assert recomputed.status_code == 200, recomputed.text
     assert (recomputed.json()["credit_grade"], recomputed.json()["credit_basis"]) == (
@@ -162,9 +180,12 @@ async def test_manual_grades_need_a_reason_and_hold_until_recompute(
     )
     assert recomputed.json()["operating_grade"] == "grade_2"
     # A recompute with no body is allowed too; it records a rating even if nothing changed.
-    assert (await customer_client.post(f"{base}/credit/recompute")).status_code == 200
+    again = await customer_client.post(
+        f"{base}/credit/recompute", headers={"If-Match": recomputed.headers["etag"]}
+    )
+    assert again.status_code == 200, again.text
 
-    history = (await customer_client.get(f"{base}/credit/history")).json()
+    history = (await customer_client.get(f"{base}/credit/history")).json()["items"]
     assert [
         (h["changed"], h["basis"], h["credit_grade"], h["operating_grade"], h["reason"])
         for h in history
@@ -226,7 +247,10 @@ async def test_receivable_errors(customer_client: httpx.AsyncClient) -> None:
         ("GET", "/receivables"),
         ("POST", "/credit/recompute"),
     ):
-        assert_problem(await customer_client.request(method, f"{missing}{path}"), 404)
+        response = await customer_client.request(
+            method, f"{missing}{path}", headers={"If-Match": "*"}
+        )
+        assert_problem(response, 404)
     assert_problem(await customer_client.post(f"{missing}/receivables", json=good), 404)
     stale = await customer_client.put(
         f"{base}/credit/grade",
@@ -234,3 +258,40 @@ async def test_receivable_errors(customer_client: httpx.AsyncClient) -> None:
         headers={"If-Match": '"99"'},
     )
     assert_problem(stale, 412)
+
+
+async def test_credit_history_and_receivables_are_pages(customer_client: httpx.AsyncClient) -> None:
+    acme = await create_customer(customer_client, kind="business", name="Acme")
+    base = f"/v1/customers/{acme['id']}"
+    for number in range(3):
+        reference = f"INV-{number}"
+        body = invoice(reference, 100 - number, 70 - number, "1000", 60 - number)
+        assert (await customer_client.post(f"{base}/receivables", json=body)).status_code == 201
+    for reason in ("first", "second"):
+        response = await customer_client.post(
+            f"{base}/credit/recompute",
+            json={"reason": reason},
+            headers=await if_match(customer_client, base),
+        )
+        assert response.status_code == 200, response.text
+
+    async def walk(path: str, key: str) -> list[str]:
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params = {"limit": 1, "total": "true", **({"cursor": cursor} if cursor else {})}
+            body = (await customer_client.get(f"{base}{path}", params=params)).json()
+            assert body["limit"] == 1
+            seen += [str(item[key]) for item in body["items"]]
+            cursor = body["next_cursor"]
+            if cursor is None:
+                assert body["total"] == len(seen)
+                return seen
+
+    assert await walk("/receivables", "reference") == ["INV-0", "INV-1", "INV-2"]
+    assert await walk("/credit/history", "reason") == ["receivables changed", "first", "second"]
+    history = (await customer_client.get(f"{base}/credit/history", params={"cursor": ""})).json()
+    assert history["total"] is None
+    assert_problem(
+        await customer_client.get(f"{base}/receivables", params={"cursor": "eyJpZCI6MX0"}), 400
+    )

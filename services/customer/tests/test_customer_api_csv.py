@@ -108,7 +108,9 @@ async def test_a_row_matching_a_merged_alias_updates_its_survivor(
     survivor = await create_customer(customer_client, name="Ann")
     alias = await create_customer(customer_client, name="Ann L", email="old@example.org")
     await customer_client.post(
-        f"/v1/customers/{survivor['id']}/merge", json={"duplicate_id": alias["id"]}
+        f"/v1/customers/{survivor['id']}/merge",
+        json={"duplicate_id": alias["id"]},
+        headers={"If-Match": f'"{survivor["version"]}"'},
     )
     # The survivor took the alias's e-mail (it had none); match by id of the alias instead.
     summary = (await post_csv(customer_client, f"id,name,city\n{alias['id']},Ann,Paris\n")).json()
@@ -205,7 +207,9 @@ async def test_export_streams_filtered_csv_that_imports_back(
         demographic={"birth_date": "1990-01-31"}, business={"annual_revenue": "12.50"},
     )  # fmt: skip
     await customer_client.put(
-        f"/v1/customers/{ann['id']}/consent/sms", json={"granted": True, "source": "x"}
+        f"/v1/customers/{ann['id']}/consent/sms",
+        json={"granted": True, "source": "x"},
+        headers={"If-Match": f'"{ann["version"]}"'},
     )
 
     response = await customer_client.get("/v1/customers/export")

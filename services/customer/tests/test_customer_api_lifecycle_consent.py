@@ -11,6 +11,7 @@ from services.customer.tests.customer_api_helpers import (
     assert_problem,
     create_customer,
     events_of,
+    if_match,
 )
 
 # --- lifecycle ------------------------------------------------------------------------------
@@ -21,7 +22,7 @@ async def test_stage_changes_are_recorded_and_published(
 ) -> None:
     customer = await create_customer(customer_client)
     url = f"/v1/customers/{customer['id']}/lifecycle"
-    headers = {"X-Actor": "maria"}
+    etag = '"1"'
     moves = [
         ("prospect", "asked for a quote"),
         ("customer", "first order"),
@@ -30,9 +31,12 @@ async def test_stage_changes_are_recorded_and_published(
     ]
     for stage, reason in moves:
         response = await customer_client.post(
-            url, json={"stage": stage, "reason": reason}, headers=headers
+            url,
+            json={"stage": stage, "reason": reason},
+            headers={"X-Actor": "maria", "If-Match": etag},
         )
         assert response.status_code == 200, response.text
+        etag = response.headers["etag"]
     body = response.json()
     assert body["stage"] == "customer"
     assert body["relationship_phase"] == "recovery"
@@ -72,20 +76,30 @@ async def test_refused_stage_changes(
 ) -> None:
     customer = await create_customer(customer_client)
     url = f"/v1/customers/{customer['id']}/lifecycle"
-    refused = await customer_client.post(url, json={"stage": "lost", "reason": "x"})
+    current = {"If-Match": '"1"'}
+    refused = await customer_client.post(
+        url, json={"stage": "lost", "reason": "x"}, headers=current
+    )
     problem = assert_problem(refused, 409, contains="allowed from potential: prospect, customer")
     assert problem["allowed"] == ["prospect", "customer"]
-    same = await customer_client.post(url, json={"stage": "potential", "reason": "x"})
+    same = await customer_client.post(
+        url, json={"stage": "potential", "reason": "x"}, headers=current
+    )
     assert_problem(same, 409, contains="already")
-    assert_problem(await customer_client.post(url, json={"stage": "prospect"}), 422)  # no reason
-    assert_problem(await customer_client.post(url, json={"stage": "happy", "reason": "x"}), 422)
+    no_reason = await customer_client.post(url, json={"stage": "prospect"}, headers=current)
+    assert_problem(no_reason, 422)
+    happy = await customer_client.post(url, json={"stage": "happy", "reason": "x"}, headers=current)
+    assert_problem(happy, 422)
     stale = await customer_client.post(
         url, json={"stage": "prospect", "reason": "x"}, headers={"If-Match": '"9"'}
     )
     assert_problem(stale, 412)
     unknown = f"/v1/customers/{uuid.uuid4()}/lifecycle"
     assert_problem(
-        await customer_client.post(unknown, json={"stage": "prospect", "reason": "x"}), 404
+        await customer_client.post(
+            unknown, json={"stage": "prospect", "reason": "x"}, headers={"If-Match": "*"}
+        ),
+        404,
     )
     assert_problem(await customer_client.get(unknown), 404)
     assert await events_of(customer_app, "lifecycle_changed") == []
@@ -103,7 +117,7 @@ async def test_lifecycle_post_honours_idempotency_key(
 ) -> None:
     customer = await create_customer(customer_client)
     url = f"/v1/customers/{customer['id']}/lifecycle"
-    headers = {"Idempotency-Key": "stage-1"}
+    headers = {"Idempotency-Key": "stage-1", "If-Match": '"1"'}
     body = {"stage": "prospect", "reason": "demo booked"}
     first = await customer_client.post(url, json=body, headers=headers)
     again = await customer_client.post(url, json=body, headers=headers)
@@ -123,7 +137,7 @@ async def test_consent_grant_and_withdrawal_keep_history_and_publish(
     granted = await customer_client.put(
         f"{url}/email",
         json={"granted": True, "source": "web signup form", "method": "double opt-in"},
-        headers={"X-Actor": "web"},
+        headers={"X-Actor": "web", **await if_match(customer_client, url)},
     )
     assert granted.status_code == 200, granted.text
     assert granted.headers["etag"] == '"2"'
@@ -166,10 +180,14 @@ async def test_a_late_recorded_older_decision_does_not_override_a_newer_one(
 ) -> None:
     customer = await create_customer(customer_client)
     url = f"/v1/customers/{customer['id']}/consent/post"
-    await customer_client.put(url, json={"granted": False, "source": "phone call"})
+    first = await customer_client.put(
+        url, json={"granted": False, "source": "phone call"}, headers={"If-Match": '"1"'}
+    )
     last_week = (datetime.now(UTC) - timedelta(days=7)).isoformat()
     response = await customer_client.put(
-        url, json={"granted": True, "source": "paper form", "decided_at": last_week}
+        url,
+        json={"granted": True, "source": "paper form", "decided_at": last_week},
+        headers={"If-Match": first.headers["etag"]},
     )
     assert response.json()["current"]["post"]["granted"] is False
     assert len(response.json()["history"]) == 2
@@ -182,26 +200,21 @@ async def test_a_late_recorded_older_decision_does_not_override_a_newer_one(
 async def test_invalid_consent_requests(customer_client: httpx.AsyncClient) -> None:
     customer = await create_customer(customer_client)
     url = f"/v1/customers/{customer['id']}/consent"
-    assert_problem(
-        await customer_client.put(f"{url}/fax", json={"granted": True, "source": "x"}), 422
-    )
-    assert_problem(
-        await customer_client.put(f"{url}/sms", json={"granted": True}), 422
-    )  # no source
-    assert_problem(
-        await customer_client.put(f"{url}/sms", json={"granted": "maybe", "source": "x"}), 422
-    )
+    read = await if_match(customer_client, url)
+
+    async def put(path: str, body: dict[str, object]) -> httpx.Response:
+        return await customer_client.put(f"{url}{path}", json=body, headers=read)
+
+    assert_problem(await put("/fax", {"granted": True, "source": "x"}), 422)
+    assert_problem(await put("/sms", {"granted": True}), 422)  # no source
+    assert_problem(await put("/sms", {"granted": "maybe", "source": "x"}), 422)
     future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     assert_problem(
-        await customer_client.put(
-            f"{url}/sms", json={"granted": True, "source": "x", "decided_at": future}
-        ),
+        await put("/sms", {"granted": True, "source": "x", "decided_at": future}),
         422,
         contains="future",
     )
-    naive = await customer_client.put(
-        f"{url}/sms", json={"granted": True, "source": "x", "decided_at": "2025-01-01T10:00:00"}
-    )
+    naive = await put("/sms", {"granted": True, "source": "x", "decided_at": "2025-01-01T10:00:00"})
     assert_problem(naive, 422)
     stale = await customer_client.put(
         f"{url}/sms", json={"granted": True, "source": "x"}, headers={"If-Match": '"5"'}
@@ -209,6 +222,52 @@ async def test_invalid_consent_requests(customer_client: httpx.AsyncClient) -> N
     assert_problem(stale, 412)
     missing = f"/v1/customers/{uuid.uuid4()}/consent"
     assert_problem(
-        await customer_client.put(f"{missing}/sms", json={"granted": True, "source": "x"}), 404
+        await customer_client.put(
+            f"{missing}/sms", json={"granted": True, "source": "x"}, headers={"If-Match": "*"}
+        ),
+        404,
     )
     assert_problem(await customer_client.get(missing), 404)
+
+
+# --- the If-Match rule on every write to a customer ----------------------------------------
+
+
+async def test_every_write_to_a_customer_needs_a_well_formed_current_if_match(
+    customer_client: httpx.AsyncClient, customer_app: FastAPI
+) -> None:
+    """428 without If-Match, 400 when it is not * nor entity tags, 412 when stale; nothing
+    is written by any of them."""
+    customer = await create_customer(customer_client, kind="business", name="Acme")
+    duplicate = await create_customer(customer_client, kind="business", name="Acme Two")
+    base = f"/v1/customers/{customer['id']}"
+    writes = [
+        ("PATCH", base, {"owner": "maria"}),
+        ("PUT", f"{base}/consent/email", {"granted": True, "source": "web"}),
+        ("POST", f"{base}/lifecycle", {"stage": "prospect", "reason": "x"}),
+        ("PUT", f"{base}/credit/grade", {"credit_grade": "B", "reason": "x"}),
+        ("PUT", f"{base}/credit/operating-grade", {"operating_grade": "grade_1", "reason": "x"}),
+        ("POST", f"{base}/credit/recompute", {"reason": "x"}),
+        ("POST", f"{base}/merge", {"duplicate_id": duplicate["id"]}),
+        ("POST", f"{base}/erasure", {"reason": "asked"}),
+    ]
+    for method, url, body in writes:
+        missing = await customer_client.request(method, url, json=body)
+        assert_problem(missing, 428, contains="If-Match")
+        for malformed in ("1", "null", "", '"1', "W/1", '"1" "2"', '*, "1"'):
+            response = await customer_client.request(
+                method, url, json=body, headers={"If-Match": malformed}
+            )
+            problem = assert_problem(response, 400, contains="If-Match")
+            assert problem["type"].endswith("/invalid-if-match"), (method, url, malformed)
+        stale = await customer_client.request(
+            method, url, json=body, headers={"If-Match": '"7", W/"8", "x,y"'}
+        )
+        assert assert_problem(stale, 412)["current_etag"] == '"1"'
+    assert await events_of(customer_app, "updated") == []
+    assert (await customer_client.get(base)).headers["etag"] == '"1"'
+    # A list naming the current version among others, weak or strong, is accepted.
+    done = await customer_client.patch(
+        base, json={"owner": "maria"}, headers={"If-Match": '"7" , W/"1"'}
+    )
+    assert done.status_code == 200, done.text

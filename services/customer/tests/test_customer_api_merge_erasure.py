@@ -13,6 +13,7 @@ from services.customer.tests.customer_api_helpers import (
     assert_problem,
     create_customer,
     events_of,
+    if_match,
     outbox_events,
 )
 
@@ -48,19 +49,23 @@ async def test_merge_fills_gaps_unites_and_leaves_an_alias(
         geographic={"city": "Munich", "region": "Bavaria"}, lifecycle_stage="customer",
     )  # fmt: skip
     s_url, d_url = f"/v1/customers/{survivor['id']}", f"/v1/customers/{duplicate['id']}"
-    await customer_client.put(f"{s_url}/consent/email", json={"granted": True, "source": "web"})
-    await customer_client.put(
-        f"{d_url}/consent/email", json={"granted": False, "source": "unsubscribe"}
-    )
-    await customer_client.put(f"{d_url}/consent/sms", json={"granted": True, "source": "fair"})
+    for url, path, body in (
+        (s_url, "/consent/email", {"granted": True, "source": "web"}),
+        (d_url, "/consent/email", {"granted": False, "source": "unsubscribe"}),
+        (d_url, "/consent/sms", {"granted": True, "source": "fair"}),
+        (d_url, "/credit/operating-grade", {"operating_grade": "special", "reason": "x"}),
+    ):
+        written = await customer_client.put(
+            f"{url}{path}", json=body, headers=await if_match(customer_client, url)
+        )
+        assert written.status_code == 200, written.text
     await customer_client.post(f"{d_url}/contacts", json={"name": "Eve", "is_primary": True})
     await customer_client.post(f"{s_url}/contacts", json={"name": "Joe", "is_primary": True})
-    await customer_client.put(
-        f"{d_url}/credit/operating-grade", json={"operating_grade": "special", "reason": "x"}
-    )
 
     response = await customer_client.post(
-        f"{s_url}/merge", json={"duplicate_id": duplicate["id"]}, headers={"X-Actor": "maria"}
+        f"{s_url}/merge",
+        json={"duplicate_id": duplicate["id"]},
+        headers={"X-Actor": "maria", **await if_match(customer_client, s_url)},
     )
     assert response.status_code == 200, response.text
     merged = response.json()
@@ -75,7 +80,7 @@ async def test_merge_fills_gaps_unites_and_leaves_an_alias(
     assert merged["lifecycle_stage"] == "potential"
     assert merged["consent"] == {"email": False, "sms": True}  # the newest decision wins
     assert merged["credit"]["operating_grade"] == "special"
-    contacts = (await customer_client.get(f"{s_url}/contacts")).json()
+    contacts = (await customer_client.get(f"{s_url}/contacts")).json()["items"]
     assert {(c["name"], c["is_primary"]) for c in contacts} == {("Joe", True), ("Eve", False)}
     consent_history = (await customer_client.get(f"{s_url}/consent")).json()["history"]
     assert sum(1 for h in consent_history if h["copied_from"] == duplicate["id"]) == 2
@@ -106,21 +111,36 @@ async def test_merge_fills_gaps_unites_and_leaves_an_alias(
         409,
         contains="merged into",
     )
+    anyway = {"If-Match": "*"}
     assert_problem(
-        await customer_client.post(f"{d_url}/lifecycle", json={"stage": "lost", "reason": "x"}), 409
+        await customer_client.post(
+            f"{d_url}/lifecycle", json={"stage": "lost", "reason": "x"}, headers=anyway
+        ),
+        409,
     )
     assert_problem(
-        await customer_client.post(f"{s_url}/merge", json={"duplicate_id": duplicate["id"]}), 409
+        await customer_client.post(
+            f"{s_url}/merge", json={"duplicate_id": duplicate["id"]}, headers=anyway
+        ),
+        409,
     )
     assert_problem(
-        await customer_client.post(f"{d_url}/merge", json={"duplicate_id": survivor["id"]}), 409
+        await customer_client.post(
+            f"{d_url}/merge", json={"duplicate_id": survivor["id"]}, headers=anyway
+        ),
+        409,
     )
 
 
 async def test_a_merged_survivor_passes_its_aliases_on(customer_client: httpx.AsyncClient) -> None:
     a, b, c = [await create_customer(customer_client, name=n) for n in ("A", "B", "C")]
-    await customer_client.post(f"/v1/customers/{b['id']}/merge", json={"duplicate_id": c["id"]})
-    await customer_client.post(f"/v1/customers/{a['id']}/merge", json={"duplicate_id": b["id"]})
+    for survivor, duplicate in ((b, c), (a, b)):
+        merged = await customer_client.post(
+            f"/v1/customers/{survivor['id']}/merge",
+            json={"duplicate_id": duplicate["id"]},
+            headers={"If-Match": f'"{survivor["version"]}"'},
+        )
+        assert merged.status_code == 200, merged.text
     assert (await customer_client.get(f"/v1/customers/{c['id']}")).json()["merged_into"] == a["id"]
 
 
@@ -128,15 +148,16 @@ async def test_merge_refusals(customer_client: httpx.AsyncClient) -> None:
     person = await create_customer(customer_client)
     firm = await create_customer(customer_client, kind="business", name="Acme")
     url = f"/v1/customers/{person['id']}/merge"
-    assert_problem(
-        await customer_client.post(url, json={"duplicate_id": person["id"]}), 409, contains="itself"
-    )
-    assert_problem(
-        await customer_client.post(url, json={"duplicate_id": firm["id"]}), 409, contains="kind"
-    )
-    assert_problem(await customer_client.post(url, json={"duplicate_id": str(uuid.uuid4())}), 404)
-    assert_problem(await customer_client.post(url, json={"duplicate_id": "nope"}), 422)
-    assert_problem(await customer_client.post(url, json={}), 422)
+    read = {"If-Match": '"1"'}  # the survivor's version
+
+    async def merge(body: dict[str, str]) -> httpx.Response:
+        return await customer_client.post(url, json=body, headers=read)
+
+    assert_problem(await merge({"duplicate_id": person["id"]}), 409, contains="itself")
+    assert_problem(await merge({"duplicate_id": firm["id"]}), 409, contains="kind")
+    assert_problem(await merge({"duplicate_id": str(uuid.uuid4())}), 404)
+    assert_problem(await merge({"duplicate_id": "nope"}), 422)
+    assert_problem(await merge({}), 422)
     other = await create_customer(customer_client, name="Other")
     assert_problem(
         await customer_client.post(
@@ -145,7 +166,12 @@ async def test_merge_refusals(customer_client: httpx.AsyncClient) -> None:
         412,
     )
     missing = f"/v1/customers/{uuid.uuid4()}/merge"
-    assert_problem(await customer_client.post(missing, json={"duplicate_id": other["id"]}), 404)
+    assert_problem(
+        await customer_client.post(
+            missing, json={"duplicate_id": other["id"]}, headers={"If-Match": "*"}
+        ),
+        404,
+    )
 
 
 async def test_erasure_scrubs_and_keeps_a_tombstone(
@@ -162,18 +188,28 @@ async def test_erasure_scrubs_and_keeps_a_tombstone(
         customer_client, kind="business", name="Acme Inc", email="b@acme.example"
     )
     url = f"/v1/customers/{firm['id']}"
-    await customer_client.post(f"{url}/merge", json={"duplicate_id": alias["id"]})
+    await customer_client.post(
+        f"{url}/merge", json={"duplicate_id": alias["id"]}, headers={"If-Match": '"1"'}
+    )
     await customer_client.post(
         f"{url}/contacts", json={"name": "Eve", "email": "eve@acme.example", "notes": "x"}
     )
     await customer_client.put(
-        f"{url}/consent/email", json={"granted": True, "source": "signup at 1 Main St"}
+        f"{url}/consent/email",
+        json={"granted": True, "source": "signup at 1 Main St"},
+        headers=await if_match(customer_client, url),
     )
     await customer_client.put(
-        f"{url}/credit/grade", json={"credit_grade": "B", "reason": "talked to Eve"}
+        f"{url}/credit/grade",
+        json={"credit_grade": "B", "reason": "talked to Eve"},
+        headers=await if_match(customer_client, url),
     )
 
-    response = await customer_client.post(f"{url}/erasure", json={"reason": "GDPR request #42"})
+    response = await customer_client.post(
+        f"{url}/erasure",
+        json={"reason": "GDPR request #42"},
+        headers=await if_match(customer_client, url),
+    )
     assert response.status_code == 200, response.text
     tombstone = response.json()
     assert tombstone["status"] == "erased"
@@ -190,14 +226,13 @@ async def test_erasure_scrubs_and_keeps_a_tombstone(
     assert tombstone["psychographic"]["lifestyle"] == []
     assert tombstone["credit"]["credit_grade"] is None
 
-    [contact] = (await customer_client.get(f"{url}/contacts")).json()
+    [contact] = (await customer_client.get(f"{url}/contacts")).json()["items"]
     assert (contact["name"], contact["email"], contact["notes"]) == ("erased contact", None, None)
     consent = (await customer_client.get(f"{url}/consent")).json()
     assert consent["current"]["email"]["granted"] is True  # the decision stays, its text goes
     assert {h["source"] for h in consent["history"]} == {None}
-    assert {h["reason"] for h in (await customer_client.get(f"{url}/credit/history")).json()} == {
-        None
-    }
+    history = (await customer_client.get(f"{url}/credit/history")).json()["items"]
+    assert {h["reason"] for h in history} == {None}
     erased_alias = (await customer_client.get(f"/v1/customers/{alias['id']}")).json()
     assert (erased_alias["status"], erased_alias["email"]) == ("erased", None)
 
@@ -218,37 +253,42 @@ async def test_erasure_scrubs_and_keeps_a_tombstone(
         409,
         contains="erased",
     )
-    assert_problem(await customer_client.post(f"{url}/erasure", json={"reason": "again"}), 409)
-    assert_problem(
-        await customer_client.put(f"{url}/consent/sms", json={"granted": True, "source": "x"}), 409
-    )
-    assert_problem(
-        await customer_client.post(f"{url}/lifecycle", json={"stage": "lost", "reason": "x"}), 409
-    )
+    current = await if_match(customer_client, url)
+    for method, path, body in (
+        ("POST", "/erasure", {"reason": "again"}),
+        ("PUT", "/consent/sms", {"granted": True, "source": "x"}),
+        ("POST", "/lifecycle", {"stage": "lost", "reason": "x"}),
+        ("PUT", "/credit/grade", {"credit_grade": "A", "reason": "x"}),
+    ):
+        refused = await customer_client.request(method, f"{url}{path}", json=body, headers=current)
+        assert_problem(refused, 409)
     assert_problem(await customer_client.post(f"{url}/contacts", json={"name": "x"}), 409)
-    assert_problem(
-        await customer_client.put(f"{url}/credit/grade", json={"credit_grade": "A", "reason": "x"}),
-        409,
-    )
 
 
 async def test_erasure_errors(customer_client: httpx.AsyncClient) -> None:
     person = await create_customer(customer_client)
     url = f"/v1/customers/{person['id']}/erasure"
-    assert_problem(await customer_client.post(url, json={}), 422)
+    assert_problem(await customer_client.post(url, json={"reason": "x"}), 428)
+    assert_problem(await customer_client.post(url, json={}, headers={"If-Match": '"1"'}), 422)
     assert_problem(
         await customer_client.post(url, json={"reason": "x"}, headers={"If-Match": '"3"'}), 412
     )
     assert_problem(
-        await customer_client.post(f"/v1/customers/{uuid.uuid4()}/erasure", json={"reason": "x"}),
+        await customer_client.post(
+            f"/v1/customers/{uuid.uuid4()}/erasure", json={"reason": "x"}, headers={"If-Match": "*"}
+        ),
         404,
     )
     survivor = await create_customer(customer_client, name="Survivor")
     await customer_client.post(
-        f"/v1/customers/{survivor['id']}/merge", json={"duplicate_id": person["id"]}
+        f"/v1/customers/{survivor['id']}/merge",
+        json={"duplicate_id": person["id"]},
+        headers={"If-Match": '"1"'},
     )
     assert_problem(
-        await customer_client.post(url, json={"reason": "x"}), 409, contains="merged into"
+        await customer_client.post(url, json={"reason": "x"}, headers={"If-Match": "*"}),
+        409,
+        contains="merged into",
     )
 
 
@@ -264,9 +304,12 @@ async def test_erasure_forgets_sent_events_and_stored_responses(
     outbox, keys = platform_tables.outbox, platform_tables.idempotency_keys
     async with customer_app.state.runtime.session_factory() as session, session.begin():
         await session.execute(update(outbox).values(sent_at=utcnow()))  # as the relay would
+        assert len((await session.execute(select(keys.c.key))).all()) == 1  # the create's
 
     erased = await customer_client.post(
-        f"/v1/customers/{person['id']}/erasure", json={"reason": "asked"}
+        f"/v1/customers/{person['id']}/erasure",
+        json={"reason": "asked"},
+        headers={"If-Match": response.headers["etag"]},
     )
     assert erased.status_code == 200, erased.text
 
@@ -275,4 +318,4 @@ async def test_erasure_forgets_sent_events_and_stored_responses(
         stored = (await session.execute(select(keys.c.key))).scalars().all()
     assert [row.event_type for row in rows] == ["crm.customer.erased.v1"]
     assert all(b"zoe@quill.example" not in row.payload for row in rows)
-    assert "create-zoe" not in stored
+    assert stored == []

@@ -9,16 +9,11 @@ import httpx
 import pytest
 from crm_customer.customers import service as customers
 from crm_customer.customers.models import Customer
-from crm_customer.preconditions import ExpectedVersion, check_version
 from crm_shared.api.problems import PROBLEM_JSON, TYPE_BASE, problem_from
-from crm_shared.errors import (
-    ConflictError,
-    DomainError,
-    PreconditionFailedError,
-    PreconditionRequiredError,
-)
+from crm_shared.errors import ConflictError, DomainError, PreconditionFailedError
+from crm_shared.preconditions import ANY_VERSION, ExpectedVersion, check_version
 
-from services.customer.tests.customer_api_helpers import create_customer
+from services.customer.tests.customer_api_helpers import create_customer, if_match
 
 SOURCE = Path(__file__).parents[1] / "src" / "crm_customer"
 HTTP_MODULES = {"routes.py", "web.py", "app.py"}
@@ -48,13 +43,10 @@ def test_a_merged_record_refuses_change_with_a_domain_error() -> None:
 
 
 def test_versions_are_checked_without_http() -> None:
-    check_version(None, 3, required=False)
-    check_version(ExpectedVersion(any_version=True), 3, required=True)
-    check_version(ExpectedVersion(frozenset({2, 3})), 3, required=True)
-    with pytest.raises(PreconditionRequiredError):
-        check_version(None, 3, required=True)
+    check_version(ANY_VERSION, 3)
+    check_version(ExpectedVersion(frozenset({2, 3})), 3)
     with pytest.raises(PreconditionFailedError) as stale:
-        check_version(ExpectedVersion(frozenset({2})), 3, required=False)
+        check_version(ExpectedVersion(frozenset({2})), 3)
     assert (stale.value.code, stale.value.details) == ("stale-version", {"current_etag": '"3"'})
 
 
@@ -103,7 +95,9 @@ async def test_domain_errors_become_their_problems(customer_client: httpx.AsyncC
     weak = await customer_client.patch(url, json={"name": "B"}, headers={"If-Match": 'W/"1"'})
     assert weak.headers["etag"] == '"2"'
 
-    refused = await customer_client.post(f"{url}/lifecycle", json={"stage": "lost", "reason": "x"})
+    refused = await customer_client.post(
+        f"{url}/lifecycle", json={"stage": "lost", "reason": "x"}, headers={"If-Match": "*"}
+    )
     body = problem(refused, 409, "lifecycle-transition-refused", f"{url}/lifecycle")
     assert body["allowed"] == ["prospect", "customer"]
 
@@ -114,8 +108,11 @@ async def test_domain_errors_become_their_problems(customer_client: httpx.AsyncC
     )
     problem(other_sort, 400, "invalid-cursor", "/v1/customers")
 
+    survivor_url = f"/v1/customers/{survivor['id']}"
     await customer_client.post(
-        f"/v1/customers/{survivor['id']}/merge", json={"duplicate_id": first["id"]}
+        f"{survivor_url}/merge",
+        json={"duplicate_id": first["id"]},
+        headers=await if_match(customer_client, survivor_url),
     )
     merged = await customer_client.patch(url, json={"name": "x"}, headers={"If-Match": "*"})
     assert problem(merged, 409, "customer-merged", url)["merged_into"] == survivor["id"]

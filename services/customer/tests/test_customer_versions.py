@@ -17,7 +17,6 @@ from crm_customer.customers.models import Customer
 from crm_customer.customers.schemas import CustomerCreate, CustomerUpdate
 from crm_customer.db import FIRST_VERSION
 from crm_customer.lifecycle.service import change_stage
-from crm_customer.preconditions import ExpectedVersion
 from crm_customer.settings import CustomerSettings
 from crm_shared.clock import FakeClock
 from crm_shared.contracts.customer import (
@@ -30,6 +29,7 @@ from crm_shared.contracts.customer import (
     LifecycleStage,
     OperatingGrade,
 )
+from crm_shared.preconditions import ANY_VERSION, ExpectedVersion
 from crm_shared.testing import app_client
 from fastapi import FastAPI
 from sqlalchemy import select, update
@@ -95,9 +95,13 @@ async def test_each_change_step_is_the_next_version_stamped_by_the_clock(
     later = clock.advance(minutes=10)
     patched = await client.patch(url, json={"owner": "maria"}, headers={"If-Match": '"1"'})
     assert (patched.headers["etag"], patched.json()["updated_at"]) == ('"2"', iso(later))
-    staged = await client.post(f"{url}/lifecycle", json={"stage": "prospect", "reason": "x"})
+    staged = await client.post(
+        f"{url}/lifecycle", json={"stage": "prospect", "reason": "x"}, headers={"If-Match": '"2"'}
+    )
     assert staged.json()["version"] == 3
-    consent = await client.put(f"{url}/consent/email", json={"granted": True, "source": "web"})
+    consent = await client.put(
+        f"{url}/consent/email", json={"granted": True, "source": "web"}, headers={"If-Match": '"3"'}
+    )
     assert consent.json()["version"] == 4
     assert await stored_version(app, created["id"]) == (4, later)
     assert [e.customer_version for e in await customer_events(app)] == [1, 2, 3, 4]
@@ -140,7 +144,7 @@ async def test_several_steps_in_one_unit_record_increasing_versions(
         customer = await customers.load(uow, customer.id)
         change_stage(uow, customer, LifecycleStage.LOST, "no orders", None)
         await credit.set_operating_grade(
-            uow, customer.id, OperatingGrade.GRADE_2, "loss", settings, None, None
+            uow, customer.id, OperatingGrade.GRADE_2, "loss", settings, None, ANY_VERSION
         )
         await uow.commit()
     assert [e.customer_version for e in await customer_events(app)][4:] == [5, 6]
@@ -208,7 +212,7 @@ async def test_contacts_and_receivables_start_at_1_and_step_once_per_change(
             ExpectedVersion(frozenset({1})),
         )
         await uow.commit()
-    listed = (await client.get(f"/v1/customers/{acme['id']}/contacts")).json()
+    listed = (await client.get(f"/v1/customers/{acme['id']}/contacts")).json()["items"]
     assert {c["name"]: (c["version"], c["is_primary"]) for c in listed} == {
         "Eve": (2, False),
         "Bob": (2, True),

@@ -5,7 +5,8 @@ from datetime import datetime
 from typing import Any
 
 from crm_shared.db import NAMING_CONVENTION, UTCDateTime, define_platform_tables
-from sqlalchemy import Integer, MetaData
+from sqlalchemy import Integer, MetaData, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 FIRST_VERSION = 1
@@ -37,6 +38,12 @@ class Versioned:
         """One change step: the next version, stamped ``now``."""
         self.version += 1
         self.updated_at = now
+
+
+async def count_rows(session: AsyncSession, statement: Select[Any]) -> int:
+    """How many rows ``statement`` selects (for a list's ``total``, asked for)."""
+    counted = select(func.count()).select_from(statement.order_by(None).subquery())
+    return int(await session.scalar(counted) or 0)
 
 
 platform_tables = define_platform_tables(Base.metadata)

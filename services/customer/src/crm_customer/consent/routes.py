@@ -2,6 +2,7 @@
 
 from uuid import UUID
 
+from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import UnitOfWorkDep
 from crm_shared.contracts.customer import ConsentChannel
 from fastapi import APIRouter
@@ -15,9 +16,11 @@ from crm_customer.consent.schemas import (
     ConsentOut,
 )
 from crm_customer.consent.service import ConsentState
-from crm_customer.web import ActorDep, ExpectedVersionDep, json_response
+from crm_customer.web import ActorDep, json_response
 
-router = APIRouter(prefix="/v1/customers/{customer_id}/consent", tags=["consent"])
+router = APIRouter(
+    prefix="/v1/customers/{customer_id}/consent", tags=["consent"], route_class=IfMatchRoute
+)
 
 
 def consent_out(state: ConsentState) -> ConsentOut:
@@ -51,6 +54,7 @@ async def get_consent(customer_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
     "/{channel}",
     response_model=ConsentOut,
     summary="Record a grant or withdrawal of consent for one channel",
+    description="If-Match: the customer's ETag (from the customer or its consent).",
 )
 async def put_consent(
     customer_id: UUID,

@@ -6,13 +6,13 @@ from datetime import timedelta
 from crm_shared.contracts.customer import ConsentChannel, CustomerConsentChanged
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import InvalidError
+from crm_shared.preconditions import ExpectedVersion
 
 from crm_customer.consent.models import ConsentRecord, decisions_of
 from crm_customer.consent.rules import current_decisions
 from crm_customer.consent.schemas import ConsentDecisionIn
 from crm_customer.customers.models import Customer
 from crm_customer.customers.service import load, load_for_change
-from crm_customer.preconditions import ExpectedVersion
 
 # Clocks of callers drift a little; a decision further in the future is a mistake.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -46,9 +46,9 @@ async def record_decision(
     channel: ConsentChannel,
     body: ConsentDecisionIn,
     actor: str | None,
-    expected: ExpectedVersion | None,
+    expected: ExpectedVersion,
 ) -> ConsentState:
-    customer = await load_for_change(uow, customer_id, expected, required=False)
+    customer = await load_for_change(uow, customer_id, expected)
     now = uow.clock.now()
     decided_at = body.decided_at or now
     if decided_at > now + CLOCK_SKEW:

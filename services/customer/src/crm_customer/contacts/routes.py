@@ -2,17 +2,21 @@
 
 from uuid import UUID
 
-from crm_shared.api.deps import IdempotencyKeyDep, UnitOfWorkDep
+from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
+from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, LimitDep, TotalDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
+from crm_shared.api.pagination import Page, page_of
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from crm_customer.contacts import service
 from crm_customer.contacts.models import Contact
 from crm_customer.contacts.schemas import ContactCreate, ContactOut, ContactUpdate
-from crm_customer.web import ExpectedVersionDep, SettingsDep, json_response
+from crm_customer.web import SettingsDep, json_response
 
-router = APIRouter(prefix="/v1/customers/{customer_id}/contacts", tags=["contacts"])
+router = APIRouter(
+    prefix="/v1/customers/{customer_id}/contacts", tags=["contacts"], route_class=IfMatchRoute
+)
 
 
 def contact_out(contact: Contact) -> ContactOut:
@@ -44,9 +48,16 @@ async def create_contact(
     return await respond_idempotently(request, uow, idempotency_key, action)
 
 
-@router.get("", response_model=list[ContactOut], summary="The contacts of a customer")
-async def list_contacts(customer_id: UUID, uow: UnitOfWorkDep) -> list[ContactOut]:
-    return [contact_out(c) for c in await service.list_contacts(uow, str(customer_id))]
+@router.get("", response_model=Page[ContactOut], summary="The contacts of a customer, oldest first")
+async def list_contacts(
+    customer_id: UUID,
+    uow: UnitOfWorkDep,
+    limit: LimitDep,
+    cursor: CursorDep = None,
+    total: TotalDep = False,
+) -> Page[ContactOut]:
+    found = await service.list_contacts(uow, str(customer_id), cursor, limit, count=total)
+    return page_of(found, limit, contact_out)
 
 
 @router.get("/{contact_id}", response_model=ContactOut, summary="One contact")

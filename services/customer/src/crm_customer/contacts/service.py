@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from crm_shared.contracts.customer import CustomerKind
+from crm_shared.cursors import Slice, instant, position_of, slice_of, text
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError
+from crm_shared.preconditions import ExpectedVersion, check_version
 
 from crm_customer.contacts.models import Contact
 from crm_customer.contacts.repository import ContactRepository
@@ -16,7 +18,6 @@ from crm_customer.customers.models import Customer
 from crm_customer.customers.normalize import InvalidPhoneNumberError, normalize_phone
 from crm_customer.customers.service import ensure_changeable, load
 from crm_customer.db import FIRST_VERSION
-from crm_customer.preconditions import ExpectedVersion, check_version
 from crm_customer.settings import CustomerSettings
 
 
@@ -30,9 +31,19 @@ def ensure_has_contacts(customer: Customer) -> None:
         )
 
 
-async def list_contacts(uow: UnitOfWork, customer_id: str) -> list[Contact]:
+# The order of the contact list, oldest first, and what its cursors hold.
+CONTACT_ORDER = (("created_at", instant), ("id", text))
+
+
+async def list_contacts(
+    uow: UnitOfWork, customer_id: str, cursor: str | None, limit: int, *, count: bool = False
+) -> Slice[Contact]:
     customer = await load(uow, customer_id)
-    return await ContactRepository(uow.session).of_customer(customer.id)
+    after = position_of(cursor, CONTACT_ORDER)
+    contacts = ContactRepository(uow.session)
+    rows = await contacts.page_of_customer(customer.id, after, limit + 1)
+    total = await contacts.count_of_customer(customer.id) if count else None
+    return slice_of(rows, limit, lambda c: (c.created_at, c.id), CONTACT_ORDER, total)
 
 
 async def get_contact(uow: UnitOfWork, customer_id: str, contact_id: str) -> Contact:
@@ -64,11 +75,11 @@ async def update_contact(
     contact_id: str,
     body: ContactUpdate,
     settings: CustomerSettings,
-    expected: ExpectedVersion | None,
+    expected: ExpectedVersion,
 ) -> Contact:
     customer = await load(uow, customer_id)
     contact = await _load_contact(uow, customer, contact_id)
-    check_version(expected, contact.version, required=True)
+    check_version(expected, contact.version)
     ensure_has_contacts(customer)
     if _apply(contact, body.model_dump(exclude_unset=True), settings):
         now = uow.clock.now()
@@ -78,11 +89,11 @@ async def update_contact(
 
 
 async def remove_contact(
-    uow: UnitOfWork, customer_id: str, contact_id: str, expected: ExpectedVersion | None
+    uow: UnitOfWork, customer_id: str, contact_id: str, expected: ExpectedVersion
 ) -> None:
     customer = await load(uow, customer_id)
     contact = await _load_contact(uow, customer, contact_id)
-    check_version(expected, contact.version, required=False)
+    check_version(expected, contact.version)
     ensure_has_contacts(customer)
     await ContactRepository(uow.session).delete(contact)
 

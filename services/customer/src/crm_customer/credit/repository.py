@@ -1,7 +1,11 @@
+from collections.abc import Sequence
+from typing import Any
+
 from crm_shared.db import RepositoryBase
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 
 from crm_customer.credit.models import CreditRating, Receivable
+from crm_customer.db import count_rows
 
 
 class ReceivableRepository(RepositoryBase[Receivable]):
@@ -14,6 +18,24 @@ class ReceivableRepository(RepositoryBase[Receivable]):
             .order_by(Receivable.issued_on, Receivable.reference)
         )
 
+    async def page_of_customer(
+        self, customer_id: str, after: Sequence[Any] | None, limit: int
+    ) -> list[Receivable]:
+        """Receivables in (issued_on, reference) order (a reference is unique per customer),
+        after the position ``after``."""
+        return await self.keyset_page(
+            self._of(customer_id),
+            (Receivable.issued_on, Receivable.reference),
+            after=after,
+            limit=limit,
+        )
+
+    async def count_of_customer(self, customer_id: str) -> int:
+        return await count_rows(self.session, self._of(customer_id))
+
+    def _of(self, customer_id: str) -> Select[Any]:
+        return select(Receivable).where(Receivable.customer_id == customer_id)
+
     async def by_reference(self, customer_id: str, reference: str) -> Receivable | None:
         return await self.first(
             select(Receivable).where(
@@ -25,12 +47,22 @@ class ReceivableRepository(RepositoryBase[Receivable]):
 class CreditRatingRepository(RepositoryBase[CreditRating]):
     model = CreditRating
 
-    async def history(self, customer_id: str) -> list[CreditRating]:
-        return await self.all(
-            select(CreditRating)
-            .where(CreditRating.customer_id == customer_id)
-            .order_by(CreditRating.rated_at, CreditRating.id)
+    async def history_page(
+        self, customer_id: str, after: Sequence[Any] | None, limit: int
+    ) -> list[CreditRating]:
+        """Ratings in (rated_at, id) order, oldest first, after the position ``after``."""
+        return await self.keyset_page(
+            self._of(customer_id),
+            (CreditRating.rated_at, CreditRating.id),
+            after=after,
+            limit=limit,
         )
+
+    async def count_of_customer(self, customer_id: str) -> int:
+        return await count_rows(self.session, self._of(customer_id))
+
+    def _of(self, customer_id: str) -> Select[Any]:
+        return select(CreditRating).where(CreditRating.customer_id == customer_id)
 
     async def scrub_reasons(self, customer_id: str) -> None:
         """Erasure: the audit trail keeps the grades, not the free-text reasons."""

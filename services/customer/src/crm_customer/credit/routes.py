@@ -2,13 +2,15 @@
 
 from uuid import UUID
 
-from crm_shared.api.deps import IdempotencyKeyDep, UnitOfWorkDep
+from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
+from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, LimitDep, TotalDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
+from crm_shared.api.pagination import Page, page_of
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from crm_customer.credit import service
-from crm_customer.credit.models import Receivable
+from crm_customer.credit.models import CreditRating, Receivable
 from crm_customer.credit.schemas import (
     ComputedCredit,
     CreditOut,
@@ -21,9 +23,9 @@ from crm_customer.credit.schemas import (
     RecomputeIn,
 )
 from crm_customer.credit.service import CreditStanding
-from crm_customer.web import ActorDep, ExpectedVersionDep, SettingsDep, json_response
+from crm_customer.web import ActorDep, SettingsDep, json_response
 
-router = APIRouter(prefix="/v1/customers/{customer_id}", tags=["credit"])
+router = APIRouter(prefix="/v1/customers/{customer_id}", tags=["credit"], route_class=IfMatchRoute)
 
 
 def credit_out(standing: CreditStanding) -> CreditOut:
@@ -61,12 +63,22 @@ async def get_credit(customer_id: UUID, uow: UnitOfWorkDep, settings: SettingsDe
     return credit_response(await service.get_credit(uow, str(customer_id), settings))
 
 
+def rating_out(rating: CreditRating) -> CreditRatingOut:
+    return CreditRatingOut.model_validate(rating, from_attributes=True)
+
+
 @router.get(
-    "/credit/history", response_model=list[CreditRatingOut], summary="Every rating, oldest first"
+    "/credit/history", response_model=Page[CreditRatingOut], summary="Every rating, oldest first"
 )
-async def credit_history(customer_id: UUID, uow: UnitOfWorkDep) -> list[CreditRatingOut]:
-    history = await service.credit_history(uow, str(customer_id))
-    return [CreditRatingOut.model_validate(row, from_attributes=True) for row in history]
+async def credit_history(
+    customer_id: UUID,
+    uow: UnitOfWorkDep,
+    limit: LimitDep,
+    cursor: CursorDep = None,
+    total: TotalDep = False,
+) -> Page[CreditRatingOut]:
+    found = await service.credit_history(uow, str(customer_id), cursor, limit, count=total)
+    return page_of(found, limit, rating_out)
 
 
 @router.put("/credit/grade", response_model=CreditOut, summary="Set the credit grade by hand")
@@ -105,19 +117,21 @@ async def put_operating_grade(
     "/credit/recompute",
     response_model=CreditOut,
     summary="Rate from the receivables now (ends a manual credit grade)",
+    description="If-Match: the customer's ETag (from the customer or its credit).",
 )
 async def recompute_credit(
     customer_id: UUID,
     request: Request,
     uow: UnitOfWorkDep,
     settings: SettingsDep,
+    expected: ExpectedVersionDep,
     body: RecomputeIn | None = None,
     actor: ActorDep = None,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> Response:
     async def action() -> JSONResponse:
         reason = body.reason if body else None
-        standing = await service.recompute(uow, str(customer_id), reason, settings, actor)
+        standing = await service.recompute(uow, str(customer_id), reason, settings, actor, expected)
         return credit_response(standing)
 
     return await respond_idempotently(request, uow, idempotency_key, action)
@@ -150,9 +164,20 @@ async def create_receivable(
     return await respond_idempotently(request, uow, idempotency_key, action)
 
 
-@router.get("/receivables", response_model=list[ReceivableOut], summary="Recorded invoices")
-async def list_receivables(customer_id: UUID, uow: UnitOfWorkDep) -> list[ReceivableOut]:
-    return [receivable_out(row) for row in await service.list_receivables(uow, str(customer_id))]
+@router.get(
+    "/receivables",
+    response_model=Page[ReceivableOut],
+    summary="Recorded invoices, by issue date and reference",
+)
+async def list_receivables(
+    customer_id: UUID,
+    uow: UnitOfWorkDep,
+    limit: LimitDep,
+    cursor: CursorDep = None,
+    total: TotalDep = False,
+) -> Page[ReceivableOut]:
+    found = await service.list_receivables(uow, str(customer_id), cursor, limit, count=total)
+    return page_of(found, limit, receivable_out)
 
 
 @router.get("/receivables/{receivable_id}", response_model=ReceivableOut, summary="One invoice")

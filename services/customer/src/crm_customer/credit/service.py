@@ -10,17 +10,23 @@ from dataclasses import dataclass
 from datetime import date
 
 from crm_shared.contracts.customer import CreditGrade, CustomerCreditRated, OperatingGrade
+from crm_shared.cursors import Slice, day, instant, integer, position_of, slice_of, text
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError
+from crm_shared.preconditions import ExpectedVersion, check_version
 
 from crm_customer.credit.models import CreditRating, Receivable
 from crm_customer.credit.repository import CreditRatingRepository, ReceivableRepository
 from crm_customer.credit.rules import CreditFacts, ReceivableFact, credit_facts, rate
 from crm_customer.credit.schemas import ReceivableIn, ReceivableUpdate, check_receivable
 from crm_customer.customers.models import Customer
-from crm_customer.customers.service import ensure_changeable, load, load_for_change
+from crm_customer.customers.service import (
+    ensure_changeable,
+    load,
+    load_changeable,
+    load_for_change,
+)
 from crm_customer.db import FIRST_VERSION
-from crm_customer.preconditions import ExpectedVersion, check_version
 from crm_customer.settings import CustomerSettings
 
 COMPUTED = "computed"
@@ -75,9 +81,20 @@ async def get_credit(
     return await credit_standing(uow, await load(uow, customer_id), settings)
 
 
-async def credit_history(uow: UnitOfWork, customer_id: str) -> list[CreditRating]:
+# The orders of the rating history and the receivables list, and what their cursors hold.
+HISTORY_ORDER = (("rated_at", instant), ("id", integer))
+RECEIVABLE_ORDER = (("issued_on", day), ("reference", text))
+
+
+async def credit_history(
+    uow: UnitOfWork, customer_id: str, cursor: str | None, limit: int, *, count: bool = False
+) -> Slice[CreditRating]:
     customer = await load(uow, customer_id)
-    return await CreditRatingRepository(uow.session).history(customer.id)
+    after = position_of(cursor, HISTORY_ORDER)
+    ratings = CreditRatingRepository(uow.session)
+    rows = await ratings.history_page(customer.id, after, limit + 1)
+    total = await ratings.count_of_customer(customer.id) if count else None
+    return slice_of(rows, limit, lambda r: (r.rated_at, r.id), HISTORY_ORDER, total)
 
 
 async def set_manual_grade(
@@ -87,9 +104,9 @@ async def set_manual_grade(
     reason: str,
     settings: CustomerSettings,
     actor: str | None,
-    expected: ExpectedVersion | None,
+    expected: ExpectedVersion,
 ) -> CreditStanding:
-    customer = await load_for_change(uow, customer_id, expected, required=False)
+    customer = await load_for_change(uow, customer_id, expected)
     facts = await current_facts(uow, customer.id, settings, today(uow))
     record_rating(
         uow,
@@ -111,9 +128,9 @@ async def set_operating_grade(
     reason: str,
     settings: CustomerSettings,
     actor: str | None,
-    expected: ExpectedVersion | None,
+    expected: ExpectedVersion,
 ) -> CreditStanding:
-    customer = await load_for_change(uow, customer_id, expected, required=False)
+    customer = await load_for_change(uow, customer_id, expected)
     customer.operating_grade = grade.value
     record_rating(
         uow,
@@ -134,18 +151,25 @@ async def recompute(
     reason: str | None,
     settings: CustomerSettings,
     actor: str | None,
+    expected: ExpectedVersion,
 ) -> CreditStanding:
     """Rate from the receivables now; ends a manual credit grade."""
-    customer = await load_for_change(uow, customer_id, None, required=False)
+    customer = await load_for_change(uow, customer_id, expected)
     await rerate(
         uow, customer, settings, actor, reason=reason or "recompute requested", explicit=True
     )
     return await credit_standing(uow, customer, settings)
 
 
-async def list_receivables(uow: UnitOfWork, customer_id: str) -> list[Receivable]:
+async def list_receivables(
+    uow: UnitOfWork, customer_id: str, cursor: str | None, limit: int, *, count: bool = False
+) -> Slice[Receivable]:
     customer = await load(uow, customer_id)
-    return await ReceivableRepository(uow.session).of_customer(customer.id)
+    after = position_of(cursor, RECEIVABLE_ORDER)
+    receivables = ReceivableRepository(uow.session)
+    rows = await receivables.page_of_customer(customer.id, after, limit + 1)
+    total = await receivables.count_of_customer(customer.id) if count else None
+    return slice_of(rows, limit, lambda r: (r.issued_on, r.reference), RECEIVABLE_ORDER, total)
 
 
 async def get_receivable(uow: UnitOfWork, customer_id: str, receivable_id: str) -> Receivable:
@@ -159,7 +183,7 @@ async def add_receivable(
     settings: CustomerSettings,
     actor: str | None,
 ) -> Receivable:
-    customer = await load_for_change(uow, customer_id, None, required=False)
+    customer = await load_changeable(uow, customer_id)
     repository = ReceivableRepository(uow.session)
     existing = await repository.by_reference(customer.id, body.reference)
     if existing is not None:
@@ -192,12 +216,12 @@ async def update_receivable(
     body: ReceivableUpdate,
     settings: CustomerSettings,
     actor: str | None,
-    expected: ExpectedVersion | None,
+    expected: ExpectedVersion,
 ) -> Receivable:
-    """Record a payment or correct an invoice: If-Match is required."""
+    """Record a payment or correct an invoice, against the receivable's version read."""
     customer = await load(uow, customer_id)
     receivable = await _load_receivable(uow, customer, receivable_id)
-    check_version(expected, receivable.version, required=True)
+    check_version(expected, receivable.version)
     ensure_changeable(customer)
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     merged = {

@@ -99,6 +99,7 @@ class Customer(Versioned, Base):
     __table_args__ = (
         Index("ix_customers_created_at_id", "created_at", "id"),
         Index("ix_customers_name_folded_id", "name_folded", "id"),
+        Index("ix_customers_updated_at_id", "updated_at", "id"),  # incremental sync
     )
 
     @property

@@ -29,8 +29,9 @@ from crm_customer.customers.search import (
     TEXT_FILTERS,
     CustomerFilter,
     Position,
+    sort_column,
 )
-from crm_customer.customers.vocabulary import CustomerSort
+from crm_customer.db import count_rows
 from crm_customer.lifecycle.models import LifecycleChange
 
 ACTIVE = CustomerStatus.ACTIVE.value
@@ -200,8 +201,7 @@ class CustomerRepository(RepositoryBase[Customer]):
     async def search(
         self, filters: CustomerFilter, phone: str | None, after: Position | None, limit: int
     ) -> list[Customer]:
-        by_name = filters.sort in (CustomerSort.NAME, CustomerSort.NAME_DESC)
-        key = Customer.name_folded if by_name else Customer.created_at
+        key = getattr(Customer, sort_column(filters.sort))
         return await self.keyset_page(
             self._filtered(filters, phone),
             (key, Customer.id),
@@ -209,6 +209,9 @@ class CustomerRepository(RepositoryBase[Customer]):
             limit=limit,
             descending=filters.sort.value.startswith("-"),
         )
+
+    async def count(self, filters: CustomerFilter, phone: str | None) -> int:
+        return await count_rows(self.session, self._filtered(filters, phone))
 
     async def duplicate_groups(self, limit: int) -> list[DuplicateGroup]:
         groups: list[DuplicateGroup] = []
@@ -267,6 +270,8 @@ class CustomerRepository(RepositoryBase[Customer]):
             statement = statement.where(Customer.created_at >= filters.created_after)
         if filters.created_before is not None:
             statement = statement.where(Customer.created_at < filters.created_before)
+        if filters.updated_since is not None:
+            statement = statement.where(Customer.updated_at >= filters.updated_since)
         return statement
 
 

@@ -3,9 +3,10 @@
 from typing import Annotated
 from uuid import UUID
 
-from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, LimitDep, UnitOfWorkDep
+from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
+from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, LimitDep, TotalDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
-from crm_shared.api.pagination import Page, decode_cursor, encode_cursor
+from crm_shared.api.pagination import SYNC_CONTRACT, Page, decode_cursor, encode_cursor
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -19,9 +20,9 @@ from crm_customer.customers.schemas import (
     DuplicateMatch,
 )
 from crm_customer.customers.search import CustomerFilter, cursor_values
-from crm_customer.web import ActorDep, ExpectedVersionDep, SettingsDep, StrictDep, json_response
+from crm_customer.web import ActorDep, SettingsDep, StrictDep, json_response
 
-router = APIRouter(prefix="/v1/customers", tags=["customers"])
+router = APIRouter(prefix="/v1/customers", tags=["customers"], route_class=IfMatchRoute)
 
 
 def location_of(customer_id: str) -> str:
@@ -33,6 +34,9 @@ def location_of(customer_id: str) -> str:
     status_code=201,
     response_model=CustomerCreatedOut,
     summary="Create a customer (warns about, or with strict refuses, likely duplicates)",
+    description="Send an `Idempotency-Key` so that a retry cannot create the customer twice: "
+    "without one, a retried create makes a twin, which the duplicate check only warns about "
+    "(`duplicates` and a `Warning` header; `strict=true` refuses it with 409).",
 )
 async def create_customer(
     body: CustomerCreate,
@@ -72,20 +76,31 @@ async def create_customer(
     return await respond_idempotently(request, uow, idempotency_key, action)
 
 
-@router.get("", response_model=Page[CustomerOut], summary="Search and filter customers")
+@router.get(
+    "",
+    response_model=Page[CustomerOut],
+    summary="Search and filter customers",
+    description="Active customers by default (`status` adds merged aliases and erased "
+    "tombstones). Keyset pagination: no customer is lost or repeated between pages.\n\n"
+    + SYNC_CONTRACT,
+)
 async def search_customers(
     filters: Annotated[CustomerFilter, Query()],
     uow: UnitOfWorkDep,
     settings: SettingsDep,
     limit: LimitDep,
     cursor: CursorDep = None,
+    total: TotalDep = False,
 ) -> Page[CustomerOut]:
-    page = await service.search_customers(uow, filters, decode_cursor(cursor), limit, settings)
+    page = await service.search_customers(
+        uow, filters, decode_cursor(cursor), limit, settings, count=total
+    )
     following = page.following
     return Page[CustomerOut](
         items=[customer_out(row) for row in page.items],
         next_cursor=encode_cursor(cursor_values(following, filters.sort)) if following else None,
         limit=limit,
+        total=page.total,
     )
 
 

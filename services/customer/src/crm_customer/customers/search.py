@@ -11,8 +11,8 @@ from crm_shared.contracts.customer import (
     LifecycleStage,
     OperatingGrade,
 )
-from crm_shared.errors import DomainError
-from pydantic import AwareDatetime, BaseModel, Field
+from crm_shared.cursors import InvalidCursorError
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from crm_customer.customers.models import Customer
 from crm_customer.customers.vocabulary import (
@@ -80,11 +80,30 @@ class CustomerFilter(BaseModel):
     occasion: str | None = None
     created_after: AwareDatetime | None = None
     created_before: AwareDatetime | None = None
-    sort: CustomerSort = CustomerSort.CREATED_AT
+    updated_since: AwareDatetime | None = Field(
+        None,
+        description="only customers changed at or after this instant, in (updated_at, id) "
+        "order (leave sort out, or send sort=updated_at): for incremental sync",
+    )
+    sort: CustomerSort = Field(
+        CustomerSort.CREATED_AT,
+        description="created_at by default; updated_at when updated_since is given",
+    )
 
-
-class InvalidCursorError(DomainError):
-    default_code = "invalid-cursor"  # 400: the client sent something we never issued
+    @model_validator(mode="after")
+    def _sync_order(self) -> "CustomerFilter":
+        """A sync walks changes oldest first: a record changed during the walk moves behind
+        the cursor's position and is met again, never skipped."""
+        if self.updated_since is None:
+            return self
+        if "sort" not in self.model_fields_set:
+            self.sort = CustomerSort.UPDATED_AT
+        elif self.sort != CustomerSort.UPDATED_AT:
+            raise ValueError(
+                "updated_since lists in (updated_at, id) order: leave sort out or send "
+                "sort=updated_at"
+            )
+        return self
 
 
 class Position:
@@ -95,10 +114,21 @@ class Position:
         self.id = id_
 
 
+TIMED_SORTS = {
+    CustomerSort.CREATED_AT: "created_at",
+    CustomerSort.CREATED_AT_DESC: "created_at",
+    CustomerSort.UPDATED_AT: "updated_at",
+    CustomerSort.UPDATED_AT_DESC: "updated_at",
+}
+
+
+def sort_column(sort: CustomerSort) -> str:
+    """The column a sort order reads (the id breaks ties)."""
+    return TIMED_SORTS.get(sort, "name_folded")
+
+
 def sort_key(customer: Customer, sort: CustomerSort) -> Any:
-    if sort in (CustomerSort.NAME, CustomerSort.NAME_DESC):
-        return customer.name_folded
-    return customer.created_at
+    return getattr(customer, sort_column(sort))
 
 
 def position_after(customer: Customer, sort: CustomerSort) -> Position:
@@ -120,7 +150,7 @@ def position_from(values: dict[str, Any] | None, sort: CustomerSort) -> Position
             "the cursor belongs to another sort order; start again without a cursor"
         )
     key = values.get("key")
-    if sort in (CustomerSort.CREATED_AT, CustomerSort.CREATED_AT_DESC):
+    if sort in TIMED_SORTS:
         try:
             key = datetime.fromisoformat(str(key))
         except ValueError as error:

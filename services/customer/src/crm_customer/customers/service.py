@@ -17,6 +17,7 @@ from crm_shared.contracts.customer import (
 )
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError
+from crm_shared.preconditions import ExpectedVersion, check_version
 
 from crm_customer.customers.models import Customer
 from crm_customer.customers.normalize import (
@@ -34,7 +35,6 @@ from crm_customer.db import FIRST_VERSION
 from crm_customer.events import snapshot_of
 from crm_customer.lifecycle.models import LifecycleChange
 from crm_customer.lifecycle.repository import LifecycleRepository
-from crm_customer.preconditions import ExpectedVersion, check_version
 from crm_customer.settings import CustomerSettings
 
 
@@ -48,6 +48,7 @@ class Created:
 class CustomerPage:
     items: list[Customer]
     following: Position | None  # where the next page starts; None on the last page
+    total: int | None = None  # every match, when asked for
 
 
 async def load(uow: UnitOfWork, customer_id: str) -> Customer:
@@ -76,13 +77,19 @@ def ensure_changeable(customer: Customer) -> None:
         )
 
 
-async def load_for_change(
-    uow: UnitOfWork, customer_id: str, expected: ExpectedVersion | None, *, required: bool
-) -> Customer:
+async def load_for_change(uow: UnitOfWork, customer_id: str, expected: ExpectedVersion) -> Customer:
     """The customer a command changes: it exists (404), the caller read the version it has
-    now (428 when ``required`` and none given, 412 when stale), and it may change (409)."""
+    now (412 when stale), and it may change (409)."""
     customer = await load(uow, customer_id)
-    check_version(expected, customer.version, required=required)
+    check_version(expected, customer.version)
+    ensure_changeable(customer)
+    return customer
+
+
+async def load_changeable(uow: UnitOfWork, customer_id: str) -> Customer:
+    """The customer something is created under (a receivable): it exists and may change.
+    Creates name no version."""
+    customer = await load(uow, customer_id)
     ensure_changeable(customer)
     return customer
 
@@ -147,11 +154,11 @@ async def patch_customer(
     customer_id: str,
     body: CustomerUpdate,
     settings: CustomerSettings,
-    expected: ExpectedVersion | None,
+    expected: ExpectedVersion,
 ) -> Customer:
-    """PATCH: If-Match is required, so that no one else's update is lost."""
+    """PATCH: made against the version read, so that no one else's update is lost."""
     customer = await load(uow, customer_id)
-    check_version(expected, customer.version, required=True)
+    check_version(expected, customer.version)
     await update_customer(uow, customer, body, settings)
     return customer
 
@@ -241,15 +248,20 @@ async def search_customers(
     cursor: dict[str, Any] | None,
     limit: int,
     settings: CustomerSettings,
+    *,
+    count: bool = False,
 ) -> CustomerPage:
-    """One page of customers; ``cursor`` is what the previous page's cursor held."""
+    """One page of customers; ``cursor`` is what the previous page's cursor held; ``count``
+    also counts every match."""
     after = position_from(cursor, filters.sort)
     phone = search_phone(filters, settings)
+    customers = CustomerRepository(uow.session)
     # One row more than asked says whether another page follows.
-    rows = await CustomerRepository(uow.session).search(filters, phone, after, limit + 1)
+    rows = await customers.search(filters, phone, after, limit + 1)
     page = rows[:limit]
     following = position_after(page[-1], filters.sort) if len(rows) > limit else None
-    return CustomerPage(page, following)
+    total = await customers.count(filters, phone) if count else None
+    return CustomerPage(page, following, total)
 
 
 def search_phone(filters: CustomerFilter, settings: CustomerSettings) -> str | None:

@@ -70,3 +70,5 @@ class CustomerSort(StrEnum):
     CREATED_AT_DESC = "-created_at"
     NAME = "name"
     NAME_DESC = "-name"
+    UPDATED_AT = "updated_at"
+    UPDATED_AT_DESC = "-updated_at"

@@ -2,6 +2,7 @@
 
 from uuid import UUID
 
+from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import IdempotencyKeyDep, LimitDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from fastapi import APIRouter, Request, Response
@@ -11,9 +12,9 @@ from crm_customer.customers.mapping import customer_out
 from crm_customer.customers.schemas import CustomerOut
 from crm_customer.duplicates import service
 from crm_customer.duplicates.schemas import DuplicateGroupOut, DuplicateReport, MergeIn
-from crm_customer.web import ActorDep, ExpectedVersionDep, SettingsDep, json_response
+from crm_customer.web import ActorDep, SettingsDep, json_response
 
-router = APIRouter(prefix="/v1/customers", tags=["duplicates"])
+router = APIRouter(prefix="/v1/customers", tags=["duplicates"], route_class=IfMatchRoute)
 
 
 @router.get(
@@ -36,6 +37,9 @@ async def duplicate_report(uow: UnitOfWorkDep, limit: LimitDep) -> DuplicateRepo
     "/{customer_id}/merge",
     response_model=CustomerOut,
     summary="Merge a duplicate into this customer; the duplicate becomes an alias",
+    description="If-Match: the ETag of this customer, the survivor (the record that "
+    "changes). The duplicate, named in the body, is merged as it is now: whatever it holds "
+    "moves to the survivor, so no change made to it is lost.",
 )
 async def merge_customers(
     customer_id: UUID,

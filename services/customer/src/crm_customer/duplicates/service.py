@@ -7,6 +7,7 @@ from datetime import datetime
 from crm_shared.contracts.customer import CreditGrade, CustomerMerged, CustomerStatus
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError
+from crm_shared.preconditions import ExpectedVersion, check_version
 
 from crm_customer.consent.models import ConsentRecord
 from crm_customer.contacts.service import hand_over_contacts
@@ -17,7 +18,6 @@ from crm_customer.customers.repository import CustomerRepository, DuplicateGroup
 from crm_customer.customers.service import apply_fields, ensure_changeable, load
 from crm_customer.duplicates.rules import MERGED_FIELDS, merge_values
 from crm_customer.events import snapshot_of
-from crm_customer.preconditions import ExpectedVersion, check_version
 from crm_customer.settings import CustomerSettings
 
 
@@ -42,10 +42,13 @@ async def merge(
     duplicate_id: str,
     settings: CustomerSettings,
     actor: str | None,
-    expected: ExpectedVersion | None,
+    expected: ExpectedVersion,
 ) -> Customer:
+    """Merge ``duplicate_id`` into ``survivor_id``. ``expected`` is the survivor's version
+    (the record the request addresses and the one that changes); the duplicate is taken as
+    it is now, and everything it holds moves to the survivor, so no change of it is lost."""
     survivor = await load(uow, survivor_id)
-    check_version(expected, survivor.version, required=False)
+    check_version(expected, survivor.version)
     if duplicate_id == survivor.id:
         raise _refuse("a customer cannot be merged into itself")
     duplicate = await load(uow, duplicate_id)

@@ -2,6 +2,7 @@
 
 from uuid import UUID
 
+from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import IdempotencyKeyDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from fastapi import APIRouter, Request, Response
@@ -11,9 +12,9 @@ from crm_customer.customers.mapping import customer_out
 from crm_customer.customers.schemas import CustomerOut
 from crm_customer.erasure import service
 from crm_customer.erasure.schemas import ErasureIn
-from crm_customer.web import ActorDep, ExpectedVersionDep, json_response
+from crm_customer.web import ActorDep, json_response
 
-router = APIRouter(prefix="/v1/customers", tags=["erasure"])
+router = APIRouter(prefix="/v1/customers", tags=["erasure"], route_class=IfMatchRoute)
 
 
 @router.post(

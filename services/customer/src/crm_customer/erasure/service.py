@@ -7,6 +7,7 @@ Sent events and stored idempotent responses that carry the person's data are for
 
 from crm_shared.contracts.customer import CustomerErased, CustomerStatus
 from crm_shared.db import UnitOfWork
+from crm_shared.preconditions import ExpectedVersion
 from crm_shared.privacy import forget_subjects, scrub_from_disk
 from sqlalchemy import inspect
 
@@ -18,7 +19,6 @@ from crm_customer.customers.repository import CustomerRepository
 from crm_customer.customers.service import load_for_change
 from crm_customer.erasure.rules import scrubbed_values
 from crm_customer.lifecycle.repository import LifecycleRepository
-from crm_customer.preconditions import ExpectedVersion
 
 
 async def erase(
@@ -26,9 +26,9 @@ async def erase(
     customer_id: str,
     reason: str,
     actor: str | None,
-    expected: ExpectedVersion | None,
+    expected: ExpectedVersion,
 ) -> Customer:
-    customer = await load_for_change(uow, customer_id, expected, required=False)
+    customer = await load_for_change(uow, customer_id, expected)
     aliases = await CustomerRepository(uow.session).aliases_of(customer.id)
     for record in (customer, *aliases):
         await _erase_one(uow, record, reason, actor)

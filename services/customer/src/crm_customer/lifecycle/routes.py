@@ -2,6 +2,7 @@
 
 from uuid import UUID
 
+from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import IdempotencyKeyDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from fastapi import APIRouter, Request, Response
@@ -10,9 +11,11 @@ from fastapi.responses import JSONResponse
 from crm_customer.lifecycle import service
 from crm_customer.lifecycle.schemas import LifecycleOut, StageChangeIn, StageChangeOut
 from crm_customer.lifecycle.service import LifecycleState
-from crm_customer.web import ActorDep, ExpectedVersionDep, json_response
+from crm_customer.web import ActorDep, json_response
 
-router = APIRouter(prefix="/v1/customers/{customer_id}/lifecycle", tags=["lifecycle"])
+router = APIRouter(
+    prefix="/v1/customers/{customer_id}/lifecycle", tags=["lifecycle"], route_class=IfMatchRoute
+)
 
 
 def lifecycle_out(state: LifecycleState) -> LifecycleOut:
@@ -41,6 +44,7 @@ async def get_lifecycle(customer_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
     "",
     response_model=LifecycleOut,
     summary="Move to another stage (409 with the allowed stages when the move is refused)",
+    description="If-Match: the customer's ETag (from the customer or its lifecycle).",
 )
 async def post_lifecycle(
     customer_id: UUID,

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from crm_shared.contracts.customer import CustomerLifecycleChanged, LifecycleStage
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError
+from crm_shared.preconditions import ExpectedVersion
 
 from crm_customer.customers.models import Customer
 from crm_customer.customers.service import load, load_for_change
@@ -16,7 +17,6 @@ from crm_customer.lifecycle.rules import (
     allowed_targets,
     transition_name,
 )
-from crm_customer.preconditions import ExpectedVersion
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,9 @@ async def move_stage(
     target: LifecycleStage,
     reason: str,
     actor: str | None,
-    expected: ExpectedVersion | None,
+    expected: ExpectedVersion,
 ) -> LifecycleState:
-    customer = await load_for_change(uow, customer_id, expected, required=False)
+    customer = await load_for_change(uow, customer_id, expected)
     change_stage(uow, customer, target, reason, actor)
     return await lifecycle_state(uow, customer)
 
