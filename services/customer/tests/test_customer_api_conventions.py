@@ -245,11 +245,14 @@ async def test_updated_since_lists_changes_oldest_first_for_incremental_sync(
     every_status = await sync(customer_client, since, status=["active", "merged", "erased"])
     assert {c["id"]: c["status"] for c in every_status}[duplicate["id"]] == "merged"
 
-    # The sync order is (updated_at, id): another explicit sort is refused, updated_at is fine.
-    refused = await customer_client.get(
+    # The sync order is (updated_at, id) unless the client asks for another: then the filter
+    # still holds, in the order asked for.
+    by_name = await customer_client.get(
         "/v1/customers", params={"updated_since": since, "sort": "name"}
     )
-    assert_problem(refused, 422, contains="updated_since")
+    assert by_name.status_code == 200, by_name.text
+    names = [item["name"] for item in by_name.json()["items"]]
+    assert names == sorted(names)
     explicit = await customer_client.get(
         "/v1/customers", params={"updated_since": since, "sort": "updated_at"}
     )
@@ -270,3 +273,82 @@ async def test_every_list_has_the_same_shape(customer_client: httpx.AsyncClient)
         body = (await customer_client.get(path, params={"cursor": "", "total": "true"})).json()
         assert set(body) == {"items", "next_cursor", "limit", "total"}, path
         assert isinstance(body["total"], int), path
+
+
+# --- Fields: the schema says what the service checks ---------------------------------------
+
+
+def _schema(document: dict[str, Any], name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = document["components"]["schemas"][name]
+    return schema
+
+
+def _offers_null(field: dict[str, Any]) -> bool:
+    return field.get("type") == "null" or any(
+        option.get("type") == "null" for option in field.get("anyOf", [])
+    )
+
+
+def test_partial_updates_document_null_only_where_it_clears(customer_app: FastAPI) -> None:
+    document = customer_app.openapi()
+    customer = _schema(document, "CustomerUpdate")["properties"]
+    kept = {"kind", "name", "tags", "address", "geographic", "demographic", "psychographic"}
+    kept |= {"behavioural", "business"}
+    assert {name for name in kept if _offers_null(customer[name])} == set()
+    assert all(_offers_null(customer[name]) for name in ("company", "email", "phone", "owner"))
+    contact = _schema(document, "ContactUpdate")["properties"]
+    assert [
+        name for name in ("name", "buying_roles", "is_primary") if _offers_null(contact[name])
+    ] == []
+    assert _offers_null(contact["job_title"])
+
+
+async def test_null_where_the_schema_offers_none_is_refused_and_changes_nothing(
+    customer_client: httpx.AsyncClient,
+) -> None:
+    customer = await create_customer(customer_client, name="Ada", address={"country": "DE"})
+    url = f"/v1/customers/{customer['id']}"
+    for body in ({"address": None}, {"name": None}, {"tags": None}):
+        refused = await customer_client.patch(url, json=body, headers={"If-Match": "*"})
+        assert_problem(refused, 422, contains="leave the field out")
+    cleared = await customer_client.patch(url, json={"company": None}, headers={"If-Match": "*"})
+    assert cleared.status_code == 200
+    assert cleared.json()["address"]["country"] == "DE"
+
+
+def test_money_phone_currency_and_text_carry_their_rules(customer_app: FastAPI) -> None:
+    document = customer_app.openapi()
+    receivable = _schema(document, "ReceivableIn")["properties"]
+    assert receivable["amount"]["type"] == "string"
+    assert "pattern" in receivable["amount"]
+    assert "EUR" in receivable["currency"]["anyOf"][0]["enum"]
+    revenue = _schema(document, "BusinessProfile")["properties"]["annual_revenue"]["anyOf"][0]
+    assert revenue["type"] == "string"
+    assert "{0,15}" in revenue["pattern"]
+    phone = _schema(document, "CustomerCreate")["properties"]["phone"]["anyOf"][0]
+    assert phone["pattern"].startswith("^[+(]?[0-9]")
+    assert "invalid-phone-number" in phone["description"]
+    source = _schema(document, "ConsentDecisionIn")["properties"]["source"]
+    assert source["minLength"] == 1
+    assert "\\u3000" in source["pattern"]
+
+
+async def test_blank_text_and_a_phone_outside_the_numbering_plan_are_refused(
+    customer_client: httpx.AsyncClient,
+) -> None:
+    customer = await create_customer(customer_client, name="Ada")
+    blank = await customer_client.put(
+        f"/v1/customers/{customer['id']}/consent/email",
+        json={"granted": True, "source": "\t\u3000 "},
+        headers={"If-Match": "*"},
+    )
+    assert_problem(blank, 422, contains="source")
+    for phone in ("+1 (000) 000-0000", "+999 123 456"):
+        refused = await customer_client.post(
+            "/v1/customers", json={"kind": "individual", "name": "Bo", "phone": phone}
+        )
+        assert assert_problem(refused, 422)["type"].endswith("/invalid-phone-number")
+    misshapen = await customer_client.post(
+        "/v1/customers", json={"kind": "individual", "name": "Bo", "phone": "call me"}
+    )
+    assert assert_problem(misshapen, 422)["type"].endswith("/validation-error")

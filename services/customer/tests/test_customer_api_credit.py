@@ -30,7 +30,7 @@ def invoice(
     amount: str = "1000",
 ) -> dict:
     body = {"reference": reference, "amount": amount, "issued_on": days_ago(issued),
-            "due_on": days_ago(due), "paid_amount": paid, "currency": "eur"}  # fmt: skip
+            "due_on": days_ago(due), "paid_amount": paid, "currency": "EUR"}  # fmt: skip
     if paid_on is not None:
         body["paid_on"] = days_ago(paid_on)
     return body
@@ -213,15 +213,28 @@ async def test_receivable_errors(customer_client: httpx.AsyncClient) -> None:
     good = invoice("INV-1", 30, 10)
     for bad in (
         {**good, "amount": "0"},
+        {**good, "amount": "0.00"},
         {**good, "amount": "1.001"},
+        {**good, "amount": 1000},  # money travels as a decimal string, never a float
+        {**good, "amount": "1e3"},
+        {**good, "amount": "1234567890123"},  # 13 digits before the point
+        {**good, "paid_amount": "-1"},
+        {**good, "currency": "EURO"},
+        {**good, "currency": "eur"},  # ISO 4217 codes are upper case
+        {**good, "currency": "XYZ"},  # not an ISO 4217 code
+        {**good, "unknown": 1},
+    ):
+        assert_problem(await customer_client.post(f"{base}/receivables", json=bad), 422)
+    for inconsistent in (
         {**good, "due_on": days_ago(40)},  # due before issued
         {**good, "paid_amount": "2000", "paid_on": days_ago(1)},  # more than owed
         {**good, "paid_amount": "10"},  # a payment without its day
         {**good, "paid_amount": "10", "paid_on": days_ago(-3)},  # paid in the future
-        {**good, "currency": "EURO"},
-        {**good, "unknown": 1},
     ):
-        assert_problem(await customer_client.post(f"{base}/receivables", json=bad), 422)
+        problem = assert_problem(
+            await customer_client.post(f"{base}/receivables", json=inconsistent), 422
+        )
+        assert problem["type"].endswith("/inconsistent-receivable")
     created = await customer_client.post(f"{base}/receivables", json=good)
     assert created.status_code == 201
     twin = await customer_client.post(f"{base}/receivables", json=good)

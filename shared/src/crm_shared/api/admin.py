@@ -1,14 +1,15 @@
 """Endpoints every service has: its outbox state and replay, and the event catalog."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from crm_shared.api.deps import UnitOfWorkDep
 from crm_shared.bus.outbox import OutboxRepository
 from crm_shared.events.catalog import asyncapi_document
+from crm_shared.fields import Instant
 
 router = APIRouter(prefix="/v1/admin", tags=["operations"])
 catalog_router = APIRouter(prefix="/v1/events", tags=["events"])
@@ -23,16 +24,10 @@ class OutboxState(BaseModel):
     pending: int
 
 
-def _iso_text(value: object) -> object:
-    if not isinstance(value, str):
-        raise ValueError("send an ISO 8601 date-time with its offset, as text")
-    return value
-
-
 class ReplayRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    since: Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+    since: Instant
 
 
 class ReplayResult(BaseModel):

@@ -4,10 +4,10 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
-from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_shared.db.uow import UnitOfWork
+from crm_shared.fields import Instant
 from crm_shared.runtime import Runtime
 
 
@@ -70,7 +70,7 @@ TotalDep = Annotated[
     ),
 ]
 UpdatedSinceDep = Annotated[
-    AwareDatetime | None,
+    Instant | None,
     Query(
         description="Only items changed at or after this instant (ISO 8601 with a time zone); "
         "listed in (updated_at, id) order for incremental sync"

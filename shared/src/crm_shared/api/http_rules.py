@@ -22,6 +22,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crm_shared.api.concurrency import IF_MATCH_PATTERN
 from crm_shared.api.problems import TYPE_BASE, Problem, send_problem
 from crm_shared.text import control_character_at, describe_control_character
 
@@ -130,6 +131,14 @@ class ConditionalGet:
         if_none_match = Headers(scope=scope).get("if-none-match")
         if if_none_match is None:
             await self.app(scope, receive, send)
+            return
+        if not re.fullmatch(IF_MATCH_PATTERN, if_none_match):
+            problem = Problem(
+                400,
+                'If-None-Match must be * or a comma-separated list of entity tags such as "3"',
+                type_=TYPE_BASE + "invalid-if-none-match",
+            )
+            await send_problem(problem, scope, receive, send)
             return
         wanted = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
         not_modified = False

@@ -8,7 +8,7 @@ every operation gets, from its own shape:
 - a body: 400 (not parseable), 413 (over the size limit), 415 (wrong media type), 422;
 - query parameters: 422, and 400 for a ``cursor`` this API did not issue;
 - ``If-Match``: required; 400 (malformed), 412 (stale), 428 (missing);
-- a ``GET`` of one record: an optional ``If-None-Match`` and 304;
+- a ``GET`` of one record: an optional ``If-None-Match``, 304, and 400 when malformed;
 - every error as ``application/problem+json`` with the :class:`ProblemDetails` schema;
 - every free-text string (and property name) with a ``pattern`` that excludes the control
   characters :class:`crm_shared.api.http_rules.PlainText` refuses.
@@ -23,9 +23,9 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm_shared.api.concurrency import IF_MATCH_PATTERN
 from crm_shared.api.problems import PROBLEM_JSON
 
-ENTITY_TAGS = r'^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$'
 # The text rule of crm_shared.text as a JSON Schema (ECMA-262) pattern.
 PLAIN_TEXT = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
 _CONSTRAINED = ("pattern", "format", "enum", "const")
@@ -147,17 +147,19 @@ def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> No
         for parameter in parameters:
             if parameter["name"].lower() == "if-match":
                 parameter["required"] = True
-                parameter["schema"] = {"type": "string", "pattern": ENTITY_TAGS}
+                parameter["schema"] = {"type": "string", "pattern": IF_MATCH_PATTERN}
     if method == "get" and "path" in where and "if-none-match" not in names:
         parameters.append(
             {
                 "name": "If-None-Match",
                 "in": "header",
                 "required": False,
-                "description": "The ETag you hold: 304 if the record still has it",
-                "schema": {"type": "string"},
+                "description": "The ETag you hold: 304 if the record still has it; 400 if "
+                'it is not `*` or a comma-separated list of entity tags (`"3"`)',
+                "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
             }
         )
+        statuses.add(400)
         operation["responses"].setdefault("304", {"description": DESCRIPTIONS[304]})
     if not parameters:
         operation.pop("parameters")

@@ -1,7 +1,8 @@
 from datetime import datetime
 
 from crm_shared.contracts.customer import ConsentChannel
-from pydantic import AwareDatetime, BaseModel, Field
+from crm_shared.fields import Instant
+from pydantic import BaseModel, Field
 
 from crm_customer.customers.schemas import Strict, Text100, Text200
 
@@ -10,7 +11,7 @@ class ConsentDecisionIn(Strict):
     granted: bool = Field(description="true: opt-in; false: opt-out / withdrawal")
     source: Text200 = Field(description='where the decision came from, e.g. "web signup form"')
     method: Text100 | None = Field(None, description='how, e.g. "double opt-in", "signed form"')
-    decided_at: AwareDatetime | None = Field(
+    decided_at: Instant | None = Field(
         None, description="when the person decided (default: now); a past decision may be "
         "recorded late, and the most recent decision wins",
     )  # fmt: skip

@@ -1,6 +1,7 @@
 from datetime import datetime
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from crm_shared.fields import EmailAddress, Omittable, refuse_null
+from pydantic import BaseModel, Field, field_validator
 
 from crm_customer.customers.schemas import Name, PhoneText, Strict, Text100
 from crm_customer.customers.vocabulary import BuyingRole
@@ -14,8 +15,8 @@ def _unique(roles: Roles | None) -> Roles | None:
 
 class ContactCreate(Strict):
     name: Name
-    email: EmailStr | None = None
-    phone: PhoneText | None = Field(None, description="stored in E.164")
+    email: EmailAddress | None = None
+    phone: PhoneText | None = None
     job_title: Text100 | None = None
     department: Text100 | None = None
     buying_roles: Roles = Field(default_factory=list, description="a person may hold several")
@@ -26,23 +27,17 @@ class ContactCreate(Strict):
 
 
 class ContactUpdate(Strict):
-    name: Name | None = None
-    email: EmailStr | None = None
+    name: Omittable[Name] = None
+    email: EmailAddress | None = None
     phone: PhoneText | None = None
     job_title: Text100 | None = None
     department: Text100 | None = None
-    buying_roles: Roles | None = None
-    is_primary: bool | None = None
+    buying_roles: Omittable[Roles] = None
+    is_primary: Omittable[bool] = None
     notes: str | None = Field(None, max_length=4000)
 
     _roles = field_validator("buying_roles")(_unique)
-
-    @field_validator("name", "buying_roles", "is_primary")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("cannot be null; leave the field out to keep it")
-        return value
+    _not_null = field_validator("name", "buying_roles", "is_primary")(refuse_null)
 
 
 class ContactOut(BaseModel):

@@ -15,7 +15,11 @@ from crm_customer.contacts.models import Contact
 from crm_customer.contacts.repository import ContactRepository
 from crm_customer.contacts.schemas import ContactCreate, ContactUpdate
 from crm_customer.customers.models import Customer
-from crm_customer.customers.normalize import InvalidPhoneNumberError, normalize_phone
+from crm_customer.customers.normalize import (
+    INVALID_PHONE_NUMBER,
+    InvalidPhoneNumberError,
+    normalize_phone,
+)
 from crm_customer.customers.service import ensure_changeable, load
 from crm_customer.db import FIRST_VERSION
 from crm_customer.settings import CustomerSettings
@@ -131,7 +135,7 @@ def _phone(value: str | None, settings: CustomerSettings) -> str | None:
     try:
         return normalize_phone(value, settings.default_phone_region)
     except InvalidPhoneNumberError as error:
-        raise InvalidError(str(error), location="body.phone") from error
+        raise InvalidError(str(error), location="body.phone", code=INVALID_PHONE_NUMBER) from error
 
 
 async def _keep_one_primary(uow: UnitOfWork, contact: Contact, now: datetime) -> None:

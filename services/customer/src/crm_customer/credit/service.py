@@ -8,6 +8,7 @@ a recompute; new receivables meanwhile are recorded but do not override it.
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from crm_shared.contracts.customer import CreditGrade, CustomerCreditRated, OperatingGrade
 from crm_shared.cursors import Slice, day, instant, integer, position_of, slice_of, text
@@ -18,7 +19,12 @@ from crm_shared.preconditions import ExpectedVersion, check_version
 from crm_customer.credit.models import CreditRating, Receivable
 from crm_customer.credit.repository import CreditRatingRepository, ReceivableRepository
 from crm_customer.credit.rules import CreditFacts, ReceivableFact, credit_facts, rate
-from crm_customer.credit.schemas import ReceivableIn, ReceivableUpdate, check_receivable
+from crm_customer.credit.schemas import (
+    INCONSISTENT_RECEIVABLE,
+    ReceivableIn,
+    ReceivableUpdate,
+    check_receivable,
+)
 from crm_customer.customers.models import Customer
 from crm_customer.customers.service import (
     ensure_changeable,
@@ -193,6 +199,10 @@ async def add_receivable(
             code="receivable-exists",
             receivable_id=existing.id,
         )
+    _check_consistent(
+        uow,
+        body.model_dump(include={"amount", "issued_on", "due_on", "paid_amount", "paid_on"}),
+    )
     now = uow.clock.now()
     receivable = repository.add(
         Receivable(
@@ -207,6 +217,13 @@ async def add_receivable(
     )
     await rerate(uow, customer, settings, actor, reason="receivables changed")
     return receivable
+
+
+def _check_consistent(uow: UnitOfWork, fields: dict[str, Any]) -> None:
+    try:
+        check_receivable(**fields, today=today(uow))
+    except ValueError as error:
+        raise InvalidError(str(error), location="body", code=INCONSISTENT_RECEIVABLE) from error
 
 
 async def update_receivable(
@@ -228,10 +245,7 @@ async def update_receivable(
         name: changes.get(name, getattr(receivable, name))
         for name in ("amount", "issued_on", "due_on", "paid_amount", "paid_on")
     }
-    try:
-        check_receivable(**merged, today=today(uow))
-    except ValueError as error:
-        raise InvalidError(str(error), location="body") from error
+    _check_consistent(uow, merged)
     if not any(getattr(receivable, k) != v for k, v in changes.items()):
         return receivable
     for name, value in changes.items():

@@ -10,6 +10,11 @@ import phonenumbers
 _SPACES = re.compile(r"\s+")
 
 
+# The problem type of a phone number that has the documented shape but is not a number of
+# its country's numbering plan: a rule the OpenAPI can describe but not state as a pattern.
+INVALID_PHONE_NUMBER = "invalid-phone-number"
+
+
 class InvalidPhoneNumberError(ValueError):
     """The text is not a valid phone number (for the given default region)."""
 

@@ -17,7 +17,8 @@ from crm_shared.contracts.customer import (
     LifecycleStage,
     OperatingGrade,
 )
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from crm_shared.fields import EmailAddress, Money, Omittable, refuse_null, text
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from crm_customer.customers.vocabulary import (
     AreaType,
@@ -29,22 +30,26 @@ from crm_customer.customers.vocabulary import (
     UserStatus,
 )
 
-
-def _text(max_length: int) -> Any:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
-
-
-Name = Annotated[str, _text(200)]
-Text20 = Annotated[str, _text(20)]
-Text50 = Annotated[str, _text(50)]
-Text100 = Annotated[str, _text(100)]
-Text200 = Annotated[str, _text(200)]
-Tag = Annotated[str, _text(100)]
+Name = Annotated[str, text(200)]
+Text20 = Annotated[str, text(20)]
+Text50 = Annotated[str, text(50)]
+Text100 = Annotated[str, text(100)]
+Text200 = Annotated[str, text(200)]
+Tag = Annotated[str, text(100)]
 TagList = Annotated[list[Tag], Field(max_length=100)]
-CountryCode = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")
+CountryCode = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Za-z]{2}$")]
+# The shape of a phone number as people type it; whether it exists is a rule of each
+# country's numbering plan, checked by the service (422 invalid-phone-number).
+PhoneText = Annotated[
+    str,
+    StringConstraints(max_length=40, pattern=r"^[+(]?[0-9][0-9 ().\-/]{2,38}$"),
+    Field(
+        description="as typed (+country code, or read in the default region); must be a valid "
+        "number of its country's numbering plan (422 invalid-phone-number); stored in E.164",
+        examples=["+14155550123"],
+    ),
 ]
-PhoneText = Annotated[str, _text(40)]
+Revenue = Annotated[Decimal, Money(integer_digits=16, positive=False)]
 
 
 class Strict(BaseModel):
@@ -99,7 +104,7 @@ class Behavioural(Strict):
 
 class BusinessProfile(Strict):
     employees: int | None = Field(None, ge=0)
-    annual_revenue: Decimal | None = Field(None, ge=0, max_digits=18, decimal_places=2)
+    annual_revenue: Revenue | None = None
     market_share: float | None = Field(None, ge=0, le=100, description="percent")
     ownership: Ownership | None = None
 
@@ -119,8 +124,8 @@ class CustomerCreate(Strict):
     kind: CustomerKind
     name: Name
     company: Text200 | None = Field(None, description="for an individual: the employer")
-    email: EmailStr | None = None
-    phone: PhoneText | None = Field(None, description="stored in E.164")
+    email: EmailAddress | None = None
+    phone: PhoneText | None = None
     external_id: Text100 | None = Field(None, description="the id in the system it came from")
     owner: Text100 | None = None
     source: Source | None = None
@@ -140,29 +145,24 @@ class CustomerUpdate(Strict):
     Inside a group the same holds per field. Stage, consent and credit have endpoints of
     their own, with their rules and audit trail."""
 
-    kind: CustomerKind | None = None
-    name: Name | None = None
+    kind: Omittable[CustomerKind] = None
+    name: Omittable[Name] = None
     company: Text200 | None = None
-    email: EmailStr | None = None
+    email: EmailAddress | None = None
     phone: PhoneText | None = None
     external_id: Text100 | None = None
     owner: Text100 | None = None
     source: Source | None = None
-    tags: TagList | None = None
+    tags: Omittable[TagList] = None
     relationship_phase: RelationshipPhase | None = None
-    address: Address | None = None
-    geographic: Geographic | None = None
-    demographic: Demographic | None = None
-    psychographic: Psychographic | None = None
-    behavioural: Behavioural | None = None
-    business: BusinessProfile | None = None
+    address: Omittable[Address] = None
+    geographic: Omittable[Geographic] = None
+    demographic: Omittable[Demographic] = None
+    psychographic: Omittable[Psychographic] = None
+    behavioural: Omittable[Behavioural] = None
+    business: Omittable[BusinessProfile] = None
 
-    @field_validator("kind", "name", *GROUPS, "tags")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("cannot be null; leave the field out to keep it")
-        return value
+    _not_null = field_validator("kind", "name", *GROUPS, "tags")(refuse_null)
 
 
 def flatten(body: CustomerCreate | CustomerUpdate, *, only_set: bool) -> dict[str, Any]:

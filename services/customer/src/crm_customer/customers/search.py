@@ -12,7 +12,8 @@ from crm_shared.contracts.customer import (
     OperatingGrade,
 )
 from crm_shared.cursors import InvalidCursorError
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from crm_shared.fields import Instant
+from pydantic import BaseModel, Field, model_validator
 
 from crm_customer.customers.models import Customer
 from crm_customer.customers.vocabulary import (
@@ -78,31 +79,26 @@ class CustomerFilter(BaseModel):
     education: str | None = None
     marital_status: str | None = None
     occasion: str | None = None
-    created_after: AwareDatetime | None = None
-    created_before: AwareDatetime | None = None
-    updated_since: AwareDatetime | None = Field(
+    created_after: Instant | None = None
+    created_before: Instant | None = None
+    updated_since: Instant | None = Field(
         None,
-        description="only customers changed at or after this instant, in (updated_at, id) "
-        "order (leave sort out, or send sort=updated_at): for incremental sync",
+        description="only customers changed at or after this instant; for incremental sync "
+        "leave sort out (the order is then (updated_at, id)): another sort is honoured, "
+        "but a record changed during the walk may then be skipped",
     )
     sort: CustomerSort = Field(
         CustomerSort.CREATED_AT,
-        description="created_at by default; updated_at when updated_since is given",
+        description="created_at by default; updated_at when updated_since is given and sort "
+        "is left out",
     )
 
     @model_validator(mode="after")
     def _sync_order(self) -> "CustomerFilter":
         """A sync walks changes oldest first: a record changed during the walk moves behind
         the cursor's position and is met again, never skipped."""
-        if self.updated_since is None:
-            return self
-        if "sort" not in self.model_fields_set:
+        if self.updated_since is not None and "sort" not in self.model_fields_set:
             self.sort = CustomerSort.UPDATED_AT
-        elif self.sort != CustomerSort.UPDATED_AT:
-            raise ValueError(
-                "updated_since lists in (updated_at, id) order: leave sort out or send "
-                "sort=updated_at"
-            )
         return self
 
 

@@ -21,6 +21,7 @@ from crm_shared.preconditions import ExpectedVersion, check_version
 
 from crm_customer.customers.models import Customer
 from crm_customer.customers.normalize import (
+    INVALID_PHONE_NUMBER,
     InvalidPhoneNumberError,
     fold,
     name_company_key,
@@ -285,7 +286,7 @@ def _phone(value: str | None, settings: CustomerSettings, *, location: str) -> s
     try:
         return normalize_phone(value, settings.default_phone_region)
     except InvalidPhoneNumberError as error:
-        raise InvalidError(str(error), location=location) from error
+        raise InvalidError(str(error), location=location, code=INVALID_PHONE_NUMBER) from error
 
 
 def _refresh_keys(customer: Customer) -> None:

@@ -1,6 +1,8 @@
 from datetime import datetime
+from typing import Annotated
 
 from crm_shared.contracts.customer import LifecycleStage
+from crm_shared.fields import text
 from pydantic import BaseModel, Field
 
 from crm_customer.customers.schemas import Strict
@@ -9,7 +11,7 @@ from crm_customer.customers.vocabulary import RelationshipPhase
 
 class StageChangeIn(Strict):
     stage: LifecycleStage
-    reason: str = Field(min_length=1, max_length=2000, description="why the stage changes")
+    reason: Annotated[str, text(2000)] = Field(description="why the stage changes")
 
 
 class StageChangeOut(BaseModel):
