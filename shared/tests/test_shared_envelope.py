@@ -90,6 +90,9 @@ def test_every_customer_event_is_registered_on_the_customer_topic() -> None:
     customer_types = [t for t in all_event_types() if t.startswith("crm.customer.")]
     assert sorted(customer_types) == [
         "crm.customer.consent_changed.v1",
+        "crm.customer.contact_added.v1",
+        "crm.customer.contact_changed.v1",
+        "crm.customer.contact_removed.v1",
         "crm.customer.created.v1",
         "crm.customer.credit_rated.v1",
         "crm.customer.erased.v1",

@@ -4,7 +4,13 @@ from datetime import UTC, datetime
 
 import jsonschema
 import pytest
-from crm_shared.contracts.customer import CustomerErased
+from crm_shared.contracts.customer import (
+    ContactSnapshot,
+    CustomerContactAdded,
+    CustomerContactChanged,
+    CustomerContactRemoved,
+    CustomerErased,
+)
 from crm_shared.events import CloudEvent, all_event_types
 from crm_shared.events.catalog import asyncapi_document
 
@@ -32,3 +38,40 @@ def test_catalog_schemas_accept_a_real_event_and_refuse_a_broken_one() -> None:
     jsonschema.validate(envelope.data, data_schema)
     with pytest.raises(jsonschema.ValidationError, match="customer_version"):
         jsonschema.validate({"customer_id": "c-1"}, data_schema)
+
+
+def test_contact_events_are_on_the_customer_channel_with_their_schemas() -> None:
+    document = asyncapi_document()
+    schemas = document["components"]["schemas"]
+    channel = document["channels"]["crm.customer"]["messages"]
+    names = ("CustomerContactAddedV1", "CustomerContactChangedV1", "CustomerContactRemovedV1")
+    assert set(names) <= set(channel)
+    now = datetime.now(UTC)
+    contact = ContactSnapshot(
+        id="k-1", customer_id="c-1", name="Eve", buying_roles=["coach"], is_primary=True,
+        version=2, created_at=now, updated_at=now,
+    )  # fmt: skip
+    events = (
+        CustomerContactAdded(
+            customer_id="c-1", customer_version=3, contact_id="k-1", contact_version=1,
+            contact=contact,
+        ),
+        CustomerContactChanged(
+            customer_id="c-1", customer_version=3, contact_id="k-1", contact_version=2,
+            changed_fields=["buying_roles"], contact=contact,
+        ),
+        CustomerContactRemoved(
+            customer_id="c-1", customer_version=3, contact_id="k-1", contact_version=2,
+            removed_at=now,
+        ),
+    )  # fmt: skip
+    for name, event in zip(names, events, strict=True):
+        data_schema = {**schemas[name], "components": {"schemas": schemas}}
+        jsonschema.validate(event.model_dump(mode="json"), data_schema)
+        broken = event.model_dump(mode="json")
+        del broken["contact_version"]
+        with pytest.raises(jsonschema.ValidationError, match="contact_version"):
+            jsonschema.validate(broken, data_schema)
+    snapshot = schemas["CustomerSnapshot"]["properties"]
+    assert "consent_details" not in schemas["CustomerSnapshot"].get("required", [])
+    assert snapshot["consent_details"]["type"] == "object"

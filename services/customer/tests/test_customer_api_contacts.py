@@ -70,8 +70,15 @@ async def test_contacts_crud(customer_client: httpx.AsyncClient, customer_app: F
     assert deleted.status_code == 204
     assert_problem(await customer_client.get(contact_url), 404)
     assert_problem(await customer_client.delete(contact_url, headers={"If-Match": "*"}), 404)
-    # Contacts live in the customer master only: no event on the bus.
-    assert [e[0] for e in await outbox_events(customer_app)] == ["crm.customer.created.v1"]
+    # Every change of a contact is published (the notes-only change of none: notes stay here).
+    assert [e[0].removeprefix("crm.customer.") for e in await outbox_events(customer_app)] == [
+        "created.v1",
+        "contact_added.v1",
+        "contact_added.v1",
+        "contact_changed.v1",  # Eve is no longer the primary contact
+        "contact_changed.v1",  # Eve's buying roles
+        "contact_removed.v1",
+    ]
 
 
 async def test_contact_errors(customer_client: httpx.AsyncClient) -> None:

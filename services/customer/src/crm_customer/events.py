@@ -6,7 +6,7 @@ from typing import Any
 
 from crm_shared.contracts.customer import CustomerSnapshot
 
-from crm_customer.customers.mapping import consent_of, group_values
+from crm_customer.customers.mapping import consent_details_of, consent_of, group_values
 from crm_customer.customers.models import Customer
 
 # Segmentation groups that travel in ``CustomerSnapshot.segmentation`` (flat, by field name).
@@ -38,6 +38,7 @@ def snapshot_of(customer: Customer) -> CustomerSnapshot:
             "source": customer.source,
             "tags": customer.tags,
             "consent": consent_of(customer),
+            "consent_details": consent_details_of(customer),
             "birth_date": customer.birth_date,
             "region": customer.region,
             "city": customer.city,

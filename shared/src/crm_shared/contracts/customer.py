@@ -57,6 +57,17 @@ class CustomerStatus(StrEnum):
     ERASED = "erased"
 
 
+class ConsentDetail(BaseModel):
+    """The current decision on one channel: granted or not, where it came from and when the
+    person made it (``changed_at``)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    granted: bool
+    source: str | None = None
+    changed_at: AwareDatetime | None = None
+
+
 class CustomerSnapshot(BaseModel):
     """The customer as other services may know it (no receivables or audit detail)."""
 
@@ -76,6 +87,8 @@ class CustomerSnapshot(BaseModel):
     source: str | None = None
     tags: list[str] = Field(default_factory=list)
     consent: dict[ConsentChannel, bool] = Field(default_factory=dict)
+    # The same channels as ``consent`` with their source and time (empty in older events).
+    consent_details: dict[ConsentChannel, ConsentDetail] = Field(default_factory=dict)
     birth_date: date | None = None
     region: str | None = None
     city: str | None = None
@@ -149,7 +162,62 @@ class CustomerErased(CustomerEvent):
     erased_at: datetime
 
 
-# Every event of the customer master, in the order a record meets them.
+class ContactSnapshot(BaseModel):
+    """A contact (a person at a business, partner or internal customer) as other services
+    may know it (its notes stay in the customer master)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    customer_id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    job_title: str | None = None
+    department: str | None = None
+    buying_roles: list[str] = Field(default_factory=list)
+    is_primary: bool = False
+    version: int
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class ContactEvent(CustomerEvent):
+    """An event about one contact of a customer. A contact has its own version and a change
+    of it does not change the customer's: ``customer_version`` is the customer's version at
+    the time (not a new one), and ``contact_version`` is the contact's version after the
+    change (on removal: the last version it had), which is what a consumer guards with."""
+
+    contact_id: str
+    contact_version: int
+
+
+@integration_event("crm.customer.contact_added.v1")
+class CustomerContactAdded(ContactEvent):
+    contact: ContactSnapshot
+
+
+@integration_event("crm.customer.contact_changed.v1")
+class CustomerContactChanged(ContactEvent):
+    changed_fields: list[str]
+    contact: ContactSnapshot
+
+
+@integration_event("crm.customer.contact_removed.v1")
+class CustomerContactRemoved(ContactEvent):
+    removed_at: datetime
+
+
+# The events about a customer's contacts. They are not in CUSTOMER_EVENTS: the shared
+# customer views keep no contacts, and a consumer without a handler for an event type on its
+# topic skips it (counted as ignored, never dead-lettered).
+CONTACT_EVENTS: tuple[type[ContactEvent], ...] = (
+    CustomerContactAdded,
+    CustomerContactChanged,
+    CustomerContactRemoved,
+)
+
+# Every event of the customer record itself, in the order a record meets them.
 CUSTOMER_EVENTS: tuple[type[CustomerEvent], ...] = (
     CustomerCreated,
     CustomerUpdated,

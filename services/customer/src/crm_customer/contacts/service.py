@@ -1,11 +1,22 @@
-"""The people at an organisation customer. Contacts are part of the customer master and
-are not published on the bus (no other service keeps them); erasure scrubs them."""
+"""The people at an organisation customer. Contacts are part of the customer master; each
+change is published (``crm.customer.contact_*.v1``, keyed by the customer) in the same unit
+of work as the change. A contact has its own version and a change of it leaves the
+customer's version alone: the events carry the contact's version (``contact_version``, what
+consumers guard with) and the customer's current one. Erasure scrubs contacts (no event: the
+customer's ``crm.customer.erased.v1`` tells consumers to drop them); a merge moves them (the
+``crm.customer.merged.v1`` tells consumers)."""
 
 import uuid
 from datetime import datetime
 from typing import Any
 
-from crm_shared.contracts.customer import CustomerKind
+from crm_shared.contracts.customer import (
+    ContactSnapshot,
+    CustomerContactAdded,
+    CustomerContactChanged,
+    CustomerContactRemoved,
+    CustomerKind,
+)
 from crm_shared.cursors import Slice, instant, position_of, slice_of, text
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError
@@ -69,7 +80,16 @@ async def add_contact(
     )
     _apply(contact, body.model_dump(), settings)
     ContactRepository(uow.session).add(contact)
-    await _keep_one_primary(uow, contact, now)
+    uow.record(
+        CustomerContactAdded(
+            customer_id=customer.id,
+            customer_version=customer.version,
+            contact_id=contact.id,
+            contact_version=contact.version,
+            contact=contact_snapshot(contact),
+        )
+    )
+    await _keep_one_primary(uow, customer, contact, now)
     return contact
 
 
@@ -85,10 +105,12 @@ async def update_contact(
     contact = await _load_contact(uow, customer, contact_id)
     check_version(expected, contact.version)
     ensure_has_contacts(customer)
-    if _apply(contact, body.model_dump(exclude_unset=True), settings):
+    changed = _apply(contact, body.model_dump(exclude_unset=True), settings)
+    if changed:
         now = uow.clock.now()
         contact.touch(now)
-        await _keep_one_primary(uow, contact, now)
+        _record_change(uow, customer, contact, changed)
+        await _keep_one_primary(uow, customer, contact, now)
     return contact
 
 
@@ -100,6 +122,15 @@ async def remove_contact(
     check_version(expected, contact.version)
     ensure_has_contacts(customer)
     await ContactRepository(uow.session).delete(contact)
+    uow.record(
+        CustomerContactRemoved(
+            customer_id=customer.id,
+            customer_version=customer.version,
+            contact_id=contact.id,
+            contact_version=contact.version,
+            removed_at=uow.clock.now(),
+        )
+    )
 
 
 async def hand_over_contacts(uow: UnitOfWork, from_customer: str, to_customer: str) -> None:
@@ -112,6 +143,29 @@ async def hand_over_contacts(uow: UnitOfWork, from_customer: str, to_customer: s
         contact.touch(now)
 
 
+def contact_snapshot(contact: Contact) -> ContactSnapshot:
+    return ContactSnapshot.model_validate(contact, from_attributes=True)
+
+
+def _record_change(
+    uow: UnitOfWork, customer: Customer, contact: Contact, changed: list[str]
+) -> None:
+    """The event of a change, if it changed what the snapshot carries (notes stay here)."""
+    published = sorted(field for field in changed if field in ContactSnapshot.model_fields)
+    if not published:
+        return
+    uow.record(
+        CustomerContactChanged(
+            customer_id=customer.id,
+            customer_version=customer.version,
+            contact_id=contact.id,
+            contact_version=contact.version,
+            changed_fields=published,
+            contact=contact_snapshot(contact),
+        )
+    )
+
+
 async def _load_contact(uow: UnitOfWork, customer: Customer, contact_id: str) -> Contact:
     contact = await ContactRepository(uow.session).get(contact_id)
     if contact is None or contact.customer_id != customer.id:
@@ -119,15 +173,16 @@ async def _load_contact(uow: UnitOfWork, customer: Customer, contact_id: str) ->
     return contact
 
 
-def _apply(contact: Contact, values: dict[str, Any], settings: CustomerSettings) -> bool:
-    changed = False
+def _apply(contact: Contact, values: dict[str, Any], settings: CustomerSettings) -> list[str]:
+    """Set the given fields; returns the names of those that changed."""
+    changed = []
     for field, raw in values.items():
         value = _phone(raw, settings) if field == "phone" else raw
         if field == "buying_roles":
             value = [str(role) for role in raw]
         if getattr(contact, field) != value:
             setattr(contact, field, value)
-            changed = True
+            changed.append(field)
     return changed
 
 
@@ -138,11 +193,15 @@ def _phone(value: str | None, settings: CustomerSettings) -> str | None:
         raise InvalidError(str(error), location="body.phone", code=INVALID_PHONE_NUMBER) from error
 
 
-async def _keep_one_primary(uow: UnitOfWork, contact: Contact, now: datetime) -> None:
-    """One primary contact per customer: a new primary one demotes the others."""
+async def _keep_one_primary(
+    uow: UnitOfWork, customer: Customer, contact: Contact, now: datetime
+) -> None:
+    """One primary contact per customer: a new primary one demotes the others (each a
+    change of its own, published)."""
     if not contact.is_primary:
         return
     for other in await ContactRepository(uow.session).primaries(contact.customer_id):
         if other.id != contact.id:
             other.is_primary = False
             other.touch(now)
+            _record_change(uow, customer, other, ["is_primary"])

@@ -2,16 +2,30 @@
 
 from typing import Any
 
-from crm_shared.contracts.customer import ConsentChannel
+from crm_shared.contracts.customer import ConsentChannel, ConsentDetail
 
 from crm_customer.consent.models import decisions_of
-from crm_customer.consent.rules import current_consent
+from crm_customer.consent.rules import current_consent, current_decisions
 from crm_customer.customers.models import Customer
 from crm_customer.customers.schemas import GROUPS, CustomerOut
 
 
 def consent_of(customer: Customer) -> dict[ConsentChannel, bool]:
     return current_consent(decisions_of(customer.consent_records))
+
+
+def consent_details_of(customer: Customer) -> dict[ConsentChannel, ConsentDetail]:
+    """The current decision per channel with where it came from and when it was made (a
+    merged survivor's include the decisions copied from the duplicate)."""
+    records = customer.consent_records
+    return {
+        channel: ConsentDetail(
+            granted=decision.granted,
+            source=records[decision.order].source,
+            changed_at=decision.decided_at,
+        )
+        for channel, decision in current_decisions(decisions_of(records)).items()
+    }
 
 
 def group_values(customer: Customer, group: str) -> dict[str, Any]:
