@@ -71,7 +71,7 @@ async def test_relay_crash_after_publish_before_marking_sends_again_without_doub
     await bus.write_events(customer, count=2)
     original_mark_sent = OutboxRepository.mark_sent
 
-    async def crash_before_marking(self: OutboxRepository, ids: list[int]) -> None:
+    async def crash_before_marking(self: OutboxRepository, ids: list[int], at: object) -> None:
         raise OperationalError("UPDATE outbox", {}, Exception("the process died here"))
 
     relay = bus.start_relay()

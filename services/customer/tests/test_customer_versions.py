@@ -18,6 +18,7 @@ from crm_customer.customers.schemas import CustomerCreate, CustomerUpdate
 from crm_customer.db import FIRST_VERSION
 from crm_customer.lifecycle.service import change_stage
 from crm_customer.settings import CustomerSettings
+from crm_shared.api.idempotency import delete_expired_keys
 from crm_shared.clock import FakeClock
 from crm_shared.contracts.customer import (
     CustomerCreated,
@@ -241,3 +242,27 @@ async def test_a_concurrent_writer_still_fails_the_update(app: FastAPI) -> None:
     # Nothing of the failed unit stays (the simulated writer shared its transaction).
     assert (await stored_version(app, created.customer.id))[0] == 1
     assert [type(e) for e in await customer_events(app)] == [CustomerCreated]
+
+
+async def test_idempotency_keys_are_kept_and_forgotten_on_the_injected_clock(
+    app: FastAPI, client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    key = {"Idempotency-Key": "order-7"}
+    body = {"kind": "individual", "name": "Ada"}
+    first = await client.post("/v1/customers", json=body, headers=key)
+    retention = timedelta(hours=app.state.runtime.settings.idempotency_retention_hours)
+    clock.advance(retention - timedelta(seconds=1))
+    async with app.state.runtime.unit_of_work() as uow:
+        await delete_expired_keys(uow, retention)
+        await uow.commit()
+    replayed = await client.post("/v1/customers", json=body, headers=key)
+    assert replayed.headers["Idempotency-Replayed"] == "true"
+    assert replayed.json()["id"] == first.json()["id"]
+
+    clock.advance(timedelta(seconds=2))
+    async with app.state.runtime.unit_of_work() as uow:
+        await delete_expired_keys(uow, retention)
+        await uow.commit()
+    fresh = await client.post("/v1/customers", json=body, headers=key)
+    assert "Idempotency-Replayed" not in fresh.headers
+    assert fresh.json()["id"] != first.json()["id"]

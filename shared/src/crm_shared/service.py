@@ -78,7 +78,11 @@ class ServiceRuntime:
         )
         self.read_session_factory = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self.relay = OutboxRelay(
-            self.settings, self.session_factory, self.tables, self.read_session_factory
+            self.settings,
+            self.session_factory,
+            self.tables,
+            self.read_session_factory,
+            clock=definition.clock,
         )
         self.consumer: EventConsumer | None = None
         if definition.handlers:

@@ -26,7 +26,6 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from crm_shared.api.problems import TYPE_BASE, Problem
-from crm_shared.db.model import utcnow
 from crm_shared.db.uow import UnitOfWork
 
 REPLAYED_HEADER = "Idempotency-Replayed"
@@ -67,7 +66,9 @@ async def respond_idempotently(
 
 async def delete_expired_keys(uow: UnitOfWork, older_than: timedelta) -> None:
     table = uow.tables.idempotency_keys
-    await uow.session.execute(delete(table).where(table.c.created_at < utcnow() - older_than))
+    await uow.session.execute(
+        delete(table).where(table.c.created_at < uow.clock.now() - older_than)
+    )
 
 
 def caller_of(request: Request) -> str:
@@ -156,6 +157,6 @@ async def _store(uow: UnitOfWork, key: str, fingerprint: str, response: JSONResp
             status_code=response.status_code,
             body=bytes(response.body),
             headers=json.dumps(headers),
-            created_at=utcnow(),
+            created_at=uow.clock.now(),
         )
     )

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_shared.db.model import utcnow
 from crm_shared.db.platform_tables import PlatformTables
 
 
@@ -44,10 +43,10 @@ class OutboxRepository:
         rows = await self.session.execute(statement)
         return [PendingMessage(*row) for row in rows]
 
-    async def mark_sent(self, ids: list[int]) -> None:
+    async def mark_sent(self, ids: list[int], at: datetime) -> None:
         if ids:
             await self.session.execute(
-                update(self.outbox).where(self.outbox.c.id.in_(ids)).values(sent_at=utcnow())
+                update(self.outbox).where(self.outbox.c.id.in_(ids)).values(sent_at=at)
             )
 
     async def record_failure(self, ids: list[int], error: str) -> None:
@@ -80,5 +79,5 @@ class OutboxRepository:
         return int(count or 0)
 
 
-def retention_cutoff(days: float) -> datetime:
-    return utcnow() - timedelta(days=days)
+def retention_cutoff(now: datetime, days: float) -> datetime:
+    return now - timedelta(days=days)

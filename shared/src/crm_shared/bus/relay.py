@@ -23,6 +23,7 @@ from crm_shared.bus.outbox import OutboxRepository, PendingMessage, retention_cu
 from crm_shared.bus.producer import create_producer, stop_clients
 from crm_shared.bus.tasks import stop_if_cancelled
 from crm_shared.bus.topics import ensure_topics
+from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.db.engine import is_postgres
 from crm_shared.db.platform_tables import PlatformTables
 from crm_shared.metrics import OUTBOX_PENDING, OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
@@ -45,8 +46,10 @@ class OutboxRelay:
         session_factory: async_sessionmaker[AsyncSession],
         tables: PlatformTables,
         read_session_factory: async_sessionmaker[AsyncSession] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.settings = settings
+        self.clock = clock
         self.session_factory = session_factory
         self.read_session_factory = read_session_factory or session_factory
         self.tables = tables
@@ -143,7 +146,7 @@ class OutboxRelay:
         pairs = list(zip(batch, results, strict=True))
         sent = [m.id for m, r in pairs if not isinstance(r, BaseException)]
         failed = [m.id for m, r in pairs if isinstance(r, BaseException)]
-        await repo.mark_sent(sent)
+        await repo.mark_sent(sent, self.clock.now())
         await repo.record_failure(failed, _first_error(results))
         OUTBOX_PUBLISHED.labels(self.settings.service_name).inc(len(sent))
         return len(failed)
@@ -218,7 +221,9 @@ class OutboxRelay:
         self.guard.forget()
         async with self.session_factory() as session, session.begin():
             repo = OutboxRepository(session, self.tables)
-            await repo.mark_for_replay(retention_cutoff(self.settings.outbox_retention_days))
+            await repo.mark_for_replay(
+                retention_cutoff(self.clock.now(), self.settings.outbox_retention_days)
+            )
 
     async def _sweep_and_measure(self) -> None:
         now = time.monotonic()
@@ -226,7 +231,7 @@ class OutboxRelay:
             self._last_sweep = now
             async with self.session_factory() as session, session.begin():
                 removed = await OutboxRepository(session, self.tables).delete_sent_before(
-                    retention_cutoff(self.settings.outbox_retention_days)
+                    retention_cutoff(self.clock.now(), self.settings.outbox_retention_days)
                 )
             if removed:
                 log.info("outbox relay: removed %d sent events past retention", removed)
