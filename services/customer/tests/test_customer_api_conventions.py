@@ -3,12 +3,13 @@ every write to an existing record (and documented so), Idempotency-Key scoped an
 insensitive to how the JSON is spelled, one page shape for every list, incremental sync."""
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from crm_shared.api.concurrency import IF_MATCH_PATTERN, parse_if_match
+from crm_shared.bus.outbox import OutboxRepository
 from fastapi import FastAPI
 
 from services.customer.tests.customer_api_helpers import (
@@ -352,3 +353,28 @@ async def test_blank_text_and_a_phone_outside_the_numbering_plan_are_refused(
         "/v1/customers", json={"kind": "individual", "name": "Bo", "phone": "call me"}
     )
     assert assert_problem(misshapen, 422)["type"].endswith("/validation-error")
+
+
+# --- Operations: the outbox ------------------------------------------------------------------
+
+
+async def test_the_outbox_counts_what_waits_and_replays_what_was_sent(
+    customer_client: httpx.AsyncClient, customer_app: FastAPI
+) -> None:
+    since = datetime.now(UTC).isoformat()
+    await create_customer(customer_client, name="Ada")
+    waiting = (await customer_client.get("/v1/admin/outbox")).json()["pending"]
+    assert waiting >= 1
+    runtime = customer_app.state.runtime
+    async with runtime.unit_of_work() as uow:  # as the relay does once the broker has them
+        repository = OutboxRepository(uow.session, uow.tables)
+        claimed = await repository.claim_unsent(100, skip_locked=False)
+        await repository.mark_sent([message.id for message in claimed], uow.clock.now())
+        await uow.commit()
+    assert (await customer_client.get("/v1/admin/outbox")).json() == {"pending": 0}
+
+    replay = await customer_client.post("/v1/admin/outbox/replay", json={"since": since})
+    assert replay.json()["requeued"] == waiting
+    assert (await customer_client.get("/v1/admin/outbox")).json() == {"pending": waiting}
+    unix_time = await customer_client.post("/v1/admin/outbox/replay", json={"since": 0})
+    assert_problem(unix_time, 422)

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from crm_shared.api.deps import UnitOfWorkDep
-from crm_shared.bus.outbox import OutboxRepository
+from crm_shared.bus.outbox import pending_events, replay_since
 from crm_shared.events.catalog import asyncapi_document
 from crm_shared.fields import Instant
 
@@ -37,11 +37,11 @@ class ReplayResult(BaseModel):
 
 @router.get("/outbox", summary="How many events wait to be published")
 async def outbox_state(uow: UnitOfWorkDep) -> OutboxState:
-    return OutboxState(pending=await OutboxRepository(uow.session, uow.tables).pending_count())
+    return OutboxState(pending=await pending_events(uow))
 
 
 @router.post("/outbox/replay", summary="Publish again every kept event written since a time")
 async def replay(body: ReplayRequest, uow: UnitOfWorkDep) -> ReplayResult:
-    requeued = await OutboxRepository(uow.session, uow.tables).mark_for_replay(body.since)
+    requeued = await replay_since(uow, body.since)
     await uow.commit()
     return ReplayResult(requeued=requeued, since=body.since)

@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_shared.db.platform_tables import PlatformTables
+from crm_shared.db.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -81,3 +82,13 @@ class OutboxRepository:
 
 def retention_cutoff(now: datetime, days: float) -> datetime:
     return now - timedelta(days=days)
+
+
+async def pending_events(uow: UnitOfWork) -> int:
+    """How many recorded events wait to be published."""
+    return await OutboxRepository(uow.session, uow.tables).pending_count()
+
+
+async def replay_since(uow: UnitOfWork, since: datetime) -> int:
+    """Queue every kept event written since ``since`` to be published again."""
+    return await OutboxRepository(uow.session, uow.tables).mark_for_replay(since)
