@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crm_launcher.broker import free_port
+from crm_launcher.broker import free_ports
 
 from tests.helpers import wait_for
 
@@ -154,8 +154,12 @@ class LauncherFactory:
             CRM_DATA_DIR=str(self.tmp_path / "var"),
             **QUICK_RESTARTS,
         )
+        # Distinct ports, none the bundled broker's: free_port() twice may return one port.
+        ports = iter(
+            port for port in free_ports(len(behaviours) + 1) if port != bundled_broker_port
+        )
         for name, behaviour in behaviours.items():
-            env[f"CRM_{name.upper()}_PORT"] = str(free_port())
+            env[f"CRM_{name.upper()}_PORT"] = str(next(ports))
             env[f"STANDIN_{name.upper()}"] = behaviour
         if bundled_broker_port is None:
             env["CRM_KAFKA_BOOTSTRAP"] = self.kafka_bootstrap
