@@ -3,6 +3,7 @@ the customers, fed here through its own handlers with real contract events (no b
 
 The three differ only in which customer fields they keep, so one table drives the tests."""
 
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,14 @@ COMMON_FIELDS = frozenset(
     {"customer_version", "id", "kind", "lifecycle_stage", "merged_into", "name", "resolved_from"}
     | {"status", "updated_at"}
 )
-# What ``created("c1", ...)`` carries in its snapshot, for every optional field.
+
+
+def uid(name: str) -> str:
+    """A customer id (a UUID, as the master issues) that sorts as ``name`` does."""
+    return str(uuid.UUID(int=int.from_bytes(name.encode().rjust(16, b"\0"), "big")))
+
+
+# What ``created(uid("c1"), ...)`` carries in its snapshot, for every optional field.
 SNAPSHOT_VALUES: dict[str, Any] = {
     "email": PERSONAL["email"],
     "phone": PERSONAL["phone"],
@@ -129,15 +137,15 @@ def seed(app: FastAPI, service: ViewService) -> Callable[..., Any]:
 async def test_serves_exactly_the_customer_fields_it_keeps(
     service: ViewService, seed: Callable[..., Any], client: httpx.AsyncClient
 ) -> None:
-    await seed(created("c1", 1, name="Ada Ltd"))
+    await seed(created(uid("c1"), 1, name="Ada Ltd"))
 
-    response = await client.get("/v1/customers/c1")
+    response = await client.get(f"/v1/customers/{uid('c1')}")
 
     assert response.status_code == 200
     assert response.headers["etag"] == '"1"'
     body = response.json()
     assert set(body) == COMMON_FIELDS | service.keeps
-    assert (body["id"], body["name"], body["kind"]) == ("c1", "Ada Ltd", "individual")
+    assert (body["id"], body["name"], body["kind"]) == (uid("c1"), "Ada Ltd", "individual")
     assert (body["status"], body["lifecycle_stage"]) == ("active", "prospect")
     assert (body["customer_version"], body["resolved_from"]) == (1, None)
     assert {field: body[field] for field in service.keeps} == {
@@ -146,30 +154,43 @@ async def test_serves_exactly_the_customer_fields_it_keeps(
 
 
 async def test_answers_404_for_an_unknown_customer(client: httpx.AsyncClient) -> None:
-    response = await client.get("/v1/customers/nobody")
+    unknown = str(uuid.uuid4())
+    response = await client.get(f"/v1/customers/{unknown}")
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
-    assert (problem["status"], problem["instance"]) == (404, "/v1/customers/nobody")
-    assert "nobody" in problem["detail"]
+    assert (problem["status"], problem["instance"]) == (404, f"/v1/customers/{unknown}")
+    assert unknown in problem["detail"]
+
+
+async def test_answers_422_for_an_id_that_is_not_a_uuid(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/customers/nobody")
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["location"] == "path.customer_id"
 
 
 async def test_resolves_a_merged_id_to_the_survivor(
     seed: Callable[..., Any], client: httpx.AsyncClient
 ) -> None:
     await seed(
-        created("keep", 1, name="Ada"),
-        created("dupe", 1, name="Ada twice"),
-        merged("keep", "dupe", 2, name="Ada merged"),
+        created(uid("keep"), 1, name="Ada"),
+        created(uid("dupe"), 1, name="Ada twice"),
+        merged(uid("keep"), uid("dupe"), 2, name="Ada merged"),
     )
 
-    response = await client.get("/v1/customers/dupe")
+    response = await client.get(f"/v1/customers/{uid('dupe')}")
 
     assert response.status_code == 200
-    assert response.headers["content-location"] == "/v1/customers/keep"
+    assert response.headers["content-location"] == f"/v1/customers/{uid('keep')}"
     body = response.json()
-    assert (body["id"], body["name"], body["resolved_from"]) == ("keep", "Ada merged", "dupe")
+    assert (body["id"], body["name"], body["resolved_from"]) == (
+        uid("keep"),
+        "Ada merged",
+        uid("dupe"),
+    )
     assert (body["status"], body["customer_version"]) == ("active", 2)
 
 
@@ -177,13 +198,13 @@ async def test_serves_an_erased_customer_as_a_tombstone(
     seed: Callable[..., Any], client: httpx.AsyncClient
 ) -> None:
     # The late "created" (version 1) must not bring the person back.
-    await seed(created("c1", 1), erased("c1", 2), created("c1", 1))
+    await seed(created(uid("c1"), 1), erased(uid("c1"), 2), created(uid("c1"), 1))
 
-    response = await client.get("/v1/customers/c1")
+    response = await client.get(f"/v1/customers/{uid('c1')}")
 
     assert response.status_code == 200
     body = response.json()
-    assert (body["id"], body["status"], body["customer_version"]) == ("c1", "erased", 2)
+    assert (body["id"], body["status"], body["customer_version"]) == (uid("c1"), "erased", 2)
     personal = {"name", "email", "phone", "company", "tags", "consent", "owner"} & set(body)
     assert {field: body[field] for field in personal} == dict.fromkeys(personal)
 
@@ -192,12 +213,12 @@ async def test_lists_customers_page_by_page_with_filters(
     service: ViewService, seed: Callable[..., Any], client: httpx.AsyncClient
 ) -> None:
     await seed(
-        *(created(f"c{n}", 1, name=f"Shop {n}") for n in range(1, 6)),
-        created("x1", 1, name="Other Corp"),
-        lifecycle_changed("c2", 2, LifecycleStage.CUSTOMER),
-        lifecycle_changed("c4", 2, LifecycleStage.CUSTOMER),
-        merged("c1", "c5", 2, name="Shop 1 and 5"),
-        erased("c3", 2),
+        *(created(uid(f"c{n}"), 1, name=f"Shop {n}") for n in range(1, 6)),
+        created(uid("x1"), 1, name="Other Corp"),
+        lifecycle_changed(uid("c2"), 2, LifecycleStage.CUSTOMER),
+        lifecycle_changed(uid("c4"), 2, LifecycleStage.CUSTOMER),
+        merged(uid("c1"), uid("c5"), 2, name="Shop 1 and 5"),
+        erased(uid("c3"), 2),
     )
 
     seen: list[str] = []
@@ -210,15 +231,22 @@ async def test_lists_customers_page_by_page_with_filters(
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert seen == ["c1", "c2", "c4", "x1"]  # the alias and the tombstone are not listed
+    assert seen == [
+        uid("c1"),
+        uid("c2"),
+        uid("c4"),
+        uid("x1"),
+    ]  # the alias and the tombstone are not listed
 
     by_name = (await client.get("/v1/customers", params={"name": "SHOP"})).json()
-    assert [item["id"] for item in by_name["items"]] == ["c1", "c2", "c4"]
+    assert [item["id"] for item in by_name["items"]] == [uid("c1"), uid("c2"), uid("c4")]
     by_stage = (await client.get("/v1/customers", params={"stage": "customer"})).json()
-    assert [item["id"] for item in by_stage["items"]] == ["c2", "c4"]
+    assert [item["id"] for item in by_stage["items"]] == [uid("c2"), uid("c4")]
     assert set(by_stage["items"][0]) == COMMON_FIELDS | service.keeps
     aliases = (await client.get("/v1/customers", params={"status": "merged"})).json()
-    assert [(item["id"], item["merged_into"]) for item in aliases["items"]] == [("c5", "c1")]
+    assert [(item["id"], item["merged_into"]) for item in aliases["items"]] == [
+        (uid("c5"), uid("c1"))
+    ]
 
     bad = await client.get("/v1/customers", params={"cursor": "not-a-cursor"})
     assert bad.status_code == 400

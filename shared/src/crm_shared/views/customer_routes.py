@@ -14,6 +14,7 @@ keep is absent from its API (and its OpenAPI document), not null.
 
 from datetime import datetime
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, create_model
@@ -78,13 +79,14 @@ def customer_view_router(view: CustomerView, *, model_name: str = "Customer") ->
         summary="One customer (a merged id resolves to the surviving record)",
         responses={404: {"description": "No customer with this id"}},
     )
-    async def get_customer(customer_id: str, session: SessionDep, response: Response) -> Any:
-        row = await view.repository(session).resolve(customer_id)
+    async def get_customer(customer_id: UUID, session: SessionDep, response: Response) -> Any:
+        asked = str(customer_id)
+        row = await view.repository(session).resolve(asked)
         if row is None:
-            raise not_found("customer", customer_id)
+            raise not_found("customer", asked)
         body = view.public(row)
-        if row["id"] != customer_id:
-            body["resolved_from"] = customer_id
+        if row["id"] != asked:
+            body["resolved_from"] = asked
             response.headers["Content-Location"] = f"{router.prefix}/{row['id']}"
         response.headers["ETag"] = etag_for(row["customer_version"])
         return body
