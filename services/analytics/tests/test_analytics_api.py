@@ -25,8 +25,8 @@ from services.analytics.tests.analytics_harness import TIMELINE_SIZE, deliver
 PROFILE_FIELDS = {
     "customer_id", "resolved_from", "merged_ids", "status", "version", "kind", "name",
     "email", "phone", "company", "owner", "source", "tags", "birth_date", "region", "city",
-    "industry", "segmentation", "consent", "lifecycle", "credit", "created_at", "updated_at",
-    "erased_at", "timeline",
+    "industry", "segmentation", "consent", "contacts", "lifecycle", "credit", "created_at",
+    "updated_at", "erased_at", "timeline",
 }  # fmt: skip
 
 

@@ -2,15 +2,16 @@
 
 Merge: ``crm.customer.merged.v1`` names the survivor (``customer_id``) and the customer merged
 into it (``merged_customer_id``). The merged id becomes an alias of the survivor, its profile
-row goes (the survivor's snapshot holds the merged record), and its timeline and lifecycle
-history join the survivor's. Aliases of the merged customer are re-pointed, so chains stay one
-hop long. Merges may be consumed out of order (they are keyed by different survivors): a
-survivor that is itself an alias already resolves to the final one.
+row goes (the survivor's snapshot holds the merged record), its timeline and lifecycle
+history join the survivor's, and so do its contacts (none of them primary). Aliases of the
+merged customer are re-pointed, so chains stay one hop long. Merges may be consumed out of
+order (they are keyed by different survivors): a survivor that is itself an alias already
+resolves to the final one.
 
-Erasure: the profile becomes an anonymous tombstone and every timeline row keeps only its type,
-time and the data listed as non-personal (see ``timeline.presentation``). Later events for the
-customer (or any alias of it) are dropped. An erasure that names an alias erases the survivor:
-a merge said they are the same person.
+Erasure: the profile becomes an anonymous tombstone, its contacts are deleted, and every
+timeline row keeps only its type, time and the data listed as non-personal (see
+``timeline.presentation``). Later events for the customer (or any alias of it) are dropped.
+An erasure that names an alias erases the survivor: a merge said they are the same person.
 """
 
 from typing import Any
@@ -54,6 +55,7 @@ async def project_merge(uow: UnitOfWork, event: CustomerMerged, envelope: CloudE
         # A late merge into an erased profile: the history that just joined it is scrubbed.
         await timeline.scrub_history(uow.session, survivor.customer_id)
         await profiles.scrub_lifecycle_reasons(survivor.customer_id)
+        await profiles.delete_contacts(survivor.customer_id)
         scrub_from_disk(uow)
         return
     await apply_snapshot(profiles, survivor, event.customer_version, event.customer, envelope.time)
@@ -73,6 +75,7 @@ async def _make_alias(
     await profiles.set_alias(alias_id, survivor_id, envelope.time, str(envelope.id))
     await timeline.join_histories(uow.session, alias_id, survivor_id)
     await profiles.move_lifecycle_history(alias_id, survivor_id)
+    await profiles.move_contacts(alias_id, survivor_id)
 
 
 async def project_erasure(uow: UnitOfWork, event: CustomerErased, envelope: CloudEvent) -> None:
@@ -84,6 +87,7 @@ async def project_erasure(uow: UnitOfWork, event: CustomerErased, envelope: Clou
     await _make_tombstone(profiles, target, event, envelope)
     await profiles.replace_tags(target.customer_id, [])
     await profiles.scrub_lifecycle_reasons(target.customer_id)
+    await profiles.delete_contacts(target.customer_id)
     await timeline.scrub_history(uow.session, target.customer_id)
     scrub_from_disk(uow)
 

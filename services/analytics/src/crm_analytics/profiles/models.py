@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from crm_shared.db import UTCDateTime
-from sqlalchemy import JSON, Date, Index, String, Text
+from sqlalchemy import JSON, Boolean, Date, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_analytics.db import Base
@@ -75,6 +75,32 @@ class LifecycleChange(Base):
     __table_args__ = (
         Index("ix_lifecycle_changes_customer_time", "customer_id", "changed_at", "event_id"),
     )
+
+
+class ProfileContact(Base):
+    """A contact (a person at a business customer) on the profile it belongs to: the
+    customer's own, or the survivor's once the customer was merged away.
+
+    ``version`` is the contact's version of the last event applied, so an older or repeated
+    event never moves it back. A removed contact stays as a row without its personal data
+    (``removed_at`` set), so that a late event cannot bring it back; erasure of the customer
+    deletes its rows (the erased profile stops later events).
+    """
+
+    __tablename__ = "profile_contacts"
+
+    contact_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int]
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    job_title: Mapped[str | None] = mapped_column(String(100))
+    department: Mapped[str | None] = mapped_column(String(100))
+    buying_roles: Mapped[list[str]] = mapped_column(JSON)
+    is_primary: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CustomerAlias(Base):

@@ -11,7 +11,13 @@ from sqlalchemy import Table, delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_analytics.db import upsert
-from crm_analytics.profiles.models import CustomerAlias, LifecycleChange, Profile, ProfileTag
+from crm_analytics.profiles.models import (
+    CustomerAlias,
+    LifecycleChange,
+    Profile,
+    ProfileContact,
+    ProfileTag,
+)
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,31 @@ class ProfileRepository:
             .where(LifecycleChange.customer_id == customer_id)
             .values(reason=None)
             .execution_options(synchronize_session=False)
+        )
+
+    # -- contacts --------------------------------------------------------------------
+
+    async def contacts_of(self, customer_id: str) -> list[ProfileContact]:
+        """The contacts on a profile (removed ones are not), in no particular order."""
+        statement = select(ProfileContact).where(
+            ProfileContact.customer_id == customer_id, ProfileContact.removed_at.is_(None)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def move_contacts(self, from_customer_id: str, to_customer_id: str) -> None:
+        """A merge: the merged customer's contacts join the survivor's, none of them as its
+        primary contact (the survivor's stays primary, as in the customer master)."""
+        await self.session.execute(
+            update(ProfileContact)
+            .where(ProfileContact.customer_id == from_customer_id)
+            .values(customer_id=to_customer_id, is_primary=False)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def delete_contacts(self, customer_id: str) -> None:
+        """Erasure: the customer's contacts go (its erased profile stops later events)."""
+        await self.session.execute(
+            delete(ProfileContact).where(ProfileContact.customer_id == customer_id)
         )
 
     # -- aliases ---------------------------------------------------------------------

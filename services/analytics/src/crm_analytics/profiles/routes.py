@@ -1,11 +1,14 @@
 """GET /v1/profiles and GET /v1/profiles/{customer_id}."""
 
-from typing import Annotated
+import hashlib
+import json
+from typing import Annotated, Any
 
 from crm_shared.api.deps import CursorDep, LimitDep, RuntimeDep, SessionDep
 from crm_shared.api.pagination import Page
 from crm_shared.contracts.customer import CustomerKind, CustomerStatus, LifecycleStage
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
 from crm_analytics.profiles import views
 from crm_analytics.profiles.repository import ProfileFilter
@@ -45,17 +48,30 @@ async def list_profiles(
 
 @router.get(
     "/{customer_id}",
+    response_model=ProfileOut,
     summary="The 360-degree profile of a customer",
     description="A merged customer's id returns the survivor's profile (200, not a redirect) "
     "with `resolved_from` set to the id asked for and `Content-Location` naming the survivor's "
-    "profile. An erased customer is an anonymous tombstone.",
+    "profile. An erased customer is an anonymous tombstone.\n\n"
+    "The `ETag` names this exact answer (the profile's version and a digest of what it "
+    "shows: contacts, lifecycle history and timeline change without a new version): send it "
+    "as `If-None-Match` to get 304 while nothing changed.",
     responses={404: {"description": "No such customer"}},
 )
-async def get_profile(
-    customer_id: str, session: SessionDep, settings: SettingsDep, response: Response
-) -> ProfileOut:
+async def get_profile(customer_id: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
     profile = await views.read_profile(session, customer_id, settings.profile_timeline_size)
+    content = profile.model_dump(mode="json")
+    headers = {"ETag": profile_etag(profile.version, content)}
     if profile.resolved_from is not None:
         # Like the other services' customer views: where the record really lives.
-        response.headers["Content-Location"] = f"/v1/profiles/{profile.customer_id}"
-    return profile
+        headers["Content-Location"] = f"/v1/profiles/{profile.customer_id}"
+    return JSONResponse(content, headers=headers)
+
+
+def profile_etag(version: int, content: dict[str, Any]) -> str:
+    """``"<version>-<digest>"``: the version alone would not do, since a profile answer
+    also shows what changes without one (contacts, lifecycle history, the timeline, aliases),
+    and a 304 must never hide any of it."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:20]
+    return f'"{version}-{digest}"'

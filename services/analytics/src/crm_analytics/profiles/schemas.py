@@ -25,6 +25,20 @@ class ConsentOut(BaseModel):
     source: str | None = Field(None, description="Where the opt-in / opt-out came from")
 
 
+class ContactOut(BaseModel):
+    """A person at a business customer (the customer's own contacts and those of customers
+    merged into it)."""
+
+    id: str
+    name: str
+    email: str | None
+    phone: str | None
+    job_title: str | None
+    department: str | None
+    buying_roles: list[str]
+    is_primary: bool
+
+
 class LifecycleChangeOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -70,7 +84,14 @@ class ProfileOut(BaseModel):
     city: str | None
     industry: str | None
     segmentation: dict[str, Any]
-    consent: dict[str, ConsentOut] = Field(description="Per channel: email, sms, phone, post")
+    consent: dict[str, ConsentOut] = Field(
+        description="Per channel (email, sms, phone, post): the current decision, where it came "
+        "from and when it was made; after a merge, the survivor's (with the decisions taken "
+        "over from the merged customer)"
+    )
+    contacts: list[ContactOut] = Field(
+        description="The people at the customer: the primary contact first, then by name"
+    )
     lifecycle: LifecycleOut
     credit: CreditOut
     created_at: datetime | None

@@ -48,10 +48,17 @@ def consent_entry(granted: bool, changed_at: datetime, source: str | None) -> di
 
 
 def _consent_after_snapshot(current: dict[str, Any], snapshot: CustomerSnapshot) -> dict[str, Any]:
-    """A snapshot says only granted or not; a channel keeps its time of change unless the
-    snapshot changes it (then the snapshot's time is the best one known)."""
+    """A snapshot's ``consent_details`` say each channel's decision, its source and time (a
+    merged survivor's include what it took from the duplicate): they are taken as they are.
+    An older snapshot says only granted or not: a channel keeps its time of change unless
+    the snapshot changes it (then the snapshot's time is the best one known)."""
     consent = dict(current)
     for channel, granted in snapshot.consent.items():
+        detail = snapshot.consent_details.get(channel)
+        if detail is not None and detail.granted == granted:
+            changed_at = detail.changed_at or snapshot.updated_at
+            consent[channel.value] = consent_entry(granted, changed_at, detail.source)
+            continue
         known = current.get(channel.value)
         if known is None or known.get("granted") != granted:
             consent[channel.value] = consent_entry(granted, snapshot.updated_at, None)

@@ -4,10 +4,11 @@ from crm_shared.api.pagination import Page, decode_cursor, encode_cursor
 from crm_shared.api.problems import not_found
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_analytics.profiles.models import Profile
+from crm_analytics.profiles.models import Profile, ProfileContact
 from crm_analytics.profiles.repository import ProfileFilter, ProfileRepository
 from crm_analytics.profiles.schemas import (
     ConsentOut,
+    ContactOut,
     CreditOut,
     LifecycleChangeOut,
     LifecycleOut,
@@ -56,6 +57,7 @@ async def read_profile(session: AsyncSession, customer_id: str, timeline_size: i
         industry=profile.industry,
         segmentation=profile.segmentation,
         consent={ch: ConsentOut.model_validate(entry) for ch, entry in profile.consent.items()},
+        contacts=_contacts(await profiles.contacts_of(found_id)),
         lifecycle=LifecycleOut(
             stage=profile.lifecycle_stage,
             history=[LifecycleChangeOut.model_validate(change) for change in history],
@@ -71,6 +73,28 @@ async def read_profile(session: AsyncSession, customer_id: str, timeline_size: i
         erased_at=profile.erased_at,
         timeline=await timeline.read_slice(session, found_id, timeline_size),
     )
+
+
+def _contacts(rows: list[ProfileContact]) -> list[ContactOut]:
+    """Primary first, then by name (case-insensitively; the id breaks ties)."""
+
+    def order(contact: ProfileContact) -> tuple[bool, str, str, str]:
+        name = contact.name or ""
+        return (not contact.is_primary, name.casefold(), name, contact.contact_id)
+
+    return [
+        ContactOut(
+            id=contact.contact_id,
+            name=contact.name or "",
+            email=contact.email,
+            phone=contact.phone,
+            job_title=contact.job_title,
+            department=contact.department,
+            buying_roles=list(contact.buying_roles),
+            is_primary=contact.is_primary,
+        )
+        for contact in sorted(rows, key=order)
+    ]
 
 
 async def read_timeline(

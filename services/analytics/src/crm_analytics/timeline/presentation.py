@@ -14,6 +14,9 @@ from typing import Any
 
 from crm_shared.contracts.customer import (
     CustomerConsentChanged,
+    CustomerContactAdded,
+    CustomerContactChanged,
+    CustomerContactRemoved,
     CustomerCreated,
     CustomerCreditRated,
     CustomerErased,
@@ -83,6 +86,24 @@ def _credit_rated(data: Data) -> str:
     return text + (f" ({data['basis']})" if data.get("basis") else "")
 
 
+def _contact_added(data: Data) -> str:
+    contact = data.get("contact") or {}
+    name, title = contact.get("name"), contact.get("job_title")
+    text = "Contact added" + (f": {name}" if name else "")
+    return text + (f" ({title})" if name and title else "")
+
+
+def _contact_changed(data: Data) -> str:
+    contact = data.get("contact") or {}
+    fields = data.get("changed_fields") or []
+    text = "Contact changed" + (f": {contact['name']}" if contact.get("name") else "")
+    return text + (" (" + ", ".join(fields) + ")" if fields else "")
+
+
+def _contact_removed(data: Data) -> str:
+    return "Contact removed"
+
+
 def _merged(data: Data) -> str:
     return f"Customer {data.get('merged_customer_id')} merged into {data.get('customer_id')}"
 
@@ -101,6 +122,16 @@ PRESENTATIONS: dict[str, Presentation] = {
         _consent_changed, frozenset({"channel", "granted", "changed_by", "changed_at"})
     ),
     CustomerCreditRated.event_type: Presentation(_credit_rated, CREDIT_KEPT_ON_ERASURE),
+    # The contact snapshot names a person: only the ids, version and what changed are kept.
+    CustomerContactAdded.event_type: Presentation(
+        _contact_added, frozenset({"contact_id", "contact_version"})
+    ),
+    CustomerContactChanged.event_type: Presentation(
+        _contact_changed, frozenset({"contact_id", "contact_version", "changed_fields"})
+    ),
+    CustomerContactRemoved.event_type: Presentation(
+        _contact_removed, frozenset({"contact_id", "contact_version", "removed_at"})
+    ),
     CustomerMerged.event_type: Presentation(_merged, frozenset({"merged_customer_id", "customer"})),
     CustomerErased.event_type: Presentation(_erased, frozenset({"erased_at"})),
 }
