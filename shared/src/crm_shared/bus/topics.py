@@ -27,9 +27,10 @@ MARKETING = "crm.marketing"
 SALES = "crm.sales"
 SUPPORT = "crm.support"
 ANALYTICS = "crm.analytics"
+IDENTITY = "crm.identity"
 DEAD_LETTER = "crm.dlq"
 
-DOMAIN_TOPICS: tuple[str, ...] = (CUSTOMER, MARKETING, SALES, SUPPORT, ANALYTICS)
+DOMAIN_TOPICS: tuple[str, ...] = (CUSTOMER, MARKETING, SALES, SUPPORT, ANALYTICS, IDENTITY)
 ALL_TOPICS: tuple[str, ...] = (*DOMAIN_TOPICS, DEAD_LETTER)
 
 DAY_MS = 86_400_000

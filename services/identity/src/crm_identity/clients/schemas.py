@@ -1,0 +1,45 @@
+from datetime import datetime
+from typing import Annotated
+
+from crm_shared.fields import text
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+# ``resource:action``, e.g. customers:read, customers:write, events:subscribe.
+SCOPE_PATTERN = r"^[a-z][a-z_]*:[a-z][a-z_]*$"
+Scope = Annotated[str, StringConstraints(pattern=SCOPE_PATTERN, max_length=64)]
+
+
+class ClientCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, text(200)]
+    scopes: list[Scope] = Field(min_length=1, max_length=50)
+    owner_id: str = Field(max_length=36, description="the user responsible for the client")
+    rate_limit_per_minute: int | None = Field(
+        None, ge=1, le=1_000_000, description="default: CRM_IDENTITY_CLIENT_RATE_LIMIT_DEFAULT"
+    )
+
+    @field_validator("scopes")
+    @classmethod
+    def _unique(cls, scopes: list[str]) -> list[str]:
+        return list(dict.fromkeys(scopes))
+
+
+class ClientOut(BaseModel):
+    """A partner client; its secret is shown once (:class:`ClientWithSecret`), never again."""
+
+    client_id: str
+    name: str
+    scopes: list[str]
+    owner_id: str
+    rate_limit_per_minute: int
+    revoked_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ClientWithSecret(ClientOut):
+    client_secret: str = Field(
+        description="Shown in this answer only: store it now. Only a hash is kept."
+    )

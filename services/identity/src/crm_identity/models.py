@@ -1,0 +1,9 @@
+"""Imports every model so that the metadata (and the mapper registry) is complete."""
+
+from crm_identity.clients.models import PartnerClient
+from crm_identity.db import Base, platform_tables
+from crm_identity.keys.models import SigningKey
+from crm_identity.teams.models import Team
+from crm_identity.users.models import User
+
+__all__ = ["Base", "PartnerClient", "SigningKey", "Team", "User", "platform_tables"]

@@ -1,0 +1,74 @@
+"""Settings of the identity service, read from ``CRM_IDENTITY_*`` (and ``CRM_*``) variables.
+
+``environment`` (``CRM_IDENTITY_ENVIRONMENT``) says whether this is a development machine:
+there (the embedded default, ``crm up``) the bootstrap admin's password is generated once
+under the data folder and the password grant is on. Anywhere else the service refuses to
+start without a real ``bootstrap_admin_password`` (none, a known default or a short one is
+refused), and the password grant is off unless enabled explicitly.
+"""
+
+from typing import ClassVar, Literal, Self
+
+from crm_shared.settings import ServiceSettings
+from pydantic import Field, SecretStr, model_validator
+
+# Values that mean "nobody changed the default" (as the full-stack FastAPI template refuses).
+DEFAULT_SECRETS = frozenset({"changethis", "change-me", "changeme", "admin", "password", "secret"})
+MIN_PASSWORD_LENGTH = 12
+
+
+class IdentitySettings(ServiceSettings):
+    service_name: ClassVar[str] = "identity"
+
+    port: int = 8006
+
+    environment: Literal["development", "production"] = "development"
+    # The first admin (admin@localhost), created when there is no user at all. Required
+    # outside development; in development generated into <data dir>/identity-admin-password.
+    bootstrap_admin_email: str = "admin@localhost"
+    bootstrap_admin_password: SecretStr | None = None
+    # grant_type=password for people: a development convenience (default: on only there).
+    password_grant_enabled: bool | None = None
+
+    # The tokens: who issues them (iss; also the base of the discovery document's URLs),
+    # for whom (aud) and for how long.
+    token_issuer: str = "http://127.0.0.1:8006"
+    token_audience: str = "crm"
+    person_token_minutes: int = Field(15, ge=1, le=24 * 60)
+    client_token_minutes: int = Field(60, ge=1, le=24 * 60)
+    # A retired signing key stays in the JWKS for the longest token lifetime plus this, so
+    # tokens it signed before a rotation keep verifying until they expire.
+    key_overlap_minutes: int = Field(10, ge=0)
+    rsa_key_bits: int = Field(2048, ge=2048)
+    # A new partner client's rate limit when the admin names none (requests per minute).
+    client_rate_limit_default: int = Field(600, ge=1)
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    @property
+    def longest_token_minutes(self) -> int:
+        return max(self.person_token_minutes, self.client_token_minutes)
+
+    @model_validator(mode="after")
+    def _secrets_outside_development(self) -> Self:
+        if self.password_grant_enabled is None:
+            self.password_grant_enabled = self.is_development
+        if self.is_development:
+            return self
+        password = (
+            self.bootstrap_admin_password.get_secret_value()
+            if self.bootstrap_admin_password
+            else ""
+        )
+        if not password:
+            raise ValueError(
+                "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD must be set outside development"
+            )
+        if password.lower() in DEFAULT_SECRETS or len(password) < MIN_PASSWORD_LENGTH:
+            raise ValueError(
+                "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD is a default or shorter than "
+                f"{MIN_PASSWORD_LENGTH} characters: choose a real secret outside development"
+            )
+        return self

@@ -1,0 +1,48 @@
+"""HTTP helpers every router of this service uses."""
+
+from typing import Annotated, Any
+
+from crm_shared.api.auth import require_role
+from crm_shared.api.concurrency import etag_for
+from crm_shared.api.deps import get_runtime
+from crm_shared.contracts.identity import Role
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from crm_identity.settings import IdentitySettings
+
+
+def get_settings(request: Request) -> IdentitySettings:
+    settings = get_runtime(request).settings
+    assert isinstance(settings, IdentitySettings)
+    return settings
+
+
+SettingsDep = Annotated[IdentitySettings, Depends(get_settings)]
+
+# Every admin route: a bearer token with role admin (401 without one, 403 with another role).
+ADMIN_ONLY = [Depends(require_role(Role.ADMIN.value))]
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No bearer token, or one that does not verify"},
+    403: {"description": "The token lacks the role admin"},
+}
+# Answers that carry a secret must never be stored by a cache (RFC 6749 §5.1).
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def json_response(
+    body: BaseModel | list[Any] | dict[str, Any],
+    *,
+    status_code: int = 200,
+    version: int | None = None,
+    location: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    content = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+    all_headers = dict(headers or {})
+    if version is not None:
+        all_headers["ETag"] = etag_for(version)
+    if location is not None:
+        all_headers["Location"] = location
+    return JSONResponse(content, status_code=status_code, headers=all_headers)

@@ -1,0 +1,99 @@
+"""Bearer tokens at the HTTP edge: who calls, and may they.
+
+A service puts its :class:`~crm_shared.auth.TokenVerifier` on ``app.state.token_verifier``
+(:func:`install_token_verifier`, at start-up) and protects routes with the dependencies::
+
+    router = APIRouter(dependencies=[Depends(require_role("admin"))])
+
+    @router.get("/v1/things")
+    async def things(principal: PrincipalDep) -> ...: ...
+
+- no ``Authorization: Bearer …`` header: ``401`` problem (``…/problems/unauthenticated``)
+  with ``WWW-Authenticate: Bearer realm="crm"``;
+- a token that does not verify (expired, wrong issuer or audience, bad signature, unknown
+  ``kid``, ``alg: none``): ``401`` (``…/problems/invalid-token``) with
+  ``WWW-Authenticate: Bearer realm="crm", error="invalid_token"`` (RFC 6750 §3);
+- a valid token without the role (:func:`require_role`) or every scope
+  (:func:`require_scope`) asked for: ``403`` (``…/problems/forbidden``) with
+  ``error="insufficient_scope"``.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from crm_shared.api.problems import TYPE_BASE, Problem
+from crm_shared.auth.tokens import Principal, TokenVerifier, Unauthenticated
+
+REALM = "crm"
+_bearer = HTTPBearer(auto_error=False, description="A bearer token from the identity service")
+
+
+def install_token_verifier(app: FastAPI, verifier: TokenVerifier) -> None:
+    app.state.token_verifier = verifier
+
+
+def _challenge(error: str | None = None) -> dict[str, str]:
+    value = f'Bearer realm="{REALM}"'
+    if error is not None:
+        value += f', error="{error}"'
+    return {"WWW-Authenticate": value}
+
+
+async def get_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The verified caller, or a 401 problem."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Problem(
+            401,
+            "send a bearer token: Authorization: Bearer <token>",
+            type_=TYPE_BASE + "unauthenticated",
+            headers=_challenge(),
+        )
+    verifier: TokenVerifier = request.app.state.token_verifier
+    try:
+        principal = await verifier.principal(credentials.credentials)
+    except Unauthenticated as error:
+        raise Problem(
+            401,
+            error.message,
+            type_=TYPE_BASE + "invalid-token",
+            headers=_challenge("invalid_token"),
+        ) from error
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def _forbidden(detail: str) -> Problem:
+    return Problem(
+        403, detail, type_=TYPE_BASE + "forbidden", headers=_challenge("insufficient_scope")
+    )
+
+
+def require_role(*roles: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: the caller, who must hold one of ``roles`` (else 403)."""
+
+    async def dependency(principal: PrincipalDep) -> Principal:
+        if not principal.has_role(*roles):
+            raise _forbidden(f"this operation needs the role {' or '.join(roles)}")
+        return principal
+
+    return dependency
+
+
+def require_scope(*scopes: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: the caller, whose token must carry every one of ``scopes`` (else 403)."""
+
+    async def dependency(principal: PrincipalDep) -> Principal:
+        if not principal.has_scopes(*scopes):
+            raise _forbidden(f"this operation needs the scope {' '.join(scopes)}")
+        return principal
+
+    return dependency

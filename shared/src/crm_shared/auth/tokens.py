@@ -1,0 +1,174 @@
+"""Verify a bearer token: a JWT signed RS256 by a key the issuer publishes in its JWKS.
+
+Every service is a resource server: it checks a token locally (no call to the issuer per
+request) against the issuer's keys, which a :data:`JwksProvider` returns (the identity
+service reads its own key table; another service will fetch and cache the issuer's
+``/.well-known/jwks.json``). A token is accepted only when all of this holds:
+
+- its header names ``alg: RS256`` (``none``, HS256 and every other algorithm are refused, so
+  a public key can never be used as an HMAC secret) and a ``kid`` the JWKS lists;
+- the signature verifies with that key;
+- ``iss`` and ``aud`` are the expected ones, ``sub``, ``exp``, ``iat``, ``nbf`` and ``jti``
+  are present, and ``nbf <= now < exp`` (with ``leeway`` seconds of clock skew), ``now``
+  from the injected :class:`~crm_shared.clock.Clock`, so tests move time instead of sleeping.
+
+Anything else raises :class:`Unauthenticated` (a :class:`~crm_shared.errors.DomainError`,
+401): the reason is in the message, for logs, and stays generic enough to return.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeAlias
+
+import jwt
+
+from crm_shared.clock import SYSTEM_CLOCK, Clock
+from crm_shared.errors import DomainError
+
+ALGORITHM = "RS256"
+REQUIRED_CLAIMS = ("iss", "aud", "sub", "exp", "iat", "nbf", "jti")
+
+# Returns the issuer's current JWKS document ({"keys": [...]}); awaited per verification, so
+# a provider that fetches over the network caches (and refreshes on an unknown kid itself).
+JwksProvider: TypeAlias = Callable[[], Awaitable[Mapping[str, Any]]]
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials: the edge answers 401 with ``WWW-Authenticate``."""
+
+    status: ClassVar[int] = 401
+    default_code: ClassVar[str] = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    """Valid credentials that lack the role or scope the operation needs: 403."""
+
+    status: ClassVar[int] = 403
+    default_code: ClassVar[str] = "forbidden"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a verified token speaks for."""
+
+    subject: str  # a user id, or ``client:<client_id>`` for a partner client
+    role: str | None
+    team: str | None
+    scopes: frozenset[str]
+    client_id: str | None
+    token_id: str
+    expires_at: datetime
+    claims: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def is_client(self) -> bool:
+        return self.client_id is not None
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    def has_scopes(self, *scopes: str) -> bool:
+        return set(scopes) <= self.scopes
+
+    @classmethod
+    def from_claims(cls, claims: Mapping[str, Any]) -> "Principal":
+        scope = claims.get("scope") or ""
+        return cls(
+            subject=str(claims["sub"]),
+            role=claims.get("role"),
+            team=claims.get("team"),
+            scopes=frozenset(str(scope).split()),
+            client_id=claims.get("client_id"),
+            token_id=str(claims["jti"]),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+            claims=dict(claims),
+        )
+
+
+class TokenVerifier:
+    """Checks tokens of one issuer for one audience (see the module's rules)."""
+
+    def __init__(
+        self,
+        issuer: str,
+        audience: str,
+        jwks_provider: JwksProvider,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        leeway_seconds: int = 30,
+    ) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self._jwks = jwks_provider
+        self._clock = clock
+        self._leeway = leeway_seconds
+
+    async def verify(self, token: str) -> dict[str, Any]:
+        """The token's claims, or :class:`Unauthenticated`."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise Unauthenticated("the token is not a well-formed JWT") from error
+        if header.get("alg") != ALGORITHM:
+            raise Unauthenticated(f"the token must be signed with {ALGORITHM}")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise Unauthenticated("the token names no signing key (kid)")
+        key = _key_of(await self._jwks(), kid)
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                # Times are checked below against the injected clock, not the system's.
+                options={
+                    "require": list(REQUIRED_CLAIMS),
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
+            )
+        except jwt.InvalidAudienceError as error:
+            raise Unauthenticated("the token is not meant for this audience") from error
+        except jwt.InvalidIssuerError as error:
+            raise Unauthenticated("the token comes from another issuer") from error
+        except jwt.InvalidSignatureError as error:
+            raise Unauthenticated("the token's signature does not verify") from error
+        except jwt.PyJWTError as error:
+            raise Unauthenticated(f"the token is not valid: {error}") from error
+        self._check_times(claims)
+        return claims
+
+    async def principal(self, token: str) -> Principal:
+        return Principal.from_claims(await self.verify(token))
+
+    def _check_times(self, claims: Mapping[str, Any]) -> None:
+        now = self._clock.now().timestamp()
+        try:
+            expires, not_before = float(claims["exp"]), float(claims["nbf"])
+            float(claims["iat"])
+        except (TypeError, ValueError) as error:
+            raise Unauthenticated("the token's times are not numbers") from error
+        if now >= expires + self._leeway:
+            raise Unauthenticated("the token has expired")
+        if now + self._leeway < not_before:
+            raise Unauthenticated("the token is not valid yet")
+
+
+def _key_of(jwks: Mapping[str, Any], kid: str) -> Any:
+    """The public key ``kid`` names in ``jwks`` (only RSA signing keys count)."""
+    for entry in jwks.get("keys", []):
+        if entry.get("kid") != kid:
+            continue
+        if entry.get("kty") != "RSA" or entry.get("use", "sig") != "sig":
+            break
+        if entry.get("alg", ALGORITHM) != ALGORITHM:
+            break
+        try:
+            return jwt.PyJWK(dict(entry), algorithm=ALGORITHM).key
+        except jwt.PyJWTError as error:
+            raise Unauthenticated("the token's signing key cannot be read") from error
+    raise Unauthenticated("the token's signing key (kid) is not one the issuer publishes")
