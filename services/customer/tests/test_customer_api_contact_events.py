@@ -4,6 +4,7 @@ details a customer snapshot carries through a merge."""
 from datetime import datetime
 
 import httpx
+from crm_customer.models import platform_tables
 from crm_shared.contracts.customer import (
     ConsentChannel,
     CustomerContactAdded,
@@ -12,7 +13,9 @@ from crm_shared.contracts.customer import (
     CustomerMerged,
     CustomerUpdated,
 )
+from crm_shared.db import utcnow
 from fastapi import FastAPI
+from sqlalchemy import update
 
 from services.customer.tests.customer_api_helpers import (
     create_customer,
@@ -180,3 +183,32 @@ async def test_snapshots_carry_consent_details_and_a_merge_keeps_the_duplicates(
     assert sms.changed_at == datetime.fromisoformat(decided_at)
     assert details[ConsentChannel.EMAIL].source == "web form"
     assert event.customer.consent == {ConsentChannel.EMAIL: True, ConsentChannel.SMS: True}
+
+
+async def test_erasure_forgets_the_sent_contact_events_and_publishes_none(
+    customer_client: httpx.AsyncClient, customer_app: FastAPI
+) -> None:
+    acme = await create_customer(customer_client, kind="business", name="Acme")
+    url = f"/v1/customers/{acme['id']}/contacts"
+    eve = (await customer_client.post(url, json={"name": "Eve Stone", "is_primary": True})).json()
+    await customer_client.patch(
+        f"{url}/{eve['id']}",
+        json={"email": "eve@acme.example"},
+        headers=await if_match(customer_client, f"{url}/{eve['id']}"),
+    )
+    outbox = platform_tables.outbox
+    async with customer_app.state.runtime.session_factory() as session, session.begin():
+        await session.execute(update(outbox).values(sent_at=utcnow()))  # as the relay would
+
+    erased = await customer_client.post(
+        f"/v1/customers/{acme['id']}/erasure",
+        json={"reason": "asked"},
+        headers=await if_match(customer_client, f"/v1/customers/{acme['id']}"),
+    )
+    assert erased.status_code == 200, erased.text
+
+    events = await outbox_events(customer_app)
+    assert [type_ for type_, *_ in events] == ["crm.customer.erased.v1"]
+    assert all(b"Eve Stone" not in envelope.to_json() for _, _, envelope, _ in events)
+    scrubbed = (await customer_client.get(url)).json()["items"]
+    assert [(c["email"], c["name"] == "Eve Stone") for c in scrubbed] == [(None, False)]
