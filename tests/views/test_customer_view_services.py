@@ -26,9 +26,11 @@ from crm_shared.settings import ServiceSettings
 from crm_shared.testing import (
     PERSONAL,
     app_client,
+    at,
     created,
     deliver,
     deliveries_of,
+    envelope_of,
     erased,
     lifecycle_changed,
     merged,
@@ -270,3 +272,32 @@ def test_settings_read_only_their_own_variables(
 
     explicit = service.settings(database_url="sqlite+aiosqlite:///given.db", port=1234)
     assert (explicit.database_url, explicit.port) == ("sqlite+aiosqlite:///given.db", 1234)
+
+
+async def test_counts_when_asked_and_lists_changes_oldest_first_for_a_sync(
+    seed: Callable[..., Any], client: httpx.AsyncClient
+) -> None:
+    events = [
+        envelope_of(created(uid("c1"), 1), time=at(1)),
+        envelope_of(created(uid("c2"), 1), time=at(2)),
+        envelope_of(created(uid("c3"), 1), time=at(3)),
+        envelope_of(lifecycle_changed(uid("c1"), 2, LifecycleStage.CUSTOMER), time=at(4)),
+    ]
+    await seed(*events)
+
+    counted = (await client.get("/v1/customers", params={"total": "true", "cursor": ""})).json()
+    assert (counted["total"], len(counted["items"])) == (3, 3)
+    assert (await client.get("/v1/customers")).json()["total"] is None
+
+    seen: list[str] = []
+    cursor = ""
+    while True:
+        params = {"updated_since": at(2).isoformat(), "limit": 1, "cursor": cursor}
+        page = (await client.get("/v1/customers", params=params)).json()
+        seen += [item["id"] for item in page["items"]]
+        if page["next_cursor"] is None:
+            break
+        cursor = page["next_cursor"]
+    assert seen == [uid("c2"), uid("c3"), uid("c1")]  # c1 changed last
+    unix_time = await client.get("/v1/customers", params={"updated_since": "0.5"})
+    assert unix_time.status_code == 422

@@ -13,8 +13,10 @@ from crm_shared.views.customer_view import (
     OPTIONAL_FIELDS,
     CustomerView,
     CustomerViewRepository,
+    create_customer_view_sync_index,
     create_customer_view_table,
     define_customer_view_table,
+    drop_customer_view_sync_index,
     drop_customer_view_table,
 )
 
@@ -23,9 +25,11 @@ __all__ = [
     "OPTIONAL_FIELDS",
     "CustomerView",
     "CustomerViewRepository",
+    "create_customer_view_sync_index",
     "create_customer_view_table",
     "customer_view_handlers",
     "customer_view_router",
     "define_customer_view_table",
+    "drop_customer_view_sync_index",
     "drop_customer_view_table",
 ]

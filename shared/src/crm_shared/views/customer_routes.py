@@ -6,7 +6,9 @@
   when the id asked for is the record's own).
 - An erased id answers 200 with its tombstone: ``status: "erased"``, no personal data.
 - The list shows active customers by default (``status`` selects aliases or tombstones),
-  in id order, with cursor pagination; ``name`` matches part of the name, ignoring case.
+  in id order, with cursor pagination, an optional ``total`` and ``updated_since`` for
+  incremental sync (then in (updated_at, id) order); ``name`` matches part of the name,
+  ignoring case.
 
 The response model holds only the fields the service keeps, so a field a service does not
 keep is absent from its API (and its OpenAPI document), not null.
@@ -20,9 +22,9 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, create_model
 
 from crm_shared.api.concurrency import etag_for
-from crm_shared.api.deps import CursorDep, LimitDep, SessionDep
-from crm_shared.api.pagination import Page, decode_cursor, encode_cursor
-from crm_shared.api.problems import TYPE_BASE, Problem, not_found
+from crm_shared.api.deps import CursorDep, LimitDep, SessionDep, TotalDep, UpdatedSinceDep
+from crm_shared.api.pagination import SYNC_CONTRACT, Page, page_of
+from crm_shared.api.problems import not_found
 from crm_shared.contracts.customer import (
     ConsentChannel,
     CreditGrade,
@@ -31,7 +33,8 @@ from crm_shared.contracts.customer import (
     LifecycleStage,
     OperatingGrade,
 )
-from crm_shared.views.customer_view import CustomerView
+from crm_shared.views.customer_view import CustomerView, ViewFilter
+from crm_shared.views.customer_view import list_customers as list_customers_of
 
 
 class CustomerViewRecord(BaseModel):
@@ -94,12 +97,18 @@ def customer_view_router(view: CustomerView, *, model_name: str = "Customer") ->
     @router.get(
         "",
         response_model=Page[model],
-        summary="Customers in id order, filtered by name, lifecycle stage and status",
+        summary="Customers in id order (changes oldest first with updated_since), filtered by "
+        "name, lifecycle stage and status",
+        description=SYNC_CONTRACT
+        + " Here `updated_at` is when the customer master recorded the change; the margin "
+        "must also cover how far this view lags behind the master.",
     )
     async def list_customers(
         session: SessionDep,
         limit: LimitDep,
         cursor: CursorDep = None,
+        total: TotalDep = False,
+        updated_since: UpdatedSinceDep = None,
         name: Annotated[
             str | None, Query(min_length=1, max_length=200, description="Part of the name")
         ] = None,
@@ -108,28 +117,15 @@ def customer_view_router(view: CustomerView, *, model_name: str = "Customer") ->
             CustomerStatus, Query(description="active (default), merged or erased")
         ] = CustomerStatus.ACTIVE,
     ) -> Any:
-        after_id = _after_id(cursor)
-        rows = await view.repository(session).list(
+        where = ViewFilter(
             status=status.value,
-            limit=limit + 1,
-            after_id=after_id,
             name=name,
             stage=stage.value if stage is not None else None,
+            updated_since=updated_since,
         )
-        items = [view.public(row) for row in rows[:limit]]
-        next_cursor = encode_cursor({"id": items[-1]["id"]}) if len(rows) > limit else None
-        return {"items": items, "next_cursor": next_cursor, "limit": limit}
+        page = await list_customers_of(
+            view.repository(session), where, limit=limit, cursor=cursor, with_total=total
+        )
+        return page_of(page, limit, view.public)
 
     return router
-
-
-def _after_id(cursor: str | None) -> str | None:
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    after_id = values.get("id")
-    if not isinstance(after_id, str):
-        raise Problem(
-            400, "the cursor is not one this API issued", type_=TYPE_BASE + "invalid-cursor"
-        )
-    return after_id

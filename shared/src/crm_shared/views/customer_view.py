@@ -13,6 +13,7 @@ A row is one of three things (``status``):
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -28,10 +29,14 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement, Select
 
+from crm_shared.cursors import Slice, instant, position_of, slice_of, text
 from crm_shared.db.model import NAMING_CONVENTION, UTCDateTime
+from crm_shared.db.repository import beyond
 
 TABLE_NAME = "customer_view"
+SYNC_INDEX = f"ix_{TABLE_NAME}_updated_at_id"
 
 # Every view has these; they are what a tombstone or an alias keeps, plus the basics.
 CORE_FIELDS: tuple[str, ...] = (
@@ -93,6 +98,7 @@ def define_customer_view_table(metadata: MetaData) -> Table:
         Column("updated_at", UTCDateTime, nullable=False),
         Index(f"ix_{TABLE_NAME}_status_id", "status", "id"),
         Index(f"ix_{TABLE_NAME}_lifecycle_stage", "lifecycle_stage"),
+        Index(SYNC_INDEX, "updated_at", "id"),
     )
 
 
@@ -101,6 +107,16 @@ def create_customer_view_table(op: Any) -> None:
     does). The shape is frozen once released: a change needs a new migration in each
     service, not an edit here."""
     define_customer_view_table(MetaData(naming_convention=NAMING_CONVENTION)).create(op.get_bind())
+
+
+def create_customer_view_sync_index(op: Any) -> None:
+    """The (updated_at, id) index of incremental sync, added in each view's revision 0003; a
+    view created since (revision 0001 creates the table as defined here) has it already."""
+    op.create_index(SYNC_INDEX, TABLE_NAME, ["updated_at", "id"], if_not_exists=True)
+
+
+def drop_customer_view_sync_index(op: Any) -> None:
+    op.drop_index(SYNC_INDEX, table_name=TABLE_NAME, if_exists=True)
 
 
 def drop_customer_view_table(op: Any) -> None:
@@ -139,6 +155,14 @@ class CustomerView:
         return CustomerViewRepository(session, self.table)
 
 
+@dataclass(frozen=True)
+class ViewFilter:
+    status: str
+    name: str | None = None
+    stage: str | None = None
+    updated_since: datetime | None = None
+
+
 class CustomerViewRepository:
     """All the SQL of a customer view. Rows are plain dicts of column values."""
 
@@ -167,25 +191,56 @@ class CustomerViewRepository:
             row = target
         return row
 
-    async def list(
-        self,
-        *,
-        status: str,
-        limit: int,
-        after_id: str | None = None,
-        name: str | None = None,
-        stage: str | None = None,
-    ) -> Sequence[dict[str, Any]]:
-        """Rows in id order, after ``after_id``; ``name`` matches a part, ignoring case."""
+    def _matching(self, where: ViewFilter) -> Select[Any]:
         table = self.table
-        statement = select(table).where(table.c.status == status).order_by(table.c.id).limit(limit)
-        if after_id is not None:
-            statement = statement.where(table.c.id > after_id)
-        if name is not None:
+        statement = select(table).where(table.c.status == where.status)
+        if where.name is not None:
             statement = statement.where(
-                func.lower(table.c.name).contains(name.lower(), autoescape=True)
+                func.lower(table.c.name).contains(where.name.lower(), autoescape=True)
             )
-        if stage is not None:
-            statement = statement.where(table.c.lifecycle_stage == stage)
+        if where.stage is not None:
+            statement = statement.where(table.c.lifecycle_stage == where.stage)
+        if where.updated_since is not None:
+            statement = statement.where(table.c.updated_at >= where.updated_since)
+        return statement
+
+    def order(self, where: ViewFilter) -> list[ColumnElement[Any]]:
+        """(updated_at, id) for a sync, else id."""
+        if where.updated_since is not None:
+            return [self.table.c.updated_at, self.table.c.id]
+        return [self.table.c.id]
+
+    async def list(
+        self, where: ViewFilter, *, limit: int, after: Sequence[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Rows in :meth:`order`, after the position ``after``."""
+        order = self.order(where)
+        statement = self._matching(where).order_by(*order).limit(limit)
+        if after is not None:
+            statement = statement.where(beyond(order, after))
         rows = (await self.session.execute(statement)).mappings()
         return [dict(row) for row in rows]
+
+    async def count(self, where: ViewFilter) -> int:
+        counted = select(func.count()).select_from(self._matching(where).subquery())
+        return int(await self.session.scalar(counted) or 0)
+
+
+BY_ID = (("id", text),)
+BY_CHANGE = (("updated_at", instant), ("id", text))
+
+
+async def list_customers(
+    repository: CustomerViewRepository,
+    where: ViewFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+    with_total: bool,
+) -> Slice[dict[str, Any]]:
+    """One page of the view's customers; with ``updated_since``, oldest change first."""
+    fields = BY_CHANGE if where.updated_since is not None else BY_ID
+    after = position_of(cursor, fields)
+    rows = await repository.list(where, limit=limit + 1, after=after)
+    total = await repository.count(where) if with_total else None
+    return slice_of(rows, limit, lambda row: [row[name] for name, _ in fields], fields, total)
