@@ -1,0 +1,58 @@
+"""Settings refuse a missing or default bootstrap secret outside development; in development
+the bootstrap admin's password is generated once, into a file only its owner can read."""
+
+import stat
+from pathlib import Path
+
+import pytest
+from crm_identity.app import create_app
+from crm_identity.bootstrap import PASSWORD_FILE
+from crm_identity.settings import IdentitySettings
+from crm_shared.testing import FakeClock, app_client
+from pydantic import ValidationError
+
+from services.identity.tests.identity_helpers import ADMIN_EMAIL, password_token
+
+
+@pytest.mark.parametrize("password", [None, "", "changethis", "admin", "short-one"])
+def test_production_refuses_a_missing_or_default_bootstrap_secret(password: str | None) -> None:
+    with pytest.raises(ValidationError, match="BOOTSTRAP_ADMIN_PASSWORD"):
+        IdentitySettings(environment="production", bootstrap_admin_password=password)
+
+
+def test_production_reads_its_secret_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CRM_IDENTITY_ENVIRONMENT", "production")
+    with pytest.raises(ValidationError):
+        IdentitySettings()
+    monkeypatch.setenv("CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD", "a-real-long-secret-value")
+    settings = IdentitySettings()
+    assert settings.environment == "production"
+    assert settings.password_grant_enabled is False  # off outside development
+    assert "a-real-long-secret-value" not in repr(settings)
+
+
+def test_development_needs_no_secret_and_allows_the_password_grant() -> None:
+    settings = IdentitySettings()
+    assert settings.is_development
+    assert settings.password_grant_enabled is True
+    assert IdentitySettings(password_grant_enabled=False).password_grant_enabled is False
+
+
+async def test_development_generates_the_admin_password_once_under_the_data_dir(
+    make_database,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    settings = IdentitySettings(database_url=await make_database("identity"), data_dir=tmp_path)
+    app = create_app(settings, run_bus=False, clock=FakeClock())
+    async with app.router.lifespan_context(app), app_client(app) as http:
+        path = tmp_path / PASSWORD_FILE
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        password = path.read_text().strip()
+        assert len(password) >= 20
+        await password_token(http, ADMIN_EMAIL, password)
+    # A restart keeps the admin and the file as they are.
+    again = create_app(settings, run_bus=False, clock=FakeClock())
+    async with again.router.lifespan_context(again):
+        assert (tmp_path / PASSWORD_FILE).read_text().strip() == password
