@@ -15,6 +15,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "sales": 8003,
     "support": 8004,
     "analytics": 8005,
+    "identity": 8006,
 }
 SERVICE_NAMES: tuple[str, ...] = tuple(DEFAULT_PORTS)
 
