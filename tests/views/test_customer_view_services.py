@@ -34,6 +34,7 @@ from crm_shared.testing import (
     erased,
     lifecycle_changed,
     merged,
+    uid,
 )
 from crm_support.settings import SupportSettings
 from fastapi import FastAPI
@@ -43,11 +44,6 @@ COMMON_FIELDS = frozenset(
     {"customer_version", "id", "kind", "lifecycle_stage", "merged_into", "name", "resolved_from"}
     | {"status", "updated_at"}
 )
-
-
-def uid(name: str) -> str:
-    """A customer id (a UUID, as the master issues) that sorts as ``name`` does."""
-    return str(uuid.UUID(int=int.from_bytes(name.encode().rjust(16, b"\0"), "big")))
 
 
 # What ``created(uid("c1"), ...)`` carries in its snapshot, for every optional field.

@@ -16,11 +16,17 @@ from crm_shared.testing import (
     created,
     lifecycle_changed,
     merged,
+    uid,
     updated,
 )
 from fastapi import FastAPI
 
 from services.analytics.tests.analytics_harness import TIMELINE_SIZE, deliver
+
+# Customer ids (UUIDs, as the master issues them) named for the tests.
+A, B, C1, NOBODY = uid("a"), uid("b"), uid("c1"), uid("nobody")
+P1, P2, P3, P4 = uid("p1"), uid("p2"), uid("p3"), uid("p4")
+P5 = uid("p5")
 
 PROFILE_FIELDS = {
     "customer_id", "resolved_from", "merged_ids", "status", "version", "kind", "name",
@@ -42,9 +48,9 @@ async def seed_history(app: FastAPI, customer_id: str, events: int) -> None:
 
 
 async def test_profile_has_every_section(app: FastAPI, client: httpx.AsyncClient) -> None:
-    await deliver(app, created("c1", 1), at(0))
+    await deliver(app, created(C1, 1), at(0))
 
-    response = await client.get("/v1/profiles/c1")
+    response = await client.get(f"/v1/profiles/{C1}")
 
     assert response.status_code == 200
     body = response.json()
@@ -59,27 +65,27 @@ async def test_profile_has_every_section(app: FastAPI, client: httpx.AsyncClient
 
 
 async def test_unknown_profile_is_a_404_problem(client: httpx.AsyncClient) -> None:
-    for path in ("/v1/profiles/nobody", "/v1/profiles/nobody/timeline"):
+    for path in (f"/v1/profiles/{NOBODY}", f"/v1/profiles/{NOBODY}/timeline"):
         response = await client.get(path)
 
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
         problem = response.json()
         assert problem["status"] == 404
-        assert "nobody" in problem["detail"]
+        assert NOBODY in problem["detail"]
 
 
 async def test_timeline_pages_visit_every_entry_once_newest_first(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    await seed_history(app, "c1", 23)
+    await seed_history(app, C1, 23)
 
     seen: list[dict[str, Any]] = []
     cursor = None
     pages = 0
     while True:
         params: dict[str, Any] = {"limit": 4, **({"cursor": cursor} if cursor else {})}
-        page = (await client.get("/v1/profiles/c1/timeline", params=params)).json()
+        page = (await client.get(f"/v1/profiles/{C1}/timeline", params=params)).json()
         pages += 1
         assert len(page["items"]) <= 4
         seen += page["items"]
@@ -97,15 +103,16 @@ async def test_timeline_pages_visit_every_entry_once_newest_first(
 async def test_profile_embeds_the_newest_entries_and_a_cursor_to_the_rest(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    await seed_history(app, "c1", 8)
+    await seed_history(app, C1, 8)
 
-    embedded = (await client.get("/v1/profiles/c1")).json()["timeline"]
+    embedded = (await client.get(f"/v1/profiles/{C1}")).json()["timeline"]
     rest = (
         await client.get(
-            "/v1/profiles/c1/timeline", params={"cursor": embedded["next_cursor"], "limit": 50}
+            f"/v1/profiles/{C1}/timeline",
+            params={"cursor": embedded["next_cursor"], "limit": 50},
         )
     ).json()
-    everything = (await client.get("/v1/profiles/c1/timeline", params={"limit": 50})).json()
+    everything = (await client.get(f"/v1/profiles/{C1}/timeline", params={"limit": 50})).json()
 
     assert len(embedded["items"]) == TIMELINE_SIZE
     assert embedded["items"] + rest["items"] == everything["items"]
@@ -113,10 +120,10 @@ async def test_profile_embeds_the_newest_entries_and_a_cursor_to_the_rest(
 
 
 async def test_a_bad_cursor_is_a_400_problem(app: FastAPI, client: httpx.AsyncClient) -> None:
-    await deliver(app, created("c1", 1), at(0))
+    await deliver(app, created(C1, 1), at(0))
 
     for cursor in ("not-a-cursor", "eyJ4IjoxfQ"):  # garbage, then valid base64 of {"x":1}
-        response = await client.get("/v1/profiles/c1/timeline", params={"cursor": cursor})
+        response = await client.get(f"/v1/profiles/{C1}/timeline", params={"cursor": cursor})
 
         assert response.status_code == 400
         assert response.headers["content-type"] == "application/problem+json"
@@ -125,28 +132,28 @@ async def test_a_bad_cursor_is_a_400_problem(app: FastAPI, client: httpx.AsyncCl
 async def test_an_alias_answers_with_the_survivor_and_says_so(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    await deliver(app, created("a", 1), at(0))
-    await deliver(app, created("b", 1), at(1))
-    await deliver(app, merged("b", "a", 2), at(2))
+    await deliver(app, created(A, 1), at(0))
+    await deliver(app, created(B, 1), at(1))
+    await deliver(app, merged(B, A, 2), at(2))
 
-    response = await client.get("/v1/profiles/a/timeline")
-    profile = await client.get("/v1/profiles/a")
+    response = await client.get(f"/v1/profiles/{A}/timeline")
+    profile = await client.get(f"/v1/profiles/{A}")
 
     page = response.json()
-    assert (page["customer_id"], page["resolved_from"], len(page["items"])) == ("b", "a", 3)
-    assert response.headers["Content-Location"] == "/v1/profiles/b/timeline"
-    assert (profile.status_code, profile.json()["resolved_from"]) == (200, "a")
-    assert profile.headers["Content-Location"] == "/v1/profiles/b"
-    assert "Content-Location" not in (await client.get("/v1/profiles/b")).headers
+    assert (page["customer_id"], page["resolved_from"], len(page["items"])) == (B, A, 3)
+    assert response.headers["Content-Location"] == f"/v1/profiles/{B}/timeline"
+    assert (profile.status_code, profile.json()["resolved_from"]) == (200, A)
+    assert profile.headers["Content-Location"] == f"/v1/profiles/{B}"
+    assert "Content-Location" not in (await client.get(f"/v1/profiles/{B}")).headers
 
 
 async def seed_population(app: FastAPI) -> None:
     people = [
-        ("p1", CustomerKind.INDIVIDUAL, LifecycleStage.PROSPECT, ["vip"]),
-        ("p2", CustomerKind.BUSINESS, LifecycleStage.CUSTOMER, ["vip", "fair"]),
-        ("p3", CustomerKind.BUSINESS, LifecycleStage.PROSPECT, []),
-        ("p4", CustomerKind.INDIVIDUAL, LifecycleStage.CUSTOMER, ["fair"]),
-        ("p5", CustomerKind.PARTNER, LifecycleStage.POTENTIAL, ["vip"]),
+        (P1, CustomerKind.INDIVIDUAL, LifecycleStage.PROSPECT, ["vip"]),
+        (P2, CustomerKind.BUSINESS, LifecycleStage.CUSTOMER, ["vip", "fair"]),
+        (P3, CustomerKind.BUSINESS, LifecycleStage.PROSPECT, []),
+        (P4, CustomerKind.INDIVIDUAL, LifecycleStage.CUSTOMER, ["fair"]),
+        (P5, CustomerKind.PARTNER, LifecycleStage.POTENTIAL, ["vip"]),
     ]
     for customer_id, kind, stage, tags in people:
         await deliver(
@@ -162,15 +169,15 @@ async def list_ids(client: httpx.AsyncClient, **params: Any) -> list[str]:
 
 async def test_list_filters_by_stage_kind_and_tag(app: FastAPI, client: httpx.AsyncClient) -> None:
     await seed_population(app)
-    await deliver(app, lifecycle_changed("p3", 2, LifecycleStage.CUSTOMER), at(1))
-    await deliver(app, updated("p1", 2, tags=["former-vip"]), at(1))
+    await deliver(app, lifecycle_changed(P3, 2, LifecycleStage.CUSTOMER), at(1))
+    await deliver(app, updated(P1, 2, tags=["former-vip"]), at(1))
 
-    assert await list_ids(client) == ["p1", "p2", "p3", "p4", "p5"]
-    assert await list_ids(client, stage="customer") == ["p2", "p3", "p4"]
-    assert await list_ids(client, kind="business") == ["p2", "p3"]
-    assert await list_ids(client, tag="vip") == ["p2", "p5"]
-    assert await list_ids(client, tag="vip", stage="potential") == ["p5"]
-    assert await list_ids(client, status="active", kind="partner") == ["p5"]
+    assert await list_ids(client) == [P1, P2, P3, P4, P5]
+    assert await list_ids(client, stage="customer") == [P2, P3, P4]
+    assert await list_ids(client, kind="business") == [P2, P3]
+    assert await list_ids(client, tag="vip") == [P2, P5]
+    assert await list_ids(client, tag="vip", stage="potential") == [P5]
+    assert await list_ids(client, status="active", kind="partner") == [P5]
     assert await list_ids(client, tag="nobody-has-this") == []
 
 
@@ -186,7 +193,7 @@ async def test_list_pages_with_a_cursor(app: FastAPI, client: httpx.AsyncClient)
     ).json()
 
     pages = [[item["customer_id"] for item in page["items"]] for page in (first, second, third)]
-    assert pages == [["p1", "p2"], ["p3", "p4"], ["p5"]]
+    assert pages == [[P1, P2], [P3, P4], [P5]]
     assert third["next_cursor"] is None
     assert set(first["items"][0]) >= {"customer_id", "name", "lifecycle_stage", "tags"}
 
@@ -221,3 +228,36 @@ def test_settings_default_to_a_file_in_the_data_dir(monkeypatch: pytest.MonkeyPa
 
     assert settings.database_url == "sqlite+aiosqlite:///var/analytics.db"
     assert (settings.port, settings.consumer_group) == (8005, "crm-analytics")
+
+
+async def test_list_counts_when_asked_and_syncs_changes_oldest_first(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await seed_population(app)  # every profile changed at minute 0
+    await deliver(app, lifecycle_changed(P3, 2, LifecycleStage.CUSTOMER), at(2))
+    await deliver(app, updated(P1, 2, tags=["former-vip"]), at(3))
+
+    counted = (await client.get("/v1/profiles", params={"total": "true", "limit": 2})).json()
+    assert (counted["total"], len(counted["items"])) == (5, 2)
+    assert (await client.get("/v1/profiles", params={"tag": "vip", "total": "true"})).json()[
+        "total"
+    ] == 2
+    assert (await client.get("/v1/profiles")).json()["total"] is None
+
+    synced: list[str] = []
+    cursor = ""
+    while True:
+        params = {"updated_since": at(1).isoformat(), "limit": 1, "cursor": cursor}
+        page = (await client.get("/v1/profiles", params=params)).json()
+        synced += [item["customer_id"] for item in page["items"]]
+        if page["next_cursor"] is None:
+            break
+        cursor = page["next_cursor"]
+    assert synced == [P3, P1]
+
+
+async def test_an_id_that_is_not_a_uuid_is_422(client: httpx.AsyncClient) -> None:
+    for path in ("/v1/profiles/c1", "/v1/profiles/c1/timeline"):
+        response = await client.get(path)
+        assert response.status_code == 422, path
+        assert response.headers["content-type"] == "application/problem+json"

@@ -35,7 +35,7 @@ async def test_published_customer_events_become_the_profile(
         kafka_bootstrap=kafka_bootstrap,
         kafka_idempotence=False,
     )
-    customer_id = f"bus-{uuid.uuid4().hex[:8]}"
+    customer_id = str(uuid.uuid4())
     app = create_app(settings)
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=False)
     await ensure_topics(kafka_bootstrap, settings.topic_partitions)

@@ -12,6 +12,7 @@ from crm_shared.testing import (
     erased,
     lifecycle_changed,
     merged,
+    uid,
     updated,
 )
 from fastapi import FastAPI
@@ -25,104 +26,114 @@ from services.analytics.tests.analytics_harness import (
     timeline_row_count,
 )
 
+# Customer ids (UUIDs, as the master issues them) named for the tests.
+A, B, C, C1 = uid("a"), uid("b"), uid("c"), uid("c1")
+GHOST, OTHER = uid("ghost"), uid("other")
+
 
 async def test_merge_resolves_the_alias_and_joins_the_histories(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    await deliver(app, created("a", 1, name="Ada L."), at(0))
-    await deliver(app, created("b", 1), at(1))
-    await deliver(app, lifecycle_changed("a", 2, LifecycleStage.CUSTOMER), at(2))
-    await deliver(app, consent_changed("b", 2, ConsentChannel.POST, True), at(3))
-    await deliver(app, merged("b", "a", 3, lifecycle_stage=LifecycleStage.CUSTOMER), at(4))
+    await deliver(app, created(A, 1, name="Ada L."), at(0))
+    await deliver(app, created(B, 1), at(1))
+    await deliver(app, lifecycle_changed(A, 2, LifecycleStage.CUSTOMER), at(2))
+    await deliver(app, consent_changed(B, 2, ConsentChannel.POST, True), at(3))
+    await deliver(app, merged(B, A, 3, lifecycle_stage=LifecycleStage.CUSTOMER), at(4))
 
-    body = await profile_of(client, "a")
+    body = await profile_of(client, A)
 
-    assert (body["customer_id"], body["resolved_from"]) == ("b", "a")
-    assert (body["merged_ids"], body["version"], body["status"]) == (["a"], 3, "active")
+    assert (body["customer_id"], body["resolved_from"]) == (B, A)
+    assert (body["merged_ids"], body["version"], body["status"]) == ([A], 3, "active")
     assert body["lifecycle"]["stage"] == "customer"
-    timeline = await timeline_of(client, "b")
+    timeline = await timeline_of(client, B)
     assert [(e["subject_id"], e["event_type"].split(".")[2]) for e in timeline] == [
-        ("b", "merged"),
-        ("b", "consent_changed"),
-        ("a", "lifecycle_changed"),
-        ("b", "created"),
-        ("a", "created"),
+        (B, "merged"),
+        (B, "consent_changed"),
+        (A, "lifecycle_changed"),
+        (B, "created"),
+        (A, "created"),
     ]
-    assert timeline[0]["summary"] == "Customer a merged into b"
-    assert await timeline_of(client, "a") == timeline
+    assert timeline[0]["summary"] == f"Customer {A} merged into {B}"
+    assert await timeline_of(client, A) == timeline
     assert len(body["lifecycle"]["history"]) == 3  # a's two entries joined b's one
 
 
 async def test_events_about_a_merged_customer_land_on_the_survivor(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    await deliver(app, created("a", 1), at(0))
-    await deliver(app, created("b", 1, name="Survivor"), at(1))
-    await deliver(app, merged("b", "a", 2, name="Survivor"), at(2))
+    await deliver(app, created(A, 1), at(0))
+    await deliver(app, created(B, 1, name="Survivor"), at(1))
+    await deliver(app, merged(B, A, 2, name="Survivor"), at(2))
     # Consumed after the merge (another partition): history, but not the survivor's data,
     # however high the alias's own version (versions count per customer).
-    await deliver(app, updated("a", 9, name="Late Alias"), at(1.5))
-    await deliver(app, lifecycle_changed("a", 10, LifecycleStage.LOST), at(1.6))
+    await deliver(app, updated(A, 9, name="Late Alias"), at(1.5))
+    await deliver(app, lifecycle_changed(A, 10, LifecycleStage.LOST), at(1.6))
 
-    body = await profile_of(client, "b")
+    body = await profile_of(client, B)
 
     assert (body["name"], body["version"], body["lifecycle"]["stage"]) == (
         "Survivor",
         2,
         "prospect",
     )
-    assert [e["subject_id"] for e in await timeline_of(client, "b")] == ["b", "a", "a", "b", "a"]
+    assert [e["subject_id"] for e in await timeline_of(client, B)] == [
+        B,
+        A,
+        A,
+        B,
+        A,
+    ]
 
 
 async def test_merge_chains_resolve_to_the_last_survivor(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    for customer_id, minute in (("a", 0), ("b", 1), ("c", 2)):
+    for customer_id, minute in ((A, 0), (B, 1), (C, 2)):
         await deliver(app, created(customer_id, 1), at(minute))
-    await deliver(app, merged("b", "a", 2), at(3))
-    await deliver(app, merged("c", "b", 2), at(4))
+    await deliver(app, merged(B, A, 2), at(3))
+    await deliver(app, merged(C, B, 2), at(4))
 
-    for asked in ("a", "b", "c"):
+    for asked in (A, B, C):
         body = await profile_of(client, asked)
-        assert body["customer_id"] == "c"
-    assert (await profile_of(client, "c"))["merged_ids"] == ["a", "b"]
-    subjects = [e["subject_id"] for e in await timeline_of(client, "c")]
-    assert sorted(subjects) == ["a", "b", "b", "c", "c"]
+        assert body["customer_id"] == C
+    assert (await profile_of(client, C))["merged_ids"] == [A, B]
+    subjects = [e["subject_id"] for e in await timeline_of(client, C)]
+    assert sorted(subjects) == [A, B, B, C, C]
 
 
 async def test_merges_consumed_out_of_order_still_chain(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    for customer_id, minute in (("a", 0), ("b", 1), ("c", 2)):
+    for customer_id, minute in ((A, 0), (B, 1), (C, 2)):
         await deliver(app, created(customer_id, 1), at(minute))
-    await deliver(app, merged("c", "b", 2), at(4))
-    await deliver(app, merged("b", "a", 9, name="Stale B"), at(3))  # keyed by b: late
+    await deliver(app, merged(C, B, 2), at(4))
+    await deliver(app, merged(B, A, 9, name="Stale B"), at(3))  # keyed by b: late
 
-    body = await profile_of(client, "a")
+    body = await profile_of(client, A)
 
-    assert (body["customer_id"], body["resolved_from"]) == ("c", "a")
+    assert (body["customer_id"], body["resolved_from"]) == (C, A)
     assert body["name"] == PERSONAL["name"]  # b's stale snapshot did not reach c
-    assert len(await timeline_of(client, "c")) == 5
+    assert len(await timeline_of(client, C)) == 5
 
 
 async def test_erasure_scrubs_the_profile_and_the_timeline(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    await deliver(app, created("a", 1), at(0))
-    await deliver(app, created("b", 1), at(1))
+    await deliver(app, created(A, 1), at(0))
+    await deliver(app, created(B, 1), at(1))
     await deliver(
         app,
-        lifecycle_changed("b", 2, LifecycleStage.CUSTOMER, reason=f"call with {PERSONAL['name']}"),
+        lifecycle_changed(B, 2, LifecycleStage.CUSTOMER, reason=f"call with {PERSONAL['name']}"),
         at(2),
     )
     await deliver(
-        app, consent_changed("b", 3, ConsentChannel.SMS, True, source=PERSONAL["phone"]), at(3)
+        app, consent_changed(B, 3, ConsentChannel.SMS, True, source=PERSONAL["phone"]), at(3)
     )
-    await deliver(app, merged("b", "a", 4, lifecycle_stage=LifecycleStage.CUSTOMER), at(4))
-    await deliver(app, erased("b", 5, erased_at=at(5)), at(5))
+    await deliver(app, merged(B, A, 4, lifecycle_stage=LifecycleStage.CUSTOMER), at(4))
+    await deliver(app, erased(B, 5, erased_at=at(5)), at(5))
 
-    body = await profile_of(client, "b")
-    timeline = await timeline_of(client, "b")
+    body = await profile_of(client, B)
+    timeline = await timeline_of(client, B)
 
     assert (body["status"], body["erased_at"][:16]) == ("erased", "2025-03-01T09:05")
     for field in ("name", "email", "phone", "company", "birth_date", "city", "region"):
@@ -135,53 +146,53 @@ async def test_erasure_scrubs_the_profile_and_the_timeline(
     ]  # fmt: skip
     assert timeline[-1]["occurred_at"].startswith(T0.isoformat()[:16])
     assert_no_personal_data({"profile": body, "timeline": timeline})
-    assert (await profile_of(client, "a"))["customer_id"] == "b"
+    assert (await profile_of(client, A))["customer_id"] == B
 
 
 async def test_nothing_is_applied_after_erasure(app: FastAPI, client: httpx.AsyncClient) -> None:
-    await deliver(app, created("c1", 1), at(0))
-    await deliver(app, erased("c1", 2), at(1))
+    await deliver(app, created(C1, 1), at(0))
+    await deliver(app, erased(C1, 2), at(1))
     rows = await timeline_row_count(app)
 
-    await deliver(app, updated("c1", 3, name="Back Again"), at(2))
-    await deliver(app, lifecycle_changed("c1", 4, LifecycleStage.LOST), at(3))
-    await deliver(app, erased("c1", 5), at(4))
-    await deliver(app, created("other", 1), at(5))
-    await deliver(app, merged("c1", "other", 6), at(6))  # a late merge into the tombstone
+    await deliver(app, updated(C1, 3, name="Back Again"), at(2))
+    await deliver(app, lifecycle_changed(C1, 4, LifecycleStage.LOST), at(3))
+    await deliver(app, erased(C1, 5), at(4))
+    await deliver(app, created(OTHER, 1), at(5))
+    await deliver(app, merged(C1, OTHER, 6), at(6))  # a late merge into the tombstone
 
-    body = await profile_of(client, "c1")
+    body = await profile_of(client, C1)
     assert (body["status"], body["name"], body["version"]) == ("erased", None, 2)
-    assert await timeline_row_count(app) == rows + 2  # "other" created + the merge, scrubbed
-    assert_no_personal_data({"profile": body, "timeline": await timeline_of(client, "c1")})
+    assert await timeline_row_count(app) == rows + 2  # OTHER created + the merge, scrubbed
+    assert_no_personal_data({"profile": body, "timeline": await timeline_of(client, C1)})
 
 
 async def test_erasure_of_a_customer_never_seen_leaves_a_tombstone(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    await deliver(app, erased("ghost", 3), at(0))
-    await deliver(app, created("ghost", 1), at(-5))
+    await deliver(app, erased(GHOST, 3), at(0))
+    await deliver(app, created(GHOST, 1), at(-5))
 
-    body = await profile_of(client, "ghost")
+    body = await profile_of(client, GHOST)
 
     assert (body["status"], body["name"], body["kind"]) == ("erased", None, None)
-    assert len(await timeline_of(client, "ghost")) == 1
+    assert len(await timeline_of(client, GHOST)) == 1
 
 
 async def test_erasure_scrubs_other_services_events_too(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    await deliver(app, created("c1", 1), at(0))
+    await deliver(app, created(C1, 1), at(0))
     await record_other_event(
         app,
         "crm.support.ticket_opened.v1",
         at(1),
-        {"customer_id": "c1", "description": f"{PERSONAL['name']} says the engine broke"},
+        {"customer_id": C1, "description": f"{PERSONAL['name']} says the engine broke"},
     )
-    await deliver(app, erased("c1", 2), at(2))
+    await deliver(app, erased(C1, 2), at(2))
 
-    timeline = await timeline_of(client, "c1")
+    timeline = await timeline_of(client, C1)
 
-    assert timeline[1]["data"] == {"customer_id": "c1"}
+    assert timeline[1]["data"] == {"customer_id": C1}
     assert timeline[1]["summary"] == "Support: ticket opened"
     assert_no_personal_data(timeline)
 
@@ -189,12 +200,12 @@ async def test_erasure_scrubs_other_services_events_too(
 async def test_erasure_naming_an_alias_erases_the_survivor(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    await deliver(app, created("a", 1), at(0))
-    await deliver(app, created("b", 1), at(1))
-    await deliver(app, merged("b", "a", 2), at(2))
+    await deliver(app, created(A, 1), at(0))
+    await deliver(app, created(B, 1), at(1))
+    await deliver(app, merged(B, A, 2), at(2))
 
-    await deliver(app, erased("a", 3), at(3))
+    await deliver(app, erased(A, 3), at(3))
 
-    body = await profile_of(client, "b")
-    assert (body["status"], body["name"], body["merged_ids"]) == ("erased", None, ["a"])
-    assert_no_personal_data(await timeline_of(client, "b"))
+    body = await profile_of(client, B)
+    assert (body["status"], body["name"], body["merged_ids"]) == ("erased", None, [A])
+    assert_no_personal_data(await timeline_of(client, B))

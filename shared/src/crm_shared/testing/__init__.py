@@ -15,6 +15,7 @@ from crm_shared.testing.customer_events import (
     lifecycle_changed,
     merged,
     snapshot,
+    uid,
     updated,
 )
 from crm_shared.testing.delivery import deliver, deliveries_of, envelope_of
@@ -35,5 +36,6 @@ __all__ = [
     "lifecycle_changed",
     "merged",
     "snapshot",
+    "uid",
     "updated",
 ]

@@ -7,6 +7,7 @@ at ``T0``; ``at(minutes)`` is a time after it. Any snapshot field can be overrid
 ``lifecycle_stage``, the personal values, and ``created_at`` / ``updated_at`` for the time.
 """
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -44,6 +45,12 @@ PERSONAL: dict[str, Any] = {
 }
 
 _TIMES = frozenset({"created_at", "updated_at"})
+
+
+def uid(name: str) -> str:
+    """A customer id as the master issues them (a UUID) named by a short test name, and
+    sorting as the names do: ``uid("c1") < uid("c2")``."""
+    return str(uuid.UUID(bytes=name.encode().ljust(16, b"\0")[:16]))
 
 
 def at(minutes: float) -> datetime:

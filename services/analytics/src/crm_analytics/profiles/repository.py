@@ -5,10 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from crm_shared.db.repository import beyond
 from crm_shared.db.rowset import RowSet
 from crm_shared.db.statements import insert_ignoring_duplicates
-from sqlalchemy import Table, delete, exists, insert, select, update
+from sqlalchemy import Select, Table, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from crm_analytics.db import upsert
 from crm_analytics.profiles.models import (
@@ -36,6 +38,7 @@ class ProfileFilter:
     kind: str | None = None
     tag: str | None = None
     status: str | None = None
+    updated_since: datetime | None = None
 
 
 class ProfileRepository:
@@ -93,11 +96,8 @@ class ProfileRepository:
         await self.session.execute(delete(Profile).where(Profile.customer_id == customer_id))
         await self.replace_tags(customer_id, [])
 
-    async def page(self, where: ProfileFilter, limit: int, after: str | None) -> list[Profile]:
-        """Profiles in customer id order, after the id ``after``."""
-        statement = select(Profile).order_by(Profile.customer_id).limit(limit)
-        if after is not None:
-            statement = statement.where(Profile.customer_id > after)
+    def _matching(self, where: ProfileFilter) -> Select[tuple[Profile]]:
+        statement = select(Profile)
         if where.lifecycle_stage is not None:
             statement = statement.where(Profile.lifecycle_stage == where.lifecycle_stage)
         if where.kind is not None:
@@ -107,7 +107,26 @@ class ProfileRepository:
         if where.tag is not None:
             tagged = select(ProfileTag.customer_id).where(ProfileTag.tag == where.tag)
             statement = statement.where(Profile.customer_id.in_(tagged))
+        if where.updated_since is not None:
+            statement = statement.where(Profile.updated_at >= where.updated_since)
+        return statement
+
+    async def page(
+        self, where: ProfileFilter, limit: int, after: Sequence[Any] | None
+    ) -> list[Profile]:
+        """Profiles in customer id order, or (updated_at, id) order with ``updated_since``,
+        after the position ``after``."""
+        order: list[ColumnElement[Any]] = [Profile.customer_id]
+        if where.updated_since is not None:
+            order = [Profile.updated_at, Profile.customer_id]
+        statement = self._matching(where).order_by(*order).limit(limit)
+        if after is not None:
+            statement = statement.where(beyond(order, after))
         return list(await self.session.scalars(statement))
+
+    async def count(self, where: ProfileFilter) -> int:
+        counted = select(func.count()).select_from(self._matching(where).subquery())
+        return int(await self.session.scalar(counted) or 0)
 
     # -- tags ------------------------------------------------------------------------
 

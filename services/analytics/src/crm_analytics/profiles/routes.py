@@ -3,9 +3,17 @@
 import hashlib
 import json
 from typing import Annotated, Any
+from uuid import UUID
 
-from crm_shared.api.deps import CursorDep, LimitDep, RuntimeDep, SessionDep
-from crm_shared.api.pagination import Page
+from crm_shared.api.deps import (
+    CursorDep,
+    LimitDep,
+    RuntimeDep,
+    SessionDep,
+    TotalDep,
+    UpdatedSinceDep,
+)
+from crm_shared.api.pagination import SYNC_CONTRACT, Page, page_of
 from crm_shared.contracts.customer import CustomerKind, CustomerStatus, LifecycleStage
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
@@ -27,11 +35,19 @@ def get_settings(runtime: RuntimeDep) -> AnalyticsSettings:
 SettingsDep = Annotated[AnalyticsSettings, Depends(get_settings)]
 
 
-@router.get("", summary="List profiles, filtered by lifecycle stage, kind, tag or status")
+@router.get(
+    "",
+    summary="List profiles, filtered by lifecycle stage, kind, tag or status",
+    description=SYNC_CONTRACT
+    + " Here `updated_at` is when the event that last changed the profile was recorded; the "
+    "margin must also cover how far analytics lags behind the other services.",
+)
 async def list_profiles(
     session: SessionDep,
     limit: LimitDep,
     cursor: CursorDep = None,
+    total: TotalDep = False,
+    updated_since: UpdatedSinceDep = None,
     stage: Annotated[LifecycleStage | None, Query(description="Lifecycle stage")] = None,
     kind: Annotated[CustomerKind | None, Query(description="Kind of customer")] = None,
     tag: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
@@ -42,8 +58,10 @@ async def list_profiles(
         kind=kind.value if kind else None,
         tag=tag,
         status=status.value if status else None,
+        updated_since=updated_since,
     )
-    return await views.list_profiles(session, where, limit, cursor)
+    found = await views.list_profiles(session, where, limit, cursor, with_total=total)
+    return page_of(found, limit, ProfileSummary.model_validate)
 
 
 @router.get(
@@ -58,8 +76,10 @@ async def list_profiles(
     "as `If-None-Match` to get 304 while nothing changed.",
     responses={404: {"description": "No such customer"}},
 )
-async def get_profile(customer_id: str, session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    profile = await views.read_profile(session, customer_id, settings.profile_timeline_size)
+async def get_profile(
+    customer_id: UUID, session: SessionDep, settings: SettingsDep
+) -> JSONResponse:
+    profile = await views.read_profile(session, str(customer_id), settings.profile_timeline_size)
     content = profile.model_dump(mode="json")
     headers = {"ETag": profile_etag(profile.version, content)}
     if profile.resolved_from is not None:

@@ -1,7 +1,9 @@
 """Reading profiles (the read side of the 360 view). Merged ids resolve to the survivor."""
 
-from crm_shared.api.pagination import Page, decode_cursor, encode_cursor
+from typing import Any
+
 from crm_shared.api.problems import not_found
+from crm_shared.cursors import Slice, instant, position_of, slice_of, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_analytics.profiles.models import Profile, ProfileContact
@@ -13,7 +15,6 @@ from crm_analytics.profiles.schemas import (
     LifecycleChangeOut,
     LifecycleOut,
     ProfileOut,
-    ProfileSummary,
 )
 from crm_analytics.timeline import service as timeline
 from crm_analytics.timeline.schemas import TimelinePage
@@ -114,23 +115,21 @@ async def read_timeline(
     )
 
 
+BY_ID = (("id", text),)
+BY_CHANGE = (("updated_at", instant), ("id", text))
+
+
 async def list_profiles(
-    session: AsyncSession, where: ProfileFilter, limit: int, cursor: str | None
-) -> Page[ProfileSummary]:
-    after = _after_id(cursor)
-    rows = await ProfileRepository(session).page(where, limit + 1, after)
-    page, more = rows[:limit], len(rows) > limit
-    return Page[ProfileSummary](
-        items=[ProfileSummary.model_validate(row) for row in page],
-        next_cursor=encode_cursor({"id": page[-1].customer_id}) if more else None,
-        limit=limit,
-    )
+    session: AsyncSession, where: ProfileFilter, limit: int, cursor: str | None, with_total: bool
+) -> Slice[Profile]:
+    """One page of profiles in id order; with ``updated_since``, oldest change first."""
+    by_change = where.updated_since is not None
+    fields = BY_CHANGE if by_change else BY_ID
 
+    def position(profile: Profile) -> list[Any]:
+        return [profile.updated_at, profile.customer_id] if by_change else [profile.customer_id]
 
-def _after_id(cursor: str | None) -> str | None:
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    if not isinstance(values.get("id"), str):
-        raise timeline.invalid_cursor()
-    return str(values["id"])
+    profiles = ProfileRepository(session)
+    rows = await profiles.page(where, limit + 1, position_of(cursor, fields))
+    total = await profiles.count(where) if with_total else None
+    return slice_of(rows, limit, position, fields, total)

@@ -1,5 +1,7 @@
 """GET /v1/profiles/{customer_id}/timeline: the unified timeline, newest first."""
 
+from uuid import UUID
+
 from crm_shared.api.deps import CursorDep, LimitDep, SessionDep
 from fastapi import APIRouter, Response
 
@@ -15,13 +17,13 @@ router = APIRouter(prefix="/v1/profiles", tags=["timeline"])
     responses={404: {"description": "No such customer"}},
 )
 async def get_timeline(
-    customer_id: str,
+    customer_id: UUID,
     session: SessionDep,
     limit: LimitDep,
     response: Response,
     cursor: CursorDep = None,
 ) -> TimelinePage:
-    page = await views.read_timeline(session, customer_id, limit, cursor)
+    page = await views.read_timeline(session, str(customer_id), limit, cursor)
     if page.resolved_from is not None:
         response.headers["Content-Location"] = f"/v1/profiles/{page.customer_id}/timeline"
     return page
