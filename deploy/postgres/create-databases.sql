@@ -5,3 +5,4 @@ CREATE DATABASE crm_marketing;
 CREATE DATABASE crm_sales;
 CREATE DATABASE crm_support;
 CREATE DATABASE crm_analytics;
+CREATE DATABASE crm_identity;

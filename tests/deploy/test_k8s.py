@@ -77,6 +77,10 @@ def test_deployment_environment(documents: list[dict[str, Any]], name: str) -> N
     pod_env = dict(common["data"])
     pod_env.update({key: item["value"] for key, item in env.items() if "value" in item})
     pod_env[f"CRM_{name.upper()}_DATABASE_URL"] = url
+    # Secrets the operator creates (not shipped): any value a real one could have.
+    for key, item in env.items():
+        if "valueFrom" in item and key not in pod_env:
+            pod_env[key] = "an operator's secret value"
     settings = settings_under(name, pod_env)
     assert (settings.port, settings.database_url) == (DEFAULT_PORTS[name], url)
 

@@ -378,3 +378,19 @@ async def test_the_outbox_counts_what_waits_and_replays_what_was_sent(
     assert (await customer_client.get("/v1/admin/outbox")).json() == {"pending": waiting}
     unix_time = await customer_client.post("/v1/admin/outbox/replay", json={"since": 0})
     assert_problem(unix_time, 422)
+
+
+async def test_a_malformed_if_none_match_is_400_only_where_the_record_is_served(
+    customer_client: httpx.AsyncClient,
+) -> None:
+    customer = await create_customer(customer_client, name="Ada")
+    url = f"/v1/customers/{customer['id']}"
+    malformed = await customer_client.get(url, headers={"If-None-Match": "3"})
+    assert assert_problem(malformed, 400)["type"].endswith("/invalid-if-none-match")
+    unknown = await customer_client.get(
+        "/v1/customers/00000000-0000-4000-8000-000000000000", headers={"If-None-Match": "3"}
+    )
+    assert_problem(unknown, 404)
+    etag = (await customer_client.get(url)).headers["etag"]
+    unchanged = await customer_client.get(url, headers={"If-None-Match": f'"0", {etag}'})
+    assert (unchanged.status_code, unchanged.content) == (304, b"")

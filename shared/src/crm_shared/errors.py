@@ -53,6 +53,13 @@ class InvalidError(DomainError):
         self.location = location
 
 
+class UnknownReferenceError(InvalidError):
+    """The body names another record (an owner, a team) that does not exist or cannot be
+    used: a rule JSON Schema cannot state, so it has a problem type of its own."""
+
+    default_code = "unknown-reference"
+
+
 class PreconditionFailedError(DomainError):
     """The caller acted on a version that is no longer current."""
 

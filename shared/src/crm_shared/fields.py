@@ -6,6 +6,7 @@ checked, so that a generated client and the service agree on what is valid.
   string (``"1250.00"``), never a binary float;
 - :data:`Currency`: an ISO 4217 code, upper case (the list pycountry ships);
 - :data:`EmailAddress`: an address that can receive mail (email-validator, no DNS lookup);
+- :data:`RecordId`: the id of another record, a UUID in its canonical text;
 - :data:`Instant`: an RFC 3339 date-time with its offset, as text (not a Unix timestamp);
 - :data:`Omittable`: a field of a partial update that may be left out but not sent as null.
 
@@ -14,6 +15,7 @@ Rust regex and ECMA-262 (JSON Schema) all read the same way.
 """
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -31,7 +33,7 @@ from pydantic import (
     StringConstraints,
     WithJsonSchema,
 )
-from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 # The control characters of crm_shared.text, which every API refuses in text.
@@ -173,18 +175,40 @@ def _rfc_3339_text(value: Any) -> Any:
 
 Instant = Annotated[AwareDatetime, BeforeValidator(_rfc_3339_text)]
 
+
+def _canonical_uuid(value: Any) -> str:
+    try:
+        return str(uuid.UUID(value)) if isinstance(value, str) else _not_a_uuid()
+    except ValueError:
+        return _not_a_uuid()
+
+
+def _not_a_uuid() -> str:
+    raise PydanticCustomError("uuid", "not a UUID such as 3f2b8a9e-2c7d-4f1e-9b6a-1c2d3e4f5a6b")
+
+
+RecordId = Annotated[
+    str, BeforeValidator(_canonical_uuid), WithJsonSchema({"type": "string", "format": "uuid"})
+]
+
 T = TypeVar("T")
 # Left out: the value is kept. The schema does not offer null (the model refuses it with
 # "leave the field out to keep it"), so a generated client never sends it.
 
 
-def _without_default(schema: dict[str, Any]) -> None:
-    schema.pop("default", None)  # null, which the field does not take
+def _without_null(schema: dict[str, Any]) -> None:
+    """The field's schema as its type's alone: null is neither offered nor the default."""
+    schema.pop("default", None)
+    options = [option for option in schema.pop("anyOf", []) if option != {"type": "null"}]
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
 
 
-Omittable: TypeAlias = Annotated[
-    T | SkipJsonSchema[None], Field(json_schema_extra=_without_default)
-]
+# Validated as ``T | None`` (one error for a wrong value, not one per union member); the
+# field's schema is T's.
+Omittable: TypeAlias = Annotated[T | None, Field(json_schema_extra=_without_null)]
 
 
 def refuse_null(value: T) -> T:

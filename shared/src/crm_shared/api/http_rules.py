@@ -133,12 +133,7 @@ class ConditionalGet:
             await self.app(scope, receive, send)
             return
         if not re.fullmatch(IF_MATCH_PATTERN, if_none_match):
-            problem = Problem(
-                400,
-                'If-None-Match must be * or a comma-separated list of entity tags such as "3"',
-                type_=TYPE_BASE + "invalid-if-none-match",
-            )
-            await send_problem(problem, scope, receive, send)
+            await self._refuse_if_served(scope, receive, send)
             return
         wanted = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
         not_modified = False
@@ -159,6 +154,26 @@ class ConditionalGet:
             await send(message)
 
         await self.app(scope, receive, send_304_if_unchanged)
+
+    async def _refuse_if_served(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A malformed If-None-Match is 400, but only where the record would be served: a
+        request that is unauthenticated, forbidden or for nothing keeps its own answer."""
+        refused = False
+
+        async def refuse_success(message: Message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start" and 200 <= message["status"] < 300:
+                refused = True
+                problem = Problem(
+                    400,
+                    'If-None-Match must be * or a comma-separated list of entity tags such as "3"',
+                    type_=TYPE_BASE + "invalid-if-none-match",
+                )
+                await send_problem(problem, scope, receive, send)
+            elif not refused:
+                await send(message)
+
+        await self.app(scope, receive, refuse_success)
 
 
 class BodyTooLarge(HTTPException):

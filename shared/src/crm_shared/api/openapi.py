@@ -119,12 +119,17 @@ def _plain_text_only(node: Any) -> None:
         return
     kind = node.get("type")
     kinds = kind if isinstance(kind, list) else [kind]
-    if "string" in kinds and not any(key in node for key in _CONSTRAINED):
+    if "string" in kinds and not _constrained(node):
         node["pattern"] = PLAIN_TEXT
     if ("object" in kinds or "additionalProperties" in node) and "propertyNames" not in node:
         node["propertyNames"] = {"pattern": PLAIN_TEXT}
     for value in node.values():
         _plain_text_only(value)
+
+
+def _constrained(node: dict[str, Any]) -> bool:
+    """A string schema that already says what it takes (a secret is still free text)."""
+    return any(key in node for key in _CONSTRAINED) and node.get("format") != "password"
 
 
 def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> None:
@@ -170,6 +175,19 @@ def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> No
         if code.isdigit() and int(code) >= 400:
             if int(code) == 422 or response.get("description") == "Validation Error":
                 response["description"] = DESCRIPTIONS.get(int(code), response["description"])
+            if _declared_by_the_route(response):
+                continue  # e.g. OAuth's own error JSON (RFC 6749 §5.2)
             response["content"] = {
                 PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
             }
+
+
+def _declared_by_the_route(response: dict[str, Any]) -> bool:
+    """A route that documents its own error body keeps it (FastAPI's validation error
+    body is not such a one: we answer problem details instead)."""
+    content = response.get("content") or {}
+    schemas = [media.get("schema", {}) for media in content.values()]
+    return bool(schemas) and all(
+        schema and schema.get("$ref") != "#/components/schemas/HTTPValidationError"
+        for schema in schemas
+    )

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from crm_shared.fields import text
+from crm_shared.fields import RecordId, text
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 # ``resource:action``, e.g. customers:read, customers:write, events:subscribe.
@@ -14,7 +14,7 @@ class ClientCreate(BaseModel):
 
     name: Annotated[str, text(200)]
     scopes: list[Scope] = Field(min_length=1, max_length=50)
-    owner_id: str = Field(max_length=36, description="the user responsible for the client")
+    owner_id: RecordId = Field(description="the user responsible for the client")
     rate_limit_per_minute: int | None = Field(
         None, ge=1, le=1_000_000, description="default: CRM_IDENTITY_CLIENT_RATE_LIMIT_DEFAULT"
     )

@@ -5,7 +5,7 @@ import secrets
 
 from crm_shared.cursors import Slice, instant, position_of, slice_of, text
 from crm_shared.db import UnitOfWork
-from crm_shared.errors import ConflictError, InvalidError, NotFoundError
+from crm_shared.errors import ConflictError, NotFoundError, UnknownReferenceError
 from crm_shared.preconditions import ExpectedVersion, check_version
 
 from crm_identity.clients.models import PartnerClient
@@ -41,7 +41,7 @@ async def create_client(
     """The new client and its secret (the only time the secret exists in clear)."""
     owner = await UserRepository(uow.session).get(body.owner_id)
     if owner is None or not owner.active:
-        raise InvalidError(
+        raise UnknownReferenceError(
             f"user {body.owner_id} does not exist or is not active", location="body.owner_id"
         )
     secret = new_secret()

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from crm_shared.fields import Omittable, refuse_null, text
+from crm_shared.fields import Omittable, RecordId, refuse_null, text
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Name = Annotated[str, text(200)]
@@ -11,14 +11,14 @@ class TeamCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    manager_id: str | None = Field(None, max_length=36, description="a user id")
+    manager_id: RecordId | None = Field(None, description="a user id")
 
 
 class TeamUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Omittable[Name] = None
-    manager_id: str | None = Field(None, max_length=36, description="null: no manager")
+    manager_id: RecordId | None = Field(None, description="null: no manager")
 
     _not_null = field_validator("name")(refuse_null)
 

@@ -7,7 +7,7 @@ from typing import Any
 from crm_shared.contracts.identity import TeamChanged, TeamCreated
 from crm_shared.cursors import Slice, instant, position_of, slice_of, text
 from crm_shared.db import UnitOfWork
-from crm_shared.errors import ConflictError, InvalidError, NotFoundError
+from crm_shared.errors import ConflictError, NotFoundError, UnknownReferenceError
 from crm_shared.preconditions import ExpectedVersion, check_version
 
 from crm_identity.db import FIRST_VERSION
@@ -91,6 +91,6 @@ async def _check_manager(uow: UnitOfWork, manager_id: str | None) -> None:
         return
     manager = await UserRepository(uow.session).get(manager_id)
     if manager is None or not manager.active:
-        raise InvalidError(
+        raise UnknownReferenceError(
             f"user {manager_id} does not exist or is not active", location="body.manager_id"
         )

@@ -43,11 +43,15 @@ _TOKEN_REQUEST: dict[str, Any] = {
                     "required": ["grant_type"],
                     "properties": {
                         "grant_type": {"type": "string", "enum": list(GRANT_TYPES)},
-                        "client_id": {"type": "string"},
-                        "client_secret": {"type": "string", "format": "password"},
+                        "client_id": {"type": "string", "minLength": 1},
+                        "client_secret": {"type": "string", "format": "password", "minLength": 1},
                         "scope": {"type": "string", "description": "space-separated"},
-                        "username": {"type": "string", "description": "password grant"},
-                        "password": {"type": "string", "format": "password"},
+                        "username": {
+                            "type": "string",
+                            "minLength": 1,
+                            "description": "password grant",
+                        },
+                        "password": {"type": "string", "format": "password", "minLength": 1},
                     },
                 }
             }

@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Annotated
 
 from crm_shared.contracts.identity import Role
-from crm_shared.fields import EmailAddress, Omittable, refuse_null, text
+from crm_shared.fields import EmailAddress, Omittable, RecordId, refuse_null, text
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 Name = Annotated[str, text(200)]
@@ -18,7 +18,7 @@ class UserCreate(Strict):
     email: EmailAddress
     name: Name
     role: Role
-    team_id: str | None = Field(None, max_length=36)
+    team_id: RecordId | None = None
     active: bool = True
     password: Password | None = Field(
         None, description="For the development password grant only; never returned"
@@ -29,7 +29,7 @@ class UserUpdate(Strict):
     email: Omittable[EmailAddress] = None
     name: Omittable[Name] = None
     role: Omittable[Role] = None
-    team_id: str | None = Field(None, max_length=36, description="null: no team")
+    team_id: RecordId | None = Field(None, description="null: no team")
     active: Omittable[bool] = None
     password: Omittable[Password] = None
 

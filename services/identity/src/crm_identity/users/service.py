@@ -11,7 +11,7 @@ from typing import Any
 from crm_shared.contracts.identity import Role, UserChanged, UserCreated
 from crm_shared.cursors import Slice, instant, position_of, slice_of, text
 from crm_shared.db import UnitOfWork
-from crm_shared.errors import ConflictError, InvalidError, NotFoundError
+from crm_shared.errors import ConflictError, NotFoundError, UnknownReferenceError
 from crm_shared.preconditions import ExpectedVersion, check_version
 
 from crm_identity.db import FIRST_VERSION
@@ -143,4 +143,4 @@ async def any_user_exists(uow: UnitOfWork) -> bool:
 
 async def _check_team(uow: UnitOfWork, team_id: str | None) -> None:
     if team_id is not None and await TeamRepository(uow.session).get(team_id) is None:
-        raise InvalidError(f"team {team_id} does not exist", location="body.team_id")
+        raise UnknownReferenceError(f"team {team_id} does not exist", location="body.team_id")
