@@ -16,7 +16,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from tests.benchmarks import bulk_import, catchup, create_rate, memory, profile_latency
+from tests.benchmarks import (
+    bulk_import,
+    catchup,
+    create_rate,
+    memory,
+    profile_latency,
+    token_check,
+)
 from tests.benchmarks.harness import Harness
 from tests.benchmarks.plan import FULL, QUICK
 from tests.benchmarks.procstat import machine_busy
@@ -28,6 +35,7 @@ MEASUREMENTS: dict[str, ModuleType] = {
     "catchup": catchup,
     "memory": memory,
     "import": bulk_import,
+    "token": token_check,
 }
 
 

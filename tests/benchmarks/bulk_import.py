@@ -39,7 +39,7 @@ from crm_shared.db.engine import create_engine
 from sqlalchemy import insert
 
 from tests.benchmarks.catchup import raw_consume
-from tests.benchmarks.harness import Child, Harness
+from tests.benchmarks.harness import AUTHORIZATION, Child, Harness
 from tests.benchmarks.plan import Plan
 from tests.benchmarks.procstat import cpu_seconds, own_cpu_seconds
 from tests.benchmarks.report import Section
@@ -159,7 +159,7 @@ async def post_import(
     """One POST of the file, all of whose rows must come out as ``expect``; (its wall time
     and the service's CPU, when it was sent)."""
     url = f"http://{customer.pool.host}:{customer.pool.port}"
-    async with httpx.AsyncClient(base_url=url, timeout=GIVE_UP) as client:
+    async with httpx.AsyncClient(base_url=url, timeout=GIVE_UP, headers=AUTHORIZATION) as client:
         cpu = cpu_seconds(customer.pid)
         sent = time.perf_counter()
         response = await client.post(

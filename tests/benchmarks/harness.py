@@ -13,6 +13,7 @@ on Ctrl-C) stops every process it started, drops its databases and removes its t
 import asyncio
 import contextlib
 import itertools
+import json
 import os
 import shutil
 import signal
@@ -21,6 +22,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -28,6 +30,7 @@ from typing import Self
 import asyncpg
 from crm_launcher.broker import BundledBroker, free_port
 from crm_launcher.processes import die_with_parent, signal_process_group
+from crm_shared.testing.auth import ISSUER, bearer, signing_jwks, token_for
 
 from tests.benchmarks.rawhttp import Pool
 
@@ -37,6 +40,8 @@ POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 REPOSITORY = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 15.0
+# Every request to a service carries an admin's token of the test issuer (a day long).
+AUTHORIZATION = bearer(token_for("admin", lifetime=timedelta(days=1)))
 
 
 class StartError(RuntimeError):
@@ -52,7 +57,7 @@ class Child:
     pool: Pool = field(init=False)
 
     def __post_init__(self) -> None:
-        self.pool = Pool(HOST, self.port)
+        self.pool = Pool(HOST, self.port, AUTHORIZATION)
 
     @property
     def pid(self) -> int:
@@ -136,6 +141,12 @@ class Harness:
         env[f"CRM_{upper}_DATABASE_URL"] = database_url or (
             f"sqlite+aiosqlite:///{data_dir / f'{service}.db'}"
         )
+        # Tokens are checked as in production (RS256 against a cached key set), here the
+        # test issuer's key set read from a file, and every request sends AUTHORIZATION.
+        jwks = self.root / "jwks.json"
+        if not jwks.exists():
+            jwks.write_text(json.dumps(signing_jwks()))
+        env.update(CRM_AUTH_ISSUER=ISSUER, CRM_AUTH_JWKS_URL=f"file://{jwks}")
         env.update(self.extra_service_env)
         return env
 

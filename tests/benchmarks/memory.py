@@ -49,7 +49,7 @@ def section(plan: Plan) -> Section:
         method=[
             "python -m crm_<svc> on SQLite, relay and consumer connected to a bundled broker; "
             "VmRSS from",
-            f"/proc/<pid>/status {plan.idle_seconds:g} s after all five answer /readyz.",
+            f"/proc/<pid>/status {plan.idle_seconds:g} s after all of them answer /readyz.",
             "bare uvicorn: tests/benchmarks/baseline_app.py (FastAPI, SQLAlchemy async, "
             "aiosqlite, no bus),",
             "measured the same way at the same moment.",

@@ -14,6 +14,7 @@ class Plan:
     catchup_events_postgres: int
     idle_seconds: float  # before reading the memory of a started service
     import_rows: int  # new customers in the CSV of the import benchmark
+    token_checks: int  # bearer tokens verified in-process
     # Kafka consumer session timeout for services and baseline consumers: a new group's first
     # join on the bundled broker takes about half of it. None: the services' default (10 s).
     session_timeout_ms: int | None = None
@@ -33,6 +34,7 @@ FULL = Plan(
     catchup_events_postgres=20_000,
     idle_seconds=5.0,
     import_rows=20_000,
+    token_checks=5_000,
 )
 
 QUICK = Plan(
@@ -45,5 +47,6 @@ QUICK = Plan(
     catchup_events_postgres=500,
     idle_seconds=1.0,
     import_rows=1_000,
+    token_checks=500,
     session_timeout_ms=2_000,  # faster group joins; start-up is not measured anyway
 )

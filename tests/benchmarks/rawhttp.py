@@ -27,8 +27,9 @@ class Response:
 
 
 class Connection:
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, headers: dict[str, str] | None = None) -> None:
         self.host, self.port = host, port
+        self.headers = headers or {}  # sent with every request (a bearer token)
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
@@ -56,7 +57,7 @@ class Connection:
             self.close()
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
         head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
-        head += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        head += [f"{name}: {value}" for name, value in {**self.headers, **(headers or {})}.items()]
         if body is not None:
             head += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
         self._writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + (body or b""))
@@ -107,13 +108,16 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
 class Pool:
     """Keep-alive connections to one server, handed out one request at a time."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, headers: dict[str, str] | None = None) -> None:
         self.host, self.port = host, port
+        self.headers = headers
         self._idle: list[Connection] = []
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
-        connection = self._idle.pop() if self._idle else Connection(self.host, self.port)
+        connection = (
+            self._idle.pop() if self._idle else Connection(self.host, self.port, self.headers)
+        )
         yield connection
         self._idle.append(connection)
 

@@ -22,6 +22,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaExcepti
 from crm_shared.bus.topics import CUSTOMER
 from crm_shared.contracts.customer import CustomerCreated, CustomerUpdated
 from crm_shared.events import IntegrationEvent
+from crm_shared.testing import app_client
 from fastapi import FastAPI
 
 from tests.helpers import wait_for
@@ -64,10 +65,8 @@ async def customer_client(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator
         **fast_bus_settings(kafka_bootstrap, new_group_prefix()),
     )
     app: FastAPI = service_app("customer", settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://customer") as client:
-            yield client
+    async with app.router.lifespan_context(app), app_client(app, "http://customer") as client:
+        yield client
 
 
 def read_with_librdkafka(bootstrap: str, key: str) -> list[Message]:

@@ -7,6 +7,7 @@ reproduce each finding) in the failure message.
 
 import asyncio
 import contextlib
+import json
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -15,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 from crm_launcher.broker import free_port
+from crm_shared.testing import token_for
+from crm_shared.testing.auth import ISSUER, signing_jwks
 
 from tests.helpers import wait_for
 from tests.integration.platform import SERVICES
@@ -32,6 +35,10 @@ async def started(service: str, tmp_path: Path) -> AsyncIterator[str]:
     database_url = f"sqlite+aiosqlite:///{tmp_path / f'{service}.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     env["CRM_DATA_DIR"] = str(tmp_path)
+    if service != "identity":  # the others check tokens of the test issuer, as in production
+        keys = tmp_path / "jwks.json"
+        keys.write_text(json.dumps(signing_jwks()))
+        env.update(CRM_AUTH_ISSUER=ISSUER, CRM_AUTH_JWKS_URL=f"file://{keys}")
     log = (tmp_path / f"{service}.log").open("wb")
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "tests.contract.serve", service, str(port), database_url),
@@ -70,8 +77,8 @@ async def admin_token(url: str, data_dir: Path) -> str:
 async def test_the_service_keeps_the_word_of_its_openapi(service: str, tmp_path: Path) -> None:
     async with started(service, tmp_path) as url:
         schemathesis = Path(sys.executable).with_name("schemathesis")
-        # Only identity's API needs a token until the other services validate them too.
-        token = await admin_token(url, tmp_path) if service == "identity" else "none"
+        # Identity's token from its own token endpoint; the others trust the test issuer.
+        token = await admin_token(url, tmp_path) if service == "identity" else token_for("admin")
         run = await asyncio.create_subprocess_exec(
             *(str(schemathesis), "--config-file", str(CONFIG), "run", f"{url}/openapi.json"),
             *("--checks", "all", "--phases", PHASES, "--seed", str(SEED)),

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 from crm_launcher.broker import free_ports, port_is_free
+from crm_launcher.token import fetch_token
 
 from tests.helpers import wait_for
 from tests.integration.platform import SERVICES, unique_person
@@ -44,6 +45,8 @@ class Launcher:
     process: asyncio.subprocess.Process
     ports: dict[str, int]
     broker_port: int
+    env: dict[str, str] = field(default_factory=dict)
+    data_dir: Path = Path()
     lines: list[str] = field(default_factory=list)
     reader: "asyncio.Task[None] | None" = None
     children: dict[int, str] = field(default_factory=dict)  # pid -> its command line
@@ -64,6 +67,15 @@ class Launcher:
             interval=0.1,
             message=f"{text!r} after line {after} in:\n{self.output}",
         )
+
+    @contextlib.asynccontextmanager
+    async def client(self, role: str = "admin") -> AsyncIterator[httpx.AsyncClient]:
+        """An HTTP client with a real token of ``role`` from the identity service it runs
+        (as `crm token` gets one)."""
+        token = await fetch_token(self.env, self.data_dir, role)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(timeout=10, headers=headers) as http:
+            yield http
 
     def url(self, service: str, path: str) -> str:
         return f"http://{HOST}:{self.ports[service]}{path}"
@@ -102,8 +114,9 @@ async def _collect_lines(stream: asyncio.StreamReader, lines: list[str]) -> None
 @contextlib.asynccontextmanager
 async def running_launcher(tmp_path: Path) -> AsyncIterator[Launcher]:
     # Distinct ports: the broker once got the port just picked for a service.
-    *service_ports, broker_port = free_ports(len(SERVICES) + 1)
-    ports = dict(zip(SERVICES, service_ports, strict=True))
+    started = (*SERVICES, "identity")
+    *service_ports, broker_port = free_ports(len(started) + 1)
+    ports = dict(zip(started, service_ports, strict=True))
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     env.update(
         NO_COLOR="1",
@@ -127,7 +140,7 @@ async def running_launcher(tmp_path: Path) -> AsyncIterator[Launcher]:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    running = Launcher(process, ports, broker_port)
+    running = Launcher(process, ports, broker_port, env=env, data_dir=tmp_path / "var")
     assert process.stdout is not None
     running.reader = asyncio.create_task(_collect_lines(process.stdout, running.lines))
     try:

@@ -19,7 +19,6 @@ from tests.e2e.launcher import (
     stop_with_sigint_and_check_everything_ended,
     wait_until_in_the_views,
 )
-from tests.integration.platform import SERVICES
 
 pytestmark = pytest.mark.e2e
 
@@ -32,19 +31,29 @@ async def test_crm_up_runs_the_platform_and_sigint_stops_everything(launcher: La
         assert f"http://{HOST}:{port}/docs" in launcher.output, name
     assert f"Kafka: {HOST}:{launcher.broker_port} (bundled Tansu, memory-only)" in launcher.output
 
-    # Six processes: the five services and the bundled broker.
+    # Seven processes: the six services and the bundled broker.
     launcher.children = {pid: command_line(pid) for pid in descendants(launcher.process.pid)}
     commands = list(launcher.children.values())
-    for name in SERVICES:
+    for name in launcher.ports:
         assert any(f"-m crm_{name}" in c for c in commands), (name, commands)
     assert any("tansu" in c for c in commands), commands
 
-    async with httpx.AsyncClient(timeout=10) as http:
-        for name in SERVICES:
+    async with launcher.client() as http:
+        for name in launcher.ports:
             ready = await http.get(launcher.url(name, "/readyz"))
             assert ready.status_code == 200, (name, ready.text)
         created = await create_customers(http, launcher, count=2)
         await wait_until_in_the_views(http, launcher, created, within=45)
+
+    # A token the identity service issued is what every service accepts; none is 401.
+    async with httpx.AsyncClient(timeout=10) as anonymous:
+        refused = await anonymous.get(launcher.url("customer", "/v1/customers"))
+        assert refused.status_code == 401
+    async with launcher.client("analyst") as analyst:
+        reading = await analyst.get(launcher.url("sales", f"/v1/customers/{created[0][0]}"))
+        assert reading.status_code == 200, reading.text
+        writing = await analyst.post(launcher.url("customer", "/v1/customers"), json={})
+        assert writing.status_code == 403, writing.text
 
     await stop_with_sigint_and_check_everything_ended(launcher)
 
@@ -65,7 +74,7 @@ async def test_crm_up_restarts_a_killed_service_and_the_broker(launcher: Launche
 
     # The restarted processes are children too: the end of the test must see them gone.
     launcher.children |= {pid: command_line(pid) for pid in descendants(launcher.process.pid)}
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with launcher.client() as http:
         created = await create_customers(http, launcher, count=1)
         await wait_until_in_the_views(http, launcher, created, within=90)
 

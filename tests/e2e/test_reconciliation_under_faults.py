@@ -136,7 +136,7 @@ async def test_every_view_equals_the_master_after_kills_during_writes(launcher: 
     launcher.children = launcher.current_children()
     tag = f"recon-{uuid.uuid4().hex[:10]}"
 
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with launcher.client() as http:
         writers = [Writer(http, launcher, tag) for _ in range(WRITERS)]
         writing = asyncio.gather(*(writer.run(n) for n, writer in enumerate(writers)))
         try:

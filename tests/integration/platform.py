@@ -1,6 +1,6 @@
 """The whole platform in one test process: the five services as real apps (their lifespans
 run the outbox relay and the consumer) on a real broker, each on its own database, driven
-over HTTP through ``httpx.ASGITransport``.
+over HTTP through ``httpx.ASGITransport`` (``crm_shared.testing.app_client``: as an admin).
 
 Each platform gets its own consumer-group prefix, so two platforms on the session broker
 never split each other's partitions, and each new platform reads ``crm.customer`` from the
@@ -18,6 +18,7 @@ import httpx
 from crm_shared.bus.topics import ensure_topics
 from crm_shared.service import ServiceRuntime
 from crm_shared.settings import ServiceSettings
+from crm_shared.testing import app_client
 from fastapi import FastAPI
 
 from tests.helpers import wait_for
@@ -85,10 +86,9 @@ class Platform:
                 )
                 app = service_app(name, settings)
                 await self._stack.enter_async_context(app.router.lifespan_context(app))
-                client = httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url=f"http://{name}"
+                client = await self._stack.enter_async_context(
+                    app_client(app, f"http://{name}")  # an admin's token of the test issuer
                 )
-                await self._stack.enter_async_context(client)
                 self.apps[name], self.clients[name] = app, client
         except BaseException:
             await self.stop()

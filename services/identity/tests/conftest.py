@@ -42,7 +42,7 @@ async def identity_app(
 
 @pytest.fixture
 async def client(identity_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with app_client(identity_app, "http://identity") as http:
+    async with app_client(identity_app, "http://identity", test_tokens=False) as http:
         yield http
 
 

@@ -46,7 +46,7 @@ async def test_development_generates_the_admin_password_once_under_the_data_dir(
 ) -> None:
     settings = IdentitySettings(database_url=await make_database("identity"), data_dir=tmp_path)
     app = create_app(settings, run_bus=False, clock=FakeClock())
-    async with app.router.lifespan_context(app), app_client(app) as http:
+    async with app.router.lifespan_context(app), app_client(app, test_tokens=False) as http:
         path = tmp_path / PASSWORD_FILE
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         password = path.read_text().strip()

@@ -228,7 +228,7 @@ async def test_password_grant_can_be_turned_off(
 ) -> None:
     settings = identity_settings.model_copy(update={"password_grant_enabled": False})
     app = create_app(settings, run_bus=False, clock=FakeClock())
-    async with app.router.lifespan_context(app), app_client(app) as http:
+    async with app.router.lifespan_context(app), app_client(app, test_tokens=False) as http:
         response = await http.post(
             "/v1/oauth/token",
             data={"grant_type": "password", "username": ADMIN_EMAIL, "password": ADMIN_PASSWORD},

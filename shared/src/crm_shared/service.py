@@ -23,7 +23,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 import crm_shared.contracts  # noqa: F401  (registers every event type for validation)
 from crm_shared.api import admin, observability
+from crm_shared.api.auth import install_token_verifier
 from crm_shared.api.conventions import http_app
+from crm_shared.auth.jwks import RemoteJwks
+from crm_shared.auth.tokens import TokenVerifier
 from crm_shared.bus.consumer import EventConsumer
 from crm_shared.bus.handlers import HandlerMap
 from crm_shared.bus.relay import OutboxRelay
@@ -225,6 +228,17 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         description=definition.description,
         version="1.0.0",
         lifespan=lifespan,
+    )
+    # Every /v1 route declares its permission; tokens are checked locally against the
+    # issuer's keys (a service that issues its own, or a test, installs another verifier).
+    jwks = RemoteJwks(
+        settings.auth_jwks_url,
+        cache_seconds=settings.auth_jwks_cache_seconds,
+        clock=definition.clock,
+    )
+    install_token_verifier(
+        app,
+        TokenVerifier(settings.auth_issuer, settings.auth_audience, jwks, clock=definition.clock),
     )
     app.include_router(observability.router)
     app.include_router(admin.router)

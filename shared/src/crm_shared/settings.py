@@ -137,6 +137,12 @@ class ServiceSettings(BaseSettings):
     # regular expression. None by default; `crm up` (development) allows localhost.
     cors_allow_origins: str = ""
     cors_allow_origin_regex: str = ""
+    # Bearer tokens: who issues them, for whom, and where the issuer publishes its keys (the
+    # identity service by default; an OpenID Connect provider such as Keycloak in production).
+    auth_issuer: str = "http://127.0.0.1:8006"
+    auth_audience: str = "crm"
+    auth_jwks_url: str = "http://127.0.0.1:8006/.well-known/jwks.json"
+    auth_jwks_cache_seconds: float = Field(300.0, gt=0)
 
     @classmethod
     def platform_fields(cls) -> frozenset[str]:

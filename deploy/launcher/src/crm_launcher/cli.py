@@ -19,6 +19,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from crm_shared.bus.topics import ALL_TOPICS, ensure_topics
+from crm_shared.contracts.identity import Role
 
 from crm_launcher.broker import BrokerError, BundledBroker
 from crm_launcher.broker_keeper import BrokerKeeper
@@ -35,6 +36,7 @@ from crm_launcher.services import (
     topic_partitions_from,
 )
 from crm_launcher.supervisor import EXIT_FAILED, EXIT_OK, ChildSpec, Supervisor, stop_on_signals
+from crm_launcher.token import TokenError, fetch_token
 
 _TOPICS_TIMEOUT = 30.0
 
@@ -67,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_up(options))
     if args.command == "topics":
         return asyncio.run(run_topics())
+    if args.command == "token":
+        return asyncio.run(run_token(data_dir_from(os.environ, args.data_dir), args.role))
     parser.print_help()
     return 2
 
@@ -114,6 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "topics", help="create the topics on $CRM_KAFKA_BOOTSTRAP (if missing) and list them"
     )
+    token = commands.add_parser(
+        "token", help="print a bearer token for the running system (development convenience)"
+    )
+    token.add_argument(
+        "--role",
+        choices=[role.value for role in Role],
+        default=Role.ADMIN.value,
+        help="whose token: the bootstrap admin, or a development user of this role",
+    )
+    token.add_argument("--data-dir", help="the data folder of `crm up` (default: $CRM_DATA_DIR)")
     return parser
 
 
@@ -135,6 +149,10 @@ async def _run_up(options: UpOptions, printer: PrefixedPrinter, stop: asyncio.Ev
         printer.say(f"warning: {warning}")
     # Development: a front-end served from this machine (any port) may call the APIs.
     child_env.setdefault("CRM_CORS_ALLOW_ORIGIN_REGEX", DEVELOPMENT_ORIGINS)
+    # Every service checks tokens against the identity service this launcher starts.
+    identity = service_endpoint("identity", child_env, options.data_dir).base_url
+    child_env.setdefault("CRM_AUTH_ISSUER", identity)
+    child_env.setdefault("CRM_AUTH_JWKS_URL", f"{identity}/.well-known/jwks.json")
     broker: BundledBroker | None = None
     try:
         if "CRM_KAFKA_BOOTSTRAP" not in os.environ:
@@ -230,10 +248,22 @@ def print_urls(
         printer.say("  ".join([*cells, row[3]]))
     kind = "bundled Tansu, memory-only" if broker is not None else "external"
     printer.say(f"\nKafka: {kafka_bootstrap_from(env)} ({kind})")
+    if any(e.name == "identity" for e in endpoints):
+        printer.say("every /v1 call needs a bearer token: TOKEN=$(./crm token) (--role sales, …)")
+        printer.say('  curl -H "Authorization: Bearer $TOKEN" ' + f"{endpoints[0].base_url}/v1/...")
     if given_up:
         printer.say(f"services ready, except {', '.join(given_up)} (given up on); Ctrl-C to stop")
     else:
         printer.say("all services ready; press Ctrl-C to stop")
+
+
+async def run_token(data_dir: Path, role: str) -> int:
+    try:
+        print(await fetch_token(os.environ, data_dir, role))
+    except TokenError as error:
+        print(f"crm token: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 async def run_topics() -> int:

@@ -65,9 +65,7 @@ def create_app(
             await bootstrap(application.state.runtime, settings)
             install_token_verifier(
                 application,
-                TokenVerifier(
-                    settings.token_issuer, settings.token_audience, own_keys, clock=clock
-                ),
+                TokenVerifier(settings.auth_issuer, settings.auth_audience, own_keys, clock=clock),
             )
             yield
 

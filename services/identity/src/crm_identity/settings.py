@@ -30,10 +30,8 @@ class IdentitySettings(ServiceSettings):
     # grant_type=password for people: a development convenience (default: on only there).
     password_grant_enabled: bool | None = None
 
-    # The tokens: who issues them (iss; also the base of the discovery document's URLs),
-    # for whom (aud) and for how long.
-    token_issuer: str = "http://127.0.0.1:8006"
-    token_audience: str = "crm"
+    # The tokens carry the platform's auth_issuer (iss; also the base of the discovery
+    # document's URLs) and auth_audience (aud), which every service checks; they last:
     person_token_minutes: int = Field(15, ge=1, le=24 * 60)
     client_token_minutes: int = Field(60, ge=1, le=24 * 60)
     # A retired signing key stays in the JWKS for the longest token lifetime plus this, so

@@ -2,10 +2,10 @@
 
 from typing import Annotated, Any
 
-from crm_shared.api.auth import require_role
+from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import etag_for
 from crm_shared.api.deps import get_runtime
-from crm_shared.contracts.identity import Role
+from crm_shared.auth.permissions import Permission
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -21,12 +21,9 @@ def get_settings(request: Request) -> IdentitySettings:
 
 SettingsDep = Annotated[IdentitySettings, Depends(get_settings)]
 
-# Every admin route: a bearer token with role admin (401 without one, 403 with another role).
-ADMIN_ONLY = [Depends(require_role(Role.ADMIN.value))]
-AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No bearer token, or one that does not verify"},
-    403: {"description": "The token lacks the role admin"},
-}
+# Every admin route: a bearer token that holds identity:admin (the role admin; 401 without
+# a token, 403 with another role).
+ADMIN_ONLY = [requires(Permission.IDENTITY_ADMIN)]
 # Answers that carry a secret must never be stored by a cache (RFC 6749 §5.1).
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 

@@ -6,13 +6,19 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
+from crm_shared.api.auth import requires
 from crm_shared.api.deps import UnitOfWorkDep
+from crm_shared.auth.permissions import Permission
 from crm_shared.bus.outbox import pending_events, replay_since
 from crm_shared.events.catalog import asyncapi_document
 from crm_shared.fields import Instant
 
-router = APIRouter(prefix="/v1/admin", tags=["operations"])
-catalog_router = APIRouter(prefix="/v1/events", tags=["events"])
+router = APIRouter(
+    prefix="/v1/admin", tags=["operations"], dependencies=[requires(Permission.OPERATIONS)]
+)
+catalog_router = APIRouter(
+    prefix="/v1/events", tags=["events"], dependencies=[requires(Permission.EVENTS_READ)]
+)
 
 
 @catalog_router.get("/catalog", summary="AsyncAPI 3.0 catalog of every event on the bus")

@@ -21,10 +21,12 @@ A service puts its :class:`~crm_shared.auth.TokenVerifier` on ``app.state.token_
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, params
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from crm_shared.api.problems import TYPE_BASE, Problem
+from crm_shared.auth.permissions import Permission, grants
 from crm_shared.auth.tokens import Principal, TokenVerifier, Unauthenticated
 
 REALM = "crm"
@@ -54,7 +56,9 @@ async def get_principal(
             type_=TYPE_BASE + "unauthenticated",
             headers=_challenge(),
         )
-    verifier: TokenVerifier = request.app.state.token_verifier
+    verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
+    if verifier is None:
+        raise Problem(503, "this service cannot check tokens yet", type_=TYPE_BASE + "no-verifier")
     try:
         principal = await verifier.principal(credentials.credentials)
     except Unauthenticated as error:
@@ -97,3 +101,53 @@ def require_scope(*scopes: str) -> Callable[..., Awaitable[Principal]]:
         return principal
 
     return dependency
+
+
+def requires(permission: Permission) -> params.Depends:
+    """``dependencies=[requires(Permission.CUSTOMERS_READ)]``: the route's permission, checked
+    for the caller (401 without a valid token, 403 without the permission); the route table
+    test reads it back (:func:`declared_permission`)."""
+
+    async def check(principal: PrincipalDep) -> Principal:
+        if not grants(principal, permission):
+            raise _forbidden(f"this operation needs the permission {permission.value}")
+        return principal
+
+    check.permission = permission  # type: ignore[attr-defined]
+    return Depends(check)
+
+
+PUBLIC = "public"
+
+
+def public() -> params.Depends:
+    """``dependencies=[public()]``: the route is open to anyone, on purpose (a token endpoint,
+    a signed link); the route table test accepts it as a declaration."""
+
+    async def open_to_anyone() -> None:
+        return None
+
+    open_to_anyone.permission = PUBLIC  # type: ignore[attr-defined]
+    return Depends(open_to_anyone)
+
+
+def api_routes(app: FastAPI) -> list[RouteContext]:
+    """Every API route of ``app`` as served: its full path, methods and dependencies (the
+    routers' included), for the route table test and the README's table."""
+    return [
+        route
+        for route in iter_route_contexts(app.routes)
+        if isinstance(route.original_route, APIRoute)
+    ]
+
+
+def declared_permission(route: APIRoute | RouteContext) -> str | None:
+    """The permission a route declares (its own or its router's), ``"public"``, or None."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        declared = getattr(dependency.call, "permission", None)
+        if declared is not None:
+            return str(declared)
+        pending.extend(dependency.dependencies)
+    return None

@@ -58,6 +58,8 @@ class ProblemDetails(BaseModel):
 DESCRIPTIONS = {
     304: "Not modified: the record still has the ETag named in If-None-Match",
     400: "Malformed request: unparseable body, cursor or precondition header",
+    401: "No bearer token, or one that does not verify (WWW-Authenticate says why)",
+    403: "The token does not hold the permission this operation needs",
     404: "No such record",
     405: "Method not allowed",
     409: "Conflict with the current state",
@@ -145,6 +147,8 @@ def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> No
         statuses.add(400)
     if "requestBody" in operation:
         statuses |= {400, 413, 415, 422}
+    if operation.get("security"):
+        statuses |= {401, 403}  # a bearer token is needed, and the permission it must hold
     if method != "get":
         statuses.add(409)  # the record's state forbids it: erased, a refused transition, …
     if "if-match" in names:

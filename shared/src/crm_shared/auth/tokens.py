@@ -115,7 +115,7 @@ class TokenVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise Unauthenticated("the token names no signing key (kid)")
-        key = _key_of(await self._jwks(), kid)
+        key = await self._key(kid)
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -141,6 +141,17 @@ class TokenVerifier:
             raise Unauthenticated(f"the token is not valid: {error}") from error
         self._check_times(claims)
         return claims
+
+    async def _key(self, kid: str) -> Any:
+        """The key ``kid`` names; a provider that can refresh (``RemoteJwks``) is asked again
+        once for a key it does not have, so a signing-key rotation is seen at once."""
+        try:
+            return _key_of(await self._jwks(), kid)
+        except Unauthenticated:
+            refresh = getattr(self._jwks, "refresh", None)
+            if refresh is None:
+                raise
+            return _key_of(await refresh(), kid)
 
     async def principal(self, token: str) -> Principal:
         return Principal.from_claims(await self.verify(token))

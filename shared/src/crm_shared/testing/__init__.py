@@ -4,6 +4,7 @@ deliver events as the consumer does, an in-process HTTP client for an app, fresh
 
 from crm_shared.clock import FakeClock
 from crm_shared.testing.apps import app_client
+from crm_shared.testing.auth import bearer, token_for, trusting_verifier
 from crm_shared.testing.customer_events import (
     PERSONAL,
     T0,
@@ -26,6 +27,7 @@ __all__ = [
     "FakeClock",
     "app_client",
     "at",
+    "bearer",
     "consent_changed",
     "created",
     "credit_rated",
@@ -36,6 +38,8 @@ __all__ = [
     "lifecycle_changed",
     "merged",
     "snapshot",
+    "token_for",
+    "trusting_verifier",
     "uid",
     "updated",
 ]

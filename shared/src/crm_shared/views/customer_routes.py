@@ -21,10 +21,12 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, create_model
 
+from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import etag_for
 from crm_shared.api.deps import CursorDep, LimitDep, SessionDep, TotalDep, UpdatedSinceDep
 from crm_shared.api.pagination import SYNC_CONTRACT, Page, page_of
 from crm_shared.api.problems import not_found
+from crm_shared.auth.permissions import Permission
 from crm_shared.contracts.customer import (
     ConsentChannel,
     CreditGrade,
@@ -74,7 +76,11 @@ def customer_model(view: CustomerView, name: str) -> type[BaseModel]:
 
 def customer_view_router(view: CustomerView, *, model_name: str = "Customer") -> APIRouter:
     model = customer_model(view, model_name)
-    router = APIRouter(prefix="/v1/customers", tags=["customers"])
+    router = APIRouter(
+        prefix="/v1/customers",
+        tags=["customers"],
+        dependencies=[requires(Permission.CUSTOMERS_READ)],
+    )
 
     @router.get(
         "/{customer_id}",

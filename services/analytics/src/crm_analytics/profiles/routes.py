@@ -5,6 +5,7 @@ import json
 from typing import Annotated, Any
 from uuid import UUID
 
+from crm_shared.api.auth import requires
 from crm_shared.api.deps import (
     CursorDep,
     LimitDep,
@@ -14,6 +15,7 @@ from crm_shared.api.deps import (
     UpdatedSinceDep,
 )
 from crm_shared.api.pagination import SYNC_CONTRACT, Page, page_of
+from crm_shared.auth.permissions import Permission
 from crm_shared.contracts.customer import CustomerKind, CustomerStatus, LifecycleStage
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
@@ -23,7 +25,9 @@ from crm_analytics.profiles.repository import ProfileFilter
 from crm_analytics.profiles.schemas import ProfileOut, ProfileSummary
 from crm_analytics.settings import AnalyticsSettings
 
-router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
+router = APIRouter(
+    prefix="/v1/profiles", tags=["profiles"], dependencies=[requires(Permission.PROFILES_READ)]
+)
 
 
 def get_settings(runtime: RuntimeDep) -> AnalyticsSettings:

@@ -2,13 +2,17 @@
 
 from uuid import UUID
 
+from crm_shared.api.auth import requires
 from crm_shared.api.deps import CursorDep, LimitDep, SessionDep
+from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Response
 
 from crm_analytics.profiles import views
 from crm_analytics.timeline.schemas import TimelinePage
 
-router = APIRouter(prefix="/v1/profiles", tags=["timeline"])
+router = APIRouter(
+    prefix="/v1/profiles", tags=["timeline"], dependencies=[requires(Permission.PROFILES_READ)]
+)
 
 
 @router.get(

@@ -2,8 +2,10 @@
 
 from uuid import UUID
 
+from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import UnitOfWorkDep
+from crm_shared.auth.permissions import Permission
 from crm_shared.contracts.customer import ConsentChannel
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -44,7 +46,12 @@ def consent_out(state: ConsentState) -> ConsentOut:
     )
 
 
-@router.get("", response_model=ConsentOut, summary="Current consent per channel and history")
+@router.get(
+    "",
+    dependencies=[requires(Permission.CUSTOMERS_READ)],
+    response_model=ConsentOut,
+    summary="Current consent per channel and history",
+)
 async def get_consent(customer_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
     state = await service.get_consent(uow, str(customer_id))
     return json_response(consent_out(state), version=state.customer.version)
@@ -52,6 +59,7 @@ async def get_consent(customer_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
 
 @router.put(
     "/{channel}",
+    dependencies=[requires(Permission.CUSTOMERS_WRITE)],
     response_model=ConsentOut,
     summary="Record a grant or withdrawal of consent for one channel",
     description="If-Match: the customer's ETag (from the customer or its consent).",

@@ -2,10 +2,12 @@
 
 from uuid import UUID
 
+from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, LimitDep, TotalDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from crm_shared.api.pagination import Page, page_of
+from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -27,7 +29,13 @@ def location_of(contact: Contact) -> str:
     return f"/v1/customers/{contact.customer_id}/contacts/{contact.id}"
 
 
-@router.post("", status_code=201, response_model=ContactOut, summary="Add a contact")
+@router.post(
+    "",
+    dependencies=[requires(Permission.CUSTOMERS_WRITE)],
+    status_code=201,
+    response_model=ContactOut,
+    summary="Add a contact",
+)
 async def create_contact(
     customer_id: UUID,
     body: ContactCreate,
@@ -48,7 +56,12 @@ async def create_contact(
     return await respond_idempotently(request, uow, idempotency_key, action)
 
 
-@router.get("", response_model=Page[ContactOut], summary="The contacts of a customer, oldest first")
+@router.get(
+    "",
+    dependencies=[requires(Permission.CUSTOMERS_READ)],
+    response_model=Page[ContactOut],
+    summary="The contacts of a customer, oldest first",
+)
 async def list_contacts(
     customer_id: UUID,
     uow: UnitOfWorkDep,
@@ -60,13 +73,23 @@ async def list_contacts(
     return page_of(found, limit, contact_out)
 
 
-@router.get("/{contact_id}", response_model=ContactOut, summary="One contact")
+@router.get(
+    "/{contact_id}",
+    dependencies=[requires(Permission.CUSTOMERS_READ)],
+    response_model=ContactOut,
+    summary="One contact",
+)
 async def get_contact(customer_id: UUID, contact_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
     contact = await service.get_contact(uow, str(customer_id), str(contact_id))
     return json_response(contact_out(contact), version=contact.version)
 
 
-@router.patch("/{contact_id}", response_model=ContactOut, summary="Update a contact")
+@router.patch(
+    "/{contact_id}",
+    dependencies=[requires(Permission.CUSTOMERS_WRITE)],
+    response_model=ContactOut,
+    summary="Update a contact",
+)
 async def patch_contact(
     customer_id: UUID,
     contact_id: UUID,
@@ -82,7 +105,12 @@ async def patch_contact(
     return json_response(contact_out(contact), version=contact.version)
 
 
-@router.delete("/{contact_id}", status_code=204, summary="Remove a contact")
+@router.delete(
+    "/{contact_id}",
+    dependencies=[requires(Permission.CUSTOMERS_WRITE)],
+    status_code=204,
+    summary="Remove a contact",
+)
 async def delete_contact(
     customer_id: UUID, contact_id: UUID, uow: UnitOfWorkDep, expected: ExpectedVersionDep
 ) -> Response:

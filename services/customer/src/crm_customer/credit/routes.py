@@ -2,10 +2,12 @@
 
 from uuid import UUID
 
+from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, LimitDep, TotalDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from crm_shared.api.pagination import Page, page_of
+from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -58,7 +60,12 @@ def receivable_out(receivable: Receivable) -> ReceivableOut:
     return ReceivableOut.model_validate(receivable, from_attributes=True)
 
 
-@router.get("/credit", response_model=CreditOut, summary="Credit and operating grade")
+@router.get(
+    "/credit",
+    dependencies=[requires(Permission.CUSTOMERS_READ)],
+    response_model=CreditOut,
+    summary="Credit and operating grade",
+)
 async def get_credit(customer_id: UUID, uow: UnitOfWorkDep, settings: SettingsDep) -> JSONResponse:
     return credit_response(await service.get_credit(uow, str(customer_id), settings))
 
@@ -68,7 +75,10 @@ def rating_out(rating: CreditRating) -> CreditRatingOut:
 
 
 @router.get(
-    "/credit/history", response_model=Page[CreditRatingOut], summary="Every rating, oldest first"
+    "/credit/history",
+    dependencies=[requires(Permission.CUSTOMERS_READ)],
+    response_model=Page[CreditRatingOut],
+    summary="Every rating, oldest first",
 )
 async def credit_history(
     customer_id: UUID,
@@ -81,7 +91,12 @@ async def credit_history(
     return page_of(found, limit, rating_out)
 
 
-@router.put("/credit/grade", response_model=CreditOut, summary="Set the credit grade by hand")
+@router.put(
+    "/credit/grade",
+    dependencies=[requires(Permission.CREDIT_WRITE)],
+    response_model=CreditOut,
+    summary="Set the credit grade by hand",
+)
 async def put_credit_grade(
     customer_id: UUID,
     body: ManualGradeIn,
@@ -97,7 +112,12 @@ async def put_credit_grade(
     return credit_response(standing)
 
 
-@router.put("/credit/operating-grade", response_model=CreditOut, summary="Set the operating grade")
+@router.put(
+    "/credit/operating-grade",
+    dependencies=[requires(Permission.CREDIT_WRITE)],
+    response_model=CreditOut,
+    summary="Set the operating grade",
+)
 async def put_operating_grade(
     customer_id: UUID,
     body: OperatingGradeIn,
@@ -115,6 +135,7 @@ async def put_operating_grade(
 
 @router.post(
     "/credit/recompute",
+    dependencies=[requires(Permission.CREDIT_WRITE)],
     response_model=CreditOut,
     summary="Rate from the receivables now (ends a manual credit grade)",
     description="If-Match: the customer's ETag (from the customer or its credit).",
@@ -139,6 +160,7 @@ async def recompute_credit(
 
 @router.post(
     "/receivables",
+    dependencies=[requires(Permission.CREDIT_WRITE)],
     status_code=201,
     response_model=ReceivableOut,
     summary="Record an invoice (the credit grade is recomputed)",
@@ -166,6 +188,7 @@ async def create_receivable(
 
 @router.get(
     "/receivables",
+    dependencies=[requires(Permission.CUSTOMERS_READ)],
     response_model=Page[ReceivableOut],
     summary="Recorded invoices, by issue date and reference",
 )
@@ -180,7 +203,12 @@ async def list_receivables(
     return page_of(found, limit, receivable_out)
 
 
-@router.get("/receivables/{receivable_id}", response_model=ReceivableOut, summary="One invoice")
+@router.get(
+    "/receivables/{receivable_id}",
+    dependencies=[requires(Permission.CUSTOMERS_READ)],
+    response_model=ReceivableOut,
+    summary="One invoice",
+)
 async def get_receivable(
     customer_id: UUID, receivable_id: UUID, uow: UnitOfWorkDep
 ) -> JSONResponse:
@@ -190,6 +218,7 @@ async def get_receivable(
 
 @router.patch(
     "/receivables/{receivable_id}",
+    dependencies=[requires(Permission.CREDIT_WRITE)],
     response_model=ReceivableOut,
     summary="Record a payment or correct an invoice (the credit grade is recomputed)",
 )

@@ -3,10 +3,12 @@
 from typing import Annotated
 from uuid import UUID
 
+from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, LimitDep, TotalDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from crm_shared.api.pagination import SYNC_CONTRACT, Page, decode_cursor, encode_cursor
+from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -31,6 +33,7 @@ def location_of(customer_id: str) -> str:
 
 @router.post(
     "",
+    dependencies=[requires(Permission.CUSTOMERS_WRITE)],
     status_code=201,
     response_model=CustomerCreatedOut,
     summary="Create a customer (warns about, or with strict refuses, likely duplicates)",
@@ -78,6 +81,7 @@ async def create_customer(
 
 @router.get(
     "",
+    dependencies=[requires(Permission.CUSTOMERS_READ)],
     response_model=Page[CustomerOut],
     summary="Search and filter customers",
     description="Active customers by default (`status` adds merged aliases and erased "
@@ -106,6 +110,7 @@ async def search_customers(
 
 @router.get(
     "/{customer_id}",
+    dependencies=[requires(Permission.CUSTOMERS_READ)],
     response_model=CustomerOut,
     summary="Read a customer (a merged record answers with status merged and merged_into)",
 )
@@ -114,7 +119,12 @@ async def get_customer(customer_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
     return json_response(customer_out(customer), version=customer.version)
 
 
-@router.patch("/{customer_id}", response_model=CustomerOut, summary="Update a customer")
+@router.patch(
+    "/{customer_id}",
+    dependencies=[requires(Permission.CUSTOMERS_WRITE)],
+    response_model=CustomerOut,
+    summary="Update a customer",
+)
 async def update_customer(
     customer_id: UUID,
     body: CustomerUpdate,

@@ -2,9 +2,11 @@
 
 from uuid import UUID
 
+from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import IdempotencyKeyDep, LimitDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
+from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -19,6 +21,7 @@ router = APIRouter(prefix="/v1/customers", tags=["duplicates"], route_class=IfMa
 
 @router.get(
     "/duplicates",
+    dependencies=[requires(Permission.CUSTOMERS_READ)],
     response_model=DuplicateReport,
     summary="Groups of active customers sharing an e-mail, a phone or name and company",
 )
@@ -35,6 +38,7 @@ async def duplicate_report(uow: UnitOfWorkDep, limit: LimitDep) -> DuplicateRepo
 
 @router.post(
     "/{customer_id}/merge",
+    dependencies=[requires(Permission.CUSTOMERS_WRITE)],
     response_model=CustomerOut,
     summary="Merge a duplicate into this customer; the duplicate becomes an alias",
     description="If-Match: the ETag of this customer, the survivor (the record that "

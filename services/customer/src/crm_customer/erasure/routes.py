@@ -2,9 +2,11 @@
 
 from uuid import UUID
 
+from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import IdempotencyKeyDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
+from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -19,6 +21,7 @@ router = APIRouter(prefix="/v1/customers", tags=["erasure"], route_class=IfMatch
 
 @router.post(
     "/{customer_id}/erasure",
+    dependencies=[requires(Permission.CUSTOMERS_ERASE)],
     response_model=CustomerOut,
     summary="Erase a customer's personal data (and its merged aliases'); keeps a tombstone",
 )

@@ -3,9 +3,11 @@
 import functools
 from typing import Annotated
 
+from crm_shared.api.auth import requires
 from crm_shared.api.deps import IdempotencyKeyDep, RuntimeDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from crm_shared.api.problems import TYPE_BASE, Problem
+from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.datastructures import UploadFile
@@ -61,6 +63,7 @@ async def read_csv_upload(request: Request, max_bytes: int) -> bytes:
 
 @router.post(
     "/import",
+    dependencies=[requires(Permission.CUSTOMERS_IMPORT)],
     response_model=ImportSummary,
     openapi_extra=_CSV_BODY,
     summary="Import customers from CSV: good rows kept, bad rows reported by line",
@@ -83,6 +86,7 @@ async def import_csv(
 
 @router.get(
     "/export",
+    dependencies=[requires(Permission.CUSTOMERS_EXPORT)],
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}}},
     summary="Export customers as CSV (the same filters as the search)",

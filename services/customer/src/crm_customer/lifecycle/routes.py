@@ -2,9 +2,11 @@
 
 from uuid import UUID
 
+from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import IdempotencyKeyDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
+from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -34,7 +36,12 @@ def lifecycle_out(state: LifecycleState) -> LifecycleOut:
     )
 
 
-@router.get("", response_model=LifecycleOut, summary="Current stage and every change")
+@router.get(
+    "",
+    dependencies=[requires(Permission.CUSTOMERS_READ)],
+    response_model=LifecycleOut,
+    summary="Current stage and every change",
+)
 async def get_lifecycle(customer_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
     state = await service.get_lifecycle(uow, str(customer_id))
     return json_response(lifecycle_out(state), version=state.customer.version)
@@ -42,6 +49,7 @@ async def get_lifecycle(customer_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
 
 @router.post(
     "",
+    dependencies=[requires(Permission.CUSTOMERS_WRITE)],
     response_model=LifecycleOut,
     summary="Move to another stage (409 with the allowed stages when the move is refused)",
     description="If-Match: the customer's ETag (from the customer or its lifecycle).",

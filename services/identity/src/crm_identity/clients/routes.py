@@ -11,14 +11,13 @@ from fastapi.responses import JSONResponse
 from crm_identity.clients import service
 from crm_identity.clients.models import PartnerClient
 from crm_identity.clients.schemas import ClientCreate, ClientOut, ClientWithSecret
-from crm_identity.web import ADMIN_ONLY, AUTH_RESPONSES, NO_STORE, SettingsDep, json_response
+from crm_identity.web import ADMIN_ONLY, NO_STORE, SettingsDep, json_response
 
 router = APIRouter(
     prefix="/v1/clients",
     tags=["partner clients"],
     route_class=IfMatchRoute,
     dependencies=ADMIN_ONLY,
-    responses=AUTH_RESPONSES,
 )
 
 

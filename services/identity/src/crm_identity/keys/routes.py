@@ -7,11 +7,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from crm_identity.keys import service
-from crm_identity.web import ADMIN_ONLY, AUTH_RESPONSES, SettingsDep
+from crm_identity.web import ADMIN_ONLY, SettingsDep
 
-router = APIRouter(
-    prefix="/v1/keys", tags=["signing keys"], dependencies=ADMIN_ONLY, responses=AUTH_RESPONSES
-)
+router = APIRouter(prefix="/v1/keys", tags=["signing keys"], dependencies=ADMIN_ONLY)
 
 
 class KeyOut(BaseModel):

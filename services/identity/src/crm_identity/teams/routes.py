@@ -10,14 +10,13 @@ from fastapi.responses import JSONResponse
 from crm_identity.teams import service
 from crm_identity.teams.models import Team
 from crm_identity.teams.schemas import TeamCreate, TeamOut, TeamUpdate
-from crm_identity.web import ADMIN_ONLY, AUTH_RESPONSES, json_response
+from crm_identity.web import ADMIN_ONLY, json_response
 
 router = APIRouter(
     prefix="/v1/teams",
     tags=["teams"],
     route_class=IfMatchRoute,
     dependencies=ADMIN_ONLY,
-    responses=AUTH_RESPONSES,
 )
 
 

@@ -17,6 +17,7 @@ import binascii
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
+from crm_shared.api.auth import public
 from crm_shared.api.deps import UnitOfWorkDep
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -26,7 +27,9 @@ from crm_identity.tokens import service
 from crm_identity.tokens.service import InvalidClientError, OAuthError
 from crm_identity.web import NO_STORE, SettingsDep
 
-router = APIRouter(tags=["oauth"])
+# Public on purpose: the token endpoint authenticates the client itself (RFC 6749), and the
+# keys and discovery document are what everyone needs to verify tokens.
+router = APIRouter(tags=["oauth"], dependencies=[public()])
 
 FORM = "application/x-www-form-urlencoded"
 TOKEN_PATH = "/v1/oauth/token"
@@ -185,9 +188,9 @@ async def jwks(uow: UnitOfWorkDep, settings: SettingsDep) -> dict[str, Any]:
 
 @router.get("/.well-known/openid-configuration", summary="Where the token endpoint and keys are")
 async def discovery(settings: SettingsDep) -> dict[str, Any]:
-    issuer = settings.token_issuer.rstrip("/")
+    issuer = settings.auth_issuer.rstrip("/")
     return {
-        "issuer": settings.token_issuer,
+        "issuer": settings.auth_issuer,
         "token_endpoint": issuer + TOKEN_PATH,
         "jwks_uri": issuer + JWKS_PATH,
         "grant_types_supported": ["client_credentials"]

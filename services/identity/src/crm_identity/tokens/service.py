@@ -95,8 +95,8 @@ async def _issue(
     now = uow.clock.now()
     lifetime = timedelta(minutes=minutes)
     signed = {
-        "iss": settings.token_issuer,
-        "aud": settings.token_audience,
+        "iss": settings.auth_issuer,
+        "aud": settings.auth_audience,
         "iat": int(now.timestamp()),
         "nbf": int(now.timestamp()),
         "exp": int((now + lifetime).timestamp()),

@@ -10,14 +10,13 @@ from fastapi.responses import JSONResponse
 from crm_identity.users import service
 from crm_identity.users.models import User
 from crm_identity.users.schemas import UserCreate, UserOut, UserUpdate
-from crm_identity.web import ADMIN_ONLY, AUTH_RESPONSES, json_response
+from crm_identity.web import ADMIN_ONLY, json_response
 
 router = APIRouter(
     prefix="/v1/users",
     tags=["users"],
     route_class=IfMatchRoute,
     dependencies=ADMIN_ONLY,
-    responses=AUTH_RESPONSES,
 )
 
 

@@ -1,0 +1,52 @@
+"""Who may do what: every operation needs one permission, and a caller holds it through its
+role (people) or its scopes (partner clients, whose scopes are permission names).
+
+The table is the README's "Who may call what"; a test walks every route of every service and
+fails on one that declares no permission (or is not explicitly public).
+"""
+
+from enum import StrEnum
+
+from crm_shared.auth.tokens import Principal
+from crm_shared.contracts.identity import Role
+
+
+class Permission(StrEnum):
+    CUSTOMERS_READ = "customers:read"  # customers, contacts, consent, lifecycle, credit
+    CUSTOMERS_WRITE = "customers:write"  # create and change them, merge duplicates
+    CUSTOMERS_IMPORT = "customers:import"  # CSV import
+    CUSTOMERS_EXPORT = "customers:export"  # CSV export: personal data in bulk
+    CUSTOMERS_ERASE = "customers:erase"  # the right to erasure
+    CREDIT_WRITE = "credit:write"  # receivables, grades
+    PROFILES_READ = "profiles:read"  # the 360 profile and timeline
+    EVENTS_READ = "events:read"  # the event catalog
+    OPERATIONS = "operations"  # outbox state and replay
+    IDENTITY_ADMIN = "identity:admin"  # users, teams, partner clients, signing keys
+
+
+_EVERYONE = {Permission.CUSTOMERS_READ, Permission.PROFILES_READ, Permission.EVENTS_READ}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.SALES: frozenset(
+        _EVERYONE
+        | {Permission.CUSTOMERS_WRITE, Permission.CUSTOMERS_IMPORT, Permission.CREDIT_WRITE}
+    ),
+    Role.MARKETING: frozenset(
+        _EVERYONE | {Permission.CUSTOMERS_WRITE, Permission.CUSTOMERS_IMPORT}
+    ),
+    Role.SUPPORT: frozenset(_EVERYONE | {Permission.CUSTOMERS_WRITE}),
+    Role.ANALYST: frozenset(_EVERYONE),
+}
+
+
+def grants(principal: Principal, permission: Permission) -> bool:
+    """Whether the caller holds ``permission``: a partner client by its scopes, a person by
+    their role (an unknown role holds nothing)."""
+    if principal.is_client:
+        return permission.value in principal.scopes
+    try:
+        role = Role(principal.role or "")
+    except ValueError:
+        return False
+    return permission in ROLE_PERMISSIONS[role]
