@@ -1,14 +1,11 @@
 """HTTP helpers every router of this service uses."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from crm_shared.api.auth import requires
-from crm_shared.api.concurrency import etag_for
 from crm_shared.api.deps import get_runtime
 from crm_shared.auth.permissions import Permission
 from fastapi import Depends, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from crm_identity.settings import IdentitySettings
 
@@ -26,20 +23,3 @@ SettingsDep = Annotated[IdentitySettings, Depends(get_settings)]
 ADMIN_ONLY = [requires(Permission.IDENTITY_ADMIN)]
 # Answers that carry a secret must never be stored by a cache (RFC 6749 §5.1).
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-
-
-def json_response(
-    body: BaseModel | list[Any] | dict[str, Any],
-    *,
-    status_code: int = 200,
-    version: int | None = None,
-    location: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    content = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
-    all_headers = dict(headers or {})
-    if version is not None:
-        all_headers["ETag"] = etag_for(version)
-    if location is not None:
-        all_headers["Location"] = location
-    return JSONResponse(content, status_code=status_code, headers=all_headers)

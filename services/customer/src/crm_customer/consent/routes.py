@@ -5,6 +5,7 @@ from uuid import UUID
 from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import UnitOfWorkDep
+from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from crm_shared.contracts.customer import ConsentChannel
 from fastapi import APIRouter
@@ -18,7 +19,7 @@ from crm_customer.consent.schemas import (
     ConsentOut,
 )
 from crm_customer.consent.service import ConsentState
-from crm_customer.web import ActorDep, json_response
+from crm_customer.web import ActorDep
 
 router = APIRouter(
     prefix="/v1/customers/{customer_id}/consent", tags=["consent"], route_class=IfMatchRoute

@@ -7,6 +7,7 @@ from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, LimitDep, TotalDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from crm_shared.api.pagination import Page, page_of
+from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -14,7 +15,7 @@ from fastapi.responses import JSONResponse
 from crm_customer.contacts import service
 from crm_customer.contacts.models import Contact
 from crm_customer.contacts.schemas import ContactCreate, ContactOut, ContactUpdate
-from crm_customer.web import SettingsDep, json_response
+from crm_customer.web import SettingsDep
 
 router = APIRouter(
     prefix="/v1/customers/{customer_id}/contacts", tags=["contacts"], route_class=IfMatchRoute

@@ -7,6 +7,7 @@ from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, LimitDep, TotalDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from crm_shared.api.pagination import Page, page_of
+from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -25,7 +26,7 @@ from crm_customer.credit.schemas import (
     RecomputeIn,
 )
 from crm_customer.credit.service import CreditStanding
-from crm_customer.web import ActorDep, SettingsDep, json_response
+from crm_customer.web import ActorDep, SettingsDep
 
 router = APIRouter(prefix="/v1/customers/{customer_id}", tags=["credit"], route_class=IfMatchRoute)
 

@@ -8,6 +8,7 @@ from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, LimitDep, TotalDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from crm_shared.api.pagination import SYNC_CONTRACT, Page, decode_cursor, encode_cursor
+from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -22,7 +23,7 @@ from crm_customer.customers.schemas import (
     DuplicateMatch,
 )
 from crm_customer.customers.search import CustomerFilter, cursor_values
-from crm_customer.web import ActorDep, SettingsDep, StrictDep, json_response
+from crm_customer.web import ActorDep, SettingsDep, StrictDep
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"], route_class=IfMatchRoute)
 

@@ -6,6 +6,7 @@ from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import IdempotencyKeyDep, LimitDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
+from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -14,7 +15,7 @@ from crm_customer.customers.mapping import customer_out
 from crm_customer.customers.schemas import CustomerOut
 from crm_customer.duplicates import service
 from crm_customer.duplicates.schemas import DuplicateGroupOut, DuplicateReport, MergeIn
-from crm_customer.web import ActorDep, SettingsDep, json_response
+from crm_customer.web import ActorDep, SettingsDep
 
 router = APIRouter(prefix="/v1/customers", tags=["duplicates"], route_class=IfMatchRoute)
 

@@ -6,6 +6,7 @@ from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import IdempotencyKeyDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
+from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -14,7 +15,7 @@ from crm_customer.customers.mapping import customer_out
 from crm_customer.customers.schemas import CustomerOut
 from crm_customer.erasure import service
 from crm_customer.erasure.schemas import ErasureIn
-from crm_customer.web import ActorDep, json_response
+from crm_customer.web import ActorDep
 
 router = APIRouter(prefix="/v1/customers", tags=["erasure"], route_class=IfMatchRoute)
 

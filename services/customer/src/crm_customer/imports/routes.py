@@ -7,6 +7,7 @@ from crm_shared.api.auth import requires
 from crm_shared.api.deps import IdempotencyKeyDep, RuntimeDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from crm_shared.api.problems import TYPE_BASE, Problem
+from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -17,7 +18,7 @@ from crm_customer.customers.service import search_phone
 from crm_customer.imports.export import export_lines
 from crm_customer.imports.schemas import ImportSummary
 from crm_customer.imports.service import import_customers
-from crm_customer.web import ActorDep, SettingsDep, json_response
+from crm_customer.web import ActorDep, SettingsDep
 
 router = APIRouter(prefix="/v1/customers", tags=["import and export"])
 

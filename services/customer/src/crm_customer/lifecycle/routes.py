@@ -6,6 +6,7 @@ from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import IdempotencyKeyDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
+from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -13,7 +14,7 @@ from fastapi.responses import JSONResponse
 from crm_customer.lifecycle import service
 from crm_customer.lifecycle.schemas import LifecycleOut, StageChangeIn, StageChangeOut
 from crm_customer.lifecycle.service import LifecycleState
-from crm_customer.web import ActorDep, json_response
+from crm_customer.web import ActorDep
 
 router = APIRouter(
     prefix="/v1/customers/{customer_id}/lifecycle", tags=["lifecycle"], route_class=IfMatchRoute

@@ -5,13 +5,14 @@ to store the answer, secret included; a lost answer is repaired by rotating the 
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import CursorDep, LimitDep, TotalDep, UnitOfWorkDep
 from crm_shared.api.pagination import Page, page_of
+from crm_shared.api.responses import json_response
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from crm_identity.clients import service
 from crm_identity.clients.models import PartnerClient
 from crm_identity.clients.schemas import ClientCreate, ClientOut, ClientWithSecret
-from crm_identity.web import ADMIN_ONLY, NO_STORE, SettingsDep, json_response
+from crm_identity.web import ADMIN_ONLY, NO_STORE, SettingsDep
 
 router = APIRouter(
     prefix="/v1/clients",

@@ -4,13 +4,14 @@ from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, LimitDep, TotalDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from crm_shared.api.pagination import Page, page_of
+from crm_shared.api.responses import json_response
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from crm_identity.teams import service
 from crm_identity.teams.models import Team
 from crm_identity.teams.schemas import TeamCreate, TeamOut, TeamUpdate
-from crm_identity.web import ADMIN_ONLY, json_response
+from crm_identity.web import ADMIN_ONLY
 
 router = APIRouter(
     prefix="/v1/teams",

@@ -4,13 +4,14 @@ from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, LimitDep, TotalDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from crm_shared.api.pagination import Page, page_of
+from crm_shared.api.responses import json_response
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from crm_identity.users import service
 from crm_identity.users.models import User
 from crm_identity.users.schemas import UserCreate, UserOut, UserUpdate
-from crm_identity.web import ADMIN_ONLY, json_response
+from crm_identity.web import ADMIN_ONLY
 
 router = APIRouter(
     prefix="/v1/users",
