@@ -9,6 +9,7 @@ from crm_shared.errors import DomainError
 from crm_shared.preconditions import check_version
 from fastapi import FastAPI
 from pydantic import BaseModel
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 
 class Thing(BaseModel):
@@ -31,6 +32,10 @@ def make_app() -> FastAPI:
     @app.get("/boom")
     async def boom() -> None:
         raise RuntimeError("secret internals")
+
+    @app.get("/busy")
+    async def busy() -> None:
+        raise PoolTimeoutError("QueuePool limit of size 5 overflow 10 reached")
 
     return app
 
@@ -112,3 +117,12 @@ def test_stale_if_match_is_412_missing_is_428_and_malformed_is_400() -> None:
         with pytest.raises(Problem) as refused:
             require_if_match(malformed, 4)
         assert refused.value.status == 400
+
+
+async def test_no_free_database_connection_is_503_with_retry_after(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/busy")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["type"] == TYPE_BASE + "busy"

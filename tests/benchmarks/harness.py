@@ -95,7 +95,8 @@ class Harness:
             await self.stop_all()
             await self._drop_databases()
         finally:
-            shutil.rmtree(self.root, ignore_errors=True)
+            if not os.environ.get("BENCH_KEEP_LOGS"):
+                shutil.rmtree(self.root, ignore_errors=True)
 
     async def stop_all(self) -> None:
         """Stop every process and broker still running (a measurement that failed half-way

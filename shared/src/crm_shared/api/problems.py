@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.params import Form
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
@@ -198,6 +199,18 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
         return problem_response(problem, request)
 
+    async def on_busy(request: Request, exc: Exception) -> JSONResponse:
+        # Every database connection stayed busy for the pool's whole timeout: overload, not
+        # a fault of the request; the client may retry.
+        log.warning("no database connection free for %s %s", request.method, request.url.path)
+        problem = Problem(
+            503,
+            "the service is too busy to answer now; nothing was changed, try again shortly",
+            type_=TYPE_BASE + "busy",
+            headers={"Retry-After": "1"},
+        )
+        return problem_response(problem, request)
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         problem = Problem(500, "an unexpected error occurred; nothing was changed")
@@ -208,4 +221,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(StaleDataError, on_stale_data)
+    app.add_exception_handler(PoolTimeoutError, on_busy)
     app.add_exception_handler(Exception, on_unexpected)

@@ -19,6 +19,7 @@ Anything else raises :class:`Unauthenticated` (a :class:`~crm_shared.errors.Doma
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, ClassVar, TypeAlias
 
 import jwt
@@ -179,7 +180,15 @@ def _key_of(jwks: Mapping[str, Any], kid: str) -> Any:
         if entry.get("alg", ALGORITHM) != ALGORITHM:
             break
         try:
-            return jwt.PyJWK(dict(entry), algorithm=ALGORITHM).key
-        except jwt.PyJWTError as error:
+            return _public_key(str(entry["n"]), str(entry["e"]))
+        except (KeyError, jwt.PyJWTError) as error:
             raise Unauthenticated("the token's signing key cannot be read") from error
     raise Unauthenticated("the token's signing key (kid) is not one the issuer publishes")
+
+
+@lru_cache(maxsize=64)
+def _public_key(modulus: str, exponent: str) -> Any:
+    """An RSA public key from its JWK numbers, parsed once: building it costs more than the
+    signature check itself, and the issuer's keys change only at a rotation."""
+    jwk = {"kty": "RSA", "n": modulus, "e": exponent, "alg": ALGORITHM, "use": "sig"}
+    return jwt.PyJWK(jwk, algorithm=ALGORITHM).key
