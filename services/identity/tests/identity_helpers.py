@@ -67,6 +67,17 @@ async def decode_with_jwks(
     return claims
 
 
+async def make_user(
+    admin: httpx.AsyncClient, email: str, password: str, role: str = "sales", **extra: Any
+) -> dict[str, Any]:
+    """A user created by the admin (name from the e-mail), who can sign in with ``password``."""
+    body = {"email": email, "name": email.split("@")[0].title(), "role": role}
+    response = await admin.post("/v1/users", json={**body, "password": password, **extra})
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
 async def make_partner(admin: httpx.AsyncClient, scopes: list[str], **extra: Any) -> dict[str, Any]:
     me = (await admin.get("/v1/users")).json()["items"][0]["id"]
     response = await admin.post(

@@ -12,6 +12,7 @@ from services.identity.tests.identity_helpers import (
     ADMIN_EMAIL,
     client_row,
     make_partner,
+    make_user,
     outbox_events,
     password_token,
 )
@@ -46,16 +47,7 @@ async def test_admin_routes_need_a_token(client: httpx.AsyncClient, method: str,
 async def test_a_sales_token_is_forbidden_and_an_admin_token_allowed(
     admin: httpx.AsyncClient,
 ) -> None:
-    created = await admin.post(
-        "/v1/users",
-        json={
-            "email": "rep@example.com",
-            "name": "Rep",
-            "role": "sales",
-            "password": "rep-password-long",
-        },
-    )
-    assert created.status_code == 201, created.text
+    await make_user(admin, "rep@example.com", "rep-password-long", role="sales")
     sales = await password_token(admin, "rep@example.com", "rep-password-long")
     for method, path in ADMIN_ROUTES:
         response = await admin.request(
@@ -166,16 +158,7 @@ async def test_a_partner_secret_is_shown_once_and_stored_hashed(
 async def test_user_events_are_published_without_password_material(
     admin: httpx.AsyncClient, identity_app: FastAPI
 ) -> None:
-    created = await admin.post(
-        "/v1/users",
-        json={
-            "email": "eve@example.com",
-            "name": "Eve",
-            "role": "support",
-            "password": "eve-password-long",
-        },
-    )
-    user = created.json()
+    user = await make_user(admin, "eve@example.com", "eve-password-long", role="support")
     await admin.patch(
         f"/v1/users/{user['id']}", json={"password": "eve-new-password"}, headers={"If-Match": "*"}
     )

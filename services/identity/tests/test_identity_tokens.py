@@ -21,6 +21,7 @@ from services.identity.tests.identity_helpers import (
     decode_with_jwks,
     jwks_of,
     make_partner,
+    make_user,
 )
 
 SCOPES = ["customers:read", "customers:write", "events:subscribe"]
@@ -160,17 +161,7 @@ async def test_password_grant_gives_a_person_a_short_token(
     admin: httpx.AsyncClient, client: httpx.AsyncClient
 ) -> None:
     team = (await admin.post("/v1/teams", json={"name": "North"})).json()
-    created = await admin.post(
-        "/v1/users",
-        json={
-            "email": "rep@example.com",
-            "name": "Rep",
-            "role": "sales",
-            "team_id": team["id"],
-            "password": "rep-password-long",
-        },
-    )
-    assert created.status_code == 201, created.text
+    rep = await make_user(admin, "rep@example.com", "rep-password-long", team_id=team["id"])
     response = await client.post(
         "/v1/oauth/token",
         data={
@@ -183,7 +174,7 @@ async def test_password_grant_gives_a_person_a_short_token(
     assert response.status_code == 200, response.text
     assert response.json()["expires_in"] == 15 * 60
     claims = await decode_with_jwks(client, response.json()["access_token"], verify_times=False)
-    assert claims["sub"] == created.json()["id"]
+    assert claims["sub"] == rep["id"]
     assert claims["role"] == "sales"
     assert claims["team"] == team["id"]
     assert "client_id" not in claims
@@ -197,16 +188,7 @@ async def test_password_grant_gives_a_person_a_short_token(
 
 
 async def test_an_inactive_user_gets_no_token(admin: httpx.AsyncClient) -> None:
-    created = await admin.post(
-        "/v1/users",
-        json={
-            "email": "gone@example.com",
-            "name": "Gone",
-            "role": "support",
-            "password": "gone-password-long",
-        },
-    )
-    user = created.json()
+    user = await make_user(admin, "gone@example.com", "gone-password-long", role="support")
     patched = await admin.patch(
         f"/v1/users/{user['id']}", json={"active": False}, headers={"If-Match": '"1"'}
     )
