@@ -1,11 +1,10 @@
 """Bearer tokens at the HTTP edge: who calls, and may they.
 
-A service puts its :class:`~crm_shared.auth.TokenVerifier` on ``app.state.token_verifier``
-(:func:`install_token_verifier`, at start-up) and protects routes with the dependencies::
+A service's app gets a :class:`~crm_shared.auth.TokenVerifier` on ``app.state.token_verifier``
+(:func:`install_token_verifier`, done by ``create_service_app``) and every route declares its
+permission (:mod:`crm_shared.auth.permissions`)::
 
-    router = APIRouter(dependencies=[Depends(require_role("admin"))])
-
-    @router.get("/v1/things")
+    @router.get("/v1/things", dependencies=[requires(Permission.CUSTOMERS_READ)])
     async def things(principal: PrincipalDep) -> ...: ...
 
 - no ``Authorization: Bearer …`` header: ``401`` problem (``…/problems/unauthenticated``)
@@ -13,12 +12,10 @@ A service puts its :class:`~crm_shared.auth.TokenVerifier` on ``app.state.token_
 - a token that does not verify (expired, wrong issuer or audience, bad signature, unknown
   ``kid``, ``alg: none``): ``401`` (``…/problems/invalid-token``) with
   ``WWW-Authenticate: Bearer realm="crm", error="invalid_token"`` (RFC 6750 §3);
-- a valid token without the role (:func:`require_role`) or every scope
-  (:func:`require_scope`) asked for: ``403`` (``…/problems/forbidden``) with
-  ``error="insufficient_scope"``.
+- a valid token whose role or scopes do not grant the permission: ``403``
+  (``…/problems/forbidden``) with ``error="insufficient_scope"``.
 """
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request, params
@@ -79,28 +76,6 @@ def _forbidden(detail: str) -> Problem:
     return Problem(
         403, detail, type_=TYPE_BASE + "forbidden", headers=_challenge("insufficient_scope")
     )
-
-
-def require_role(*roles: str) -> Callable[..., Awaitable[Principal]]:
-    """A dependency: the caller, who must hold one of ``roles`` (else 403)."""
-
-    async def dependency(principal: PrincipalDep) -> Principal:
-        if not principal.has_role(*roles):
-            raise _forbidden(f"this operation needs the role {' or '.join(roles)}")
-        return principal
-
-    return dependency
-
-
-def require_scope(*scopes: str) -> Callable[..., Awaitable[Principal]]:
-    """A dependency: the caller, whose token must carry every one of ``scopes`` (else 403)."""
-
-    async def dependency(principal: PrincipalDep) -> Principal:
-        if not principal.has_scopes(*scopes):
-            raise _forbidden(f"this operation needs the scope {' '.join(scopes)}")
-        return principal
-
-    return dependency
 
 
 def requires(permission: Permission) -> params.Depends:

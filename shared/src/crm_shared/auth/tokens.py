@@ -66,12 +66,6 @@ class Principal:
     def is_client(self) -> bool:
         return self.client_id is not None
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
-    def has_scopes(self, *scopes: str) -> bool:
-        return set(scopes) <= self.scopes
-
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any]) -> "Principal":
         scope = claims.get("scope") or ""
