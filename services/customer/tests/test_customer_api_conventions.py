@@ -10,6 +10,7 @@ import httpx
 import pytest
 from crm_shared.api.concurrency import IF_MATCH_PATTERN, parse_if_match
 from crm_shared.bus.outbox import OutboxRepository
+from crm_shared.testing.auth import bearer, token_for
 from fastapi import FastAPI
 
 from services.customer.tests.customer_api_helpers import (
@@ -137,11 +138,12 @@ async def test_a_key_is_scoped_to_its_route_and_its_caller(
         f"/v1/customers/{other['id']}/contacts", json={"name": "Eve"}, headers=key
     )
     assert_problem(reused, 422, contains="Idempotency-Key")
-    # Another caller's key is its own.
+    # Another caller's key is its own (the caller is the token's subject).
+    someone_else = {**key, **bearer(token_for("sales", subject="another-user"))}
     theirs = await customer_client.post(
         "/v1/customers",
         json={"kind": "business", "name": "Acme"},
-        headers={**key, "X-Actor": "partner-7"},
+        headers=someone_else,
     )
     assert theirs.status_code == 201
     assert "idempotency-replayed" not in theirs.headers
@@ -149,7 +151,7 @@ async def test_a_key_is_scoped_to_its_route_and_its_caller(
     mine_again = await customer_client.post(
         "/v1/customers",
         json={"kind": "business", "name": "Acme"},
-        headers={**key, "X-Actor": "partner-7"},
+        headers=someone_else,
     )
     assert mine_again.json()["id"] == theirs.json()["id"]
 

@@ -238,7 +238,13 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     )
     install_token_verifier(
         app,
-        TokenVerifier(settings.auth_issuer, settings.auth_audience, jwks, clock=definition.clock),
+        TokenVerifier(
+            settings.auth_issuer,
+            settings.auth_audience,
+            jwks,
+            clock=definition.clock,
+            remember_seconds=settings.auth_token_cache_seconds,
+        ),
     )
     app.include_router(observability.router)
     app.include_router(admin.router)

@@ -143,6 +143,10 @@ class ServiceSettings(BaseSettings):
     auth_audience: str = "crm"
     auth_jwks_url: str = "http://127.0.0.1:8006/.well-known/jwks.json"
     auth_jwks_cache_seconds: float = Field(300.0, gt=0)
+    # How long a verified token is trusted without checking its signature again (0: every
+    # request); a signing key the issuer withdraws is refused after at most this plus the
+    # JWKS cache. Expiry is checked on every request regardless.
+    auth_token_cache_seconds: float = Field(60.0, ge=0)
 
     @classmethod
     def platform_fields(cls) -> frozenset[str]:

@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from crm_shared.api.deps import get_runtime
+from crm_shared.api.deps import runtime_of
 from fastapi import Depends, Header, Query, Request
 
 from crm_customer.settings import CustomerSettings
 
 
-def get_settings(request: Request) -> CustomerSettings:
-    settings = get_runtime(request).settings
+async def get_settings(request: Request) -> CustomerSettings:
+    settings = runtime_of(request).settings
     assert isinstance(settings, CustomerSettings)
     return settings
 

@@ -3,15 +3,15 @@
 from typing import Annotated
 
 from crm_shared.api.auth import requires
-from crm_shared.api.deps import get_runtime
+from crm_shared.api.deps import runtime_of
 from crm_shared.auth.permissions import Permission
 from fastapi import Depends, Request
 
 from crm_identity.settings import IdentitySettings
 
 
-def get_settings(request: Request) -> IdentitySettings:
-    settings = get_runtime(request).settings
+async def get_settings(request: Request) -> IdentitySettings:
+    settings = runtime_of(request).settings
     assert isinstance(settings, IdentitySettings)
     return settings
 

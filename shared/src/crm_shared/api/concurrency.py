@@ -74,7 +74,7 @@ def parse_if_match(value: str | None) -> ExpectedVersion:
     return ExpectedVersion(frozenset(int(tag) for tag in tags if _VERSION.fullmatch(tag)))
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[str | None, Header(alias=IF_MATCH, include_in_schema=False)] = None,
 ) -> ExpectedVersion:
     return parse_if_match(if_match)

@@ -11,9 +11,15 @@ from crm_shared.fields import Instant
 from crm_shared.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+# Dependencies are ``async def`` even when they await nothing: FastAPI runs a plain ``def``
+# in its thread pool, a thread hop per request for a dictionary lookup.
+async def get_runtime(request: Request) -> Runtime:
+    return runtime_of(request)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -22,13 +28,13 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 async def get_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     read_only = request.method in SAFE_METHODS
     correlation = getattr(request.state, "correlation_id", None)
-    unit = get_runtime(request).unit_of_work(read_only=read_only, correlation_id=correlation)
+    unit = runtime_of(request).unit_of_work(read_only=read_only, correlation_id=correlation)
     async with unit as uow:
         yield uow
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    runtime = get_runtime(request)
+    runtime = runtime_of(request)
     factory = runtime.read_session_factory if request.method in SAFE_METHODS else None
     async with (factory or runtime.session_factory)() as session:
         yield session
@@ -41,8 +47,8 @@ IDEMPOTENCY_KEY_DESCRIPTION = (
     "Optional, and recommended on every create: a unique value per intended create (a UUID, "
     "say). A retry with the same key returns the first response (with "
     "`Idempotency-Replayed: true`) instead of creating a twin; the same key with a different "
-    "request is 422. A key is scoped to the method, the route and the caller (`X-Actor`): "
-    "the same key elsewhere is another key. Kept for CRM_IDEMPOTENCY_RETENTION_HOURS. "
+    "request is 422. A key is scoped to the method, the route and the caller (the token's "
+    "subject): the same key elsewhere is another key. Kept for CRM_IDEMPOTENCY_RETENTION_HOURS. "
     "Without a key a retried create can make a twin (the customer create's duplicate check "
     "warns about one that looks like an existing customer, it does not prevent it)."
 )
@@ -78,13 +84,13 @@ UpdatedSinceDep = Annotated[
 ]
 
 
-def get_page_limit(
+async def get_page_limit(
     request: Request,
     limit: Annotated[
         int | None, Query(ge=1, description="Page size (capped by the server)")
     ] = None,
 ) -> int:
-    settings = get_runtime(request).settings
+    settings = runtime_of(request).settings
     return min(limit or settings.page_size_default, settings.page_size_max)
 
 

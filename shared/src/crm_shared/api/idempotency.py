@@ -5,9 +5,9 @@ twin). The response is stored in the same transaction as the record it created, 
 both exist or neither. Rules:
 
 - a key is scoped to the method, the route template (``/v1/customers/{customer_id}/contacts``)
-  and the caller (the ``X-Actor`` header until requests are authenticated): the same key on
-  another endpoint, or from another caller, is another key. The table holds a SHA-256 of the
-  scope and the key, never the key itself;
+  and the caller (the bearer token's subject): the same key on another endpoint, or from
+  another caller, is another key, so nobody reads another caller's answer by its key. The
+  table holds a SHA-256 of the scope and the key, never the key itself;
 - the request's fingerprint is its method, path, query (parameters sorted) and body, a JSON
   body in canonical form (keys sorted, no insignificant whitespace), so a retry that
   serialises the same document differently is the same request;
@@ -23,14 +23,11 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
 
 from crm_shared.api.problems import TYPE_BASE, Problem
 from crm_shared.db.uow import UnitOfWork
 
 REPLAYED_HEADER = "Idempotency-Replayed"
-# Who is asking, until the platform authenticates callers (then: the principal's subject).
-CALLER_HEADER = "X-Actor"
 _KEPT_HEADERS = ("etag", "location")
 
 
@@ -47,15 +44,15 @@ async def respond_idempotently(
         return response
     key = scoped_key(request, key)
     fingerprint = await _fingerprint(request)
-    stored = await _stored_response(uow, key, fingerprint)
-    if stored is not None:
-        return stored
-    response = await action()
-    await _store(uow, key, fingerprint, response)
+    # Optimistic: a key is almost always new, so act first and store the answer with it;
+    # looking the key up beforehand would cost every create a statement. A retry (or a
+    # concurrent twin) then fails on the key's primary key, or on a rule the first attempt's
+    # record now breaks (a strict duplicate check finds it): roll back, answer as the first.
     try:
+        response = await action()
+        await _store(uow, key, fingerprint, response)
         await uow.commit()
-    except IntegrityError:
-        # A concurrent twin with the same key committed first: answer with its response.
+    except Exception:
         await uow.rollback()
         stored = await _stored_response(uow, key, fingerprint)
         if stored is None:
@@ -72,7 +69,9 @@ async def delete_expired_keys(uow: UnitOfWork, older_than: timedelta) -> None:
 
 
 def caller_of(request: Request) -> str:
-    return request.headers.get(CALLER_HEADER, "")
+    """The verified caller (``crm_shared.api.auth`` sets it before any route runs)."""
+    principal = getattr(request.state, "principal", None)
+    return principal.subject if principal is not None else ""
 
 
 def scoped_key(request: Request, key: str) -> str:

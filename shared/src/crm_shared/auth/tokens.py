@@ -12,10 +12,17 @@ service reads its own key table; another service will fetch and cache the issuer
   are present, and ``nbf <= now < exp`` (with ``leeway`` seconds of clock skew), ``now``
   from the injected :class:`~crm_shared.clock.Clock`, so tests move time instead of sleeping.
 
+A service may remember a verified token for ``remember_seconds`` (keyed by the whole token,
+so only its bearer gets the hit): the signature check is most of a read's CPU, and a client
+sends the same token for its whole life. The times are checked on every use all the same;
+what the memory delays is noticing a signing key the issuer withdrew, which the JWKS cache
+delays already.
+
 Anything else raises :class:`Unauthenticated` (a :class:`~crm_shared.errors.DomainError`,
 401): the reason is in the message, for logs, and stays generic enough to return.
 """
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -92,12 +99,18 @@ class TokenVerifier:
         *,
         clock: Clock = SYSTEM_CLOCK,
         leeway_seconds: int = 30,
+        remember_seconds: float = 0.0,
+        remember_at_most: int = 4096,
     ) -> None:
         self.issuer = issuer
         self.audience = audience
         self._jwks = jwks_provider
         self._clock = clock
         self._leeway = leeway_seconds
+        self._remember_seconds = remember_seconds
+        self._remember_at_most = remember_at_most
+        # token -> (the principal, until when it needs no new signature check)
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     async def verify(self, token: str) -> dict[str, Any]:
         """The token's claims, or :class:`Unauthenticated`."""
@@ -149,7 +162,18 @@ class TokenVerifier:
             return _key_of(await refresh(), kid)
 
     async def principal(self, token: str) -> Principal:
-        return Principal.from_claims(await self.verify(token))
+        now = self._clock.now().timestamp()
+        remembered = self._verified.get(token)
+        if remembered is not None and now < remembered[1]:
+            self._check_times(remembered[0].claims)
+            self._verified.move_to_end(token)
+            return remembered[0]
+        principal = Principal.from_claims(await self.verify(token))
+        if self._remember_seconds > 0:
+            self._verified[token] = (principal, now + self._remember_seconds)
+            if len(self._verified) > self._remember_at_most:
+                self._verified.popitem(last=False)
+        return principal
 
     def _check_times(self, claims: Mapping[str, Any]) -> None:
         now = self._clock.now().timestamp()

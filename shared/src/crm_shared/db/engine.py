@@ -13,10 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy.dialects import registry
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from crm_shared.db import sqlite_driver
+
 log = logging.getLogger(__name__)
+
+registry.register(f"sqlite.{sqlite_driver.DRIVER}", sqlite_driver.__name__, "OneHopSQLiteDialect")
 
 BUSY_TIMEOUT_MS = 30_000
 # A checkpoint waits this long for readers that still hold an older snapshot, then gives
@@ -58,7 +63,10 @@ def _sqlite_engine(url: str, *, read_only: bool, **options: Any) -> AsyncEngine:
         options.setdefault("max_overflow", 0)
         options.setdefault("pool_timeout", 60)
     options.setdefault("hide_parameters", True)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
+    driver_url = make_url(url)
+    if driver_url.drivername == "sqlite+aiosqlite":
+        driver_url = driver_url.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
+    engine = create_async_engine(driver_url, connect_args={"timeout": 30}, **options)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

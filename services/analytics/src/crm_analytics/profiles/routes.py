@@ -30,7 +30,7 @@ router = APIRouter(
 )
 
 
-def get_settings(runtime: RuntimeDep) -> AnalyticsSettings:
+async def get_settings(runtime: RuntimeDep) -> AnalyticsSettings:
     settings = runtime.settings
     assert isinstance(settings, AnalyticsSettings)
     return settings

@@ -7,7 +7,7 @@ from crm_shared.contracts.customer import ConsentChannel, ConsentDetail
 from crm_customer.consent.models import decisions_of
 from crm_customer.consent.rules import current_consent, current_decisions
 from crm_customer.customers.models import Customer
-from crm_customer.customers.schemas import GROUPS, CustomerOut
+from crm_customer.customers.schemas import GROUPS, CustomerCreatedOut, CustomerOut
 
 
 def consent_of(customer: Customer) -> dict[ConsentChannel, bool]:
@@ -33,33 +33,43 @@ def group_values(customer: Customer, group: str) -> dict[str, Any]:
 
 
 def customer_out(customer: Customer) -> CustomerOut:
-    return CustomerOut.model_validate(
-        {
-            "id": customer.id,
-            "kind": customer.kind,
-            "status": customer.status,
-            "name": customer.name,
-            "company": customer.company,
-            "email": customer.email,
-            "phone": customer.phone,
-            "external_id": customer.external_id,
-            "owner": customer.owner,
-            "source": customer.source,
-            "tags": customer.tags,
-            "lifecycle_stage": customer.lifecycle_stage,
-            "relationship_phase": customer.relationship_phase,
-            **{name: group_values(customer, name) for name in GROUPS},
-            "consent": consent_of(customer),
-            "credit": {
-                "credit_grade": customer.credit_grade,
-                "credit_basis": customer.credit_basis,
-                "operating_grade": customer.operating_grade,
-                "rated_at": customer.credit_rated_at,
-            },
-            "merged_into": customer.merged_into,
-            "erased_at": customer.erased_at,
-            "version": customer.version,
-            "created_at": customer.created_at,
-            "updated_at": customer.updated_at,
-        }
-    )
+    return CustomerOut.model_validate(customer_fields(customer))
+
+
+def customer_created_out(
+    customer: Customer, duplicates: list[tuple[Customer, list[str]]]
+) -> CustomerCreatedOut:
+    """The create's answer: the customer and the existing ones it looks like."""
+    matches = [{"id": other.id, "name": other.name, "matched_on": on} for other, on in duplicates]
+    return CustomerCreatedOut.model_validate({**customer_fields(customer), "duplicates": matches})
+
+
+def customer_fields(customer: Customer) -> dict[str, Any]:
+    return {
+        "id": customer.id,
+        "kind": customer.kind,
+        "status": customer.status,
+        "name": customer.name,
+        "company": customer.company,
+        "email": customer.email,
+        "phone": customer.phone,
+        "external_id": customer.external_id,
+        "owner": customer.owner,
+        "source": customer.source,
+        "tags": customer.tags,
+        "lifecycle_stage": customer.lifecycle_stage,
+        "relationship_phase": customer.relationship_phase,
+        **{name: group_values(customer, name) for name in GROUPS},
+        "consent": consent_of(customer),
+        "credit": {
+            "credit_grade": customer.credit_grade,
+            "credit_basis": customer.credit_basis,
+            "operating_grade": customer.operating_grade,
+            "rated_at": customer.credit_rated_at,
+        },
+        "merged_into": customer.merged_into,
+        "erased_at": customer.erased_at,
+        "version": customer.version,
+        "created_at": customer.created_at,
+        "updated_at": customer.updated_at,
+    }

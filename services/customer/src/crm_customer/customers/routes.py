@@ -14,13 +14,12 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from crm_customer.customers import service
-from crm_customer.customers.mapping import customer_out
+from crm_customer.customers.mapping import customer_created_out, customer_out
 from crm_customer.customers.schemas import (
     CustomerCreate,
     CustomerCreatedOut,
     CustomerOut,
     CustomerUpdate,
-    DuplicateMatch,
 )
 from crm_customer.customers.search import CustomerFilter, cursor_values
 from crm_customer.web import ActorDep, SettingsDep, StrictDep
@@ -58,13 +57,7 @@ async def create_customer(
             uow, body, settings, actor=actor, strict=refuse_duplicates
         )
         customer = created.customer
-        out = CustomerCreatedOut(
-            **customer_out(customer).model_dump(),
-            duplicates=[
-                DuplicateMatch(id=other.id, name=other.name, matched_on=on)
-                for other, on in created.duplicates
-            ],
-        )
+        out = customer_created_out(customer, created.duplicates)
         headers = {}
         if out.duplicates:
             ids = ", ".join(match.id for match in out.duplicates)
