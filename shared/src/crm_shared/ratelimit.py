@@ -36,6 +36,15 @@ class Policy:
     def refill_per_second(self) -> float:
         return self.quota / self.window_seconds
 
+    def refilled(self, seconds: float) -> float:
+        """Units that come back in ``seconds`` (multiplied first: whole seconds give whole
+        units where the rate allows, with no rounding error)."""
+        return seconds * self.quota / self.window_seconds
+
+    def seconds_for(self, units: float) -> int:
+        """Whole seconds until ``units`` have come back."""
+        return math.ceil(units * self.window_seconds / self.quota)
+
     @classmethod
     def per_minute(cls, per_minute: int, window_seconds: int, name: str = "default") -> "Policy":
         """``per_minute`` expressed over ``window_seconds`` (the burst is that window's
@@ -61,12 +70,12 @@ class TokenBucket:
 
     def refill(self, policy: Policy, now: float) -> None:
         elapsed = max(0.0, now - self.updated)  # a clock set back refills nothing
-        self.tokens = min(policy.quota, self.tokens + elapsed * policy.refill_per_second)
+        self.tokens = min(policy.quota, self.tokens + policy.refilled(elapsed))
         self.updated = now
 
     def is_full(self, policy: Policy, now: float) -> bool:
         elapsed = max(0.0, now - self.updated)
-        return self.tokens + elapsed * policy.refill_per_second >= policy.quota
+        return self.tokens + policy.refilled(elapsed) >= policy.quota
 
     def take(self, policy: Policy, cost: int, now: float, *, paid: int = 0) -> Decision:
         """Spend ``cost`` units, of which ``paid`` were already spent by this request."""
@@ -75,9 +84,8 @@ class TokenBucket:
         allowed = self.tokens + paid >= needed
         if allowed:
             self.tokens -= cost - paid
-        rate = policy.refill_per_second
-        wait = 0 if allowed else max(1, math.ceil((needed - self.tokens) / rate))
-        until_full = math.ceil((policy.quota - self.tokens) / rate)
+        wait = 0 if allowed else max(1, policy.seconds_for(needed - self.tokens))
+        until_full = policy.seconds_for(policy.quota - self.tokens)
         return Decision(
             allowed=allowed,
             policy=policy,
