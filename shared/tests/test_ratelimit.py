@@ -51,7 +51,8 @@ def test_a_cost_above_the_quota_passes_on_a_full_bucket_and_leaves_a_debt() -> N
     clock = FakeClock()
     limiter = RateLimiter(clock)
     bulk = limiter.charge("ann", TEN_PER_MINUTE, cost=25)
-    assert bulk.allowed and bulk.remaining == 0
+    assert bulk.allowed
+    assert bulk.remaining == 0
     assert bulk.reset_seconds == 25 * 6  # 15 owed plus 10 to fill up
     clock.advance(seconds=15 * 6 - 1)
     assert not limiter.charge("ann", TEN_PER_MINUTE).allowed
@@ -63,7 +64,8 @@ def test_a_unit_already_paid_by_the_request_counts_towards_its_bulk_cost() -> No
     limiter = RateLimiter(FakeClock())
     assert limiter.charge("ann", TEN_PER_MINUTE).allowed  # the request's own unit
     bulk = limiter.charge("ann", TEN_PER_MINUTE, cost=10, paid=1)
-    assert bulk.allowed and bulk.remaining == 0
+    assert bulk.allowed
+    assert bulk.remaining == 0
 
 
 def test_spent_units_are_owed_even_when_the_bucket_is_empty() -> None:
@@ -113,5 +115,5 @@ def test_a_per_minute_limit_over_a_shorter_window_keeps_the_rate_and_shrinks_the
 
 
 def test_a_policy_allows_something() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one unit"):
         Policy(quota=0, window_seconds=60)
