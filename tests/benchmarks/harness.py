@@ -148,6 +148,7 @@ class Harness:
         if not jwks.exists():
             jwks.write_text(json.dumps(signing_jwks()))
         env.update(CRM_AUTH_ISSUER=ISSUER, CRM_AUTH_JWKS_URL=f"file://{jwks}")
+        env["CRM_RATE_LIMIT_ENABLED"] = "false"  # the load generator is one caller
         env.update(self.extra_service_env)
         return env
 

@@ -130,6 +130,9 @@ async def running_launcher(tmp_path: Path) -> AsyncIterator[Launcher]:
         CRM_RELAY_IDLE_POLL_SECONDS="0.2",
         CRM_RELAY_MAX_BACKOFF_SECONDS="1",
         CRM_CONSUMER_MAX_BACKOFF_SECONDS="1",
+        # Several writers and pollers share one admin token: far more than a person's
+        # 600 a minute (the limits themselves are tested in tests/security).
+        CRM_RATE_LIMIT_PER_MINUTE="1000000",
     )
     env.update({f"CRM_{name.upper()}_PORT": str(port) for name, port in ports.items()})
     process = await asyncio.create_subprocess_exec(

@@ -4,6 +4,7 @@ bad lines reported by line number, one created event per created customer."""
 import csv
 import io
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 from crm_customer.customers.models import Customer, CustomerTag
 from crm_customer.customers.repository import CustomerRepository
 from crm_customer.lifecycle.models import LifecycleChange
+from crm_customer.settings import CustomerSettings
 from crm_shared.contracts.customer import CustomerCreated, CustomerUpdated
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
@@ -19,6 +21,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from services.customer.tests.customer_api_helpers import create_customer, events_of
 
 ROWS = 2_000
+
+
+@pytest.fixture
+def customer_settings(customer_database_url: str, tmp_path: Path) -> CustomerSettings:
+    """An import costs its rows: these tests import a few files of ROWS in a row."""
+    return CustomerSettings(
+        database_url=customer_database_url, data_dir=tmp_path, rate_limit_per_minute=100 * ROWS
+    )
+
+
 COLUMNS = ["external_id", "name", "kind", "email", "phone", "city", "tags", "lifecycle_stage"]
 BAD = {  # row index -> (cells that break it, the start of its error)
     100: ({"kind": "alien"}, "kind:"),

@@ -30,7 +30,7 @@ SCOPES = ["customers:read", "customers:write", "events:subscribe"]
 async def test_client_credentials_issue_a_token_that_verifies_against_the_jwks(
     admin: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    partner = await make_partner(admin, SCOPES)
+    partner = await make_partner(admin, SCOPES, rate_limit_per_minute=120)
     response = await client_token_response(admin, partner["client_id"], partner["client_secret"])
 
     assert response.status_code == 200, response.text
@@ -50,6 +50,7 @@ async def test_client_credentials_issue_a_token_that_verifies_against_the_jwks(
     assert claims["client_id"] == partner["client_id"]
     assert claims["role"] == "partner"
     assert claims["scope"] == " ".join(SCOPES)
+    assert claims["rate_limit_per_minute"] == 120  # every service enforces it from the token
     assert (claims["iat"], claims["nbf"], claims["exp"]) == (now, now, now + 3600)
     assert claims["jti"]
 

@@ -44,3 +44,8 @@ TIMERS_STORED = Gauge(
     "Timers in the service's table, by state (pending, done, failed)",
     ["service", "state"],
 )
+RATE_LIMITED = Counter(
+    "crm_http_rate_limited_total",
+    "Requests refused with 429 by a rate limit, by kind of caller (person, client, token)",
+    ["service", "caller"],
+)

@@ -25,6 +25,7 @@ import crm_shared.contracts  # noqa: F401  (registers every event type for valid
 from crm_shared.api import admin, observability
 from crm_shared.api.auth import install_token_verifier
 from crm_shared.api.conventions import http_app
+from crm_shared.api.ratelimit import install_rate_limits
 from crm_shared.auth.jwks import RemoteJwks
 from crm_shared.auth.tokens import TokenVerifier
 from crm_shared.bus.consumer import EventConsumer
@@ -246,6 +247,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             remember_seconds=settings.auth_token_cache_seconds,
         ),
     )
+    install_rate_limits(app, settings, definition.clock)
     app.include_router(observability.router)
     app.include_router(admin.router)
     app.include_router(admin.catalog_router)

@@ -133,6 +133,16 @@ class ServiceSettings(BaseSettings):
     page_size_max: int = Field(200, ge=1)
     # The largest request body read (a CSV import included); beyond it: 413.
     max_request_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    # Requests per minute per caller, in each service instance (crm_shared.ratelimit): a
+    # person's (by token subject), and a partner client's whose token carries no limit of its
+    # own (the rate_limit_per_minute claim). A bucket holds one window's share (the burst) and
+    # refills continuously. Off (benchmarks): CRM_RATE_LIMIT_ENABLED=false.
+    rate_limit_enabled: bool = True
+    rate_limit_per_minute: int = Field(600, ge=1)
+    rate_limit_client_per_minute: int = Field(600, ge=1)
+    rate_limit_window_seconds: int = Field(60, ge=1, le=3600)
+    # Callers remembered at most; refilled buckets are forgotten first (bounded memory).
+    rate_limit_max_callers: int = Field(10_000, ge=1)
     # Browser front-ends on other origins (CORS): exact origins, comma-separated, and/or a
     # regular expression. None by default; `crm up` (development) allows localhost.
     cors_allow_origins: str = ""

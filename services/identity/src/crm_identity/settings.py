@@ -40,6 +40,9 @@ class IdentitySettings(ServiceSettings):
     rsa_key_bits: int = Field(2048, ge=2048)
     # A new partner client's rate limit when the admin names none (requests per minute).
     client_rate_limit_default: int = Field(600, ge=1)
+    # Token requests per minute per client id or user name (per instance): the token
+    # endpoint is public, so this is what slows the guessing of a secret.
+    token_rate_limit_per_minute: int = Field(60, ge=1)
 
     @property
     def is_development(self) -> bool:

@@ -13,7 +13,9 @@ permission (:mod:`crm_shared.auth.permissions`)::
   ``kid``, ``alg: none``): ``401`` (``…/problems/invalid-token``) with
   ``WWW-Authenticate: Bearer realm="crm", error="invalid_token"`` (RFC 6750 §3);
 - a valid token whose role or scopes do not grant the permission: ``403``
-  (``…/problems/forbidden``) with ``error="insufficient_scope"``.
+  (``…/problems/forbidden``) with ``error="insufficient_scope"``;
+- a caller over its rate limit (checked with the token, before the permission): ``429``
+  (:mod:`crm_shared.api.ratelimit`).
 """
 
 from typing import Annotated
@@ -23,6 +25,7 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from crm_shared.api.problems import TYPE_BASE, Problem
+from crm_shared.api.ratelimit import charge_caller
 from crm_shared.auth.permissions import Permission, grants
 from crm_shared.auth.tokens import Principal, TokenVerifier, Unauthenticated
 
@@ -66,6 +69,7 @@ async def get_principal(
             headers=_challenge("invalid_token"),
         ) from error
     request.state.principal = principal
+    charge_caller(request, principal)  # 429 over the caller's rate limit
     return principal
 
 

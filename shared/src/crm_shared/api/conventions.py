@@ -1,6 +1,6 @@
 """Everything an HTTP app of the platform gets, in one place: problem details for every error,
-the HTTP rules (:mod:`crm_shared.api.http_rules`), CORS, the body limit, a truthful OpenAPI
-and its documentation served offline."""
+the HTTP rules (:mod:`crm_shared.api.http_rules`), CORS, the body limit, the rate-limit
+headers, a truthful OpenAPI and its documentation served offline."""
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -11,6 +11,7 @@ from crm_shared.api.idempotency import REPLAYED_HEADER
 from crm_shared.api.observability import CORRELATION_HEADER, install_request_middleware
 from crm_shared.api.openapi import install_truthful_openapi
 from crm_shared.api.problems import install_problem_handlers
+from crm_shared.api.ratelimit import RateLimitHeaders
 from crm_shared.settings import ServiceSettings
 
 # What browsers may send and read across origins: our conventions' headers.
@@ -50,6 +51,7 @@ def http_app(settings: ServiceSettings, **fastapi_arguments: object) -> FastAPI:
     app.add_middleware(PlainText)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(MethodRules, api=app)
+    app.add_middleware(RateLimitHeaders)  # outside ConditionalGet: a 304 carries them too
     origins = [origin.strip() for origin in settings.cors_allow_origins.split(",") if origin]
     if origins or settings.cors_allow_origin_regex:
         app.add_middleware(

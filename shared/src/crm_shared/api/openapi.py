@@ -9,6 +9,9 @@ every operation gets, from its own shape:
 - query parameters: 422, and 400 for a ``cursor`` this API did not issue;
 - ``If-Match``: required; 400 (malformed), 412 (stale), 428 (missing);
 - a ``GET`` of one record: an optional ``If-None-Match``, 304, and 400 when malformed;
+- a bearer token: 401, 403, and 429 (over the caller's rate limit) with ``Retry-After``,
+  ``RateLimit`` and ``RateLimit-Policy``, the last two on its successful answers too (a route
+  that declares a 429 itself, such as the token endpoint, gets the same headers);
 - every error as ``application/problem+json`` with the :class:`ProblemDetails` schema;
 - every free-text string (and property name) with a ``pattern`` that excludes the control
   characters :class:`crm_shared.api.http_rules.PlainText` refuses.
@@ -68,6 +71,7 @@ DESCRIPTIONS = {
     415: "The body is not of the media type this operation reads",
     422: "Invalid request: the errors name each field",
     428: "Precondition required: send If-Match with the ETag you read",
+    429: "Too many requests: over the caller's rate limit; retry after Retry-After seconds",
     503: "Not ready",
 }
 
@@ -148,7 +152,8 @@ def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> No
     if "requestBody" in operation:
         statuses |= {400, 413, 415, 422}
     if operation.get("security"):
-        statuses |= {401, 403}  # a bearer token is needed, and the permission it must hold
+        # a bearer token is needed, the permission it must hold, and its caller's rate limit
+        statuses |= {401, 403, 429}
     if method != "get":
         statuses.add(409)  # the record's state forbids it: erased, a refused transition, …
     if "if-match" in names:
@@ -175,6 +180,8 @@ def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> No
     responses: dict[str, Any] = operation["responses"]
     for added in statuses:
         responses.setdefault(str(added), {"description": DESCRIPTIONS[added]})
+    if "429" in responses:
+        _document_rate_limit_headers(responses)
     for code, response in responses.items():
         if code.isdigit() and int(code) >= 400:
             if int(code) == 422 or response.get("description") == "Validation Error":
@@ -184,6 +191,32 @@ def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> No
             response["content"] = {
                 PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
             }
+
+
+def _header(description: str, *, required: bool = False) -> dict[str, Any]:
+    return {"description": description, "required": required, "schema": {"type": "string"}}
+
+
+# draft-ietf-httpapi-ratelimit-headers-11: structured fields (crm_shared.api.ratelimit).
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": _header('The caller\'s quota per window: `"default";q=600;w=60`'),
+    "RateLimit": _header(
+        'Units left and seconds until the quota is whole again: `"default";r=599;t=1`'
+    ),
+}
+
+
+def _document_rate_limit_headers(responses: dict[str, Any]) -> None:
+    """The 429's Retry-After and the RateLimit fields, which successful answers carry too
+    (absent where rate limits are off)."""
+    for code, response in responses.items():
+        if code == "429":
+            response["headers"] = {
+                "Retry-After": _header("Seconds to wait before retrying", required=True),
+                **RATE_LIMIT_HEADERS,
+            }
+        elif code.startswith("2"):
+            response.setdefault("headers", {}).update(RATE_LIMIT_HEADERS)
 
 
 def _declared_by_the_route(response: dict[str, Any]) -> bool:

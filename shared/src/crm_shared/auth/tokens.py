@@ -36,6 +36,9 @@ from crm_shared.errors import DomainError
 
 ALGORITHM = "RS256"
 REQUIRED_CLAIMS = ("iss", "aud", "sub", "exp", "iat", "nbf", "jti")
+# A partner client's own rate limit (requests per minute), which the identity service puts in
+# its tokens so that every service enforces it without asking (crm_shared.ratelimit).
+RATE_LIMIT_CLAIM = "rate_limit_per_minute"
 
 # Returns the issuer's current JWKS document ({"keys": [...]}); awaited per verification, so
 # a provider that fetches over the network caches (and refreshes on an unknown kid itself).
@@ -67,6 +70,7 @@ class Principal:
     client_id: str | None
     token_id: str
     expires_at: datetime
+    rate_limit_per_minute: int | None = None  # the caller's own limit, if its token names one
     claims: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @property
@@ -84,8 +88,16 @@ class Principal:
             client_id=claims.get("client_id"),
             token_id=str(claims["jti"]),
             expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+            rate_limit_per_minute=_positive_int(claims.get(RATE_LIMIT_CLAIM)),
             claims=dict(claims),
         )
+
+
+def _positive_int(value: Any) -> int | None:
+    """A claim that should be a positive whole number, or None (absent or unusable)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return None
+    return value
 
 
 class TokenVerifier:

@@ -24,7 +24,10 @@ async def export_lines(
     filters: CustomerFilter,
     phone: str | None,
     batch_size: int,
+    rows_sent: Callable[[int], None] = lambda rows: None,
 ) -> AsyncIterator[str]:
+    """``rows_sent`` is told each batch's rows once read: the caller's rate limit counts an
+    export by the rows it returns (owed after the fact: a started download is not cut)."""
     yield _line(EXPORT_COLUMNS)
     after: Position | None = None
     while True:
@@ -35,6 +38,7 @@ async def export_lines(
             lines = "".join(_line(export_row(customer)) for customer in batch)
             if batch:  # read before the unit of work ends (its rollback expires the rows)
                 after = Position(sort_key(batch[-1], filters.sort), batch[-1].id)
+        rows_sent(len(batch))
         if lines:
             yield lines
         if len(batch) < batch_size:

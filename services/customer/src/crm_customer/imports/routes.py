@@ -7,6 +7,7 @@ from crm_shared.api.auth import requires
 from crm_shared.api.deps import IdempotencyKeyDep, RuntimeDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from crm_shared.api.problems import TYPE_BASE, Problem
+from crm_shared.api.ratelimit import rows_meter
 from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Query, Request, Response
@@ -79,7 +80,8 @@ async def import_csv(
     content = await read_csv_upload(request, settings.import_max_bytes)
 
     async def action() -> JSONResponse:
-        summary = await import_customers(uow, content, settings, actor)
+        # The import costs its rows (429 before anything is written when over the limit).
+        summary = await import_customers(uow, content, settings, actor, rows_meter(request))
         return json_response(summary)
 
     return await respond_idempotently(request, uow, idempotency_key, action)
@@ -93,13 +95,16 @@ async def import_csv(
     summary="Export customers as CSV (the same filters as the search)",
 )
 async def export_csv(
+    request: Request,
     filters: Annotated[CustomerFilter, Query()],
     runtime: RuntimeDep,
     settings: SettingsDep,
 ) -> StreamingResponse:
     phone = search_phone(filters, settings)  # a bad filter fails before streaming starts
     read_only_unit = functools.partial(runtime.unit_of_work, read_only=True)
-    lines = export_lines(read_only_unit, filters, phone, settings.export_batch_size)
+    # The export costs the rows it returns, owed as they are sent (the caller waits after).
+    sent = rows_meter(request, served=True)
+    lines = export_lines(read_only_unit, filters, phone, settings.export_batch_size, sent)
     return StreamingResponse(
         lines,
         media_type="text/csv; charset=utf-8",

@@ -36,6 +36,7 @@ import asyncio
 import functools
 import heapq
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, cast
@@ -97,11 +98,19 @@ class ReadRow:
 
 
 async def import_customers(
-    uow: UnitOfWork, content: bytes, settings: CustomerSettings, actor: str | None
+    uow: UnitOfWork,
+    content: bytes,
+    settings: CustomerSettings,
+    actor: str | None,
+    charge_rows: Callable[[int], None] = lambda rows: None,
 ) -> ImportSummary:
+    """``charge_rows`` is told the file's row count before anything is written: the caller's
+    rate limit counts a bulk import by its rows, and may refuse it (by raising)."""
     tally = Tally()
     ready: list[ReadRow] = []
-    for number, row in enumerate(read_rows(content, settings.import_max_cell_chars), 1):
+    rows = read_rows(content, settings.import_max_cell_chars)
+    charge_rows(len(rows))
+    for number, row in enumerate(rows, 1):
         try:
             ready.append(_read(row, settings))
         except RowRefusedError as refused:

@@ -7,7 +7,9 @@
   convenience (``CRM_IDENTITY_PASSWORD_GRANT_ENABLED``). Errors are RFC 6749 §5.2 JSON
   (``{"error": ..., "error_description": ...}``), not problem details: OAuth clients read
   that shape. A failed client authentication is 401 ``invalid_client`` (with
-  ``WWW-Authenticate: Basic`` when the client used Basic).
+  ``WWW-Authenticate: Basic`` when the client used Basic). Each client id (or user name)
+  may ask ``CRM_IDENTITY_TOKEN_RATE_LIMIT_PER_MINUTE`` times a minute, else 429 (a problem
+  detail, with ``Retry-After``): that slows the guessing of a secret.
 - ``GET /.well-known/jwks.json`` (RFC 7517): the public signing keys.
 - ``GET /.well-known/openid-configuration``: where the above are.
 """
@@ -19,6 +21,7 @@ from urllib.parse import parse_qsl, unquote_plus
 
 from crm_shared.api.auth import public
 from crm_shared.api.deps import UnitOfWorkDep
+from crm_shared.api.ratelimit import charge_public
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -137,6 +140,7 @@ async def _form(request: Request) -> dict[str, str]:
         200: {"content": {"application/json": {"schema": _TOKEN_ANSWER}}},
         400: {"description": "RFC 6749 error", **_OAUTH_ERROR},
         401: {"description": "invalid_client", **_OAUTH_ERROR},
+        429: {"description": "Too many token requests for this client id or user name"},
     },
 )
 async def token(request: Request, uow: UnitOfWorkDep, settings: SettingsDep) -> JSONResponse:
@@ -157,6 +161,7 @@ async def token(request: Request, uow: UnitOfWorkDep, settings: SettingsDep) -> 
             )
             if not client_id or not secret:
                 raise InvalidClientError("client_id and client_secret are required")
+            charge_public(request, "token", client_id, settings.token_rate_limit_per_minute)
             issued = await service.client_credentials(
                 uow, settings, client_id, secret, form.get("scope")
             )
@@ -164,6 +169,7 @@ async def token(request: Request, uow: UnitOfWorkDep, settings: SettingsDep) -> 
             username, password = form.get("username"), form.get("password")
             if not username or not password:
                 raise OAuthError("username and password are required")
+            charge_public(request, "token", username, settings.token_rate_limit_per_minute)
             issued = await service.password(uow, settings, username, password)
         else:
             raise OAuthError(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar
 
+from crm_shared.auth.tokens import RATE_LIMIT_CLAIM
 from crm_shared.contracts.identity import PARTNER_ROLE
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import DomainError
@@ -69,6 +70,8 @@ async def client_credentials(
         "role": PARTNER_ROLE,
         "client_id": client.id,
         "scope": scope,
+        # The client's own limit, enforced by every service from the token alone.
+        RATE_LIMIT_CLAIM: client.rate_limit_per_minute,
     }
     return await _issue(uow, settings, claims, settings.client_token_minutes)
 
