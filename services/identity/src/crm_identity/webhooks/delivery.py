@@ -196,23 +196,28 @@ class DeliveryAttempts:
             _close(delivery, DeliveryStatus.DELIVERED, None, now)
             return
         subscription.consecutive_failures += 1
-        if subscription.consecutive_failures >= self.policy.disable_after_failures:
-            disable(uow, subscription, DisabledReason.CONSECUTIVE_FAILURES)
         delay = rules.retry_delay(self.policy.retry_schedule_seconds, delivery.attempts)
         if delay is None:
             _close(delivery, DeliveryStatus.FAILED, result.error, now)
-            disable(uow, subscription, DisabledReason.RETRIES_EXHAUSTED)
-        elif subscription.enabled:
-            await arm(uow, delivery, now + delay)
-        else:
-            delivery.next_attempt_at = None
-            delivery.updated_at = now
+            await disable(uow, subscription, DisabledReason.RETRIES_EXHAUSTED)
+            return
+        await arm(uow, delivery, now + delay)
+        if subscription.consecutive_failures >= self.policy.disable_after_failures:
+            await disable(uow, subscription, DisabledReason.CONSECUTIVE_FAILURES)
 
 
-def disable(uow: UnitOfWork, subscription: WebhookSubscription, reason: DisabledReason) -> None:
+async def disable(
+    uow: UnitOfWork, subscription: WebhookSubscription, reason: DisabledReason
+) -> None:
+    """Stop delivering: the pending deliveries keep their place (no attempt planned) and
+    resume when the subscription is enabled; the event tells whoever watches."""
     if not subscription.enabled:
         return
     now = uow.clock.now()
+    for delivery in await DeliveryRepository(uow.session).pending_of(subscription.id):
+        await cancel(uow, DELIVERY_TIMER, delivery.id)
+        delivery.next_attempt_at = None
+        delivery.updated_at = now
     subscription.enabled = False
     subscription.disabled_reason = reason.value
     subscription.disabled_at = now

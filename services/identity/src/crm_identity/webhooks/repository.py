@@ -4,7 +4,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from crm_shared.db import RepositoryBase
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from crm_identity.clients.models import PartnerClient
 from crm_identity.db import count_rows
@@ -41,7 +41,7 @@ class SubscriptionRepository(RepositoryBase[WebhookSubscription]):
             .where(WebhookSubscription.enabled.is_(True), PartnerClient.revoked_at.is_(None))
             .order_by(WebhookSubscription.created_at, WebhookSubscription.id)
         )
-        return [(subscription, client) for subscription, client in rows.tuples()]
+        return [(subscription, client) for subscription, client in rows.all()]
 
     async def remove(self, subscription: WebhookSubscription) -> None:
         await self.session.delete(subscription)
@@ -81,7 +81,7 @@ class DeliveryRepository(RepositoryBase[WebhookDelivery]):
                 WebhookDelivery.event_id.in_(event_ids)
             )
         )
-        return {(subscription_id, event_id) for subscription_id, event_id in rows.tuples()}
+        return {(subscription_id, event_id) for subscription_id, event_id in rows.all()}
 
     async def pending_ids(
         self, *, subscription_id: str | None = None, customer_id: str | None = None
@@ -94,6 +94,14 @@ class DeliveryRepository(RepositoryBase[WebhookDelivery]):
         if customer_id is not None:
             statement = statement.where(WebhookDelivery.customer_id == customer_id)
         return list(await self.session.scalars(statement))
+
+    async def pending_of(self, subscription_id: str) -> list[WebhookDelivery]:
+        return await self.all(
+            select(WebhookDelivery).where(
+                WebhookDelivery.subscription_id == subscription_id,
+                WebhookDelivery.status == DeliveryStatus.PENDING.value,
+            )
+        )
 
     async def waiting_for_enable(self, subscription_id: str) -> list[WebhookDelivery]:
         """Pending deliveries with no attempt planned (their subscription was disabled)."""
@@ -138,11 +146,6 @@ class DeliveryRepository(RepositoryBase[WebhookDelivery]):
 
     def add_attempt(self, attempt: WebhookAttempt) -> None:
         self.session.add(attempt)
-
-    async def delete_of_subscription(self, subscription_id: str) -> None:
-        await self.session.execute(
-            delete(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)
-        )
 
     @staticmethod
     def _of(subscription_id: str) -> Any:
