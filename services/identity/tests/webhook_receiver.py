@@ -1,9 +1,8 @@
 """A real HTTP receiver for webhook tests: a threaded ``http.server`` on 127.0.0.1 that
-records every request and answers with the statuses a test queues (204 when none is)."""
+records every request and answers with the statuses a test queues (else its default, 204)."""
 
 import threading
-from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,9 +28,11 @@ class Received:
 
 
 class Receiver:
-    def __init__(self) -> None:
+    def __init__(self, default_status: int = 204) -> None:
+        self.default_status = default_status
         self.received: list[Received] = []
-        self.answers: deque[int] = deque()
+        # (which requests, status): the first that matches answers one request, then goes.
+        self.answers: list[tuple[Callable[[bytes], bool], int]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
 
@@ -40,8 +41,22 @@ class Receiver:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}/hooks"
 
-    def fail_next(self, *statuses: int) -> None:
-        self.answers.extend(statuses)
+    def fail_next(self, *statuses: int, about: str | None = None) -> None:
+        """Answer the next requests with ``statuses``; with ``about``, only requests whose
+        body mentions it (a customer id: the broker is shared, other events arrive too)."""
+
+        def matches(body: bytes) -> bool:
+            return about is None or about.encode() in body
+
+        with self._lock:
+            self.answers.extend((matches, status) for status in statuses)
+
+    def _answer(self, body: bytes) -> int:
+        for index, (matches, status) in enumerate(self.answers):
+            if matches(body):
+                del self.answers[index]
+                return status
+        return self.default_status
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
@@ -52,7 +67,7 @@ class Receiver:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver._lock:
                     receiver.received.append(Received(self.path, headers, body))
-                    status = receiver.answers.popleft() if receiver.answers else 204
+                    status = receiver._answer(body)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -64,8 +79,8 @@ class Receiver:
 
 
 @contextmanager
-def running_receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
+def running_receiver(default_status: int = 204) -> Iterator[Receiver]:
+    receiver = Receiver(default_status)
     thread = threading.Thread(target=receiver._server.serve_forever, daemon=True)
     thread.start()
     try:
