@@ -191,7 +191,7 @@ async def test_patterns_beyond_the_clients_scopes_are_refused(admin: httpx.Async
     for patterns, code in [
         (["*"], "webhook-scope-not-granted"),  # would include profiles:read events
         (["crm.sales.*"], "webhook-scope-not-granted"),
-        (["crm.identity.*"], "validation-error"),  # never delivered to partners
+        (["crm.identity.*"], "webhook-scope-not-granted"),  # never delivered to partners
     ]:
         response = await admin.post(
             SUBSCRIPTIONS,

@@ -203,7 +203,9 @@ async def _subscriber(uow: UnitOfWork, viewer: str | None, client_id: str | None
         )
     wanted = viewer or client_id
     if wanted is None:
-        raise InvalidError("name the partner client to subscribe", location="body.client_id")
+        raise UnknownReferenceError(
+            "name the partner client to subscribe", location="body.client_id"
+        )
     client = await ClientRepository(uow.session).get(wanted)
     if client is None or client.revoked:
         raise UnknownReferenceError(
@@ -217,7 +219,9 @@ def _check_patterns(patterns: list[str], client: PartnerClient) -> None:
         location = f"body.event_types.{index}"
         if not rules.permissions_for_pattern(pattern):
             raise InvalidError(
-                f"{pattern} matches no event a partner may receive", location=location
+                f"{pattern} matches no event a partner may receive (no scope grants it)",
+                location=location,
+                code="webhook-scope-not-granted",
             )
         missing = rules.missing_permissions(pattern, client.scopes)
         if missing:
