@@ -21,10 +21,17 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
 
 # Rules that hold between a value and the world (a phone number's numbering plan, a mail
 # domain that can receive mail, a referenced record that must exist) or between fields (a
-# receivable's amounts and dates): the
+# receivable's amounts and dates; a webhook URL that must be safe to send to, patterns the
+# partner's scopes must allow): the
 # OpenAPI describes them and documents the 422, but JSON Schema cannot state them, so a
 # schema-valid body may break one. Each has its own problem type or error type.
-BEYOND_THE_SCHEMA = ("/invalid-phone-number", "/inconsistent-receivable", "/unknown-reference")
+BEYOND_THE_SCHEMA = (
+    "/invalid-phone-number",
+    "/inconsistent-receivable",
+    "/unknown-reference",
+    "/webhook-url-refused",
+    "/webhook-scope-not-granted",
+)
 BEYOND_THE_SCHEMA_ERRORS = {"email_address"}
 
 

@@ -5,5 +5,22 @@ from crm_identity.db import Base, platform_tables
 from crm_identity.keys.models import SigningKey
 from crm_identity.teams.models import Team
 from crm_identity.users.models import User
+from crm_identity.webhooks.models import (
+    ErasedCustomer,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
-__all__ = ["Base", "PartnerClient", "SigningKey", "Team", "User", "platform_tables"]
+__all__ = [
+    "Base",
+    "ErasedCustomer",
+    "PartnerClient",
+    "SigningKey",
+    "Team",
+    "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
+    "platform_tables",
+]

@@ -44,6 +44,24 @@ class IdentitySettings(ServiceSettings):
     # endpoint is public, so this is what slows the guessing of a secret.
     token_rate_limit_per_minute: int = Field(60, ge=1)
 
+    # Partner webhooks. Targets on loopback, private, link-local and other non-public
+    # addresses are refused (SSRF) unless allowed here; default: allowed only in
+    # development, so that a receiver on the developer's machine works.
+    webhook_allow_private_targets: bool | None = None
+    # Plain http:// endpoints; default: allowed only in development (https elsewhere).
+    webhook_allow_http: bool | None = None
+    # One delivery attempt's time-out (connect + send + answer).
+    webhook_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    # After a failed attempt, the wait before each retry (the Standard Webhooks
+    # recommendation: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about 28 hours in all); when
+    # the last retry fails the delivery has failed and the subscription is disabled.
+    webhook_retry_schedule_seconds: list[float] = Field(
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0],
+        min_length=1,
+    )
+    # Failed attempts in a row (any event) after which a subscription is disabled.
+    webhook_disable_after_failures: int = Field(50, ge=1)
+
     @property
     def is_development(self) -> bool:
         return self.environment == "development"
@@ -56,6 +74,10 @@ class IdentitySettings(ServiceSettings):
     def _secrets_outside_development(self) -> Self:
         if self.password_grant_enabled is None:
             self.password_grant_enabled = self.is_development
+        if self.webhook_allow_private_targets is None:
+            self.webhook_allow_private_targets = self.is_development
+        if self.webhook_allow_http is None:
+            self.webhook_allow_http = self.is_development
         if self.is_development:
             return self
         password = (

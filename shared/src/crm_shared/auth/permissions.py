@@ -22,6 +22,9 @@ class Permission(StrEnum):
     EVENTS_READ = "events:read"  # the event catalog
     OPERATIONS = "operations"  # outbox state and replay
     IDENTITY_ADMIN = "identity:admin"  # users, teams, partner clients, signing keys
+    # Partner webhook subscriptions: a partner client manages its own (its scope), an admin
+    # every client's.
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 _EVERYONE = {Permission.CUSTOMERS_READ, Permission.PROFILES_READ, Permission.EVENTS_READ}

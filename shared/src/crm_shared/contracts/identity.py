@@ -1,9 +1,11 @@
 """Events the identity service publishes on ``crm.identity``: the people and teams other
-services need to know (owners, managers, who sees whose records).
+services need to know (owners, managers, who sees whose records), and partner webhook
+subscriptions it gave up on.
 
-Keyed by the user's or the team's id. Each carries the record's version after the change, so
-a consumer can ignore an event older than what it applied. No password or secret material
-ever travels: a snapshot says whether a user may log in (``active``), never how.
+Keyed by the user's, the team's or the webhook subscription's id. Each carries the record's
+version after the change, so a consumer can ignore an event older than what it applied. No
+password or secret material ever travels: a snapshot says whether a user may log in
+(``active``), never how.
 """
 
 from datetime import datetime
@@ -90,3 +92,20 @@ class TeamCreated(TeamEvent):
 class TeamChanged(TeamEvent):
     changed_fields: list[str]
     team: TeamSnapshot
+
+
+@integration_event("crm.identity.webhook_subscription_disabled.v1")
+class WebhookSubscriptionDisabled(IntegrationEvent):
+    """The identity service stopped delivering to a partner's webhook subscription: its
+    endpoint failed too many times in a row, or one event could not be delivered within the
+    retry window. Nothing is delivered until it is enabled again (its pending deliveries
+    then resume). Carries ids only: never the URL's credentials or the secret."""
+
+    key_field: ClassVar[str] = "subscription_id"
+
+    subscription_id: str
+    client_id: str
+    reason: str  # "consecutive-failures" or "retries-exhausted"
+    consecutive_failures: int
+    subscription_version: int
+    disabled_at: datetime
