@@ -37,6 +37,7 @@ class BusHarness:
         self.session_factory = async_sessionmaker(engine, expire_on_commit=False)
         self.relays: list[OutboxRelay] = []
         self.tasks: list[asyncio.Task[None]] = []
+        self.relay_tasks: dict[OutboxRelay, asyncio.Task[None]] = {}
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.tables, source="crm/bustest")
@@ -62,7 +63,15 @@ class BusHarness:
         relay = OutboxRelay(settings, self.session_factory, self.tables)
         self.relays.append(relay)
         self.tasks.append(asyncio.create_task(relay.run()))
+        self.relay_tasks[relay] = self.tasks[-1]
         return relay
+
+    async def kill_relay(self, relay: OutboxRelay) -> None:
+        """Stop ``relay`` the way a dying process would leave it: nothing more is written
+        (its last marks included, which a test makes fail)."""
+        task = self.relay_tasks.pop(relay)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
     def start_consumer(
         self, group_id: str, handler: Callable[..., Awaitable[None]] | None = None

@@ -14,11 +14,24 @@ OUTBOX_PUBLISHED = Counter(
 OUTBOX_PUBLISH_FAILURES = Counter(
     "crm_outbox_publish_failures_total", "Failed attempts to publish outbox events", ["service"]
 )
+OUTBOX_DELAY = Histogram(
+    "crm_outbox_publish_delay_seconds",
+    "From an outbox row's commit to the broker's acknowledgement of it",
+    ["service"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
 OUTBOX_PENDING = Gauge("crm_outbox_pending", "Outbox events not yet published", ["service"])
 EVENTS_CONSUMED = Counter(
     "crm_events_consumed_total",
     "Events consumed, by outcome (applied, duplicate, ignored, dead_lettered)",
     ["service", "event_type", "outcome"],
+)
+EVENT_LAG = Histogram(
+    "crm_event_lag_seconds",
+    "From an event's time (its producer's commit) to the commit of its effects here: how far "
+    "this service's views trail their sources (the two clocks' skew included)",
+    ["service", "topic"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
 )
 WORKER_UP = Gauge(
     "crm_worker_up", "1 while the background worker runs, 0 once it stopped", ["service", "worker"]

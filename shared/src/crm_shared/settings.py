@@ -103,7 +103,7 @@ class ServiceSettings(BaseSettings):
     kafka_session_timeout_ms: int = Field(10_000, ge=1_000)
     # How long a consumer's fetch waits for data: aiokafka's 500 ms default is most of the
     # write-to-view latency; shorter costs more idle fetch requests.
-    kafka_fetch_max_wait_ms: int = Field(100, ge=1)
+    kafka_fetch_max_wait_ms: int = Field(25, ge=1)
     topic_partitions: int = Field(6, ge=1)
     data_dir: Path = Path("var")
     host: str = "127.0.0.1"

@@ -20,6 +20,7 @@ while waiting on the broker), and the events after it still apply, in order.
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
@@ -39,7 +40,7 @@ from crm_shared.db.uow import UnitOfWork
 from crm_shared.events.envelope import CloudEvent, InvalidEnvelopeError
 from crm_shared.events.registry import UnknownEventTypeError, parse_payload
 from crm_shared.logging import describe_error
-from crm_shared.metrics import EVENTS_CONSUMED
+from crm_shared.metrics import EVENT_LAG, EVENTS_CONSUMED
 from crm_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -228,9 +229,14 @@ class EventConsumer:
             self._count(poison.envelope.type, "dead_lettered")
             return
         new_ids = {delivery.id for delivery in new}
+        applied_at = time.time()  # wall clock, like the producer's event time
         for delivery in run:
             outcome = "applied" if delivery.id in new_ids else "duplicate"
             self._count(delivery.envelope.type, outcome)
+            if outcome == "applied" and delivery.record is not None:
+                EVENT_LAG.labels(self.settings.service_name, delivery.record.topic).observe(
+                    max(0.0, applied_at - delivery.envelope.time.timestamp())
+                )
 
     async def _apply_until_done(self, run: Sequence[Delivery]) -> list[Delivery]:
         """Apply ``run`` in one transaction, retrying it after a transient failure."""

@@ -17,6 +17,7 @@ class PendingMessage:
     key: str
     event_type: str
     payload: bytes
+    created_at: datetime
 
 
 class OutboxRepository:
@@ -24,9 +25,12 @@ class OutboxRepository:
         self.session = session
         self.outbox = tables.outbox
 
-    async def claim_unsent(self, limit: int, *, skip_locked: bool) -> list[PendingMessage]:
-        """The oldest unsent rows, in write order. On PostgreSQL they stay locked until the
-        transaction ends and other relay instances skip them, so no row is sent twice."""
+    async def claim_unsent(
+        self, limit: int, *, skip_locked: bool, after: int = 0
+    ) -> list[PendingMessage]:
+        """The oldest unsent rows (with an id above ``after``), in write order. On PostgreSQL
+        they stay locked until the transaction ends and other relay instances skip them, so
+        no row is sent twice."""
         statement = (
             select(
                 self.outbox.c.id,
@@ -34,8 +38,9 @@ class OutboxRepository:
                 self.outbox.c.key,
                 self.outbox.c.event_type,
                 self.outbox.c.payload,
+                self.outbox.c.created_at,
             )
-            .where(self.outbox.c.sent_at.is_(None))
+            .where(self.outbox.c.sent_at.is_(None), self.outbox.c.id > after)
             .order_by(self.outbox.c.id)
             .limit(limit)
         )
