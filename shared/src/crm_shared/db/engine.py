@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from crm_shared.db import sqlite_driver
+from crm_shared.db.fair_pool import FairAsyncQueuePool
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def _sqlite_engine(url: str, *, read_only: bool, **options: Any) -> AsyncEngine:
         options.setdefault("pool_size", 1)
         options.setdefault("max_overflow", 0)
         options.setdefault("pool_timeout", 60)
+        options.setdefault("poolclass", FairAsyncQueuePool)  # first come, first served
     options.setdefault("hide_parameters", True)
     driver_url = make_url(url)
     if driver_url.drivername == "sqlite+aiosqlite":
