@@ -69,10 +69,10 @@ class Launcher:
         )
 
     @contextlib.asynccontextmanager
-    async def client(self, role: str = "admin") -> AsyncIterator[httpx.AsyncClient]:
+    async def client(self, role: str = "admin", **who: Any) -> AsyncIterator[httpx.AsyncClient]:
         """An HTTP client with a real token of ``role`` from the identity service it runs
-        (as `crm token` gets one)."""
-        token = await fetch_token(self.env, self.data_dir, role)
+        (as `crm token` gets one; ``who``: its ``user``, ``team``, ``manager`` options)."""
+        token = await fetch_token(self.env, self.data_dir, role, **who)
         headers = {"Authorization": f"Bearer {token}"}
         async with httpx.AsyncClient(timeout=10, headers=headers) as http:
             yield http

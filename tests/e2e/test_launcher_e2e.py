@@ -7,6 +7,7 @@ import os
 import signal
 
 import httpx
+import jwt
 import pytest
 
 from tests.e2e.launcher import (
@@ -54,6 +55,14 @@ async def test_crm_up_runs_the_platform_and_sigint_stops_everything(launcher: La
         assert reading.status_code == 200, reading.text
         writing = await analyst.post(launcher.url("customer", "/v1/customers"), json={})
         assert writing.status_code == 403, writing.text
+    # `crm token --role sales --user ann --team north --manager`: a rep who manages a team.
+    async with launcher.client("sales", user="ann", team="north", manager=True) as ann:
+        claims = jwt.decode(
+            ann.headers["Authorization"].removeprefix("Bearer "),
+            options={"verify_signature": False},
+        )
+        assert claims["role"] == "sales"
+        assert claims["team"], claims
 
     await stop_with_sigint_and_check_everything_ended(launcher)
 

@@ -132,7 +132,7 @@ async def test_a_partner_secret_is_shown_once_and_stored_hashed(
     admin: httpx.AsyncClient, identity_app: FastAPI
 ) -> None:
     partner = await make_partner(
-        admin, ["customers:read", "events:subscribe"], rate_limit_per_minute=120
+        admin, ["customers:read", "events:read"], rate_limit_per_minute=120
     )
     secret = partner["client_secret"]
     assert len(secret) >= 40
@@ -148,7 +148,7 @@ async def test_a_partner_secret_is_shown_once_and_stored_hashed(
     for text in (got.text, listed.text):
         assert secret not in text
         assert "secret" not in text
-    assert got.json()["scopes"] == ["customers:read", "events:subscribe"]
+    assert got.json()["scopes"] == ["customers:read", "events:read"]
     bad_scope = await admin.post(
         "/v1/clients", json={"name": "P", "scopes": ["Everything"], "owner_id": partner["owner_id"]}
     )

@@ -24,7 +24,7 @@ from services.identity.tests.identity_helpers import (
     make_user,
 )
 
-SCOPES = ["customers:read", "customers:write", "events:subscribe"]
+SCOPES = ["customers:read", "customers:write", "events:read"]
 
 
 async def test_client_credentials_issue_a_token_that_verifies_against_the_jwks(

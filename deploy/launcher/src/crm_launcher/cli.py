@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import re
 import sys
 from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -70,7 +71,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "topics":
         return asyncio.run(run_topics())
     if args.command == "token":
-        return asyncio.run(run_token(data_dir_from(os.environ, args.data_dir), args.role))
+        if args.manager and not args.team:
+            parser.error("--manager needs --team")
+        return asyncio.run(
+            run_token(
+                data_dir_from(os.environ, args.data_dir),
+                args.role,
+                user=args.user,
+                team=args.team,
+                manager=args.manager,
+            )
+        )
     parser.print_help()
     return 2
 
@@ -127,8 +138,22 @@ def build_parser() -> argparse.ArgumentParser:
         default=Role.ADMIN.value,
         help="whose token: the bootstrap admin, or a development user of this role",
     )
+    token.add_argument(
+        "--user",
+        type=user_name,
+        help="a development user of that name (<user>@crm.example.com; default: the role's)",
+    )
+    token.add_argument("--team", help="put the user in this team (created on first use)")
+    token.add_argument("--manager", action="store_true", help="make the user the manager of --team")
     token.add_argument("--data-dir", help="the data folder of `crm up` (default: $CRM_DATA_DIR)")
     return parser
+
+
+def user_name(value: str) -> str:
+    """A development user's name: it becomes an e-mail's local part and a file name."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,40}", value):
+        raise argparse.ArgumentTypeError("use lower-case letters, digits, '.', '_' and '-'")
+    return value
 
 
 DEVELOPMENT_ORIGINS = r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]+)?$"
@@ -257,9 +282,11 @@ def print_urls(
         printer.say("all services ready; press Ctrl-C to stop")
 
 
-async def run_token(data_dir: Path, role: str) -> int:
+async def run_token(
+    data_dir: Path, role: str, *, user: str | None, team: str | None, manager: bool
+) -> int:
     try:
-        print(await fetch_token(os.environ, data_dir, role))
+        print(await fetch_token(os.environ, data_dir, role, user=user, team=team, manager=manager))
     except TokenError as error:
         print(f"crm token: {error}", file=sys.stderr)
         return EXIT_FAILED

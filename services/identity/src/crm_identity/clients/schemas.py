@@ -1,19 +1,21 @@
 from datetime import datetime
 from typing import Annotated
 
+from crm_shared.auth.permissions import Permission
 from crm_shared.fields import RecordId, text
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-# ``resource:action``, e.g. customers:read, customers:write, events:subscribe.
-SCOPE_PATTERN = r"^[a-z][a-z_]*:[a-z][a-z_]*$"
-Scope = Annotated[str, StringConstraints(pattern=SCOPE_PATTERN, max_length=64)]
 
 
 class ClientCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, text(200)]
-    scopes: list[Scope] = Field(min_length=1, max_length=50)
+    scopes: list[Permission] = Field(
+        min_length=1,
+        max_length=50,
+        description="What the client may do: permission names (README, \"Who may call what\")",
+    )
     owner_id: RecordId = Field(description="the user responsible for the client")
     rate_limit_per_minute: int | None = Field(
         None, ge=1, le=1_000_000, description="default: CRM_IDENTITY_CLIENT_RATE_LIMIT_DEFAULT"
@@ -21,7 +23,7 @@ class ClientCreate(BaseModel):
 
     @field_validator("scopes")
     @classmethod
-    def _unique(cls, scopes: list[str]) -> list[str]:
+    def _unique(cls, scopes: list[Permission]) -> list[Permission]:
         return list(dict.fromkeys(scopes))
 
 
