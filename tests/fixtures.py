@@ -29,6 +29,9 @@ from crm_shared.testing.databases import (
     drop_postgres_databases,
     sqlite_url,
 )
+from fastapi import FastAPI
+
+from tests.integration.platform import ALL_SERVICES, service_app, service_settings
 
 NO_POSTGRES = f"no PostgreSQL server reachable at {POSTGRES_HOST}:{POSTGRES_PORT}"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -109,3 +112,18 @@ def make_database(
         return sqlite_url(tmp_path / f"{name}{suffix}.db")
 
     return sqlite_file
+
+
+@pytest.fixture(params=ALL_SERVICES)
+async def each_service_app(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[FastAPI]:
+    """Each service's app in turn (SQLite, no bus, started), for tests that walk every route
+    of every service."""
+    name: str = request.param
+    settings = service_settings(
+        name, database_url=f"sqlite+aiosqlite:///{tmp_path / f'{name}.db'}", data_dir=tmp_path
+    )
+    application = service_app(name, settings, run_bus=False)
+    async with application.router.lifespan_context(application):
+        yield application

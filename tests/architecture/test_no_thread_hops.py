@@ -4,28 +4,10 @@ the event loop) for what is usually a dictionary lookup. Blocking work belongs i
 repository's driver, not in a dependency."""
 
 import inspect
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from crm_shared.api.auth import api_routes
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-
-from tests.integration.platform import SERVICES, service_app, service_settings
-
-ALL_SERVICES = (*SERVICES, "identity")
-
-
-@pytest.fixture(params=ALL_SERVICES)
-async def app(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[FastAPI]:
-    name: str = request.param
-    settings = service_settings(
-        name, database_url=f"sqlite+aiosqlite:///{tmp_path / f'{name}.db'}", data_dir=tmp_path
-    )
-    application = service_app(name, settings, run_bus=False)
-    async with application.router.lifespan_context(application):
-        yield application
 
 
 def runs_on_the_loop(call: object) -> bool:
@@ -42,10 +24,10 @@ def thread_pool_calls(dependant: Dependant, where: str) -> list[str]:
     return found
 
 
-def test_no_route_or_dependency_runs_in_the_thread_pool(app: FastAPI) -> None:
+def test_no_route_or_dependency_runs_in_the_thread_pool(each_service_app: FastAPI) -> None:
     found = [
         call
-        for route in api_routes(app)
+        for route in api_routes(each_service_app)
         for call in thread_pool_calls(
             route.dependant, f"{sorted(route.methods or ())} {route.path}"
         )

@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from tests.helpers import wait_for
 
 SERVICES: tuple[str, ...] = ("customer", "sales", "support", "marketing", "analytics")
+ALL_SERVICES: tuple[str, ...] = (*SERVICES, "identity")
 VIEW_SERVICES: tuple[str, ...] = ("sales", "support", "marketing")
 CONSUMERS: tuple[str, ...] = (*VIEW_SERVICES, "analytics")
 

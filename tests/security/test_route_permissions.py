@@ -10,7 +10,6 @@ valid token.
 """
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,22 +25,13 @@ from crm_shared.testing.auth import AUDIENCE, ISSUER, KID
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
-from tests.integration.platform import SERVICES, service_app, service_settings
-
-ALL_SERVICES = (*SERVICES, "identity")
 # Served to anyone by design: health, metrics and the API's own documentation.
 OPERATIONAL = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc"}
 
 
-@pytest.fixture(params=ALL_SERVICES)
-async def app(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[FastAPI]:
-    name: str = request.param
-    settings = service_settings(
-        name, database_url=f"sqlite+aiosqlite:///{tmp_path / f'{name}.db'}", data_dir=tmp_path
-    )
-    application = service_app(name, settings, run_bus=False)
-    async with application.router.lifespan_context(application):
-        yield application
+@pytest.fixture
+def app(each_service_app: FastAPI) -> FastAPI:
+    return each_service_app
 
 
 def test_every_route_declares_who_may_call_it(app: FastAPI) -> None:

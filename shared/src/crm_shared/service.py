@@ -265,5 +265,6 @@ def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings) -> None
         port=settings.port,
         log_config=None,
         access_log=False,
+        server_header=False,  # no "server: uvicorn": what runs is nobody else's business
         timeout_graceful_shutdown=10,
     )

@@ -6,7 +6,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from crm_shared.api.docs import install_offline_docs
-from crm_shared.api.http_rules import BodyLimit, ConditionalGet, MethodRules, PlainText
+from crm_shared.api.http_rules import (
+    BodyLimit,
+    ConditionalGet,
+    MethodRules,
+    PlainText,
+    SecurityHeaders,
+)
 from crm_shared.api.idempotency import REPLAYED_HEADER
 from crm_shared.api.observability import CORRELATION_HEADER, install_request_middleware
 from crm_shared.api.openapi import install_truthful_openapi
@@ -52,6 +58,7 @@ def http_app(settings: ServiceSettings, **fastapi_arguments: object) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(MethodRules, api=app)
     app.add_middleware(RateLimitHeaders)  # outside ConditionalGet: a 304 carries them too
+    app.add_middleware(SecurityHeaders)
     origins = [origin.strip() for origin in settings.cors_allow_origins.split(",") if origin]
     if origins or settings.cors_allow_origin_regex:
         app.add_middleware(

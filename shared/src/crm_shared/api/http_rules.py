@@ -325,3 +325,43 @@ def _strings(value: Any, location: str) -> Iterator[tuple[str, str]]:
     elif isinstance(value, list):
         for position, item in enumerate(value):
             yield from _strings(item, f"{location}.{position}")
+
+
+# OWASP API8 (security misconfiguration): what every answer says about itself. An API answer
+# is not a page to sniff, frame or refer from; personal data may be cached only by the
+# caller (``private``), and revalidated every time, which keeps ETags useful.
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"referrer-policy", b"no-referrer"),
+)
+DEFAULT_CACHE_CONTROL = (b"cache-control", b"private, no-cache")
+# Sent only on answers that came over HTTPS (a proxy in front says so): a browser that saw
+# it over plain HTTP would ignore it anyway.
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        secure = scope.get("scheme") == "https"
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers += [h for h in SECURITY_HEADERS if h[0] not in present]
+                if b"cache-control" not in present:
+                    headers.append(DEFAULT_CACHE_CONTROL)
+                if secure:
+                    headers.append(HSTS)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
