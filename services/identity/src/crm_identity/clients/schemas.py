@@ -6,7 +6,6 @@ from crm_shared.fields import RecordId, text
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
-
 class ClientCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -14,7 +13,7 @@ class ClientCreate(BaseModel):
     scopes: list[Permission] = Field(
         min_length=1,
         max_length=50,
-        description="What the client may do: permission names (README, \"Who may call what\")",
+        description='What the client may do: permission names (README, "Who may call what")',
     )
     owner_id: RecordId = Field(description="the user responsible for the client")
     rate_limit_per_minute: int | None = Field(
