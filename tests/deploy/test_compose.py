@@ -2,6 +2,7 @@
 
 import asyncio
 import http.server
+import json
 import shlex
 import sys
 import threading
@@ -169,3 +170,28 @@ def test_dockerfile_copies_only_what_exists(name: str) -> None:
     workspace_members = ["shared", *(f"services/{n}" for n in SERVICE_NAMES), "deploy/launcher"]
     for member in workspace_members:  # uv reads every member to understand the workspace
         assert f"{member}/pyproject.toml" in copied
+
+
+def test_keycloak_can_issue_the_peoples_tokens(compose: dict[str, Any]) -> None:
+    """Optional (profile "keycloak"): the realm it imports puts into a person's access token
+    what every service checks: the audience "crm" and the claims role and team."""
+    keycloak = compose["services"]["keycloak"]
+    assert keycloak["profiles"] == ["keycloak"]
+    assert "--import-realm" in keycloak["command"]
+    assert "./deploy/keycloak:/opt/keycloak/data/import:ro" in keycloak["volumes"]
+    realm = json.loads((REPO / "deploy" / "keycloak" / "crm-realm.json").read_text())
+    (console,) = realm["clients"]
+    assert console["publicClient"]
+    assert console["attributes"]["pkce.code.challenge.method"] == "S256"
+    mappers = {m["protocolMapper"]: m for m in console["protocolMappers"]}
+    assert mappers["oidc-audience-mapper"]["config"]["included.custom.audience"] == "crm"
+    claims = {
+        m["config"]["claim.name"]
+        for m in console["protocolMappers"]
+        if m["protocolMapper"] == "oidc-usermodel-attribute-mapper"
+    }
+    assert claims == {"role", "team"}
+    for name in SERVICE_NAMES:
+        env = compose["services"][name]["environment"]
+        assert "CRM_AUTH_PEOPLE_ISSUER" in env, name
+        assert "CRM_AUTH_PEOPLE_JWKS_URL" in env, name

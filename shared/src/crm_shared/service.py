@@ -25,9 +25,8 @@ import crm_shared.contracts  # noqa: F401  (registers every event type for valid
 from crm_shared.api import admin, observability
 from crm_shared.api.auth import install_token_verifier
 from crm_shared.api.conventions import http_app
-from crm_shared.api.ratelimit import install_rate_limits
 from crm_shared.auth.jwks import RemoteJwks
-from crm_shared.auth.tokens import TokenVerifier
+from crm_shared.auth.tokens import PrincipalSource, TokenVerifier, TrustedIssuers
 from crm_shared.bus.consumer import EventConsumer
 from crm_shared.bus.handlers import HandlerMap
 from crm_shared.bus.relay import OutboxRelay
@@ -232,28 +231,35 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     )
     # Every /v1 route declares its permission; tokens are checked locally against the
     # issuer's keys (a service that issues its own, or a test, installs another verifier).
-    jwks = RemoteJwks(
-        settings.auth_jwks_url,
-        cache_seconds=settings.auth_jwks_cache_seconds,
-        clock=definition.clock,
-    )
-    install_token_verifier(
-        app,
-        TokenVerifier(
-            settings.auth_issuer,
-            settings.auth_audience,
-            jwks,
-            clock=definition.clock,
-            remember_seconds=settings.auth_token_cache_seconds,
-        ),
-    )
-    install_rate_limits(app, settings, definition.clock)
+    install_token_verifier(app, token_verifier(settings, definition.clock))
     app.include_router(observability.router)
     app.include_router(admin.router)
     app.include_router(admin.catalog_router)
     for router in definition.routers:
         app.include_router(router)
     return app
+
+
+def token_verifier(settings: ServiceSettings, clock: Clock) -> PrincipalSource:
+    """Who the service believes: the issuer's tokens, checked locally against its cached
+    keys, and where one is set, the people's OpenID Connect provider's too."""
+
+    def trusting(issuer: str, jwks_url: str, *, people_only: bool = False) -> TokenVerifier:
+        keys = RemoteJwks(jwks_url, cache_seconds=settings.auth_jwks_cache_seconds, clock=clock)
+        return TokenVerifier(
+            issuer,
+            settings.auth_audience,
+            keys,
+            clock=clock,
+            remember_seconds=settings.auth_token_cache_seconds,
+            people_only=people_only,
+        )
+
+    issuer = trusting(settings.auth_issuer, settings.auth_jwks_url)
+    if not settings.auth_people_issuer:
+        return issuer
+    people = trusting(settings.auth_people_issuer, settings.auth_people_jwks_url, people_only=True)
+    return TrustedIssuers([issuer, people])
 
 
 def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings) -> None:

@@ -157,6 +157,11 @@ class ServiceSettings(BaseSettings):
     # request); a signing key the issuer withdraws is refused after at most this plus the
     # JWKS cache. Expiry is checked on every request regardless.
     auth_token_cache_seconds: float = Field(60.0, ge=0)
+    # Optional: an OpenID Connect provider (Keycloak, say) that issues the people's tokens,
+    # trusted beside the issuer above (which keeps issuing the partner clients'). Its tokens
+    # must carry the CRM's audience and the claims ``role`` (and ``team``) as the README says.
+    auth_people_issuer: str = ""
+    auth_people_jwks_url: str = ""
 
     @classmethod
     def platform_fields(cls) -> frozenset[str]:
@@ -189,6 +194,12 @@ class ServiceSettings(BaseSettings):
     def _default_database_in_data_dir(self) -> "ServiceSettings":
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / f'{self.service_name}.db'}"
+        return self
+
+    @model_validator(mode="after")
+    def _people_issuer_has_keys(self) -> "ServiceSettings":
+        if self.auth_people_issuer and not self.auth_people_jwks_url:
+            raise ValueError("CRM_AUTH_PEOPLE_ISSUER needs CRM_AUTH_PEOPLE_JWKS_URL (its keys)")
         return self
 
     @property

@@ -27,13 +27,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from crm_shared.api.problems import TYPE_BASE, Problem
 from crm_shared.api.ratelimit import charge_caller
 from crm_shared.auth.permissions import Permission, grants
-from crm_shared.auth.tokens import Principal, TokenVerifier, Unauthenticated
+from crm_shared.auth.tokens import Principal, PrincipalSource, Unauthenticated
 
 REALM = "crm"
 _bearer = HTTPBearer(auto_error=False, description="A bearer token from the identity service")
 
 
-def install_token_verifier(app: FastAPI, verifier: TokenVerifier) -> None:
+def install_token_verifier(app: FastAPI, verifier: PrincipalSource) -> None:
     app.state.token_verifier = verifier
 
 
@@ -56,7 +56,7 @@ async def get_principal(
             type_=TYPE_BASE + "unauthenticated",
             headers=_challenge(),
         )
-    verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
+    verifier: PrincipalSource | None = getattr(request.app.state, "token_verifier", None)
     if verifier is None:
         raise Problem(503, "this service cannot check tokens yet", type_=TYPE_BASE + "no-verifier")
     try:

@@ -8,8 +8,8 @@ service reads its own key table; another service will fetch and cache the issuer
 - its header names ``alg: RS256`` (``none``, HS256 and every other algorithm are refused, so
   a public key can never be used as an HMAC secret) and a ``kid`` the JWKS lists;
 - the signature verifies with that key;
-- ``iss`` and ``aud`` are the expected ones, ``sub``, ``exp``, ``iat``, ``nbf`` and ``jti``
-  are present, and ``nbf <= now < exp`` (with ``leeway`` seconds of clock skew), ``now``
+- ``iss`` and ``aud`` are the expected ones, ``sub``, ``exp``, ``iat`` and ``jti`` are
+  present, and ``nbf <= now < exp`` (``nbf`` where the token has one) (with ``leeway`` seconds of clock skew), ``now``
   from the injected :class:`~crm_shared.clock.Clock`, so tests move time instead of sleeping.
 
 A service may remember a verified token for ``remember_seconds`` (keyed by the whole token,
@@ -23,11 +23,11 @@ Anything else raises :class:`Unauthenticated` (a :class:`~crm_shared.errors.Doma
 """
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, ClassVar, TypeAlias
+from typing import Any, ClassVar, Protocol, TypeAlias
 
 import jwt
 
@@ -35,7 +35,8 @@ from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.errors import DomainError
 
 ALGORITHM = "RS256"
-REQUIRED_CLAIMS = ("iss", "aud", "sub", "exp", "iat", "nbf", "jti")
+# ``nbf`` is checked where a token has one (the identity service's do; Keycloak's don't).
+REQUIRED_CLAIMS = ("iss", "aud", "sub", "exp", "iat", "jti")
 # A partner client's own rate limit (requests per minute), which the identity service puts in
 # its tokens so that every service enforces it without asking (crm_shared.ratelimit).
 RATE_LIMIT_CLAIM = "rate_limit_per_minute"
@@ -113,8 +114,10 @@ class TokenVerifier:
         leeway_seconds: int = 30,
         remember_seconds: float = 0.0,
         remember_at_most: int = 4096,
+        people_only: bool = False,
     ) -> None:
         self.issuer = issuer
+        self.people_only = people_only
         self.audience = audience
         self._jwks = jwks_provider
         self._clock = clock
@@ -181,6 +184,8 @@ class TokenVerifier:
             self._verified.move_to_end(token)
             return remembered[0]
         principal = Principal.from_claims(await self.verify(token))
+        if self.people_only and principal.is_client:
+            raise Unauthenticated("partner clients get their tokens from the identity service")
         if self._remember_seconds > 0:
             self._verified[token] = (principal, now + self._remember_seconds)
             if len(self._verified) > self._remember_at_most:
@@ -190,14 +195,40 @@ class TokenVerifier:
     def _check_times(self, claims: Mapping[str, Any]) -> None:
         now = self._clock.now().timestamp()
         try:
-            expires, not_before = float(claims["exp"]), float(claims["nbf"])
-            float(claims["iat"])
+            expires, issued = float(claims["exp"]), float(claims["iat"])
+            not_before = float(claims.get("nbf", issued))
         except (TypeError, ValueError) as error:
             raise Unauthenticated("the token's times are not numbers") from error
         if now >= expires + self._leeway:
             raise Unauthenticated("the token has expired")
         if now + self._leeway < not_before:
             raise Unauthenticated("the token is not valid yet")
+
+
+class PrincipalSource(Protocol):
+    """What the HTTP edge asks: who does this token speak for (or :class:`Unauthenticated`)."""
+
+    async def principal(self, token: str) -> Principal: ...
+
+
+class TrustedIssuers:
+    """Tokens of several issuers, each checked by its own verifier: the identity service for
+    partner clients (and people, on the embedded default), an OpenID Connect provider such as
+    Keycloak for people in production. The token's ``iss``, read before anything is checked,
+    only chooses the verifier, which then checks everything, ``iss`` included."""
+
+    def __init__(self, verifiers: Sequence[TokenVerifier]) -> None:
+        self._by_issuer = {verifier.issuer: verifier for verifier in verifiers}
+
+    async def principal(self, token: str) -> Principal:
+        try:
+            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        except jwt.PyJWTError as error:
+            raise Unauthenticated("the token is not a well-formed JWT") from error
+        verifier = self._by_issuer.get(str(issuer))
+        if verifier is None:
+            raise Unauthenticated("the token comes from another issuer")
+        return await verifier.principal(token)
 
 
 def _key_of(jwks: Mapping[str, Any], kid: str) -> Any:
