@@ -9,8 +9,9 @@ service reads its own key table; another service will fetch and cache the issuer
   a public key can never be used as an HMAC secret) and a ``kid`` the JWKS lists;
 - the signature verifies with that key;
 - ``iss`` and ``aud`` are the expected ones, ``sub``, ``exp``, ``iat`` and ``jti`` are
-  present, and ``nbf <= now < exp`` (``nbf`` where the token has one) (with ``leeway`` seconds of clock skew), ``now``
-  from the injected :class:`~crm_shared.clock.Clock`, so tests move time instead of sleeping.
+  present, and ``nbf <= now < exp`` (``nbf`` where the token has one; ``leeway`` seconds of
+  clock skew), ``now`` from the injected :class:`~crm_shared.clock.Clock`, so tests move
+  time instead of sleeping.
 
 A service may remember a verified token for ``remember_seconds`` (keyed by the whole token,
 so only its bearer gets the hit): the signature check is most of a read's CPU, and a client
