@@ -25,6 +25,7 @@ import crm_shared.contracts  # noqa: F401  (registers every event type for valid
 from crm_shared.api import admin, observability
 from crm_shared.api.auth import install_token_verifier
 from crm_shared.api.conventions import http_app
+from crm_shared.api.ratelimit import install_rate_limits
 from crm_shared.auth.jwks import RemoteJwks
 from crm_shared.auth.tokens import PrincipalSource, TokenVerifier, TrustedIssuers
 from crm_shared.bus.consumer import EventConsumer
@@ -232,6 +233,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     # Every /v1 route declares its permission; tokens are checked locally against the
     # issuer's keys (a service that issues its own, or a test, installs another verifier).
     install_token_verifier(app, token_verifier(settings, definition.clock))
+    install_rate_limits(app, settings, definition.clock)
     app.include_router(observability.router)
     app.include_router(admin.router)
     app.include_router(admin.catalog_router)
