@@ -5,7 +5,7 @@ The formats (documented in the README, "Record-level access and masking"):
 
 - e-mail ``ada.lovelace@example.org`` -> ``a***@example.org``: the first character of the
   local part and the domain (which says "a company address" or "a freemail one");
-- phone ``+442079460000`` -> ``+*********00``: the last two digits, every other digit a
+- phone ``+442079460000`` -> ``+**********00``: the last two digits, every other digit a
   star (the length stays, so a number still looks like one);
 - birth date -> ``null``: even the year narrows a person down in a small town;
 - postal address lines (street, postal code) -> ``***``; the country, region and city stay,
