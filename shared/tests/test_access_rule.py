@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from crm_shared.auth.access import EVERYTHING, NOTHING, RecordScope, access_of, record_scope
 from crm_shared.auth.tokens import Principal
-from crm_shared.masking import mask_email, mask_phone, mask_text
+from crm_shared.masking import mask_document, mask_email, mask_phone, mask_text
 
 REP = RecordScope(user_id="rep", pool=True)
 MANAGER = RecordScope(user_id="boss", managed_teams=frozenset({"north"}), pool=True)
@@ -105,3 +105,16 @@ def test_the_principal_reads_the_manages_claim() -> None:
     found = principal("sales", manages=["t1"])
     assert found.managed_teams == frozenset({"t1"})
     assert found.expires_at == datetime.fromtimestamp(2_000_000_000, UTC)
+
+
+def test_a_document_is_masked_at_any_depth_but_only_its_text() -> None:
+    document = {
+        "customer": {"email": "ann@example.org", "birth_date": "1980-01-02", "name": "Ann"},
+        "contacts": [{"phone": "+14155550123"}],
+        "consent": {"email": True, "phone": False},
+    }
+    assert mask_document(document) == {
+        "customer": {"email": "a***@example.org", "birth_date": None, "name": "Ann"},
+        "contacts": [{"phone": "+*********23"}],
+        "consent": {"email": True, "phone": False},
+    }

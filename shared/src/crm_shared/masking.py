@@ -72,3 +72,21 @@ CONTACT_POINTS: dict[str, Masker] = {"email": mask_email, "phone": mask_phone}
 ADDRESS_LINES: dict[str, Masker] = {"street": mask_text, "postal_code": mask_text}
 # Demographic data that identifies a person.
 BIRTH: dict[str, Masker] = {"birth_date": drop}
+# Every personal field by name, for a free-form document (an event's data in a timeline).
+PERSONAL_KEYS: dict[str, Masker] = {**CONTACT_POINTS, **ADDRESS_LINES, **BIRTH}
+
+
+def mask_document(value: Any) -> Any:
+    """``value`` (JSON: dicts, lists, scalars) with every text field named in
+    :data:`PERSONAL_KEYS`, at any depth, masked (only text: ``consent: {"email": true}``
+    names a channel, not an address)."""
+    if isinstance(value, dict):
+        return {
+            key: PERSONAL_KEYS[key](item)
+            if key in PERSONAL_KEYS and isinstance(item, str)
+            else mask_document(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [mask_document(item) for item in value]
+    return value

@@ -26,6 +26,7 @@ from crm_analytics.profiles import views
 from crm_analytics.profiles.repository import ProfileFilter
 from crm_analytics.profiles.schemas import ProfileOut, ProfileSummary
 from crm_analytics.settings import AnalyticsSettings
+from crm_analytics.timeline.masking import timeline_masked
 
 router = APIRouter(
     prefix="/v1/profiles", tags=["profiles"], dependencies=[requires(Permission.PROFILES_READ)]
@@ -100,7 +101,8 @@ async def get_profile(
 
 def personal_data_masked(profile: ProfileOut) -> ProfileOut:
     """The profile with its personal data masked (crm_shared.masking): the customer's
-    contact points and birth date (also in the segmentation), the contacts' contact points."""
+    contact points and birth date (also in the segmentation), the contacts' contact points,
+    and whatever the timeline's event data carries."""
     return profile.model_copy(
         update={
             **mask_fields({"email": profile.email, "phone": profile.phone}, CONTACT_POINTS),
@@ -114,6 +116,7 @@ def personal_data_masked(profile: ProfileOut) -> ProfileOut:
                 )
                 for contact in profile.contacts
             ],
+            "timeline": timeline_masked(profile.timeline),
         }
     )
 
