@@ -19,6 +19,7 @@ from crm_customer.db import FIRST_VERSION
 from crm_customer.lifecycle.service import change_stage
 from crm_customer.settings import CustomerSettings
 from crm_shared.api.idempotency import delete_expired_keys
+from crm_shared.auth.access import EVERYTHING
 from crm_shared.clock import FakeClock
 from crm_shared.contracts.customer import (
     CustomerCreated,
@@ -120,7 +121,12 @@ async def test_several_steps_in_one_unit_record_increasing_versions(
     settings = runtime.settings
     async with runtime.unit_of_work() as uow:
         created = await customers.create_customer(
-            uow, CustomerCreate(kind="business", name="Acme"), settings, actor=None, strict=False
+            uow,
+            CustomerCreate(kind="business", name="Acme"),
+            settings,
+            actor=None,
+            strict=False,
+            scope=EVERYTHING,
         )
         customer = created.customer
         change_stage(uow, customer, LifecycleStage.PROSPECT, "demo booked", None)
@@ -226,7 +232,7 @@ async def test_a_concurrent_writer_still_fails_the_update(app: FastAPI) -> None:
     async with runtime.unit_of_work() as uow:
         created = await customers.create_customer(
             uow, CustomerCreate(kind="individual", name="Ann"), runtime.settings, actor=None,
-            strict=False,
+            strict=False, scope=EVERYTHING,
         )  # fmt: skip
         await uow.commit()
     async with runtime.unit_of_work() as uow:

@@ -188,6 +188,39 @@ async def test_password_grant_gives_a_person_a_short_token(
     assert wrong.json()["error"] == "invalid_grant"
 
 
+async def test_a_managers_token_names_the_teams_they_manage(
+    admin: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    boss = await make_user(admin, "boss@example.com", "boss-password-long")
+    north = (await admin.post("/v1/teams", json={"name": "North", "manager_id": boss["id"]})).json()
+    south = (await admin.post("/v1/teams", json={"name": "South", "manager_id": boss["id"]})).json()
+    await admin.post("/v1/teams", json={"name": "East"})
+    response = await client.post(
+        "/v1/oauth/token",
+        data={
+            "grant_type": "password",
+            "username": "boss@example.com",
+            "password": "boss-password-long",
+        },
+    )
+    assert response.status_code == 200, response.text
+    claims = await decode_with_jwks(client, response.json()["access_token"], verify_times=False)
+    assert claims["manages"] == sorted([north["id"], south["id"]])
+
+    rep = await make_user(admin, "plain@example.com", "plain-password-long")
+    response = await client.post(
+        "/v1/oauth/token",
+        data={
+            "grant_type": "password",
+            "username": "plain@example.com",
+            "password": "plain-password-long",
+        },
+    )
+    claims = await decode_with_jwks(client, response.json()["access_token"], verify_times=False)
+    assert claims["sub"] == rep["id"]
+    assert "manages" not in claims  # manages no team: no claim
+
+
 async def test_an_inactive_user_gets_no_token(admin: httpx.AsyncClient) -> None:
     user = await make_user(admin, "gone@example.com", "gone-password-long", role="support")
     patched = await admin.patch(

@@ -3,6 +3,7 @@ duplicates and merge, erasure, CSV import and export."""
 
 from pathlib import Path
 
+from crm_shared.bus import topics
 from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.service import ServiceDefinition, create_service_app
 from fastapi import FastAPI
@@ -14,6 +15,7 @@ from crm_customer.credit.routes import router as credit_router
 from crm_customer.customers.routes import router as customers_router
 from crm_customer.duplicates.routes import router as duplicates_router
 from crm_customer.erasure.routes import router as erasure_router
+from crm_customer.handlers import handlers
 from crm_customer.imports.routes import router as imports_router
 from crm_customer.lifecycle.routes import router as lifecycle_router
 from crm_customer.settings import CustomerSettings
@@ -46,6 +48,9 @@ def create_app(
         ),
         title="CRM customer master",
         description=DESCRIPTION,
+        # Who is on which team (crm.identity), for the manager rule of record-level access.
+        handlers=handlers,
+        consumes=(topics.IDENTITY,),
         run_bus=run_bus,
         clock=clock,
     )

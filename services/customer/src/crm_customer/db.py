@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from crm_shared.db import NAMING_CONVENTION, UTCDateTime, define_platform_tables
+from crm_shared.views.team_members import define_team_members_table
 from sqlalchemy import Integer, MetaData, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -47,3 +48,5 @@ async def count_rows(session: AsyncSession, statement: Select[Any]) -> int:
 
 
 platform_tables = define_platform_tables(Base.metadata)
+# Which team each owner is on (from crm.identity), for the manager part of record access.
+team_members = define_team_members_table(Base.metadata)

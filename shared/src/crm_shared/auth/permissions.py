@@ -15,7 +15,10 @@ class Permission(StrEnum):
     CUSTOMERS_READ = "customers:read"  # customers, contacts, consent, lifecycle, credit
     CUSTOMERS_WRITE = "customers:write"  # create and change them, merge duplicates
     CUSTOMERS_IMPORT = "customers:import"  # CSV import
-    CUSTOMERS_EXPORT = "customers:export"  # CSV export: personal data in bulk
+    CUSTOMERS_EXPORT = "customers:export"  # CSV export (its personal data needs PII too)
+    # Personal data unmasked: e-mail, phone, birth date, postal address. Without it answers
+    # carry them masked (crm_shared.auth.masking).
+    CUSTOMERS_PII = "customers:pii"
     CUSTOMERS_ERASE = "customers:erase"  # the right to erasure
     CREDIT_WRITE = "credit:write"  # receivables, grades
     PROFILES_READ = "profiles:read"  # the 360 profile and timeline
@@ -28,17 +31,20 @@ class Permission(StrEnum):
 
 
 _EVERYONE = {Permission.CUSTOMERS_READ, Permission.PROFILES_READ, Permission.EVENTS_READ}
+# Everyone who works with the customers themselves; not the analyst, who needs no one's
+# address to count them.
+_CUSTOMER_FACING = _EVERYONE | {Permission.CUSTOMERS_PII}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.SALES: frozenset(
-        _EVERYONE
+        _CUSTOMER_FACING
         | {Permission.CUSTOMERS_WRITE, Permission.CUSTOMERS_IMPORT, Permission.CREDIT_WRITE}
     ),
     Role.MARKETING: frozenset(
-        _EVERYONE | {Permission.CUSTOMERS_WRITE, Permission.CUSTOMERS_IMPORT}
+        _CUSTOMER_FACING | {Permission.CUSTOMERS_WRITE, Permission.CUSTOMERS_IMPORT}
     ),
-    Role.SUPPORT: frozenset(_EVERYONE | {Permission.CUSTOMERS_WRITE}),
+    Role.SUPPORT: frozenset(_CUSTOMER_FACING | {Permission.CUSTOMERS_WRITE}),
     Role.ANALYST: frozenset(_EVERYONE),
 }
 

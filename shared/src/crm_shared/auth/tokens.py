@@ -41,6 +41,9 @@ REQUIRED_CLAIMS = ("iss", "aud", "sub", "exp", "iat", "jti")
 # A partner client's own rate limit (requests per minute), which the identity service puts in
 # its tokens so that every service enforces it without asking (crm_shared.ratelimit).
 RATE_LIMIT_CLAIM = "rate_limit_per_minute"
+# The ids of the teams a person manages, which the identity service puts in their tokens so
+# that every service decides record-level access locally (crm_shared.auth.access).
+MANAGES_CLAIM = "manages"
 
 # Returns the issuer's current JWKS document ({"keys": [...]}); awaited per verification, so
 # a provider that fetches over the network caches (and refreshes on an unknown kid itself).
@@ -73,6 +76,7 @@ class Principal:
     token_id: str
     expires_at: datetime
     rate_limit_per_minute: int | None = None  # the caller's own limit, if its token names one
+    managed_teams: frozenset[str] = frozenset()  # the teams a person manages
     claims: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @property
@@ -91,8 +95,17 @@ class Principal:
             token_id=str(claims["jti"]),
             expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
             rate_limit_per_minute=_positive_int(claims.get(RATE_LIMIT_CLAIM)),
+            managed_teams=_strings(claims.get(MANAGES_CLAIM)),
             claims=dict(claims),
         )
+
+
+def _strings(value: Any) -> frozenset[str]:
+    """A claim that should be a list of ids; anything else counts as none (reach only
+    shrinks when a claim cannot be read)."""
+    if not isinstance(value, list):
+        return frozenset()
+    return frozenset(item for item in value if isinstance(item, str) and item)
 
 
 def _positive_int(value: Any) -> int | None:

@@ -1,6 +1,6 @@
-"""What tests of any service need: builders of real ``crm.customer`` events, a way to
-deliver events as the consumer does, an in-process HTTP client for an app, fresh databases
-(``crm_shared.testing.databases``) and a fake clock."""
+"""What tests of any service need: builders of real ``crm.customer`` and ``crm.identity``
+user events, a way to deliver events as the consumer does, an in-process HTTP client for an
+app, fresh databases (``crm_shared.testing.databases``) and a fake clock."""
 
 from crm_shared.clock import FakeClock
 from crm_shared.testing.apps import app_client
@@ -20,6 +20,7 @@ from crm_shared.testing.customer_events import (
     updated,
 )
 from crm_shared.testing.delivery import deliver, deliveries_of, envelope_of
+from crm_shared.testing.identity_events import user_changed, user_created
 
 __all__ = [
     "PERSONAL",
@@ -42,4 +43,6 @@ __all__ = [
     "trusting_verifier",
     "uid",
     "updated",
+    "user_changed",
+    "user_created",
 ]

@@ -10,10 +10,13 @@
   incremental sync (then in (updated_at, id) order); ``name`` matches part of the name,
   ignoring case.
 
+Without ``customers:pii`` the e-mail and phone are masked (:mod:`crm_shared.masking`).
+
 The response model holds only the fields the service keeps, so a field a service does not
 keep is absent from its API (and its OpenAPI document), not null.
 """
 
+import functools
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -21,6 +24,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, create_model
 
+from crm_shared.api.access import AccessDep
 from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import etag_for
 from crm_shared.api.deps import CursorDep, LimitDep, SessionDep, TotalDep, UpdatedSinceDep
@@ -35,6 +39,7 @@ from crm_shared.contracts.customer import (
     LifecycleStage,
     OperatingGrade,
 )
+from crm_shared.masking import CONTACT_POINTS, mask_fields
 from crm_shared.views.customer_view import CustomerView, ViewFilter
 from crm_shared.views.customer_view import list_customers as list_customers_of
 
@@ -74,6 +79,11 @@ def customer_model(view: CustomerView, name: str) -> type[BaseModel]:
     return create_model(name, __doc__=f"A customer as this service knows it ({name}).", **fields)
 
 
+def masked_row(view: CustomerView, row: dict[str, Any]) -> dict[str, Any]:
+    """What the view serves of ``row`` to a caller without ``customers:pii``."""
+    return mask_fields(view.public(row), CONTACT_POINTS)
+
+
 def customer_view_router(view: CustomerView, *, model_name: str = "Customer") -> APIRouter:
     model = customer_model(view, model_name)
     router = APIRouter(
@@ -88,12 +98,14 @@ def customer_view_router(view: CustomerView, *, model_name: str = "Customer") ->
         summary="One customer (a merged id resolves to the surviving record)",
         responses={404: {"description": "No customer with this id"}},
     )
-    async def get_customer(customer_id: UUID, session: SessionDep, response: Response) -> Any:
+    async def get_customer(
+        customer_id: UUID, session: SessionDep, response: Response, access: AccessDep
+    ) -> Any:
         asked = str(customer_id)
         row = await view.repository(session).resolve(asked)
         if row is None:
             raise not_found("customer", asked)
-        body = view.public(row)
+        body = view.public(row) if access.personal_data else masked_row(view, row)
         if row["id"] != asked:
             body["resolved_from"] = asked
             response.headers["Content-Location"] = f"{router.prefix}/{row['id']}"
@@ -112,6 +124,7 @@ def customer_view_router(view: CustomerView, *, model_name: str = "Customer") ->
     async def list_customers(
         session: SessionDep,
         limit: LimitDep,
+        access: AccessDep,
         cursor: CursorDep = None,
         total: TotalDep = False,
         updated_since: UpdatedSinceDep = None,
@@ -132,6 +145,7 @@ def customer_view_router(view: CustomerView, *, model_name: str = "Customer") ->
         page = await list_customers_of(
             view.repository(session), where, limit=limit, cursor=cursor, with_total=total
         )
-        return page_of(page, limit, view.public)
+        served = view.public if access.personal_data else functools.partial(masked_row, view)
+        return page_of(page, limit, served)
 
     return router

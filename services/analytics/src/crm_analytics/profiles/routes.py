@@ -4,6 +4,7 @@ import hashlib
 from typing import Annotated
 from uuid import UUID
 
+from crm_shared.api.access import AccessDep
 from crm_shared.api.auth import requires
 from crm_shared.api.deps import (
     CursorDep,
@@ -16,6 +17,7 @@ from crm_shared.api.deps import (
 from crm_shared.api.pagination import SYNC_CONTRACT, Page, page_of
 from crm_shared.auth.permissions import Permission
 from crm_shared.contracts.customer import CustomerKind, CustomerStatus, LifecycleStage
+from crm_shared.masking import BIRTH, CONTACT_POINTS, mask_fields
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
@@ -23,6 +25,7 @@ from crm_analytics.profiles import views
 from crm_analytics.profiles.repository import ProfileFilter
 from crm_analytics.profiles.schemas import ProfileOut, ProfileSummary
 from crm_analytics.settings import AnalyticsSettings
+from crm_analytics.timeline.masking import timeline_masked
 
 router = APIRouter(
     prefix="/v1/profiles", tags=["profiles"], dependencies=[requires(Permission.PROFILES_READ)]
@@ -76,17 +79,45 @@ async def list_profiles(
     "profile. An erased customer is an anonymous tombstone.\n\n"
     "The `ETag` names this exact answer (the profile's version and a digest of what it "
     "shows: contacts, lifecycle history and timeline change without a new version): send it "
-    "as `If-None-Match` to get 304 while nothing changed.",
+    "as `If-None-Match` to get 304 while nothing changed.\n\n"
+    "Without `customers:pii` the personal data (e-mail, phone, birth date, the contacts' "
+    "e-mails and phones) is masked; the ETag then names the masked answer.",
     responses={404: {"description": "No such customer"}},
 )
-async def get_profile(customer_id: UUID, session: SessionDep, settings: SettingsDep) -> Response:
+async def get_profile(
+    customer_id: UUID, session: SessionDep, settings: SettingsDep, access: AccessDep
+) -> Response:
     profile = await views.read_profile(session, str(customer_id), settings.profile_timeline_size)
+    if not access.personal_data:
+        profile = personal_data_masked(profile)
     body = ProfileOut.__pydantic_serializer__.to_json(profile)
     headers = {"ETag": profile_etag(profile.version, body)}
     if profile.resolved_from is not None:
         # Like the other services' customer views: where the record really lives.
         headers["Content-Location"] = f"/v1/profiles/{profile.customer_id}"
     return Response(body, media_type="application/json", headers=headers)
+
+
+def personal_data_masked(profile: ProfileOut) -> ProfileOut:
+    """The profile with its personal data masked (crm_shared.masking): the customer's
+    contact points and birth date (also in the segmentation), the contacts' contact points,
+    and whatever the timeline's event data carries."""
+    return profile.model_copy(
+        update={
+            **mask_fields({"email": profile.email, "phone": profile.phone}, CONTACT_POINTS),
+            "birth_date": None,
+            "segmentation": mask_fields(profile.segmentation, BIRTH),
+            "contacts": [
+                contact.model_copy(
+                    update=mask_fields(
+                        {"email": contact.email, "phone": contact.phone}, CONTACT_POINTS
+                    )
+                )
+                for contact in profile.contacts
+            ],
+            "timeline": timeline_masked(profile.timeline),
+        }
+    )
 
 
 def profile_etag(version: int, body: bytes) -> str:

@@ -2,7 +2,6 @@
 
 from uuid import UUID
 
-from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import UnitOfWorkDep
 from crm_shared.api.responses import json_response
@@ -19,7 +18,7 @@ from crm_customer.consent.schemas import (
     ConsentOut,
 )
 from crm_customer.consent.service import ConsentState
-from crm_customer.web import ActorDep
+from crm_customer.web import ActorDep, on_a_customer
 
 router = APIRouter(
     prefix="/v1/customers/{customer_id}/consent", tags=["consent"], route_class=IfMatchRoute
@@ -49,7 +48,7 @@ def consent_out(state: ConsentState) -> ConsentOut:
 
 @router.get(
     "",
-    dependencies=[requires(Permission.CUSTOMERS_READ)],
+    dependencies=on_a_customer(Permission.CUSTOMERS_READ),
     response_model=ConsentOut,
     summary="Current consent per channel and history",
 )
@@ -60,7 +59,7 @@ async def get_consent(customer_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
 
 @router.put(
     "/{channel}",
-    dependencies=[requires(Permission.CUSTOMERS_WRITE)],
+    dependencies=on_a_customer(Permission.CUSTOMERS_WRITE),
     response_model=ConsentOut,
     summary="Record a grant or withdrawal of consent for one channel",
     description="If-Match: the customer's ETag (from the customer or its consent).",

@@ -2,7 +2,6 @@
 
 from uuid import UUID
 
-from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, LimitDep, TotalDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
@@ -26,7 +25,7 @@ from crm_customer.credit.schemas import (
     RecomputeIn,
 )
 from crm_customer.credit.service import CreditStanding
-from crm_customer.web import ActorDep, SettingsDep
+from crm_customer.web import ActorDep, SettingsDep, on_a_customer
 
 router = APIRouter(prefix="/v1/customers/{customer_id}", tags=["credit"], route_class=IfMatchRoute)
 
@@ -63,7 +62,7 @@ def receivable_out(receivable: Receivable) -> ReceivableOut:
 
 @router.get(
     "/credit",
-    dependencies=[requires(Permission.CUSTOMERS_READ)],
+    dependencies=on_a_customer(Permission.CUSTOMERS_READ),
     response_model=CreditOut,
     summary="Credit and operating grade",
 )
@@ -77,7 +76,7 @@ def rating_out(rating: CreditRating) -> CreditRatingOut:
 
 @router.get(
     "/credit/history",
-    dependencies=[requires(Permission.CUSTOMERS_READ)],
+    dependencies=on_a_customer(Permission.CUSTOMERS_READ),
     response_model=Page[CreditRatingOut],
     summary="Every rating, oldest first",
 )
@@ -94,7 +93,7 @@ async def credit_history(
 
 @router.put(
     "/credit/grade",
-    dependencies=[requires(Permission.CREDIT_WRITE)],
+    dependencies=on_a_customer(Permission.CREDIT_WRITE),
     response_model=CreditOut,
     summary="Set the credit grade by hand",
 )
@@ -115,7 +114,7 @@ async def put_credit_grade(
 
 @router.put(
     "/credit/operating-grade",
-    dependencies=[requires(Permission.CREDIT_WRITE)],
+    dependencies=on_a_customer(Permission.CREDIT_WRITE),
     response_model=CreditOut,
     summary="Set the operating grade",
 )
@@ -136,7 +135,7 @@ async def put_operating_grade(
 
 @router.post(
     "/credit/recompute",
-    dependencies=[requires(Permission.CREDIT_WRITE)],
+    dependencies=on_a_customer(Permission.CREDIT_WRITE),
     response_model=CreditOut,
     summary="Rate from the receivables now (ends a manual credit grade)",
     description="If-Match: the customer's ETag (from the customer or its credit).",
@@ -161,7 +160,7 @@ async def recompute_credit(
 
 @router.post(
     "/receivables",
-    dependencies=[requires(Permission.CREDIT_WRITE)],
+    dependencies=on_a_customer(Permission.CREDIT_WRITE),
     status_code=201,
     response_model=ReceivableOut,
     summary="Record an invoice (the credit grade is recomputed)",
@@ -189,7 +188,7 @@ async def create_receivable(
 
 @router.get(
     "/receivables",
-    dependencies=[requires(Permission.CUSTOMERS_READ)],
+    dependencies=on_a_customer(Permission.CUSTOMERS_READ),
     response_model=Page[ReceivableOut],
     summary="Recorded invoices, by issue date and reference",
 )
@@ -206,7 +205,7 @@ async def list_receivables(
 
 @router.get(
     "/receivables/{receivable_id}",
-    dependencies=[requires(Permission.CUSTOMERS_READ)],
+    dependencies=on_a_customer(Permission.CUSTOMERS_READ),
     response_model=ReceivableOut,
     summary="One invoice",
 )
@@ -219,7 +218,7 @@ async def get_receivable(
 
 @router.patch(
     "/receivables/{receivable_id}",
-    dependencies=[requires(Permission.CREDIT_WRITE)],
+    dependencies=on_a_customer(Permission.CREDIT_WRITE),
     response_model=ReceivableOut,
     summary="Record a payment or correct an invoice (the credit grade is recomputed)",
 )

@@ -3,6 +3,7 @@
 from typing import Any
 
 from crm_shared.contracts.customer import ConsentChannel, ConsentDetail
+from crm_shared.masking import ADDRESS_LINES, BIRTH, CONTACT_POINTS, mask_fields
 
 from crm_customer.consent.models import decisions_of
 from crm_customer.consent.rules import current_consent, current_decisions
@@ -32,19 +33,40 @@ def group_values(customer: Customer, group: str) -> dict[str, Any]:
     return {field: getattr(customer, field) for field in GROUPS[group].model_fields}
 
 
-def customer_out(customer: Customer) -> CustomerOut:
-    return CustomerOut.model_validate(customer_fields(customer))
+# The personal data of a customer, masked for a caller without customers:pii: top-level
+# fields and, by group, the grouped ones; PERSONAL_COLUMNS is the same list flattened (the
+# CSV export's columns).
+PERSONAL_FIELDS = CONTACT_POINTS
+PERSONAL_IN_GROUPS = {"address": ADDRESS_LINES, "demographic": BIRTH}
+PERSONAL_COLUMNS = {**CONTACT_POINTS, **ADDRESS_LINES, **BIRTH}
+
+
+def customer_out(customer: Customer, *, personal_data: bool) -> CustomerOut:
+    return CustomerOut.model_validate(customer_fields(customer, personal_data=personal_data))
 
 
 def customer_created_out(
-    customer: Customer, duplicates: list[tuple[Customer, list[str]]]
+    customer: Customer, duplicates: list[tuple[Customer, list[str]]], *, personal_data: bool
 ) -> CustomerCreatedOut:
     """The create's answer: the customer and the existing ones it looks like."""
     matches = [{"id": other.id, "name": other.name, "matched_on": on} for other, on in duplicates]
-    return CustomerCreatedOut.model_validate({**customer_fields(customer), "duplicates": matches})
+    fields = customer_fields(customer, personal_data=personal_data)
+    return CustomerCreatedOut.model_validate({**fields, "duplicates": matches})
 
 
-def customer_fields(customer: Customer) -> dict[str, Any]:
+def customer_fields(customer: Customer, *, personal_data: bool) -> dict[str, Any]:
+    """The answer's fields; without ``personal_data`` the personal ones masked
+    (crm_shared.masking)."""
+    fields = _fields(customer)
+    if personal_data:
+        return fields
+    masked = mask_fields(fields, PERSONAL_FIELDS)
+    for group, maskers in PERSONAL_IN_GROUPS.items():
+        masked[group] = mask_fields(masked[group], maskers)
+    return masked
+
+
+def _fields(customer: Customer) -> dict[str, Any]:
     return {
         "id": customer.id,
         "kind": customer.kind,

@@ -5,8 +5,10 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from crm_shared.auth.access import EVERYTHING, RecordScope
 from crm_shared.contracts.customer import CustomerStatus
 from crm_shared.db import RepositoryBase
+from crm_shared.views.team_members import TeamMembersRepository, owner_within
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -31,7 +33,7 @@ from crm_customer.customers.search import (
     Position,
     sort_column,
 )
-from crm_customer.db import count_rows
+from crm_customer.db import count_rows, team_members
 from crm_customer.lifecycle.models import LifecycleChange
 
 ACTIVE = CustomerStatus.ACTIVE.value
@@ -56,8 +58,10 @@ class CustomerRepository(RepositoryBase[Customer]):
         phone: str | None,
         name_key: str | None,
         exclude_id: str | None = None,
+        scope: RecordScope = EVERYTHING,
     ) -> list[Customer]:
-        """Active customers sharing the e-mail, the phone or the name+company key."""
+        """Active customers sharing the e-mail, the phone or the name+company key (among
+        those ``scope`` reaches: a create's warning names no one else's customer)."""
         conditions: list[ColumnElement[bool]] = []
         if email_normalized:
             conditions.append(Customer.email_normalized == email_normalized)
@@ -67,10 +71,21 @@ class CustomerRepository(RepositoryBase[Customer]):
             conditions.append(Customer.name_key == name_key)
         if not conditions:
             return []
-        statement = select(Customer).where(Customer.status == ACTIVE, or_(*conditions))
+        statement = within(select(Customer), scope).where(
+            Customer.status == ACTIVE, or_(*conditions)
+        )
         if exclude_id is not None:
             statement = statement.where(Customer.id != exclude_id)
         return await self.all(statement.order_by(Customer.created_at, Customer.id))
+
+    async def reachable(self, customer_id: str, scope: RecordScope) -> bool:
+        """Whether the customer exists and is within ``scope`` (one id-only query)."""
+        statement = within(select(Customer.id).where(Customer.id == customer_id), scope)
+        return await self.session.scalar(statement) is not None
+
+    async def team_of(self, user_id: str) -> str | None:
+        """The team an owner is on (None: no team, or a user this service has not heard of)."""
+        return await TeamMembersRepository(self.session, team_members).team_of(user_id)
 
     async def by_external_id(self, external_id: str) -> Customer | None:
         return await self.first(select(Customer).where(Customer.external_id == external_id))
@@ -199,35 +214,44 @@ class CustomerRepository(RepositoryBase[Customer]):
         return await self.all(select(Customer).where(Customer.merged_into == survivor_id))
 
     async def search(
-        self, filters: CustomerFilter, phone: str | None, after: Position | None, limit: int
+        self,
+        filters: CustomerFilter,
+        phone: str | None,
+        after: Position | None,
+        limit: int,
+        scope: RecordScope,
     ) -> list[Customer]:
         key = getattr(Customer, sort_column(filters.sort))
         return await self.keyset_page(
-            self._filtered(filters, phone),
+            within(self._filtered(filters, phone), scope),
             (key, Customer.id),
             after=(after.key, after.id) if after is not None else None,
             limit=limit,
             descending=filters.sort.value.startswith("-"),
         )
 
-    async def count(self, filters: CustomerFilter, phone: str | None) -> int:
-        return await count_rows(self.session, self._filtered(filters, phone))
+    async def count(self, filters: CustomerFilter, phone: str | None, scope: RecordScope) -> int:
+        return await count_rows(self.session, within(self._filtered(filters, phone), scope))
 
-    async def duplicate_groups(self, limit: int) -> list[DuplicateGroup]:
+    async def duplicate_groups(self, limit: int, scope: RecordScope) -> list[DuplicateGroup]:
+        """Groups among the customers within ``scope`` only: a rep's report names none of
+        another rep's customers."""
         groups: list[DuplicateGroup] = []
         for matched_on, column in (
             ("email", Customer.email_normalized),
             ("phone", Customer.phone),
             ("name_company", Customer.name_key),
         ):
-            groups.extend(await self._groups_by(matched_on, column, limit - len(groups)))
+            groups.extend(await self._groups_by(matched_on, column, limit - len(groups), scope))
         return groups
 
-    async def _groups_by(self, matched_on: str, column: Any, limit: int) -> list[DuplicateGroup]:
+    async def _groups_by(
+        self, matched_on: str, column: Any, limit: int, scope: RecordScope
+    ) -> list[DuplicateGroup]:
         if limit <= 0:
             return []
         keys = await self.session.scalars(
-            select(column)
+            within(select(column), scope)
             .where(Customer.status == ACTIVE, column.is_not(None))
             .group_by(column)
             .having(func.count() > 1)
@@ -237,7 +261,7 @@ class CustomerRepository(RepositoryBase[Customer]):
         groups = []
         for key in keys:
             ids = await self.session.scalars(
-                select(Customer.id)
+                within(select(Customer.id), scope)
                 .where(Customer.status == ACTIVE, column == key)
                 .order_by(Customer.created_at, Customer.id)
             )
@@ -273,6 +297,14 @@ class CustomerRepository(RepositoryBase[Customer]):
         if filters.updated_since is not None:
             statement = statement.where(Customer.updated_at >= filters.updated_since)
         return statement
+
+
+def within(statement: Select[Any], scope: RecordScope) -> Select[Any]:
+    """``statement`` limited to the customers ``scope`` reaches, by their owner
+    (crm_shared.auth.access); unchanged for a caller who reaches everything."""
+    if scope.everything:
+        return statement
+    return statement.where(owner_within(scope, Customer.owner, team_members))
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

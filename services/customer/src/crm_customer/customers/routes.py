@@ -3,6 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
+from crm_shared.api.access import AccessDep
 from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import CursorDep, IdempotencyKeyDep, LimitDep, TotalDep, UnitOfWorkDep
@@ -22,7 +23,7 @@ from crm_customer.customers.schemas import (
     CustomerUpdate,
 )
 from crm_customer.customers.search import CustomerFilter, cursor_values
-from crm_customer.web import ActorDep, SettingsDep, StrictDep
+from crm_customer.web import ActorDep, SettingsDep, StrictDep, on_a_customer
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"], route_class=IfMatchRoute)
 
@@ -46,6 +47,7 @@ async def create_customer(
     request: Request,
     uow: UnitOfWorkDep,
     settings: SettingsDep,
+    access: AccessDep,
     actor: ActorDep = None,
     idempotency_key: IdempotencyKeyDep = None,
     strict: StrictDep = None,
@@ -54,10 +56,10 @@ async def create_customer(
 
     async def action() -> JSONResponse:
         created = await service.create_customer(
-            uow, body, settings, actor=actor, strict=refuse_duplicates
+            uow, body, settings, actor=actor, strict=refuse_duplicates, scope=access.scope
         )
         customer = created.customer
-        out = customer_created_out(customer, created.duplicates)
+        out = customer_created_out(customer, created.duplicates, personal_data=access.personal_data)
         headers = {}
         if out.duplicates:
             ids = ", ".join(match.id for match in out.duplicates)
@@ -87,15 +89,16 @@ async def search_customers(
     uow: UnitOfWorkDep,
     settings: SettingsDep,
     limit: LimitDep,
+    access: AccessDep,
     cursor: CursorDep = None,
     total: TotalDep = False,
 ) -> Page[CustomerOut]:
     page = await service.search_customers(
-        uow, filters, decode_cursor(cursor), limit, settings, count=total
+        uow, filters, decode_cursor(cursor), limit, settings, access.scope, count=total
     )
     following = page.following
     return Page[CustomerOut](
-        items=[customer_out(row) for row in page.items],
+        items=[customer_out(row, personal_data=access.personal_data) for row in page.items],
         next_cursor=encode_cursor(cursor_values(following, filters.sort)) if following else None,
         limit=limit,
         total=page.total,
@@ -104,18 +107,19 @@ async def search_customers(
 
 @router.get(
     "/{customer_id}",
-    dependencies=[requires(Permission.CUSTOMERS_READ)],
+    dependencies=on_a_customer(Permission.CUSTOMERS_READ),
     response_model=CustomerOut,
     summary="Read a customer (a merged record answers with status merged and merged_into)",
 )
-async def get_customer(customer_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
+async def get_customer(customer_id: UUID, uow: UnitOfWorkDep, access: AccessDep) -> JSONResponse:
     customer = await service.get_customer(uow, str(customer_id))
-    return json_response(customer_out(customer), version=customer.version)
+    out = customer_out(customer, personal_data=access.personal_data)
+    return json_response(out, version=customer.version)
 
 
 @router.patch(
     "/{customer_id}",
-    dependencies=[requires(Permission.CUSTOMERS_WRITE)],
+    dependencies=on_a_customer(Permission.CUSTOMERS_WRITE),
     response_model=CustomerOut,
     summary="Update a customer",
 )
@@ -125,7 +129,11 @@ async def update_customer(
     uow: UnitOfWorkDep,
     settings: SettingsDep,
     expected: ExpectedVersionDep,
+    access: AccessDep,
 ) -> JSONResponse:
-    customer = await service.patch_customer(uow, str(customer_id), body, settings, expected)
+    customer = await service.patch_customer(
+        uow, str(customer_id), body, settings, expected, access.scope
+    )
     await uow.commit()
-    return json_response(customer_out(customer), version=customer.version)
+    out = customer_out(customer, personal_data=access.personal_data)
+    return json_response(out, version=customer.version)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from crm_shared.auth.access import RecordScope
+from crm_shared.auth.tokens import Forbidden
 from crm_shared.contracts.customer import (
     CustomerCreated,
     CustomerKind,
@@ -63,6 +65,35 @@ async def get_customer(uow: UnitOfWork, customer_id: str) -> Customer:
     return await load(uow, customer_id)
 
 
+async def ensure_reachable(uow: UnitOfWork, customer_id: str, scope: RecordScope) -> None:
+    """404 for a customer outside the caller's reach, exactly as for one that does not
+    exist (OWASP API1): the answer never says which of the two it is."""
+    if scope.everything:
+        return
+    if not await CustomerRepository(uow.session).reachable(customer_id, scope):
+        raise NotFoundError.of("customer", customer_id)
+
+
+async def load_reachable(uow: UnitOfWork, customer_id: str, scope: RecordScope) -> Customer:
+    """A customer the request names besides the one in its path (a merge's duplicate)."""
+    await ensure_reachable(uow, customer_id, scope)
+    return await load(uow, customer_id)
+
+
+async def ensure_owner_assignable(uow: UnitOfWork, owner: str | None, scope: RecordScope) -> None:
+    """A caller may name as owner only someone whose records it would reach (OWASP API3,
+    mass assignment): a rep themselves or nobody (the pool), a manager also their team."""
+    if scope.everything:
+        return
+    team = await CustomerRepository(uow.session).team_of(owner) if owner is not None else None
+    if not scope.may_assign(owner, team):
+        raise Forbidden(
+            "you may make yourself the owner, leave the customer unowned, or (as a team's "
+            "manager) give it to a member of your team",
+            code="owner-not-assignable",
+        )
+
+
 def ensure_changeable(customer: Customer) -> None:
     """Merged aliases and erased tombstones are read-only."""
     if customer.status == CustomerStatus.MERGED:
@@ -102,7 +133,9 @@ async def create_customer(
     *,
     actor: str | None,
     strict: bool,
+    scope: RecordScope,
 ) -> Created:
+    await ensure_owner_assignable(uow, body.owner, scope)
     values = flatten(body, only_set=False)
     stage = values.pop("lifecycle_stage")
     now = uow.clock.now()
@@ -119,7 +152,7 @@ async def create_customer(
     )
     apply_fields(customer, values, settings)
     await ensure_external_id_free(uow, customer)
-    duplicates = await find_duplicates(uow, customer)
+    duplicates = await find_duplicates(uow, customer, scope)
     if duplicates and strict:
         raise ConflictError(
             "this customer looks like existing ones: "
@@ -156,10 +189,13 @@ async def patch_customer(
     body: CustomerUpdate,
     settings: CustomerSettings,
     expected: ExpectedVersion,
+    scope: RecordScope,
 ) -> Customer:
     """PATCH: made against the version read, so that no one else's update is lost."""
     customer = await load(uow, customer_id)
     check_version(expected, customer.version)
+    if "owner" in body.model_fields_set:
+        await ensure_owner_assignable(uow, body.owner, scope)
     await update_customer(uow, customer, body, settings)
     return customer
 
@@ -209,12 +245,15 @@ def apply_fields(
     return changed
 
 
-async def find_duplicates(uow: UnitOfWork, customer: Customer) -> list[tuple[Customer, list[str]]]:
+async def find_duplicates(
+    uow: UnitOfWork, customer: Customer, scope: RecordScope
+) -> list[tuple[Customer, list[str]]]:
     matches = await CustomerRepository(uow.session).find_matches(
         email_normalized=customer.email_normalized,
         phone=customer.phone,
         name_key=customer.name_key,
         exclude_id=customer.id,
+        scope=scope,
     )
     return [(match, matched_on(customer, match)) for match in matches]
 
@@ -249,19 +288,20 @@ async def search_customers(
     cursor: dict[str, Any] | None,
     limit: int,
     settings: CustomerSettings,
+    scope: RecordScope,
     *,
     count: bool = False,
 ) -> CustomerPage:
-    """One page of customers; ``cursor`` is what the previous page's cursor held; ``count``
-    also counts every match."""
+    """One page of the customers within ``scope``; ``cursor`` is what the previous page's
+    cursor held; ``count`` also counts every match."""
     after = position_from(cursor, filters.sort)
     phone = search_phone(filters, settings)
     customers = CustomerRepository(uow.session)
     # One row more than asked says whether another page follows.
-    rows = await customers.search(filters, phone, after, limit + 1)
+    rows = await customers.search(filters, phone, after, limit + 1, scope)
     page = rows[:limit]
     following = position_after(page[-1], filters.sort) if len(rows) > limit else None
-    total = await customers.count(filters, phone) if count else None
+    total = await customers.count(filters, phone, scope) if count else None
     return CustomerPage(page, following, total)
 
 

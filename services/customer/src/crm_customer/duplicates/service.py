@@ -4,6 +4,7 @@ survivor (the rule is in ``rules``)."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from crm_shared.auth.access import RecordScope
 from crm_shared.contracts.customer import CreditGrade, CustomerMerged, CustomerStatus
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError
@@ -15,7 +16,7 @@ from crm_customer.credit import service as credit
 from crm_customer.credit.repository import ReceivableRepository
 from crm_customer.customers.models import Customer
 from crm_customer.customers.repository import CustomerRepository, DuplicateGroup
-from crm_customer.customers.service import apply_fields, ensure_changeable, load
+from crm_customer.customers.service import apply_fields, ensure_changeable, load, load_reachable
 from crm_customer.duplicates.rules import MERGED_FIELDS, merge_values
 from crm_customer.events import snapshot_of
 from crm_customer.settings import CustomerSettings
@@ -27,8 +28,9 @@ class DuplicateGroups:
     truncated: bool  # more groups exist than the limit
 
 
-async def duplicate_groups(uow: UnitOfWork, limit: int) -> DuplicateGroups:
-    groups = await CustomerRepository(uow.session).duplicate_groups(limit + 1)
+async def duplicate_groups(uow: UnitOfWork, limit: int, scope: RecordScope) -> DuplicateGroups:
+    """The groups among the customers within ``scope``."""
+    groups = await CustomerRepository(uow.session).duplicate_groups(limit + 1, scope)
     return DuplicateGroups(groups[:limit], truncated=len(groups) > limit)
 
 
@@ -43,15 +45,19 @@ async def merge(
     settings: CustomerSettings,
     actor: str | None,
     expected: ExpectedVersion,
+    scope: RecordScope,
 ) -> Customer:
     """Merge ``duplicate_id`` into ``survivor_id``. ``expected`` is the survivor's version
     (the record the request addresses and the one that changes); the duplicate is taken as
-    it is now, and everything it holds moves to the survivor, so no change of it is lost."""
+    it is now, and everything it holds moves to the survivor, so no change of it is lost.
+    ``scope``: the caller's reach."""
     survivor = await load(uow, survivor_id)
     check_version(expected, survivor.version)
     if duplicate_id == survivor.id:
         raise _refuse("a customer cannot be merged into itself")
-    duplicate = await load(uow, duplicate_id)
+    # The survivor is within reach (the route checked); the duplicate must be too: 404 as
+    # for one that does not exist.
+    duplicate = await load_reachable(uow, duplicate_id, scope)
     for record in (survivor, duplicate):
         if record.status != CustomerStatus.ACTIVE:
             raise _refuse(

@@ -54,16 +54,17 @@ def nest(cells: dict[str, str]) -> dict[str, Any]:
     return body
 
 
-def export_row(customer: Customer) -> list[str]:
+def export_values(customer: Customer) -> dict[str, Any]:
+    """``{column: value}`` of one exported row (:func:`cell` writes each value)."""
     consent = consent_of(customer)
     values: dict[str, Any] = {column: getattr(customer, column, None) for column in EXPORT_COLUMNS}
     values["tags"] = customer.tags
     for channel in ConsentChannel:
         values[f"consent_{channel}"] = consent.get(channel)
-    return [_cell(values[column]) for column in EXPORT_COLUMNS]
+    return values
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):

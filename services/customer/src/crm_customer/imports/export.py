@@ -5,12 +5,15 @@ import csv
 import io
 from collections.abc import AsyncIterator, Callable
 
+from crm_shared.auth.access import RecordScope
 from crm_shared.db import UnitOfWork
+from crm_shared.masking import mask_fields
 
+from crm_customer.customers.mapping import PERSONAL_COLUMNS
 from crm_customer.customers.models import Customer
 from crm_customer.customers.repository import CustomerRepository
 from crm_customer.customers.search import CustomerFilter, Position, sort_key
-from crm_customer.imports.columns import EXPORT_COLUMNS, export_row
+from crm_customer.imports.columns import EXPORT_COLUMNS, cell, export_values
 
 
 def _line(cells: list[str] | tuple[str, ...]) -> str:
@@ -24,18 +27,29 @@ async def export_lines(
     filters: CustomerFilter,
     phone: str | None,
     batch_size: int,
+    scope: RecordScope,
+    personal_data: bool,
     rows_sent: Callable[[int], None] = lambda rows: None,
 ) -> AsyncIterator[str]:
-    """``rows_sent`` is told each batch's rows once read: the caller's rate limit counts an
-    export by the rows it returns (owed after the fact: a started download is not cut)."""
+    """The customers within ``scope``; without ``personal_data`` their personal columns
+    masked as in every other answer. ``rows_sent`` is told each batch's rows once read: the
+    caller's rate limit counts an export by the rows it returns (owed after the fact: a
+    started download is not cut)."""
+
+    def line(customer: Customer) -> str:
+        values = export_values(customer)
+        if not personal_data:
+            values = mask_fields(values, PERSONAL_COLUMNS)
+        return _line([cell(values[column]) for column in EXPORT_COLUMNS])
+
     yield _line(EXPORT_COLUMNS)
     after: Position | None = None
     while True:
         async with unit_of_work() as uow:
             batch: list[Customer] = await CustomerRepository(uow.session).search(
-                filters, phone, after, batch_size
+                filters, phone, after, batch_size, scope
             )
-            lines = "".join(_line(export_row(customer)) for customer in batch)
+            lines = "".join(line(customer) for customer in batch)
             if batch:  # read before the unit of work ends (its rollback expires the rows)
                 after = Position(sort_key(batch[-1], filters.sort), batch[-1].id)
         rows_sent(len(batch))

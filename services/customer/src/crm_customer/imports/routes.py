@@ -3,6 +3,7 @@
 import functools
 from typing import Annotated
 
+from crm_shared.api.access import AccessDep
 from crm_shared.api.auth import requires
 from crm_shared.api.deps import IdempotencyKeyDep, RuntimeDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
@@ -93,18 +94,30 @@ async def import_csv(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}}},
     summary="Export customers as CSV (the same filters as the search)",
+    description="The customers within the caller's reach. Personal data (e-mail, phone, "
+    "street, postal code, birth date) needs `customers:pii` as well as `customers:export`: "
+    "without it those columns are masked, as in every other answer.",
 )
 async def export_csv(
     request: Request,
     filters: Annotated[CustomerFilter, Query()],
     runtime: RuntimeDep,
     settings: SettingsDep,
+    access: AccessDep,
 ) -> StreamingResponse:
     phone = search_phone(filters, settings)  # a bad filter fails before streaming starts
     read_only_unit = functools.partial(runtime.unit_of_work, read_only=True)
     # The export costs the rows it returns, owed as they are sent (the caller waits after).
     sent = rows_meter(request, served=True)
-    lines = export_lines(read_only_unit, filters, phone, settings.export_batch_size, sent)
+    lines = export_lines(
+        read_only_unit,
+        filters,
+        phone,
+        settings.export_batch_size,
+        access.scope,
+        access.personal_data,
+        sent,
+    )
     return StreamingResponse(
         lines,
         media_type="text/csv; charset=utf-8",

@@ -2,7 +2,6 @@
 
 from uuid import UUID
 
-from crm_shared.api.auth import requires
 from crm_shared.api.concurrency import ExpectedVersionDep, IfMatchRoute
 from crm_shared.api.deps import IdempotencyKeyDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
@@ -14,7 +13,7 @@ from fastapi.responses import JSONResponse
 from crm_customer.lifecycle import service
 from crm_customer.lifecycle.schemas import LifecycleOut, StageChangeIn, StageChangeOut
 from crm_customer.lifecycle.service import LifecycleState
-from crm_customer.web import ActorDep
+from crm_customer.web import ActorDep, on_a_customer
 
 router = APIRouter(
     prefix="/v1/customers/{customer_id}/lifecycle", tags=["lifecycle"], route_class=IfMatchRoute
@@ -39,7 +38,7 @@ def lifecycle_out(state: LifecycleState) -> LifecycleOut:
 
 @router.get(
     "",
-    dependencies=[requires(Permission.CUSTOMERS_READ)],
+    dependencies=on_a_customer(Permission.CUSTOMERS_READ),
     response_model=LifecycleOut,
     summary="Current stage and every change",
 )
@@ -50,7 +49,7 @@ async def get_lifecycle(customer_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
 
 @router.post(
     "",
-    dependencies=[requires(Permission.CUSTOMERS_WRITE)],
+    dependencies=on_a_customer(Permission.CUSTOMERS_WRITE),
     response_model=LifecycleOut,
     summary="Move to another stage (409 with the allowed stages when the move is refused)",
     description="If-Match: the customer's ETag (from the customer or its lifecycle).",

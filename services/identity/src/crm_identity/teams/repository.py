@@ -19,5 +19,10 @@ class TeamRepository(RepositoryBase[Team]):
             select(Team), (Team.created_at, Team.id), after=after, limit=limit
         )
 
+    async def managed_by(self, user_id: str) -> list[str]:
+        """The ids of the teams ``user_id`` manages."""
+        statement = select(Team.id).where(Team.manager_id == user_id).order_by(Team.id)
+        return list(await self.session.scalars(statement))
+
     async def count(self) -> int:
         return await count_rows(self.session, select(Team))

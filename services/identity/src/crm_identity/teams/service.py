@@ -94,3 +94,8 @@ async def _check_manager(uow: UnitOfWork, manager_id: str | None) -> None:
         raise UnknownReferenceError(
             f"user {manager_id} does not exist or is not active", location="body.manager_id"
         )
+
+
+async def teams_managed_by(uow: UnitOfWork, user_id: str) -> list[str]:
+    """What a person's token says they manage (the ``manages`` claim)."""
+    return await TeamRepository(uow.session).managed_by(user_id)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from crm_shared.auth.tokens import RATE_LIMIT_CLAIM
+from crm_shared.auth.tokens import MANAGES_CLAIM, RATE_LIMIT_CLAIM
 from crm_shared.contracts.identity import PARTNER_ROLE
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import DomainError
@@ -19,6 +19,7 @@ from crm_shared.errors import DomainError
 from crm_identity.clients.service import authenticate_client
 from crm_identity.keys.service import current_signer
 from crm_identity.settings import IdentitySettings
+from crm_identity.teams.service import teams_managed_by
 from crm_identity.users.service import authenticate
 
 CLIENT_SUBJECT_PREFIX = "client:"
@@ -89,6 +90,11 @@ async def password(
     claims: dict[str, Any] = {"sub": user.id, "role": user.role, "scope": ""}
     if user.team_id is not None:
         claims["team"] = user.team_id
+    # Record-level access is decided by every service from the token alone: a manager
+    # reaches their teams' records (crm_shared.auth.access). A change of manager applies
+    # from the person's next token.
+    if managed := await teams_managed_by(uow, user.id):
+        claims[MANAGES_CLAIM] = managed
     return await _issue(uow, settings, claims, settings.person_token_minutes)
 
 

@@ -1,0 +1,114 @@
+"""Who is on which team: a service's own copy, built from identity's ``UserCreated`` and
+``UserChanged`` (``crm.identity``), for the manager part of the record-level rule
+(:mod:`crm_shared.auth.access`): a manager reaches the records owned by their team's members.
+
+The token says which teams its bearer manages (``manages``); this view says which team each
+owner is on. Both stay local: no request waits for the identity service. A user keeps their
+row when deactivated, so their manager still reaches (and can hand over) what they owned.
+
+A row applies an event only if its ``user_version`` is newer than the stored one, so replays,
+duplicates and late events change nothing.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    false,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_shared.auth.access import RecordScope
+from crm_shared.bus.handlers import BatchHandler, Delivery
+from crm_shared.contracts.identity import UserChanged, UserCreated
+from crm_shared.db.model import NAMING_CONVENTION
+from crm_shared.db.rowset import BulkRows, RowSet
+from crm_shared.db.uow import UnitOfWork
+from crm_shared.events.registry import IntegrationEvent
+
+TABLE_NAME = "team_members"
+
+
+def define_team_members_table(metadata: MetaData) -> Table:
+    return Table(
+        TABLE_NAME,
+        metadata,
+        Column("user_id", String(100), primary_key=True),
+        Column("team_id", String(36), nullable=True),
+        Column("user_version", Integer, nullable=False),
+        Index(f"ix_{TABLE_NAME}_team_id", "team_id"),
+    )
+
+
+def create_team_members_table(op: Any) -> None:
+    """Create the table in a service's migration; the shape is frozen once released."""
+    define_team_members_table(MetaData(naming_convention=NAMING_CONVENTION)).create(op.get_bind())
+
+
+def drop_team_members_table(op: Any) -> None:
+    define_team_members_table(MetaData(naming_convention=NAMING_CONVENTION)).drop(op.get_bind())
+
+
+class TeamMembersProjection:
+    handles_batches = True
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    async def __call__(self, uow: UnitOfWork, deliveries: Sequence[Delivery]) -> None:
+        store = BulkRows(uow.session, self.table, key="user_id")
+        rows = RowSet(await store.load(d.event.user_id for d in deliveries))
+        for delivery in deliveries:
+            event: UserCreated | UserChanged = delivery.event
+            row = rows.get(event.user_id)
+            values = {"team_id": event.user.team_id, "user_version": event.user_version}
+            if row is None:
+                rows.insert(event.user_id, {"user_id": event.user_id, **values})
+            elif event.user_version > row["user_version"]:
+                rows.update(event.user_id, values)
+        await store.write(rows)
+
+
+def team_members_handlers(table: Table) -> dict[type[IntegrationEvent], BatchHandler]:
+    """The ``{event: handler}`` entries that keep ``table`` up to date."""
+    projection = TeamMembersProjection(table)
+    return {UserCreated: projection, UserChanged: projection}
+
+
+class TeamMembersRepository:
+    def __init__(self, session: AsyncSession, table: Table) -> None:
+        self.session = session
+        self.table = table
+
+    async def team_of(self, user_id: str) -> str | None:
+        statement = select(self.table.c.team_id).where(self.table.c.user_id == user_id)
+        return await self.session.scalar(statement)
+
+
+def owner_within(
+    scope: RecordScope, owner: ColumnElement[Any], members: Table
+) -> ColumnElement[bool]:
+    """The WHERE clause of :meth:`RecordScope.reaches` for rows whose owner is ``owner``."""
+    if scope.everything:
+        return true()
+    reached: list[ColumnElement[bool]] = []
+    if scope.pool:
+        reached.append(owner.is_(None))
+    if scope.user_id is not None:
+        reached.append(owner == scope.user_id)
+    if scope.managed_teams:
+        team_members = select(members.c.user_id).where(
+            members.c.team_id.in_(sorted(scope.managed_teams))
+        )
+        reached.append(owner.in_(team_members))
+    return or_(*reached) if reached else false()
