@@ -106,13 +106,13 @@ async def test_owner_is_not_mass_assignable_and_personal_fields_are_masked(
         for caller in (token_for("analyst"), token_for(client_id="p", scopes=("customers:read",))):
             answer = await admin.get(url, headers=bearer(caller))
             assert answer.json()["email"] == "a***@example.org"
-            assert answer.headers["cache-control"] == "private"
+            assert "private" in answer.headers["cache-control"]
 
 
 async def test_an_answer_with_a_token_is_never_shared_by_caches(app: FastAPI) -> None:
     async with app_client(app) as admin:
         response = await admin.get("/v1/customers")
-    assert response.headers["cache-control"] == "private"
+    assert "private" in response.headers["cache-control"]
     assert "Authorization" in response.headers["vary"]
 
 
@@ -123,5 +123,5 @@ async def test_a_conditional_get_keeps_the_private_headers(app: FastAPI) -> None
         etag = created.headers["etag"]
         response: httpx.Response = await admin.get(url, headers={"If-None-Match": etag})
     assert response.status_code == 304
-    assert response.headers["cache-control"] == "private"
+    assert "private" in response.headers["cache-control"]
     assert "Authorization" in response.headers["vary"]

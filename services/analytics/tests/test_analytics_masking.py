@@ -35,7 +35,7 @@ async def test_the_profile_masks_personal_data(
     assert PERSONAL["email"] not in masked.text
     # The ETag names the answer: the masked one is not the full one's.
     assert masked.headers["etag"] != full.headers["etag"]
-    assert masked.headers["cache-control"] == "private"
+    assert "private" in masked.headers["cache-control"]
 
     timeline = await client.get(f"/v1/profiles/{C1}/timeline", headers=MASKED_CALLERS[caller])
     assert timeline.status_code == 200, timeline.text

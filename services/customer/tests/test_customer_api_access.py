@@ -159,7 +159,7 @@ async def test_personal_data_is_masked_for_callers_without_customers_pii(
         assert body["demographic"]["occupation"] == "pilot"
         assert body["geographic"]["city"] == "San Francisco"
         # Each variant is the caller's own: no shared cache may serve one for the other.
-        assert masked.headers["cache-control"] == "private"
+        assert "private" in masked.headers["cache-control"]
         assert "Authorization" in masked.headers["vary"]
     page = await customer_client.get("/v1/customers", headers=ANALYST)
     assert {item["email"] for item in page.json()["items"]} == {"a***@example.org"}

@@ -5,7 +5,6 @@ headers, a truthful OpenAPI and its documentation served offline."""
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from crm_shared.api.access import PrivateAnswers
 from crm_shared.api.docs import install_offline_docs
 from crm_shared.api.http_rules import (
     BodyLimit,
@@ -54,7 +53,6 @@ def http_app(settings: ServiceSettings, **fastapi_arguments: object) -> FastAPI:
     install_offline_docs(app)
     install_truthful_openapi(app)
     # Added innermost first: observability sees every answer, CORS answers preflights.
-    app.add_middleware(PrivateAnswers)  # inside ConditionalGet: a 304 keeps both headers
     app.add_middleware(ConditionalGet)
     app.add_middleware(PlainText)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from fastapi import FastAPI
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -351,6 +351,9 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         secure = scope.get("scheme") == "https"
+        # What an answer shows depends on who asks (masking, record reach): a cache keeps
+        # one variant per token.
+        per_caller = any(name == b"authorization" for name, _ in scope["headers"])
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -362,6 +365,8 @@ class SecurityHeaders:
                 if secure:
                     headers.append(HSTS)
                 message = {**message, "headers": headers}
+                if per_caller:
+                    MutableHeaders(scope=message).add_vary_header("Authorization")
             await send(message)
 
         await self.app(scope, receive, with_headers)
