@@ -10,9 +10,9 @@ from crm_shared.clock import FakeClock
 from crm_shared.contracts.customer import CustomerErased
 from crm_shared.db import UnitOfWork, create_engine, define_platform_tables, is_sqlite
 from crm_shared.timers import (
+    AnyTimerHandler,
     Schedule,
     Timer,
-    TimerHandler,
     TimerRepository,
     TimerSettings,
     TimerWorker,
@@ -60,7 +60,7 @@ class TimerHarness:
 
     def worker(
         self,
-        handlers: dict[str, TimerHandler] | None = None,
+        handlers: dict[str, AnyTimerHandler] | None = None,
         schedules: Sequence[Schedule] = (),
         **settings: Any,
     ) -> TimerWorker:

@@ -3,6 +3,7 @@
 back-off, disabling, replay and erasure. Time moves on the FakeClock and the tests fire the
 due timers themselves (the app runs without its timer worker)."""
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -14,13 +15,13 @@ from crm_identity.app import create_app, delivery_policy
 from crm_identity.handlers import HANDLERS
 from crm_identity.models import WebhookDelivery
 from crm_identity.settings import IdentitySettings
-from crm_identity.webhooks.delivery import DeliveryAttempts
+from crm_identity.webhooks.attempts import Attempted, DeliveryAttempts
 from crm_identity.webhooks.service import DELIVERY_TIMER
 from crm_identity.webhooks.targets import TargetPolicy
 from crm_shared.contracts.identity import WebhookSubscriptionDisabled
 from crm_shared.testing import PERSONAL, FakeClock, created, deliver, deliveries_of, erased, uid
 from crm_shared.testing import updated as customer_updated
-from crm_shared.timers import get_timer
+from crm_shared.timers import PrepareContext, Timer, get_timer
 from crm_shared.workers import STANDARD_WORKERS, timer_worker
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -37,6 +38,8 @@ SUBSCRIPTIONS = "/v1/webhooks/subscriptions"
 WITHOUT_TIMER_WORKER = tuple(w for w in STANDARD_WORKERS if w is not timer_worker)
 RETRIES = [5.0, 300.0]  # three attempts in all
 DISABLE_AFTER = 4
+SLOW_PARTNER_TIMEOUT = 30.0
+WAIT = 10.0  # a bound on waits for the other side; never reached when all is well
 
 
 @pytest.fixture
@@ -49,6 +52,8 @@ async def identity_settings(
         bootstrap_admin_password=ADMIN_PASSWORD,
         webhook_retry_schedule_seconds=RETRIES,
         webhook_disable_after_failures=DISABLE_AFTER,
+        # Longer than any test holds a request at the receiver (a slow partner).
+        webhook_timeout_seconds=SLOW_PARTNER_TIMEOUT,
     )
 
 
@@ -113,6 +118,32 @@ async def log_of(
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
+
+
+async def attempt_directly(app: FastAPI, handler: DeliveryAttempts, delivery_id: str) -> None:
+    """One attempt of the delivery by ``handler`` (another policy than the app's), both
+    phases as the timer worker runs them."""
+    timer, prepared = await prepare_directly(app, handler, delivery_id)
+    await apply_directly(app, handler, timer, prepared)
+
+
+async def prepare_directly(
+    app: FastAPI, handler: DeliveryAttempts, delivery_id: str
+) -> tuple[Timer, Attempted | None]:
+    runtime = app.state.runtime
+    async with runtime.unit_of_work(read_only=True) as uow:
+        found = await get_timer(uow, DELIVERY_TIMER, delivery_id)
+    assert found is not None
+    context = PrepareContext(runtime.read_session_factory, runtime.definition.clock)
+    return found[0], await handler.prepare(found[0], context)
+
+
+async def apply_directly(
+    app: FastAPI, handler: DeliveryAttempts, timer: Timer, prepared: Attempted | None
+) -> None:
+    async with app.state.runtime.unit_of_work() as uow:
+        await handler.apply(uow, timer, prepared)
+        await uow.commit()
 
 
 # --- subscriptions ------------------------------------------------------------------------
@@ -414,12 +445,7 @@ async def test_each_attempt_checks_the_address_again_and_the_clients_standing(
             disable_after_failures=policy.disable_after_failures,
         )
     )
-    runtime = identity_app.state.runtime
-    async with runtime.unit_of_work() as uow:
-        found = await get_timer(uow, DELIVERY_TIMER, delivery["id"])
-        assert found is not None
-        await inside(uow, found[0])
-        await uow.commit()
+    await attempt_directly(identity_app, inside, delivery["id"])
     assert receiver.received == []
     (refused,) = await log_of(admin, caller, subscription["id"])
     assert refused["last_error"].startswith("refused:")
@@ -430,13 +456,93 @@ async def test_each_attempt_checks_the_address_again_and_the_clients_standing(
         f"/v1/clients/{caller['client_id']}/revoke", headers={"If-Match": "*"}
     )
     assert revoked.status_code == 200, revoked.text
-    async with runtime.unit_of_work() as uow:
-        found = await get_timer(uow, DELIVERY_TIMER, delivery["id"])
-        assert found is not None
-        await DeliveryAttempts(policy)(uow, found[0])
-        await uow.commit()
+    await attempt_directly(identity_app, DeliveryAttempts(policy), delivery["id"])
     assert receiver.received == []
-    async with runtime.session_factory() as session:
+    async with identity_app.state.runtime.session_factory() as session:
         row = await session.get(WebhookDelivery, delivery["id"])
     assert row is not None
     assert (row.status, row.last_error) == ("cancelled", "client revoked")
+
+
+# --- a slow partner holds no one up -------------------------------------------------------
+
+
+async def test_tokens_are_issued_while_a_slow_partner_keeps_a_delivery_waiting(
+    admin: httpx.AsyncClient, identity_app: FastAPI, receiver: Receiver
+) -> None:
+    """The attempt's HTTP request is made with no write transaction open: on SQLite, one
+    held open would keep token issuance (and every other write) waiting for the partner."""
+    caller = await partner(admin, "customers:read", "webhooks:manage")
+    subscription = await subscribe(admin, caller, receiver.url)
+    other = await make_partner(admin, ["customers:read"])
+    await consume(identity_app, created(uid("c1")))
+
+    receiver.hold()
+    firing = asyncio.create_task(fire(identity_app))
+    try:
+        assert await asyncio.to_thread(receiver.wait_for_held_request, WAIT)
+        token = await asyncio.wait_for(
+            client_token_response(admin, other["client_id"], other["client_secret"]), WAIT
+        )
+        assert token.status_code == 200, token.text
+        assert not firing.done()  # the partner has not answered yet
+    finally:
+        receiver.release()
+    assert await asyncio.wait_for(firing, WAIT) == 1
+    (delivered,) = await log_of(admin, caller, subscription["id"])
+    assert (delivered["status"], delivered["attempts"]) == ("delivered", 1)
+
+
+async def test_a_customer_erased_while_the_attempt_waits_is_not_stored_again(
+    admin: httpx.AsyncClient, identity_app: FastAPI, receiver: Receiver
+) -> None:
+    """The erasure commits while the partner holds the request (it cancels the timer):
+    the attempt's outcome is dropped, the delivery stays cancelled and without payload."""
+    caller = await partner(admin, "customers:read", "webhooks:manage")
+    subscription = await subscribe(admin, caller, receiver.url, "crm.customer.created.*")
+    await consume(identity_app, created(uid("c1")))
+
+    receiver.hold()
+    firing = asyncio.create_task(fire(identity_app))
+    try:
+        assert await asyncio.to_thread(receiver.wait_for_held_request, WAIT)
+        await asyncio.wait_for(consume(identity_app, erased(uid("c1"), 2)), WAIT)
+    finally:
+        receiver.release()
+    assert await asyncio.wait_for(firing, WAIT) == 1
+
+    (delivery,) = await log_of(admin, caller, subscription["id"])
+    assert (delivery["status"], delivery["payload_erased"]) == ("cancelled", True)
+    async with identity_app.state.runtime.session_factory() as session:
+        payloads = list(await session.scalars(select(WebhookDelivery.payload)))
+    assert payloads == [None]
+
+
+async def test_an_attempt_applied_after_its_delivery_was_cancelled_is_only_logged(
+    admin: httpx.AsyncClient,
+    identity_app: FastAPI,
+    identity_settings: IdentitySettings,
+    receiver: Receiver,
+) -> None:
+    """Were ``apply`` to run after all (the worker claims only an unchanged timer, the
+    erasure cancels it), the request that went out is logged as an attempt, and nothing
+    else changes: the delivery stays cancelled, its payload gone."""
+    caller = await partner(admin, "customers:read", "webhooks:manage")
+    subscription = await subscribe(admin, caller, receiver.url, "crm.customer.created.*")
+    await consume(identity_app, created(uid("c1")))
+    (delivery,) = await log_of(admin, caller, subscription["id"])
+    handler = DeliveryAttempts(delivery_policy(identity_settings))
+
+    timer, prepared = await prepare_directly(identity_app, handler, delivery["id"])
+    assert isinstance(prepared, Attempted)
+    assert prepared.result.succeeded
+    await consume(identity_app, erased(uid("c1"), 2))
+    await apply_directly(identity_app, handler, timer, prepared)
+
+    detail = await admin.get(
+        f"{SUBSCRIPTIONS}/{subscription['id']}/deliveries/{delivery['id']}", headers=auth(caller)
+    )
+    assert detail.status_code == 200, detail.text
+    body = detail.json()
+    assert (body["status"], body["payload_erased"], body["attempts"]) == ("cancelled", True, 0)
+    assert [a["status_code"] for a in body["history"]] == [204]

@@ -1,5 +1,7 @@
 """A real HTTP receiver for webhook tests: a threaded ``http.server`` on 127.0.0.1 that
-records every request and answers with the statuses a test queues (else its default, 204)."""
+records every request and answers with the statuses a test queues (else its default, 204).
+It can also be a slow partner: ``hold()`` keeps every request waiting for its answer until
+``release()``."""
 
 import threading
 from collections.abc import Callable, Iterator
@@ -8,6 +10,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from crm_identity.webhooks import signing
+
+HOLD_AT_MOST_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,9 @@ class Receiver:
         # (which requests, status): the first that matches answers one request, then goes.
         self.answers: list[tuple[Callable[[bytes], bool], int]] = []
         self._lock = threading.Lock()
+        self._released = threading.Event()
+        self._released.set()
+        self._arrived_held = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
 
     @property
@@ -50,6 +57,18 @@ class Receiver:
 
         with self._lock:
             self.answers.extend((matches, status) for status in statuses)
+
+    def hold(self) -> None:
+        """From now on, keep requests waiting (received, unanswered) until ``release()``."""
+        self._arrived_held.clear()
+        self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def wait_for_held_request(self, timeout: float) -> bool:
+        """Block (in a thread: ``asyncio.to_thread``) until a held request has arrived."""
+        return self._arrived_held.wait(timeout)
 
     def _answer(self, body: bytes) -> int:
         for index, (matches, status) in enumerate(self.answers):
@@ -68,6 +87,10 @@ class Receiver:
                 with receiver._lock:
                     receiver.received.append(Received(self.path, headers, body))
                     status = receiver._answer(body)
+                if not receiver._released.is_set():
+                    receiver._arrived_held.set()
+                    # Bounded, so that a test that forgets to release cannot hang shutdown.
+                    receiver._released.wait(HOLD_AT_MOST_SECONDS)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -39,7 +39,7 @@ from crm_shared.db.uow import UnitOfWork
 from crm_shared.logging import configure_logging
 from crm_shared.metrics import WORKER_READY, WORKER_UP
 from crm_shared.settings import ServiceSettings
-from crm_shared.timers import Schedule, TimerHandler, TimerSettings, TimerWorker
+from crm_shared.timers import AnyTimerHandler, Schedule, TimerSettings, TimerWorker
 from crm_shared.workers import STANDARD_WORKERS, Worker, WorkerFactory
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,9 @@ class ServiceDefinition:
     run_bus: bool = True
     # Every "now" of the service's domain code comes from here (tests inject a FakeClock).
     clock: Clock = SYSTEM_CLOCK
-    # {timer kind: async (uow, timer) -> None} and recurring schedules (crm_shared.timers).
-    timers: Mapping[str, TimerHandler] = field(default_factory=dict)
+    # {timer kind: async (uow, timer) -> None, or a TwoPhaseTimerHandler for slow outside
+    # work} and recurring schedules (crm_shared.timers).
+    timers: Mapping[str, AnyTimerHandler] = field(default_factory=dict)
     schedules: Sequence[Schedule] = ()
     timer_settings: TimerSettings = field(default_factory=TimerSettings)
     # The background workers, started in this order; each factory returns None where it has

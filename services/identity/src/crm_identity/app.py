@@ -27,7 +27,7 @@ from crm_identity.settings import IdentitySettings
 from crm_identity.teams.routes import router as teams_router
 from crm_identity.tokens.routes import router as tokens_router
 from crm_identity.users.routes import router as users_router
-from crm_identity.webhooks.delivery import DeliveryAttempts, DeliveryPolicy
+from crm_identity.webhooks.attempts import DeliveryAttempts, DeliveryPolicy
 from crm_identity.webhooks.routes import router as webhooks_router
 from crm_identity.webhooks.service import DELIVERY_TIMER
 from crm_identity.webhooks.targets import TargetPolicy

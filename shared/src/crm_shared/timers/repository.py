@@ -110,6 +110,44 @@ class TimerRepository:
         row = (await self.session.execute(statement)).first()
         return _timer(row) if row is not None else None
 
+    async def next_due(
+        self, now: datetime, kinds: Collection[str], *, passed_by: Collection[int] = ()
+    ) -> Timer | None:
+        """The pending timer of one of ``kinds`` that is due longest, read without a lock
+        (it may be changed or claimed by the time the reader acts on it), leaving out
+        ``passed_by`` (ids already tried in this pass)."""
+        statement = (
+            select(*self._timer_columns())
+            .where(
+                self.timers.c.state == TimerState.PENDING.value,
+                self.timers.c.run_at <= now,
+                self.timers.c.kind.in_(kinds),
+            )
+            .order_by(self.timers.c.run_at, self.timers.c.id)
+            .limit(1)
+        )
+        if passed_by:
+            statement = statement.where(self.timers.c.id.not_in(passed_by))
+        row = (await self.session.execute(statement)).first()
+        return _timer(row) if row is not None else None
+
+    async def claim(self, timer: Timer, now: datetime, *, skip_locked: bool) -> bool:
+        """Claim exactly ``timer`` as it was read: True only if it is still pending, due and
+        unchanged (not scheduled again, moved, cancelled or attempted meanwhile). On
+        PostgreSQL it stays locked until the transaction ends, and one that another
+        instance holds is passed by (False) rather than waited for."""
+        c = self.timers.c
+        statement = select(c.id).where(
+            c.id == timer.id,
+            c.state == TimerState.PENDING.value,
+            c.run_at <= now,
+            c.version == timer.version,
+            c.attempts == timer.attempts,
+        )
+        if skip_locked:
+            statement = statement.with_for_update(skip_locked=True)
+        return (await self.session.execute(statement)).first() is not None
+
     async def mark_done(self, timer_id: int, now: datetime) -> None:
         await self.session.execute(
             update(self.timers)

@@ -12,6 +12,18 @@ One pass (``fire_due``) takes due timers one at a time, each in its own unit of 
      look at and schedule again.
 A crash anywhere before the commit leaves the timer pending: it fires after the restart.
 
+A kind handled by a :class:`~crm_shared.timers.two_phase.TwoPhaseTimerHandler` (slow
+outside work, such as an HTTP call, that must not hold the write transaction: on SQLite the
+database's only write lock) goes another way when it is the one due longest:
+  1. read it without a lock (a read transaction, closed at once);
+  2. run its ``prepare`` with no transaction of the worker's open;
+  3. claim exactly that timer in a unit of work, only if it is still pending, due and
+     unchanged, and there mark it done and run its ``apply``; if it was cancelled, moved,
+     scheduled again or fired by another instance meanwhile, the prepared result is
+     dropped (at least once: the outside work happened, nothing records it here).
+A ``prepare`` that raises is a failed attempt like any other (back-off, then ``failed``).
+A timer tried this way is not looked at again in the same pass.
+
 Recurring schedules: the worker arms each schedule's next occurrence when it starts (and
 every minute, in case), and arms the following one in the transaction that fires (or
 finally fails) an occurrence. Occurrences missed while the service was stopped fire once,
@@ -25,8 +37,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,10 +51,11 @@ from crm_shared.db.platform_tables import PlatformTables
 from crm_shared.db.uow import UnitOfWork
 from crm_shared.logging import correlation_id, describe_error
 from crm_shared.metrics import TIMER_ERRORS, TIMERS_FAILED, TIMERS_FIRED, TIMERS_STORED
-from crm_shared.timers.model import Schedule, Timer, TimerHandler, occurrence_key
+from crm_shared.timers.model import Schedule, Timer, occurrence_key
 from crm_shared.timers.repository import TimerRepository
 from crm_shared.timers.scheduler import register_worker, unregister_worker
 from crm_shared.timers.settings import TimerSettings
+from crm_shared.timers.two_phase import AnyTimerHandler, PrepareContext, TwoPhaseTimerHandler
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +75,7 @@ class TimerWorker:
         unit_of_work: Callable[[], UnitOfWork],
         read_session_factory: async_sessionmaker[AsyncSession],
         clock: Clock,
-        handlers: Mapping[str, TimerHandler],
+        handlers: Mapping[str, AnyTimerHandler],
         schedules: Sequence[Schedule] = (),
         settings: TimerSettings | None = None,
         skip_locked: bool = False,
@@ -80,11 +94,18 @@ class TimerWorker:
         clash = self.schedules.keys() & handlers.keys()
         if clash:
             raise ValueError(f"timer kinds declared twice: {sorted(clash)}")
-        self.handlers: dict[str, TimerHandler] = {
+        self.handlers: dict[str, AnyTimerHandler] = {
             **handlers,
             **{kind: schedule.handler for kind, schedule in self.schedules.items()},
         }
         self.kinds = tuple(self.handlers)
+        self.two_phase_kinds = frozenset(
+            kind
+            for kind, handler in self.handlers.items()
+            if isinstance(handler, TwoPhaseTimerHandler)
+        )
+        self.ordinary_kinds = tuple(k for k in self.kinds if k not in self.two_phase_kinds)
+        self.prepare_context = PrepareContext(read_session_factory, clock)
         self.status = "ok"
         self._wakeup = asyncio.Event()
         self._sleeping_until: datetime | None = None
@@ -155,39 +176,96 @@ class TimerWorker:
         if next_run is None or next_run > moment:
             return 0  # nothing due: no write transaction (SQLite's lock) for nothing
         attempted = 0
+        tried: set[int] = set()  # two-phase timers tried in this pass
         while attempted < self.settings.batch_size:
             stop_if_cancelled()
-            if await self._fire_one(moment) is None:
+            if await self._fire_one(moment, tried) is None:
                 break
             attempted += 1
         return attempted
 
     run_due = fire_due
 
-    async def _fire_one(self, moment: datetime) -> bool | None:
-        """Claim and fire one due timer: True if it fired, False if its handler failed,
-        None if none was due."""
+    async def _fire_one(self, moment: datetime, tried: set[int]) -> bool | None:
+        """Fire one due timer: True if it fired, False if its handler failed (or its
+        prepared result was dropped), None if none was due."""
+        if not self.two_phase_kinds:
+            return await self._claim_and_fire(moment, self.kinds)
+        timer = await self._next_due(moment, tried)
+        if timer is None:
+            return None
+        handler = self.handlers[timer.kind]
+        if not isinstance(handler, TwoPhaseTimerHandler):
+            return await self._claim_and_fire(moment, self.ordinary_kinds)
+        tried.add(timer.id)
+        return await self._prepare_and_fire(handler, timer, moment)
+
+    async def _claim_and_fire(self, moment: datetime, kinds: Sequence[str]) -> bool | None:
+        """An ordinary handler: claim the timer and run the handler in one unit of work."""
         async with self.unit_of_work() as uow:
             repo = TimerRepository(uow.session, self.tables)
-            timer = await repo.claim_next(moment, self.kinds, skip_locked=self.skip_locked)
+            timer = await repo.claim_next(moment, kinds, skip_locked=self.skip_locked)
             if timer is None:
                 return None
-            uow.correlation_id = timer.correlation_id or str(uuid4())
-            token = correlation_id.set(uow.correlation_id)
+            handler = self.handlers[timer.kind]
+            assert not isinstance(handler, TwoPhaseTimerHandler)  # not among ``kinds``
+            with _correlation(timer) as correlated_by:
+                uow.correlation_id = correlated_by
+                return await self._fire_claimed(uow, timer, moment, handler)
+
+    async def _prepare_and_fire(
+        self, handler: TwoPhaseTimerHandler[Any], timer: Timer, moment: datetime
+    ) -> bool:
+        """A two-phase handler: prepare with no transaction open, then claim exactly this
+        timer and apply in one unit of work, or drop the prepared result."""
+        with _correlation(timer) as correlated_by:
             try:
-                # Done first: a handler that schedules its own (kind, key) again re-arms it.
-                await repo.mark_done(timer.id, moment)
-                await self._arm_next_occurrence(repo, timer, moment)
-                await self.handlers[timer.kind](uow, timer)
-                await uow.commit()
+                prepared = await handler.prepare(timer, self.prepare_context)
             except Exception as error:
                 if being_cancelled():
                     raise
-                await uow.rollback()  # drops the handler's changes and recorded events
-                await self._record_failure(uow, timer, error, moment)
+                async with self.unit_of_work() as uow:
+                    await self._record_failure(uow, timer, error, moment)
                 return False
-            finally:
-                correlation_id.reset(token)
+
+            async def apply(uow: UnitOfWork, claimed: Timer) -> None:
+                await handler.apply(uow, claimed, prepared)
+
+            # The write transaction (SQLite's write lock) begins only now.
+            async with self.unit_of_work() as uow:
+                uow.correlation_id = correlated_by
+                repo = TimerRepository(uow.session, self.tables)
+                if not await repo.claim(timer, moment, skip_locked=self.skip_locked):
+                    log.info(
+                        "timer %s %s changed while it was prepared (cancelled, moved or "
+                        "fired elsewhere): its prepared result is dropped",
+                        timer.kind, timer.key,
+                    )  # fmt: skip
+                    return False
+                return await self._fire_claimed(uow, timer, moment, apply)
+
+    async def _fire_claimed(
+        self,
+        uow: UnitOfWork,
+        timer: Timer,
+        moment: datetime,
+        handle: Callable[[UnitOfWork, Timer], Awaitable[None]],
+    ) -> bool:
+        """Mark the claimed timer done and run ``handle`` in ``uow``: all of it commits, or
+        the unit rolls back and the failed attempt is recorded instead."""
+        repo = TimerRepository(uow.session, self.tables)
+        try:
+            # Done first: a handler that schedules its own (kind, key) again re-arms it.
+            await repo.mark_done(timer.id, moment)
+            await self._arm_next_occurrence(repo, timer, moment)
+            await handle(uow, timer)
+            await uow.commit()
+        except Exception as error:
+            if being_cancelled():
+                raise
+            await uow.rollback()  # drops the handler's changes and recorded events
+            await self._record_failure(uow, timer, error, moment)
+            return False
         TIMERS_FIRED.labels(self.service, timer.kind).inc()
         return True
 
@@ -257,6 +335,11 @@ class TimerWorker:
 
     # --- reads ---
 
+    async def _next_due(self, moment: datetime, tried: set[int]) -> Timer | None:
+        async with self.read_session_factory() as session, session.begin():
+            repo = TimerRepository(session, self.tables)
+            return await repo.next_due(moment, self.kinds, passed_by=tried)
+
     async def _next_run_at(self) -> datetime | None:
         async with self.read_session_factory() as session, session.begin():
             return await TimerRepository(session, self.tables).next_run_at(self.kinds)
@@ -270,6 +353,17 @@ class TimerWorker:
             counts = await TimerRepository(session, self.tables).count_by_state()
         for state in ("pending", "done", "failed"):
             TIMERS_STORED.labels(self.service, state).set(counts.get(state, 0))
+
+
+@contextlib.contextmanager
+def _correlation(timer: Timer) -> Iterator[str]:
+    """The timer's correlation id (a new one if it has none), set for the logs meanwhile."""
+    value = timer.correlation_id or str(uuid4())
+    token = correlation_id.set(value)
+    try:
+        yield value
+    finally:
+        correlation_id.reset(token)
 
 
 async def delete_fired_timers(uow: UnitOfWork, older_than: timedelta) -> int:

@@ -31,6 +31,10 @@ EVENT_PERMISSIONS: dict[str, Permission] = {
 }
 
 
+# Why a delivery about an erased customer was cancelled (its payload is gone too).
+ERASED = "customer erased"
+
+
 class DeliveryStatus(StrEnum):
     PENDING = "pending"  # waiting for its next attempt (or for the subscription's enabling)
     DELIVERED = "delivered"  # the endpoint answered 2xx
