@@ -2,8 +2,9 @@
 
 from typing import Annotated
 
+from crm_shared.api.auth import PrincipalDep
 from crm_shared.api.deps import runtime_of
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Query, Request
 
 from crm_customer.settings import CustomerSettings
 
@@ -16,16 +17,16 @@ async def get_settings(request: Request) -> CustomerSettings:
 
 SettingsDep = Annotated[CustomerSettings, Depends(get_settings)]
 
-# Who made a change, for the audit trails (consent, lifecycle, credit). Until the platform
-# authenticates callers, the caller names itself; an authenticated principal replaces this.
-ActorDep = Annotated[
-    str | None,
-    Header(
-        alias="X-Actor",
-        max_length=100,
-        description="Who makes the change (audit trail); also scopes Idempotency-Key",
-    ),
-]
+
+async def get_actor(principal: PrincipalDep) -> str:
+    """Who makes a change, for the trails of consent, lifecycle and credit: the verified
+    token's subject (a user id, ``client:<id>``). The ``X-Actor`` header callers once named
+    themselves with is a claim, not an identity: it is ignored."""
+    return principal.subject
+
+
+# The principal is resolved once per request (FastAPI caches it for the permission check).
+ActorDep = Annotated[str | None, Depends(get_actor)]
 
 StrictDep = Annotated[
     bool | None,
