@@ -124,7 +124,7 @@ def define_audit_table(metadata: MetaData) -> Table:
         Column("occurred_at", UTCDateTime, nullable=False, index=True),
         Column("actor", String(255), nullable=False),
         Column("actor_kind", String(16), nullable=False),  # person, client, system, event
-        Column("request_id", String(64), nullable=True),
+        Column("request_id", String(128), nullable=True),  # a caller's may be longer: cut
         Column("record_type", String(64), nullable=False),
         Column("record_id", String(64), nullable=False),
         Column("action", String(32), nullable=False),

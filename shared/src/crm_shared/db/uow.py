@@ -153,7 +153,8 @@ class UnitOfWork:
             "occurred_at": self.clock.now(),
             "actor": self.actor.subject,
             "actor_kind": self.actor.kind,
-            "request_id": self.correlation_id,
+            # A correlation id a caller sent may be of any length: the column keeps 128.
+            "request_id": self.correlation_id[:128] if self.correlation_id else None,
         }
         return [
             {
