@@ -184,3 +184,28 @@ async def test_erasure_redacts_the_persons_values_in_the_customers_entries(
     assert erasure["action"] == "erased"
     assert erasure["changes"]["status"] == ["active", "erased"]
     assert erasure["changes"]["email"] == [ERASED, None]
+
+
+async def test_a_csv_import_leaves_an_entry_per_customer_it_creates_or_changes(
+    client: httpx.AsyncClient,
+) -> None:
+    existing = await client.post(
+        "/v1/customers", json={"kind": "individual", "name": "Old", "email": "old@example.org"}
+    )
+    existing_id = existing.json()["id"]
+    csv = "kind,name,email,tags\nindividual,New,new@example.org,vip\nindividual,Old,old@example.org,gold\n"
+    imported = await client.post(
+        "/v1/customers/import",
+        content=csv.encode(),
+        headers={"content-type": "text/csv", **as_subject("importer")},
+    )
+    assert imported.status_code == 200, imported.text
+    entries = (await client.get("/v1/audit", params={"actor": "importer"})).json()["items"]
+    by_record = {entry["record_id"]: entry for entry in entries}
+    assert len(by_record) == 2
+    created = next(entry for entry in entries if entry["action"] == "imported")
+    assert created["changes"]["name"] == [None, "New"]
+    assert created["changes"]["tags"] == [None, ["vip"]]
+    # matched by e-mail; only what changed is recorded
+    assert by_record[existing_id]["action"] == "changed"
+    assert by_record[existing_id]["changes"] == {"tags": [[], ["gold"]]}
