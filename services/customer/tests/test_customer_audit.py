@@ -193,7 +193,11 @@ async def test_a_csv_import_leaves_an_entry_per_customer_it_creates_or_changes(
         "/v1/customers", json={"kind": "individual", "name": "Old", "email": "old@example.org"}
     )
     existing_id = existing.json()["id"]
-    csv = "kind,name,email,tags\nindividual,New,new@example.org,vip\nindividual,Old,old@example.org,gold\n"
+    csv = (
+        "kind,name,email,tags\n"
+        "individual,New,new@example.org,vip\n"
+        "individual,Old,old@example.org,gold\n"
+    )
     imported = await client.post(
         "/v1/customers/import",
         content=csv.encode(),

@@ -35,7 +35,7 @@ from enum import Enum
 from typing import Any, Literal, TypeAlias
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import InstanceState, Session, UOWTransaction
+from sqlalchemy.orm import InstanceState, Mapper, Session, UOWTransaction
 from sqlalchemy.orm.base import NO_VALUE
 
 ActorKind: TypeAlias = Literal["person", "client", "system", "event"]
@@ -89,7 +89,7 @@ def audit_spec(model: type) -> AuditSpec | None:
     record_type = getattr(model, "__audit__", None)
     spec = None
     if record_type is not None:
-        mapper = inspect(model)
+        mapper: Mapper[Any] = inspect(model)
         primary_key = mapper.get_property_by_column(mapper.primary_key[0]).key
         record_id = getattr(model, "__audit_record_id__", primary_key)
         ignored = ALWAYS_IGNORED | {record_id} | set(getattr(model, "__audit_ignore__", ()))
