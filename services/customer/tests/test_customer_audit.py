@@ -2,7 +2,7 @@
 from which request; read by admins only; redacted by an erasure."""
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,6 +12,7 @@ from crm_customer.customers.models import Customer
 from crm_customer.settings import CustomerSettings
 from crm_shared.clock import FakeClock
 from crm_shared.db.audit import ERASED
+from crm_shared.db.audit_log import purge_audit_entries
 from crm_shared.testing import app_client
 from crm_shared.testing.auth import as_subject
 from fastapi import FastAPI
@@ -213,3 +214,18 @@ async def test_a_csv_import_leaves_an_entry_per_customer_it_creates_or_changes(
     # matched by e-mail; only what changed is recorded
     assert by_record[existing_id]["action"] == "changed"
     assert by_record[existing_id]["changes"] == {"tags": [[], ["gold"]]}
+
+
+async def test_entries_older_than_the_retention_are_purged(
+    client: httpx.AsyncClient, app: FastAPI, clock: FakeClock
+) -> None:
+    old = (await client.post("/v1/customers", json={"kind": "individual", "name": "Old"})).json()
+    clock.advance(days=300)
+    new = (await client.post("/v1/customers", json={"kind": "individual", "name": "New"})).json()
+    clock.advance(days=101)
+    retention = timedelta(days=app.state.runtime.settings.audit_retention_days)
+    async with app.state.runtime.unit_of_work() as uow:  # what housekeeping does
+        assert await purge_audit_entries(uow, retention) == 1
+        await uow.commit()
+    assert await audit_of(client, old["id"]) == []
+    assert len(await audit_of(client, new["id"])) == 1

@@ -72,7 +72,8 @@ class AuditSpec:
     record_type: str
     record_id: str  # the attribute that holds the record's id
     part: str | None
-    columns: frozenset[str]  # the attributes recorded
+    columns: tuple[str, ...]  # the attributes recorded, in the table's order
+    recorded: frozenset[str]  # the same, to look up
     ignored: frozenset[str]
     secrets: frozenset[str]
 
@@ -93,11 +94,13 @@ def audit_spec(model: type) -> AuditSpec | None:
         primary_key = mapper.get_property_by_column(mapper.primary_key[0]).key
         record_id = getattr(model, "__audit_record_id__", primary_key)
         ignored = ALWAYS_IGNORED | {record_id} | set(getattr(model, "__audit_ignore__", ()))
+        columns = tuple(a.key for a in mapper.column_attrs if a.key not in ignored)
         spec = AuditSpec(
             record_type=record_type,
             record_id=record_id,
             part=getattr(model, "__audit_part__", None),
-            columns=frozenset(a.key for a in mapper.column_attrs if a.key not in ignored),
+            columns=columns,
+            recorded=frozenset(columns),
             ignored=frozenset(ignored),
             secrets=frozenset(getattr(model, "__audit_secret__", ())),
         )
@@ -184,7 +187,7 @@ def _whole_row(spec: AuditSpec, values: Mapping[str, Any], new: bool) -> Changes
     changes: Changes = {}
     for name in spec.columns:
         value = values.get(name)
-        if value is not None:
+        if value is not None and value != []:  # an empty tag list says nothing
             shown = _shown(spec, name, value)
             changes[name] = [None, shown] if new else [shown, None]
     return changes
@@ -194,7 +197,7 @@ def _changed_fields(spec: AuditSpec, state: InstanceState[Any]) -> Changes:
     changes: Changes = {}
     current = state.dict
     for name, old in state.committed_state.items():
-        if name not in spec.columns:
+        if name not in spec.recorded:
             continue  # relationships, ignored and derived columns
         new = current.get(name)
         if old is NO_VALUE or old != new:
