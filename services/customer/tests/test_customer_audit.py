@@ -64,6 +64,7 @@ async def test_create_change_and_consent_are_recorded_with_who_when_and_what(
         headers={
             **as_subject("tom"),
             "X-Correlation-ID": "req-patch",
+            "X-Actor": "mallory",  # a claim, ignored: the token says who calls
             **await if_match(client, url),
         },
     )
