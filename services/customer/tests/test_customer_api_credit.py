@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import httpx
 from crm_shared.contracts.customer import CustomerCreditRated
+from crm_shared.testing.auth import as_subject
 from fastapi import FastAPI
 
 from services.customer.tests.customer_api_helpers import (
@@ -47,7 +48,7 @@ async def test_receivables_rate_the_customer(
     base = f"/v1/customers/{acme['id']}"
     # Paid in full after 40 days: A.
     first = await customer_client.post(
-        f"{base}/receivables", json=invoice("INV-1", 100, 70, "1000", 60), headers={"X-Actor": "cc"}
+        f"{base}/receivables", json=invoice("INV-1", 100, 70, "1000", 60), headers=as_subject("cc")
     )
     assert first.status_code == 201, first.text
     assert first.headers["location"] == f"{base}/receivables/{first.json()['id']}"
@@ -143,7 +144,7 @@ async def test_manual_grades_need_a_reason_and_hold_until_recompute(
     manual = await customer_client.put(
         f"{base}/credit/grade",
         json={"credit_grade": "E", "reason": "malicious arrears"},
-        headers={"X-Actor": "cfo", **await if_match(customer_client, f"{base}/credit")},
+        headers={**as_subject("cfo"), **await if_match(customer_client, f"{base}/credit")},
     )
     assert manual.status_code == 200, manual.text
     assert (manual.json()["credit_grade"], manual.json()["credit_basis"]) == ("E", "manual")

@@ -5,6 +5,7 @@ import io
 
 import httpx
 from crm_shared.contracts.customer import CustomerUpdated
+from crm_shared.testing.auth import as_subject
 from fastapi import FastAPI
 
 from services.customer.tests.customer_api_helpers import (
@@ -40,7 +41,7 @@ async def post_csv(client: httpx.AsyncClient, text: str, **headers: str) -> http
 async def test_import_keeps_good_rows_and_reports_bad_ones_by_line(
     customer_client: httpx.AsyncClient, customer_app: FastAPI
 ) -> None:
-    response = await post_csv(customer_client, GOOD_AND_BAD, **{"X-Actor": "import-job"})
+    response = await post_csv(customer_client, GOOD_AND_BAD, **as_subject("import-job"))
     assert response.status_code == 200, response.text
     summary = response.json()
     assert (summary["created"], summary["updated"], summary["skipped"]) == (3, 0, 0)

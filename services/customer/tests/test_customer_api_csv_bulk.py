@@ -14,6 +14,7 @@ from crm_customer.customers.repository import CustomerRepository
 from crm_customer.lifecycle.models import LifecycleChange
 from crm_customer.settings import CustomerSettings
 from crm_shared.contracts.customer import CustomerCreated, CustomerUpdated
+from crm_shared.testing.auth import as_subject
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
@@ -95,7 +96,7 @@ async def post_csv(client: httpx.AsyncClient, text: str) -> dict[str, Any]:
     response = await client.post(
         "/v1/customers/import",
         content=text.encode(),
-        headers={"content-type": "text/csv", "X-Actor": "bulk-job"},
+        headers={"content-type": "text/csv", **as_subject("bulk-job")},
     )
     assert response.status_code == 200, response.text
     summary: dict[str, Any] = response.json()

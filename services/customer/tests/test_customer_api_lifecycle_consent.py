@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from crm_shared.contracts.customer import CustomerConsentChanged, CustomerLifecycleChanged
+from crm_shared.testing.auth import as_subject
 from fastapi import FastAPI
 
 from services.customer.tests.customer_api_helpers import (
@@ -33,7 +34,7 @@ async def test_stage_changes_are_recorded_and_published(
         response = await customer_client.post(
             url,
             json={"stage": stage, "reason": reason},
-            headers={"X-Actor": "maria", "If-Match": etag},
+            headers={**as_subject("maria"), "If-Match": etag},
         )
         assert response.status_code == 200, response.text
         etag = response.headers["etag"]
@@ -137,14 +138,14 @@ async def test_consent_grant_and_withdrawal_keep_history_and_publish(
     granted = await customer_client.put(
         f"{url}/email",
         json={"granted": True, "source": "web signup form", "method": "double opt-in"},
-        headers={"X-Actor": "web", **await if_match(customer_client, url)},
+        headers={**as_subject("web"), **await if_match(customer_client, url)},
     )
     assert granted.status_code == 200, granted.text
     assert granted.headers["etag"] == '"2"'
     withdrawn = await customer_client.put(
         f"{url}/email",
         json={"granted": False, "source": "unsubscribe link"},
-        headers={"If-Match": '"2"'},
+        headers={**as_subject("mailer"), "If-Match": '"2"'},
     )
     body = withdrawn.json()
     assert body["current"]["email"]["granted"] is False
@@ -156,7 +157,7 @@ async def test_consent_grant_and_withdrawal_keep_history_and_publish(
         "method": None,
     }
     assert [(h["channel"], h["granted"], h["recorded_by"]) for h in body["history"]] == [
-        ("email", True, "web"), ("email", False, None),
+        ("email", True, "web"), ("email", False, "mailer"),
     ]  # fmt: skip
     assert body["history"][0]["method"] == "double opt-in"
 

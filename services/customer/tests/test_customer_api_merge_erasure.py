@@ -6,6 +6,7 @@ import httpx
 from crm_customer.models import platform_tables
 from crm_shared.contracts.customer import CustomerErased, CustomerMerged
 from crm_shared.db import utcnow
+from crm_shared.testing.auth import as_subject
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
@@ -65,7 +66,7 @@ async def test_merge_fills_gaps_unites_and_leaves_an_alias(
     response = await customer_client.post(
         f"{s_url}/merge",
         json={"duplicate_id": duplicate["id"]},
-        headers={"X-Actor": "maria", **await if_match(customer_client, s_url)},
+        headers={**as_subject("maria"), **await if_match(customer_client, s_url)},
     )
     assert response.status_code == 200, response.text
     merged = response.json()

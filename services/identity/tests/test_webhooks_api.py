@@ -27,10 +27,12 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.identity.tests.identity_helpers import (
+    ADMIN_EMAIL,
     ADMIN_PASSWORD,
     client_token_response,
     make_partner,
     outbox_events,
+    password_token,
 )
 from services.identity.tests.webhook_receiver import Receiver, running_receiver
 
@@ -363,6 +365,21 @@ async def test_a_failing_endpoint_is_disabled_with_an_event_and_resumes_when_ena
     assert enabled.json()["enabled"] is True
     assert await fire(identity_app) == 2
     assert {d["status"] for d in await log_of(admin, caller, subscription["id"])} == {"delivered"}
+
+    # The audit log: the client subscribed and enabled, the service's own worker disabled;
+    # the signing secret and the failure counter are not in it.
+    fresh = {"Authorization": f"Bearer {await password_token(admin, ADMIN_EMAIL, ADMIN_PASSWORD)}"}
+    audit = (
+        await admin.get("/v1/audit", params={"record": subscription["id"]}, headers=fresh)
+    ).json()["items"]
+    assert [(e["action"], e["actor"], e["actor_kind"]) for e in audit] == [
+        ("created", f"client:{caller['client_id']}", "client"),
+        ("changed", "system:identity", "system"),
+        ("changed", f"client:{caller['client_id']}", "client"),
+    ]
+    assert audit[0]["changes"]["secret"] == [None, "[secret]"]
+    assert audit[1]["changes"]["enabled"] == [True, False]
+    assert "consecutive_failures" not in str(audit)
 
 
 async def test_a_delivery_that_exhausts_its_retries_fails_and_disables_the_subscription(

@@ -11,6 +11,10 @@ the erased customer's traces from both, in the erasing transaction. Dropping the
 events is also what a replay needs: it then rebuilds the customer as the tombstone the
 erased event describes, not as the person they were. Unsent events stay (the erased event
 among them must still go out).
+
+The audit log keeps old and new values of every change: :func:`redact_audit` replaces the
+person's values in their records' entries (those stored and those this unit writes) by
+``[erased]``, in the erasing transaction; who changed what and when stays.
 """
 
 import logging
@@ -18,6 +22,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, delete, select
 
+from crm_shared.db.audit_log import redact_stored_entries
 from crm_shared.db.engine import checkpoint_wal
 from crm_shared.db.uow import UnitOfWork
 from crm_shared.logging import describe_error
@@ -61,3 +66,13 @@ async def forget_subjects(uow: UnitOfWork, customer_ids: Sequence[str]) -> None:
     mentioning = [key for key, body in stored if any(needle in body for needle in needles)]
     if mentioning:
         await uow.session.execute(delete(keys).where(keys.c.key.in_(mentioning)))
+
+
+async def redact_audit(
+    uow: UnitOfWork, record_type: str, record_ids: Sequence[str], kept: frozenset[str]
+) -> None:
+    """After an erasure: every value of these records' audit entries outside ``kept`` (the
+    fields the tombstone keeps, which name nobody) becomes ``[erased]``, in the entries
+    already stored and in those this unit of work writes at its commit (the erasure's own)."""
+    uow.audit.forget(record_type, record_ids, kept)
+    await redact_stored_entries(uow, record_type, record_ids, kept)

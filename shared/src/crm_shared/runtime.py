@@ -9,6 +9,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from crm_shared.db.audit import Actor
 from crm_shared.db.uow import UnitOfWork
 from crm_shared.settings import ServiceSettings
 
@@ -25,7 +26,11 @@ class Runtime(Protocol):
     def read_session_factory(self) -> async_sessionmaker[AsyncSession]: ...
 
     def unit_of_work(
-        self, *, read_only: bool = False, correlation_id: str | None = None
+        self,
+        *,
+        read_only: bool = False,
+        correlation_id: str | None = None,
+        actor: Actor | None = None,
     ) -> UnitOfWork: ...
 
     async def readiness(self) -> dict[str, str]:

@@ -10,6 +10,7 @@ cleanly. Each worker shows in ``/readyz`` and in ``/metrics`` (``crm_worker_up``
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 import crm_shared.contracts  # noqa: F401  (registers every event type for validation)
-from crm_shared.api import admin, observability
+from crm_shared.api import admin, audit, observability
 from crm_shared.api.auth import install_token_verifier
 from crm_shared.api.conventions import http_app
 from crm_shared.api.ratelimit import install_rate_limits
@@ -32,6 +33,7 @@ from crm_shared.bus.consumer import EventConsumer
 from crm_shared.bus.handlers import HandlerMap
 from crm_shared.bus.relay import OutboxRelay
 from crm_shared.clock import SYSTEM_CLOCK, Clock
+from crm_shared.db.audit import Actor
 from crm_shared.db.engine import create_engine, is_postgres, is_sqlite
 from crm_shared.db.migrations import upgrade_to_head
 from crm_shared.db.platform_tables import PlatformTables
@@ -91,8 +93,12 @@ class ServiceRuntime:
         )
         self.consumer: EventConsumer | None = None
         if definition.handlers:
+            # What a consumer's handlers change is audited as the service acting on an event.
+            event_unit = functools.partial(
+                self.unit_of_work, actor=Actor.event(self.settings.service_name)
+            )
             self.consumer = EventConsumer(
-                self.settings, definition.consumes, definition.handlers, self.unit_of_work
+                self.settings, definition.consumes, definition.handlers, event_unit
             )
         self.timers: TimerWorker | None = None
         if definition.timers or definition.schedules:
@@ -107,13 +113,20 @@ class ServiceRuntime:
                 settings=definition.timer_settings,
                 skip_locked=is_postgres(self.settings.database_url),
             )
+        self._system_actor = Actor.system(self.settings.service_name)
         self.workers: dict[str, Worker] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._worker_tasks: dict[str, asyncio.Task[None]] = {}
 
     def unit_of_work(
-        self, *, read_only: bool = False, correlation_id: str | None = None
+        self,
+        *,
+        read_only: bool = False,
+        correlation_id: str | None = None,
+        actor: Actor | None = None,
     ) -> UnitOfWork:
+        """``actor``: who the unit acts for (the audit log's "who"); the service itself
+        (``system:<service>``) when not given, as for timers and housekeeping."""
         return UnitOfWork(
             self.read_session_factory if read_only else self.session_factory,
             self.tables,
@@ -121,6 +134,7 @@ class ServiceRuntime:
             on_commit=self.relay.notify,
             clock=self.definition.clock,
             correlation_id=correlation_id,
+            actor=actor or self._system_actor,
         )
 
     async def start(self) -> None:
@@ -238,6 +252,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     app.include_router(observability.router)
     app.include_router(admin.router)
     app.include_router(admin.catalog_router)
+    app.include_router(audit.router)
     for router in definition.routers:
         app.include_router(router)
     return app

@@ -120,6 +120,8 @@ class ServiceSettings(BaseSettings):
     relay_max_backoff_seconds: float = Field(10.0, gt=0)
     outbox_retention_days: float = Field(7, gt=0)
     idempotency_retention_hours: float = Field(24, gt=0)
+    # How long audit entries are kept (CRM_AUDIT_RETENTION_DAYS); housekeeping purges older.
+    audit_retention_days: float = Field(400, gt=0)
     # Records fetched per poll (from all the consumer's partitions).
     consumer_max_batch: int = Field(2000, ge=1)
     # Records applied per database transaction: bigger runs make projections cheaper per

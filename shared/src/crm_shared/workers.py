@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeAlias
 from crm_shared.api.idempotency import delete_expired_keys
 from crm_shared.bus.consumer import EventConsumer
 from crm_shared.bus.relay import OutboxRelay
+from crm_shared.db.audit_log import purge_audit_entries
 from crm_shared.runtime import Runtime
 from crm_shared.timers import TimerSettings, TimerWorker
 from crm_shared.timers.worker import delete_fired_timers
@@ -71,11 +72,13 @@ def housekeeping_worker(runtime: WorkerHost) -> Worker:
     async def run() -> None:
         keys = timedelta(hours=runtime.settings.idempotency_retention_hours)
         timers = timedelta(days=runtime.definition.timer_settings.retention_days)
+        audit = timedelta(days=runtime.settings.audit_retention_days)
         while True:
             with contextlib.suppress(Exception):
                 async with runtime.unit_of_work() as uow:
                     await delete_expired_keys(uow, keys)
                     await delete_fired_timers(uow, timers)
+                    await purge_audit_entries(uow, audit)
                     await uow.commit()
             await asyncio.sleep(HOUSEKEEPING_SECONDS)
 

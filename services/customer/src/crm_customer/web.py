@@ -4,7 +4,7 @@ from typing import Annotated
 from uuid import UUID
 
 from crm_shared.api.access import AccessDep
-from crm_shared.api.auth import requires
+from crm_shared.api.auth import PrincipalDep, requires
 from crm_shared.api.deps import UnitOfWorkDep, runtime_of
 from crm_shared.auth.permissions import Permission
 from fastapi import Depends, Header, Query, Request, params
@@ -21,16 +21,28 @@ async def get_settings(request: Request) -> CustomerSettings:
 
 SettingsDep = Annotated[CustomerSettings, Depends(get_settings)]
 
-# Who made a change, for the audit trails (consent, lifecycle, credit). Until the platform
-# authenticates callers, the caller names itself; an authenticated principal replaces this.
-ActorDep = Annotated[
-    str | None,
-    Header(
-        alias="X-Actor",
-        max_length=100,
-        description="Who makes the change (audit trail); also scopes Idempotency-Key",
-    ),
-]
+
+async def get_actor(
+    principal: PrincipalDep,
+    claimed: Annotated[
+        str | None,
+        Header(
+            alias="X-Actor",
+            max_length=100,
+            deprecated=True,
+            description="Ignored: the trails and the audit log name the token's subject. "
+            "Still accepted, so that callers that send it keep working",
+        ),
+    ] = None,
+) -> str:
+    """Who makes a change, for the trails of consent, lifecycle and credit: the verified
+    token's subject (a user id, ``client:<id>``). The ``X-Actor`` header callers once named
+    themselves with is a claim, not an identity: accepted and ignored."""
+    return principal.subject
+
+
+# The principal is resolved once per request (FastAPI caches it for the permission check).
+ActorDep = Annotated[str | None, Depends(get_actor)]
 
 StrictDep = Annotated[
     bool | None,

@@ -27,7 +27,7 @@ CORS_REQUEST_HEADERS = (
     "If-Match",
     "If-None-Match",
     "Idempotency-Key",
-    "X-Actor",
+    "X-Actor",  # once how a caller named itself; still accepted (and ignored)
     CORRELATION_HEADER,
 )
 CORS_RESPONSE_HEADERS = (

@@ -6,6 +6,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_shared.auth.tokens import Principal
+from crm_shared.db.audit import Actor
 from crm_shared.db.uow import UnitOfWork
 from crm_shared.fields import Instant
 from crm_shared.runtime import Runtime
@@ -25,10 +27,23 @@ async def get_runtime(request: Request) -> Runtime:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def actor_of(principal: Principal) -> Actor:
+    """The audit log's "who" for a verified caller: its subject, a person's or a client's."""
+    return Actor(principal.subject, "client" if principal.is_client else "person")
+
+
 async def get_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """The request's unit of work, acting for the verified caller. The route's permission
+    check (``dependencies=[requires(...)]``, resolved before the route's parameters) has set
+    ``request.state.principal``; a public route's unit acts as the service itself."""
     read_only = request.method in SAFE_METHODS
     correlation = getattr(request.state, "correlation_id", None)
-    unit = runtime_of(request).unit_of_work(read_only=read_only, correlation_id=correlation)
+    principal: Principal | None = getattr(request.state, "principal", None)
+    unit = runtime_of(request).unit_of_work(
+        read_only=read_only,
+        correlation_id=correlation,
+        actor=None if principal is None else actor_of(principal),
+    )
     async with unit as uow:
         yield uow
 

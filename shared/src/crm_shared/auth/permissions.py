@@ -24,6 +24,7 @@ class Permission(StrEnum):
     PROFILES_READ = "profiles:read"  # the 360 profile and timeline
     EVENTS_READ = "events:read"  # the event catalog
     OPERATIONS = "operations"  # outbox state and replay
+    AUDIT_READ = "audit:read"  # the audit log of every service (admin only)
     IDENTITY_ADMIN = "identity:admin"  # users, teams, partner clients, signing keys
     # Partner webhook subscriptions: a partner client manages its own (its scope), an admin
     # every client's.

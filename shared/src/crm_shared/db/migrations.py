@@ -6,7 +6,8 @@ A service's ``migrations/env.py`` is two lines::
     run_alembic_env(Base.metadata)
 
 and its first revision creates the platform tables with :func:`create_platform_tables`;
-revision 0002 adds the timers table with :func:`create_timers_table`.
+revision 0002 adds the timers table with :func:`create_timers_table`, a later one the audit
+log with :func:`create_audit_table`.
 """
 
 from pathlib import Path
@@ -19,7 +20,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm_shared.db.model import NAMING_CONVENTION
-from crm_shared.db.platform_tables import define_platform_tables, define_timers_table
+from crm_shared.db.platform_tables import (
+    define_audit_table,
+    define_platform_tables,
+    define_timers_table,
+)
 
 # What every service's revision 0001 creates. Tables added to the platform later get their
 # own revision (and helper) in every service, so that existing databases gain them too.
@@ -76,3 +81,12 @@ def create_timers_table(op: Any) -> None:
 
 def drop_timers_table(op: Any) -> None:
     define_timers_table(MetaData()).drop(op.get_bind())
+
+
+def create_audit_table(op: Any) -> None:
+    """Create the audit log table (a revision of its own in every service)."""
+    define_audit_table(MetaData(naming_convention=NAMING_CONVENTION)).create(op.get_bind())
+
+
+def drop_audit_table(op: Any) -> None:
+    define_audit_table(MetaData()).drop(op.get_bind())

@@ -1,5 +1,5 @@
-"""The tables every service database has besides its own: outbox, inbox, idempotency keys
-and durable timers.
+"""The tables every service database has besides its own: outbox, inbox, idempotency keys,
+durable timers and the audit log.
 
 They are defined as Core tables on the service's own metadata (each service has its own
 ``DeclarativeBase``), so the same definitions serve five databases.
@@ -33,10 +33,11 @@ class PlatformTables:
     inbox: Table
     idempotency_keys: Table
     timers: Table
+    audit_entries: Table
 
     @property
     def all(self) -> tuple[Table, ...]:
-        return (self.outbox, self.inbox, self.idempotency_keys, self.timers)
+        return (self.outbox, self.inbox, self.idempotency_keys, self.timers, self.audit_entries)
 
 
 def define_platform_tables(metadata: MetaData) -> PlatformTables:
@@ -78,6 +79,7 @@ def define_platform_tables(metadata: MetaData) -> PlatformTables:
         inbox=inbox,
         idempotency_keys=idempotency_keys,
         timers=define_timers_table(metadata),
+        audit_entries=define_audit_table(metadata),
     )
 
 
@@ -107,4 +109,25 @@ def define_timers_table(metadata: MetaData) -> Table:
         Column("finished_at", UTCDateTime, nullable=True),
         UniqueConstraint("kind", "key", name="uq_timers_kind_key"),
         Index("ix_timers_due", "state", "run_at"),
+    )
+
+
+def define_audit_table(metadata: MetaData) -> Table:
+    """The audit log (``crm_shared.db.audit``): one row per change of one record, written in
+    the transaction of the change. ``changes`` is ``{field: [old, new]}``; ``request_id`` is
+    the correlation id of the request (or event, or timer) that made it. Read per record
+    (``record_id``, in ``id`` order) and purged by age (``occurred_at``)."""
+    return Table(
+        "audit_entries",
+        metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("occurred_at", UTCDateTime, nullable=False, index=True),
+        Column("actor", String(255), nullable=False),
+        Column("actor_kind", String(16), nullable=False),  # person, client, system, event
+        Column("request_id", String(128), nullable=True),  # a caller's may be longer: cut
+        Column("record_type", String(64), nullable=False),
+        Column("record_id", String(64), nullable=False),
+        Column("action", String(32), nullable=False),
+        Column("changes", JSON, nullable=False),
+        Index("ix_audit_entries_record", "record_id", "id"),
     )

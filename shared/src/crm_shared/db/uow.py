@@ -9,6 +9,12 @@ event handler's consumer, a timer worker) calls ``commit``, which:
   3. writes all the outbox rows in one statement, and commits state and rows together.
 A crash can never keep the state and lose the event, or the other way round.
 
+The audit log rides along: the flushes of the unit capture what changed in the models that
+opt in (:mod:`crm_shared.db.audit`), and the commit writes those entries in one more
+statement, stamped with the unit's actor (who it acts for, given when it is opened: the
+caller's principal for a request, the service itself for workers), its clock and its
+correlation id.
+
 Correlation is explicit: a unit of work opened for an HTTP request carries the request's
 correlation id; an event recorded because of another one names it (``cause=``), and takes
 its correlation id and its id as causation id.
@@ -24,6 +30,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_shared.clock import SYSTEM_CLOCK, Clock
+from crm_shared.db.audit import SESSION_KEY, Actor, AuditTrail, PendingEntry
 from crm_shared.db.platform_tables import PlatformTables
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.events.registry import IntegrationEvent, topic_of
@@ -48,12 +55,15 @@ class UnitOfWork:
         *,
         clock: Clock = SYSTEM_CLOCK,
         correlation_id: str | None = None,
+        actor: Actor | None = None,
     ) -> None:
         self._session_factory = session_factory
         self.tables = tables
         self.source = source
         self.clock = clock
         self.correlation_id = correlation_id
+        self.actor = actor or Actor.system(source.rsplit("/", 1)[-1])
+        self.audit = AuditTrail()
         self._on_commit = on_commit
         self._recorded: list[_Recorded] = []
         self._after_commit: list[AfterCommit] = []
@@ -61,6 +71,8 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self.session = self._session_factory()
+        self.audit = AuditTrail()
+        self.session.info[SESSION_KEY] = self.audit
         self._recorded, self._after_commit, self.published = [], [], []
         return self
 
@@ -89,12 +101,15 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         envelopes: list[CloudEvent] = []
+        await self.session.flush()  # the last changes reach the audit trail (no SQL if none)
         if self._recorded:
-            await self.session.flush()
             envelopes = [self._render(recorded) for recorded in self._recorded]
             await self.session.execute(
                 insert(self.tables.outbox), [self._outbox_row(e) for e in envelopes]
             )
+        entries = self.audit.take()
+        if entries:
+            await self.session.execute(insert(self.tables.audit_entries), self._audit_rows(entries))
         await self.session.commit()
         self._recorded = []
         self.published = envelopes
@@ -106,6 +121,7 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+        self.audit.take()  # what the undone flushes captured never happened
         self._recorded, self._after_commit, self.published = [], [], []
 
     def _render(self, recorded: _Recorded) -> CloudEvent:
@@ -131,3 +147,22 @@ class UnitOfWork:
             "created_at": self.clock.now(),
             "attempts": 0,
         }
+
+    def _audit_rows(self, entries: list[PendingEntry]) -> list[dict[str, object]]:
+        stamp = {
+            "occurred_at": self.clock.now(),
+            "actor": self.actor.subject,
+            "actor_kind": self.actor.kind,
+            # A correlation id a caller sent may be of any length: the column keeps 128.
+            "request_id": self.correlation_id[:128] if self.correlation_id else None,
+        }
+        return [
+            {
+                **stamp,
+                "record_type": entry.record_type,
+                "record_id": entry.record_id,
+                "action": entry.action,
+                "changes": entry.changes,
+            }
+            for entry in entries
+        ]

@@ -70,3 +70,9 @@ def trusting_verifier(clock: Clock = SYSTEM_CLOCK) -> TokenVerifier:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def as_subject(subject: str, role: str = "admin") -> dict[str, str]:
+    """The ``Authorization`` header of ``subject`` (a person of ``role``): for a request made
+    by someone in particular, whose subject the trails and the audit log must show."""
+    return bearer(token_for(role, subject=subject))

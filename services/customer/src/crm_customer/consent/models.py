@@ -16,6 +16,9 @@ from crm_customer.db import Base
 
 class ConsentRecord(Base):
     __tablename__ = "consent_records"
+    __audit__ = "customer"
+    __audit_record_id__ = "customer_id"
+    __audit_part__ = "consent"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     customer_id: Mapped[str] = mapped_column(

@@ -11,6 +11,9 @@ from crm_customer.db import Base, Versioned
 
 class Contact(Versioned, Base):
     __tablename__ = "contacts"
+    __audit__ = "customer"  # audited as a part of its customer (erased with it)
+    __audit_record_id__ = "customer_id"
+    __audit_part__ = "contact"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     customer_id: Mapped[str] = mapped_column(

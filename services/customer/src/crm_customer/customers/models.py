@@ -21,6 +21,9 @@ class Customer(Versioned, Base):
     step that calls ``touch`` (see :class:`~crm_customer.db.Versioned`)."""
 
     __tablename__ = "customers"
+    # The audit log (crm_shared.db.audit): the derived matching keys are copies, not changes.
+    __audit__ = "customer"
+    __audit_ignore__ = ("name_folded", "email_normalized", "name_key")
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -117,6 +120,9 @@ class Customer(Versioned, Base):
 
 class CustomerTag(Base):
     __tablename__ = "customer_tags"
+    __audit__ = "customer"
+    __audit_record_id__ = "customer_id"
+    __audit_part__ = "tag"
 
     customer_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True

@@ -93,6 +93,7 @@ async def _retire(uow: UnitOfWork, duplicate: Customer, survivor: Customer, now:
     duplicate.status = CustomerStatus.MERGED.value
     duplicate.merged_into = survivor.id
     duplicate.touch(now)
+    uow.audit.label("customer", duplicate.id, "merged")
     for alias in await CustomerRepository(uow.session).aliases_of(duplicate.id):
         alias.merged_into = survivor.id
         alias.touch(now)

@@ -18,6 +18,12 @@ KEPT_FIELDS = frozenset(
         "erased_by", "name", "name_folded",
     }
 )  # fmt: skip
+# What the audit log keeps of an erased customer's entries (crm_shared.privacy.redact_audit):
+# the tombstone's fields but its name (the person's, before), and the facts of consent
+# decisions and tags' presence; every other old or new value becomes "[erased]".
+AUDIT_KEPT_FIELDS = (KEPT_FIELDS - {"name", "name_folded"}) | {
+    "channel", "granted", "decided_at", "recorded_at", "recorded_by", "is_primary",
+}  # fmt: skip
 LIST_FIELDS = frozenset({"lifestyle", "personality", "social_class", "benefits_sought"})
 
 

@@ -43,6 +43,7 @@ from typing import Any, Literal, cast
 
 from crm_shared.contracts.customer import CustomerCreated, CustomerStatus
 from crm_shared.db import UnitOfWork
+from crm_shared.db.audit import creation_changes, field_changes
 from crm_shared.errors import ConflictError, DomainError
 from pydantic import ValidationError
 
@@ -194,8 +195,15 @@ class ImportBatch:
         ensure_changeable(existing)
         if "external_id" in update.model_fields_set:
             self._ensure_external_id_free(existing, update.external_id)
-        changed = apply_fields(existing, flatten(update, only_set=True), self.settings)
+        values = flatten(update, only_set=True)
+        before = {name: _current(existing, name) for name in values}
+        changed = apply_fields(existing, values, self.settings)
         record_update(self.uow, existing, changed)
+        if changed:  # written by a set-based UPDATE, which no flush sees: noted here
+            after = {name: _current(existing, name) for name in changed}
+            self.uow.audit.note(
+                "customer", existing.id, "changed", field_changes(Customer, before, after)
+            )
         self._index(existing)
         return "updated" if changed else "skipped"
 
@@ -247,6 +255,11 @@ class ImportBatch:
         )
         apply_fields(customer, values, self.settings)
         self.created.append(customer)
+        # Written by a multi-row INSERT, which no flush sees: its audit entry is noted here.
+        changes = creation_changes(Customer, customer.__dict__)
+        if customer.tags:
+            changes["tags"] = [None, customer.tags]
+        self.uow.audit.note("customer", customer.id, "imported", changes)
         self.history.append(
             {
                 "customer_id": customer.id,
@@ -307,6 +320,10 @@ class _NewCustomer:
 
     def __init__(self, **values: Any) -> None:
         self.__dict__.update(_blank(), **values)
+
+
+def _current(customer: Customer, field: str) -> Any:
+    return customer.tags if field == "tags" else getattr(customer, field)
 
 
 @functools.cache

@@ -12,6 +12,8 @@ from crm_identity.db import Base, Versioned
 
 class PartnerClient(Versioned, Base):
     __tablename__ = "partner_clients"
+    __audit__ = "client"
+    __audit_secret__ = ("secret_hash",)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the client_id
     name: Mapped[str] = mapped_column(String(200))

@@ -9,6 +9,7 @@ from crm_identity.db import Base, Versioned
 
 class Team(Versioned, Base):
     __tablename__ = "teams"
+    __audit__ = "team"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)

@@ -9,6 +9,8 @@ from crm_identity.db import Base, Versioned
 
 class User(Versioned, Base):
     __tablename__ = "users"
+    __audit__ = "user"
+    __audit_secret__ = ("password_hash",)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     # Stored lower-cased: one person, one e-mail address, whatever its spelling.

@@ -14,6 +14,10 @@ from crm_identity.db import Base, Versioned
 
 class WebhookSubscription(Versioned, Base):
     __tablename__ = "webhook_subscriptions"
+    __audit__ = "webhook_subscription"
+    __audit_secret__ = ("secret",)
+    # Counted by the delivery worker on every failed attempt: operations, not a change.
+    __audit_ignore__ = ("consecutive_failures",)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     client_id: Mapped[str] = mapped_column(

@@ -3,7 +3,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2027-01-12
+Create Date: 2026-12-05
 """
 
 from collections.abc import Sequence

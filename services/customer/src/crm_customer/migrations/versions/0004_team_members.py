@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2027-02-01
+Create Date: 2026-12-05
 """
 
 from collections.abc import Sequence
