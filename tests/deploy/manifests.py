@@ -1,8 +1,10 @@
 """Reading the deployment files the tests check: docker-compose.yml, Dockerfiles, k8s YAML."""
 
+import base64
 import importlib
 import os
 import re
+import secrets
 import tomllib
 import warnings
 from collections.abc import Mapping
@@ -56,3 +58,12 @@ def settings_under(name: str, environment: Mapping[str, str]) -> ServiceSettings
     with mock.patch.dict(os.environ, environment, clear=True), warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)
         return settings_class()
+
+
+def operator_value(variable: str) -> str:
+    """A value an operator could give a variable the deployment files leave to them (a
+    ``${VAR:?...}`` in compose, a Secret's key in Kubernetes): a real key where the service
+    checks the format (the identity service's secrets key), else any secret text."""
+    if variable == "CRM_IDENTITY_SECRETS_KEYS":
+        return base64.b64encode(secrets.token_bytes(32)).decode()  # openssl rand -base64 32
+    return "an operator's secret value"

@@ -16,6 +16,7 @@ from tests.deploy.manifests import (
     REPO,
     dockerfile_instructions,
     load_compose,
+    operator_value,
     settings_under,
     workspace_package_name,
 )
@@ -84,7 +85,12 @@ def test_service_environment_and_ports(compose: dict[str, Any], name: str) -> No
     assert not others, "a service must know only its own database"
     assert service["ports"] == [f"{port}:{port}"]
     # The names are the ones the service reads (no deprecated one): it gets what compose says.
-    settings = settings_under(name, {key: str(value) for key, value in env.items()})
+    # What compose asks the operator for (${VAR:?why}) is theirs to give.
+    given = {
+        key: operator_value(key) if str(value).startswith("${") else str(value)
+        for key, value in env.items()
+    }
+    settings = settings_under(name, given)
     assert (settings.port, settings.database_url) == (port, database_url(name))
     assert settings.kafka_bootstrap == "kafka:9092"
 

@@ -11,6 +11,7 @@ from tests.deploy.manifests import (
     REPO,
     load_compose,
     load_k8s_documents,
+    operator_value,
     settings_under,
 )
 
@@ -80,7 +81,7 @@ def test_deployment_environment(documents: list[dict[str, Any]], name: str) -> N
     # Secrets the operator creates (not shipped): any value a real one could have.
     for key, item in env.items():
         if "valueFrom" in item and key not in pod_env:
-            pod_env[key] = "an operator's secret value"
+            pod_env[key] = operator_value(key)
     settings = settings_under(name, pod_env)
     assert (settings.port, settings.database_url) == (DEFAULT_PORTS[name], url)
 

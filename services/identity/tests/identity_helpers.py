@@ -5,6 +5,8 @@ from typing import Any
 import httpx
 import jwt
 from crm_identity.models import PartnerClient, platform_tables
+from crm_identity.sealing import SecretSealer
+from crm_identity.web import SEALER_STATE
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.events.registry import IntegrationEvent, parse_payload
 from fastapi import FastAPI
@@ -86,6 +88,13 @@ async def make_partner(admin: httpx.AsyncClient, scopes: list[str], **extra: Any
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+def sealer_of(app: FastAPI) -> SecretSealer:
+    """The app's own sealer (its secrets key)."""
+    sealer = getattr(app.state, SEALER_STATE)
+    assert isinstance(sealer, SecretSealer)
+    return sealer
 
 
 async def client_row(app: FastAPI, client_id: str) -> PartnerClient:

@@ -18,6 +18,7 @@ from services.identity.tests.identity_helpers import (
     client_token_response,
     jwks_of,
     make_partner,
+    sealer_of,
 )
 
 
@@ -147,7 +148,7 @@ async def test_a_token_missing_a_required_claim_is_refused(
     from crm_identity.keys import service as keys  # the service's own signer
 
     async with identity_app.state.runtime.unit_of_work(read_only=True) as uow:
-        signer = await keys.current_signer(uow)
+        signer = await keys.current_signer(uow, sealer_of(identity_app))
     del claims["jti"]
     with pytest.raises(Unauthenticated):
         await verifier_for(admin, clock).verify(signer.sign(claims))

@@ -1,12 +1,14 @@
-"""Settings refuse a missing or default bootstrap secret outside development; in development
-the bootstrap admin's password is generated once, into a file only its owner can read."""
+"""Settings refuse a missing or default bootstrap secret, and a missing secrets key, outside
+development; in development the bootstrap admin's password and the secrets key are generated
+once, into files only their owner can read."""
 
 import stat
 from pathlib import Path
 
 import pytest
 from crm_identity.app import create_app
-from crm_identity.bootstrap import PASSWORD_FILE
+from crm_identity.bootstrap import PASSWORD_FILE, SECRETS_KEY_FILE
+from crm_identity.sealing import new_key
 from crm_identity.settings import IdentitySettings
 from crm_shared.testing import FakeClock, app_client
 from pydantic import ValidationError
@@ -27,10 +29,28 @@ def test_production_reads_its_secret_from_the_environment(
     with pytest.raises(ValidationError):
         IdentitySettings()
     monkeypatch.setenv("CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD", "a-real-long-secret-value")
+    with pytest.raises(ValidationError, match="CRM_IDENTITY_SECRETS_KEYS must be set"):
+        IdentitySettings()
+    key = new_key()
+    monkeypatch.setenv("CRM_IDENTITY_SECRETS_KEYS", key)
     settings = IdentitySettings()
     assert settings.environment == "production"
     assert settings.password_grant_enabled is False  # off outside development
     assert "a-real-long-secret-value" not in repr(settings)
+    assert key not in repr(settings)
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+@pytest.mark.parametrize("keys", ["not-a-key", "c2hvcnQ=", f"{new_key()},oops"])
+def test_a_malformed_secrets_key_is_refused_without_echoing_it(environment: str, keys: str) -> None:
+    with pytest.raises(ValidationError, match="CRM_IDENTITY_SECRETS_KEYS: key") as refused:
+        IdentitySettings(
+            environment=environment,
+            bootstrap_admin_password="a-real-long-secret-value",
+            secrets_keys=keys,
+        )
+    for key in keys.split(","):
+        assert key not in str(refused.value)
 
 
 def test_development_needs_no_secret_and_allows_the_password_grant() -> None:
@@ -52,7 +72,12 @@ async def test_development_generates_the_admin_password_once_under_the_data_dir(
         password = path.read_text().strip()
         assert len(password) >= 20
         await password_token(http, ADMIN_EMAIL, password)
-    # A restart keeps the admin and the file as they are.
+        key_file = tmp_path / SECRETS_KEY_FILE
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        key = key_file.read_text().strip()
+    # A restart keeps the admin, the secrets key and the files as they are.
     again = create_app(settings, run_bus=False, clock=FakeClock())
-    async with again.router.lifespan_context(again):
+    async with again.router.lifespan_context(again), app_client(again, test_tokens=False) as http:
         assert (tmp_path / PASSWORD_FILE).read_text().strip() == password
+        assert key_file.read_text().strip() == key
+        await password_token(http, ADMIN_EMAIL, password)  # signed with the unsealed key

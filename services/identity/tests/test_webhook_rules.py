@@ -5,6 +5,7 @@ import ipaddress
 from datetime import timedelta
 
 import pytest
+from crm_identity.sealing import new_key
 from crm_identity.settings import IdentitySettings
 from crm_identity.webhooks import rules, signing
 from crm_identity.webhooks.targets import TargetPolicy, UnsafeTargetError, check_target, is_public
@@ -173,7 +174,9 @@ def test_settings_allow_private_targets_and_http_only_in_development() -> None:
     assert development.webhook_allow_private_targets
     assert development.webhook_allow_http
     production = IdentitySettings(
-        environment="production", bootstrap_admin_password="a-real-long-admin-secret"
+        environment="production",
+        bootstrap_admin_password="a-real-long-admin-secret",
+        secrets_keys=new_key(),
     )
     assert not production.webhook_allow_private_targets
     assert not production.webhook_allow_http

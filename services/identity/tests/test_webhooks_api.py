@@ -33,6 +33,7 @@ from services.identity.tests.identity_helpers import (
     make_partner,
     outbox_events,
     password_token,
+    sealer_of,
 )
 from services.identity.tests.webhook_receiver import Receiver, running_receiver
 
@@ -377,7 +378,8 @@ async def test_a_failing_endpoint_is_disabled_with_an_event_and_resumes_when_ena
         ("changed", "system:identity", "system"),
         ("changed", f"client:{caller['client_id']}", "client"),
     ]
-    assert audit[0]["changes"]["secret"] == [None, "[secret]"]
+    assert audit[0]["changes"]["sealed_secret"] == [None, "[secret]"]
+    assert subscription["secret"] not in str(audit)
     assert audit[1]["changes"]["enabled"] == [True, False]
     assert "consecutive_failures" not in str(audit)
 
@@ -460,7 +462,8 @@ async def test_each_attempt_checks_the_address_again_and_the_clients_standing(
             timeout_seconds=policy.timeout_seconds,
             retry_schedule_seconds=policy.retry_schedule_seconds,
             disable_after_failures=policy.disable_after_failures,
-        )
+        ),
+        sealer_of(identity_app),
     )
     await attempt_directly(identity_app, inside, delivery["id"])
     assert receiver.received == []
@@ -473,7 +476,9 @@ async def test_each_attempt_checks_the_address_again_and_the_clients_standing(
         f"/v1/clients/{caller['client_id']}/revoke", headers={"If-Match": "*"}
     )
     assert revoked.status_code == 200, revoked.text
-    await attempt_directly(identity_app, DeliveryAttempts(policy), delivery["id"])
+    await attempt_directly(
+        identity_app, DeliveryAttempts(policy, sealer_of(identity_app)), delivery["id"]
+    )
     assert receiver.received == []
     async with identity_app.state.runtime.session_factory() as session:
         row = await session.get(WebhookDelivery, delivery["id"])
@@ -548,7 +553,7 @@ async def test_an_attempt_applied_after_its_delivery_was_cancelled_is_only_logge
     subscription = await subscribe(admin, caller, receiver.url, "crm.customer.created.*")
     await consume(identity_app, created(uid("c1")))
     (delivery,) = await log_of(admin, caller, subscription["id"])
-    handler = DeliveryAttempts(delivery_policy(identity_settings))
+    handler = DeliveryAttempts(delivery_policy(identity_settings), sealer_of(identity_app))
 
     timer, prepared = await prepare_directly(identity_app, handler, delivery["id"])
     assert isinstance(prepared, Attempted)

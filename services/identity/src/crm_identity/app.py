@@ -18,7 +18,7 @@ from crm_shared.workers import STANDARD_WORKERS, WorkerFactory
 from fastapi import FastAPI
 
 from crm_identity import models
-from crm_identity.bootstrap import bootstrap
+from crm_identity.bootstrap import bootstrap, secrets_sealer
 from crm_identity.clients.routes import router as clients_router
 from crm_identity.handlers import CONSUMED_TOPICS, HANDLERS
 from crm_identity.keys import service as keys
@@ -27,6 +27,7 @@ from crm_identity.settings import IdentitySettings
 from crm_identity.teams.routes import router as teams_router
 from crm_identity.tokens.routes import router as tokens_router
 from crm_identity.users.routes import router as users_router
+from crm_identity.web import SEALER_STATE
 from crm_identity.webhooks.attempts import DeliveryAttempts, DeliveryPolicy
 from crm_identity.webhooks.routes import router as webhooks_router
 from crm_identity.webhooks.service import DELIVERY_TIMER
@@ -37,7 +38,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 DESCRIPTION = """Who may do what: users with a role and a team, teams with a manager, partner
 clients with scopes; the OAuth 2.0 token endpoint (client credentials; a password grant for
 people in development), the JWKS every service verifies tokens against, and signing-key
-rotation with an overlap. Users and teams are published on `crm.identity` (keyed by id).
+rotation with an overlap. Users, teams and partner clients are published on `crm.identity`
+(keyed by id; never a secret). Signing keys and webhook secrets are stored sealed.
 Partner webhooks: a partner client (scope `webhooks:manage`) subscribes a URL to event types;
 identity consumes the domain topics and delivers each matching event its scopes allow,
 signed per Standard Webhooks, with retries for about a day.
@@ -66,6 +68,9 @@ def create_app(
     """``workers``: tests that fire timers themselves (``runtime.timers.fire_due()``) leave
     the timer worker out."""
     settings = settings or IdentitySettings()
+    # Seals the stored secrets (signing keys, webhook secrets); in development its key is
+    # generated under the data folder here, once.
+    sealer = secrets_sealer(settings)
     definition = ServiceDefinition(
         settings=settings,
         tables=models.platform_tables,
@@ -84,23 +89,24 @@ def create_app(
         consumes=CONSUMED_TOPICS,
         run_bus=run_bus,
         clock=clock,
-        timers={DELIVERY_TIMER: DeliveryAttempts(delivery_policy(settings))},
+        timers={DELIVERY_TIMER: DeliveryAttempts(delivery_policy(settings), sealer)},
         workers=workers,
     )
     app = create_service_app(definition)
+    setattr(app.state, SEALER_STATE, sealer)
     started = app.router.lifespan_context
 
     async def own_keys() -> Mapping[str, Any]:
         runtime = app.state.runtime
         async with runtime.unit_of_work(read_only=True) as uow:
             return await keys.jwks(
-                uow, settings.longest_token_minutes, settings.key_overlap_minutes
+                uow, settings.longest_token_minutes, settings.key_overlap_minutes, sealer
             )
 
     @contextlib.asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         async with started(application):
-            await bootstrap(application.state.runtime, settings)
+            await bootstrap(application.state.runtime, settings, sealer)
             install_token_verifier(
                 application,
                 TokenVerifier(settings.auth_issuer, settings.auth_audience, own_keys, clock=clock),

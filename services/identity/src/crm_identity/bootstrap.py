@@ -1,4 +1,13 @@
-"""What the service makes at start when it finds nothing: a signing key, and the first admin.
+"""What the service makes at start when it finds nothing: the secrets key (development), a
+signing key, and the first admin; and the stored secrets sealed with the current secrets key.
+
+The secrets key (``CRM_IDENTITY_SECRETS_KEYS``, required outside development) is, in
+development without one, generated once into ``<data dir>/identity-secrets-key`` (mode 0600)
+by :func:`secrets_sealer`, which ``create_app`` calls.
+At every start each stored secret not sealed with the first key of the list is resealed
+with it: values in clear (from before secrets were sealed) and values sealed with an older
+key (a rotation). A value sealed with a key the service was not given stops the start
+(:class:`~crm_identity.sealing.UnreadableSecretError`): better than failing at first use.
 
 The first admin (``CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL``, ``admin@localhost``) is created only
 when there is no user at all. Its password is ``CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD``
@@ -10,23 +19,44 @@ where, never what.
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from crm_shared.contracts.identity import Role
 from crm_shared.runtime import Runtime
 from sqlalchemy.exc import IntegrityError
 
-from crm_identity.keys.service import ensure_signing_key
+from crm_identity.keys.service import ensure_signing_key, reseal_private_keys
+from crm_identity.sealing import SecretSealer, new_key
 from crm_identity.settings import IdentitySettings
 from crm_identity.users.service import add_user, any_user_exists
+from crm_identity.webhooks.service import reseal_secrets
 
 log = logging.getLogger(__name__)
 
 PASSWORD_FILE = "identity-admin-password"
+SECRETS_KEY_FILE = "identity-secrets-key"
 
 
 def password_file(settings: IdentitySettings) -> Path:
     return settings.data_dir / PASSWORD_FILE
+
+
+def secrets_key_file(settings: IdentitySettings) -> Path:
+    return settings.data_dir / SECRETS_KEY_FILE
+
+
+def _generated_once(path: Path, generate: Callable[[], str]) -> str:
+    """Development only: the value in ``path``, or a new one written there once, readable
+    by its owner only."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = generate()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(value + "\n")
+    return value
 
 
 def bootstrap_password(settings: IdentitySettings) -> str:
@@ -38,22 +68,28 @@ def bootstrap_password(settings: IdentitySettings) -> str:
             return configured
     if not settings.is_development:  # the settings refuse this; never guess a password
         raise RuntimeError("CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD is required")
-    path = password_file(settings)
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    password = secrets.token_urlsafe(18)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(password + "\n")
-    return password
+    return _generated_once(password_file(settings), lambda: secrets.token_urlsafe(18))
 
 
-async def bootstrap(runtime: Runtime, settings: IdentitySettings) -> None:
+def secrets_sealer(settings: IdentitySettings) -> SecretSealer:
+    """The sealer of the configured keys, or (development) of the key generated once under
+    the data folder."""
+    configured = settings.secrets_keys.get_secret_value() if settings.secrets_keys else ""
+    if configured.strip():
+        return SecretSealer.from_setting(configured)
+    if not settings.is_development:  # the settings refuse this; never make up a key
+        raise RuntimeError("CRM_IDENTITY_SECRETS_KEYS is required")
+    return SecretSealer.from_setting(_generated_once(secrets_key_file(settings), new_key))
+
+
+async def bootstrap(runtime: Runtime, settings: IdentitySettings, sealer: SecretSealer) -> None:
     async with runtime.unit_of_work() as uow:
-        if await ensure_signing_key(uow, settings.rsa_key_bits):
+        resealed = await reseal_private_keys(uow, sealer) + await reseal_secrets(uow, sealer)
+        if await ensure_signing_key(uow, settings.rsa_key_bits, sealer):
             log.info("made the first token-signing key")
         await uow.commit()
+    if resealed:
+        log.info("sealed %d stored secrets with secrets key %s", resealed, sealer.current_key_id)
     async with runtime.unit_of_work() as uow:
         if await any_user_exists(uow):
             return

@@ -1,16 +1,20 @@
 """Settings of the identity service, read from ``CRM_IDENTITY_*`` (and ``CRM_*``) variables.
 
 ``environment`` (``CRM_IDENTITY_ENVIRONMENT``) says whether this is a development machine:
-there (the embedded default, ``crm up``) the bootstrap admin's password is generated once
-under the data folder and the password grant is on. Anywhere else the service refuses to
-start without a real ``bootstrap_admin_password`` (none, a known default or a short one is
-refused), and the password grant is off unless enabled explicitly.
+there (the embedded default, ``crm up``) the bootstrap admin's password and the secrets key
+are generated once under the data folder and the password grant is on. Anywhere else the
+service refuses to start without a real ``bootstrap_admin_password`` (none, a known default
+or a short one is refused) and without ``secrets_keys``, and the password grant is off unless
+enabled explicitly.
 """
 
 from typing import ClassVar, Literal, Self
 
 from crm_shared.settings import ServiceSettings
 from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from crm_identity.sealing import parse_keys
 
 # Values that mean "nobody changed the default" (as the full-stack FastAPI template refuses).
 DEFAULT_SECRETS = frozenset({"changethis", "change-me", "changeme", "admin", "password", "secret"})
@@ -18,6 +22,9 @@ MIN_PASSWORD_LENGTH = 12
 
 
 class IdentitySettings(ServiceSettings):
+    # A refused setting must not print the secrets beside it (pydantic shows the input).
+    model_config = SettingsConfigDict(hide_input_in_errors=True)
+
     service_name: ClassVar[str] = "identity"
 
     port: int = 8006
@@ -27,6 +34,11 @@ class IdentitySettings(ServiceSettings):
     # outside development; in development generated into <data dir>/identity-admin-password.
     bootstrap_admin_email: str = "admin@localhost"
     bootstrap_admin_password: SecretStr | None = None
+    # The key-encryption keys of the secrets identity stores (signing keys, webhook secrets;
+    # crm_identity.sealing): comma-separated, 32 bytes in base64 each; the first seals, all
+    # unseal (rotation). Required outside development; in development generated into
+    # <data dir>/identity-secrets-key.
+    secrets_keys: SecretStr | None = None
     # grant_type=password for people: a development convenience (default: on only there).
     password_grant_enabled: bool | None = None
 
@@ -78,6 +90,9 @@ class IdentitySettings(ServiceSettings):
             self.webhook_allow_private_targets = self.is_development
         if self.webhook_allow_http is None:
             self.webhook_allow_http = self.is_development
+        keys = self.secrets_keys.get_secret_value() if self.secrets_keys else ""
+        if keys.strip():
+            parse_keys(keys)  # a malformed key stops the start, in every environment
         if self.is_development:
             return self
         password = (
@@ -93,5 +108,10 @@ class IdentitySettings(ServiceSettings):
             raise ValueError(
                 "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD is a default or shorter than "
                 f"{MIN_PASSWORD_LENGTH} characters: choose a real secret outside development"
+            )
+        if not keys.strip():
+            raise ValueError(
+                "CRM_IDENTITY_SECRETS_KEYS must be set outside development "
+                "(make a key with: openssl rand -base64 32)"
             )
         return self

@@ -1,5 +1,6 @@
 """The keys that sign tokens. The private key never leaves this table (no response, event or
-log carries it); the JWKS publishes the public half."""
+log carries it) and is stored sealed (``crm_identity.sealing``), never in clear; the JWKS
+publishes the public half."""
 
 from datetime import datetime
 
@@ -14,7 +15,8 @@ class SigningKey(Base):
     __tablename__ = "signing_keys"
 
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    private_key_pem: Mapped[str] = mapped_column(Text)
+    # The PKCS#8 PEM, sealed with the secrets key (enc:v1:<key id>:...).
+    sealed_private_key: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     activated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

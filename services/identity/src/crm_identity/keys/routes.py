@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from crm_identity.keys import service
-from crm_identity.web import ADMIN_ONLY, SettingsDep
+from crm_identity.web import ADMIN_ONLY, SealerDep, SettingsDep
 
 router = APIRouter(prefix="/v1/keys", tags=["signing keys"], dependencies=ADMIN_ONLY)
 
@@ -48,7 +48,7 @@ async def list_keys(uow: UnitOfWorkDep, settings: SettingsDep) -> list[KeyOut]:
     response_model=Rotation,
     summary="Sign with a new key from now on; the old one stays published for the overlap",
 )
-async def rotate_keys(uow: UnitOfWorkDep, settings: SettingsDep) -> Rotation:
-    new, retired = await service.rotate(uow, settings.rsa_key_bits)
+async def rotate_keys(uow: UnitOfWorkDep, settings: SettingsDep, sealer: SealerDep) -> Rotation:
+    new, retired = await service.rotate(uow, settings.rsa_key_bits, sealer)
     await uow.commit()
     return Rotation(signing=key_out(new), retired=[key_out(key) for key in retired])

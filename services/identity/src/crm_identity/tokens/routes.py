@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse
 from crm_identity.keys import service as keys
 from crm_identity.tokens import service
 from crm_identity.tokens.service import InvalidClientError, OAuthError
-from crm_identity.web import NO_STORE, SettingsDep
+from crm_identity.web import NO_STORE, SealerDep, SettingsDep
 
 # Public on purpose: the token endpoint authenticates the client itself (RFC 6749), and the
 # keys and discovery document are what everyone needs to verify tokens.
@@ -143,7 +143,9 @@ async def _form(request: Request) -> dict[str, str]:
         429: {"description": "Too many token requests for this client id or user name"},
     },
 )
-async def token(request: Request, uow: UnitOfWorkDep, settings: SettingsDep) -> JSONResponse:
+async def token(
+    request: Request, uow: UnitOfWorkDep, settings: SettingsDep, sealer: SealerDep
+) -> JSONResponse:
     basic = False
     try:
         form = await _form(request)
@@ -163,14 +165,14 @@ async def token(request: Request, uow: UnitOfWorkDep, settings: SettingsDep) -> 
                 raise InvalidClientError("client_id and client_secret are required")
             charge_public(request, "token", client_id, settings.token_rate_limit_per_minute)
             issued = await service.client_credentials(
-                uow, settings, client_id, secret, form.get("scope")
+                uow, settings, sealer, client_id, secret, form.get("scope")
             )
         elif grant_type == "password":
             username, password = form.get("username"), form.get("password")
             if not username or not password:
                 raise OAuthError("username and password are required")
             charge_public(request, "token", username, settings.token_rate_limit_per_minute)
-            issued = await service.password(uow, settings, username, password)
+            issued = await service.password(uow, settings, sealer, username, password)
         else:
             raise OAuthError(
                 f"grant_type must be one of {', '.join(GRANT_TYPES)}",
@@ -188,8 +190,10 @@ async def token(request: Request, uow: UnitOfWorkDep, settings: SettingsDep) -> 
 
 
 @router.get(JWKS_PATH, summary="The public keys that verify our tokens (RFC 7517)")
-async def jwks(uow: UnitOfWorkDep, settings: SettingsDep) -> dict[str, Any]:
-    return await keys.jwks(uow, settings.longest_token_minutes, settings.key_overlap_minutes)
+async def jwks(uow: UnitOfWorkDep, settings: SettingsDep, sealer: SealerDep) -> dict[str, Any]:
+    return await keys.jwks(
+        uow, settings.longest_token_minutes, settings.key_overlap_minutes, sealer
+    )
 
 
 @router.get("/.well-known/openid-configuration", summary="Where the token endpoint and keys are")

@@ -18,6 +18,7 @@ from crm_shared.errors import DomainError
 
 from crm_identity.clients.service import authenticate_client
 from crm_identity.keys.service import current_signer
+from crm_identity.sealing import SecretSealer
 from crm_identity.settings import IdentitySettings
 from crm_identity.teams.service import teams_managed_by
 from crm_identity.users.service import authenticate
@@ -50,6 +51,7 @@ class IssuedToken:
 async def client_credentials(
     uow: UnitOfWork,
     settings: IdentitySettings,
+    sealer: SecretSealer,
     client_id: str,
     client_secret: str,
     requested_scope: str | None,
@@ -74,11 +76,11 @@ async def client_credentials(
         # The client's own limit, enforced by every service from the token alone.
         RATE_LIMIT_CLAIM: client.rate_limit_per_minute,
     }
-    return await _issue(uow, settings, claims, settings.client_token_minutes)
+    return await _issue(uow, settings, sealer, claims, settings.client_token_minutes)
 
 
 async def password(
-    uow: UnitOfWork, settings: IdentitySettings, username: str, secret: str
+    uow: UnitOfWork, settings: IdentitySettings, sealer: SecretSealer, username: str, secret: str
 ) -> IssuedToken:
     if not settings.password_grant_enabled:
         raise OAuthError(
@@ -95,11 +97,15 @@ async def password(
     # from the person's next token.
     if managed := await teams_managed_by(uow, user.id):
         claims[MANAGES_CLAIM] = managed
-    return await _issue(uow, settings, claims, settings.person_token_minutes)
+    return await _issue(uow, settings, sealer, claims, settings.person_token_minutes)
 
 
 async def _issue(
-    uow: UnitOfWork, settings: IdentitySettings, claims: dict[str, Any], minutes: int
+    uow: UnitOfWork,
+    settings: IdentitySettings,
+    sealer: SecretSealer,
+    claims: dict[str, Any],
+    minutes: int,
 ) -> IssuedToken:
     now = uow.clock.now()
     lifetime = timedelta(minutes=minutes)
@@ -112,7 +118,7 @@ async def _issue(
         "jti": str(uuid.uuid4()),
         **claims,
     }
-    signer = await current_signer(uow)
+    signer = await current_signer(uow, sealer)
     return IssuedToken(
         access_token=signer.sign(signed),
         expires_in=int(lifetime.total_seconds()),

@@ -21,7 +21,7 @@ subscription was disabled or deleted, the customer erased), the attempt went out
 deduplicate by ``webhook-id``.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from crm_shared.contracts.identity import WebhookSubscriptionDisabled
@@ -30,11 +30,12 @@ from crm_shared.timers import PrepareContext, Timer, TwoPhaseTimerHandler, cance
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_identity.clients.repository import ClientRepository
+from crm_identity.sealing import SecretSealer
 from crm_identity.webhooks import rules, sender
 from crm_identity.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from crm_identity.webhooks.repository import DeliveryRepository, SubscriptionRepository
 from crm_identity.webhooks.rules import ERASED, DeliveryStatus, DisabledReason
-from crm_identity.webhooks.service import DELIVERY_TIMER, arm
+from crm_identity.webhooks.service import DELIVERY_TIMER, arm, signing_secret
 from crm_identity.webhooks.targets import TargetPolicy, UnsafeTargetError, check_target
 
 
@@ -51,7 +52,7 @@ class _Request:
     """What one attempt sends, copied out of the read transaction."""
 
     url: str
-    secret: str
+    secret: str = field(repr=False)  # in clear: never in a log or traceback
     message_id: str
     body: bytes
 
@@ -68,14 +69,15 @@ class Attempted:
 class DeliveryAttempts(TwoPhaseTimerHandler[Attempted | None]):
     """The handler of the ``webhooks.deliver`` timer: one attempt of one delivery."""
 
-    def __init__(self, policy: DeliveryPolicy) -> None:
+    def __init__(self, policy: DeliveryPolicy, sealer: SecretSealer) -> None:
         self.policy = policy
+        self.sealer = sealer
 
     # --- prepare: no write transaction open ---
 
     async def prepare(self, timer: Timer, context: PrepareContext) -> Attempted | None:
         async with context.reading() as session:
-            request = await _request_for(session, timer.key)
+            request = await _request_for(session, timer.key, self.sealer)
         if request is None:
             return None
         attempted_at = context.clock.now()
@@ -166,7 +168,9 @@ class DeliveryAttempts(TwoPhaseTimerHandler[Attempted | None]):
             await disable(uow, subscription, DisabledReason.CONSECUTIVE_FAILURES)
 
 
-async def _request_for(session: AsyncSession, delivery_id: str) -> _Request | None:
+async def _request_for(
+    session: AsyncSession, delivery_id: str, sealer: SecretSealer
+) -> _Request | None:
     """The request to send for this delivery, or None if it is not to go out now."""
     delivery = await DeliveryRepository(session).get(delivery_id)
     if delivery is None or delivery.status != DeliveryStatus.PENDING.value:
@@ -179,7 +183,7 @@ async def _request_for(session: AsyncSession, delivery_id: str) -> _Request | No
     assert delivery.payload is not None  # _undeliverable checked it
     return _Request(
         url=subscription.url,
-        secret=subscription.secret,
+        secret=signing_secret(subscription, sealer),
         message_id=delivery.event_id,
         body=delivery.payload.encode(),
     )

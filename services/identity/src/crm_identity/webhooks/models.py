@@ -15,7 +15,7 @@ from crm_identity.db import Base, Versioned
 class WebhookSubscription(Versioned, Base):
     __tablename__ = "webhook_subscriptions"
     __audit__ = "webhook_subscription"
-    __audit_secret__ = ("secret",)
+    __audit_secret__ = ("sealed_secret",)
     # Counted by the delivery worker on every failed attempt: operations, not a change.
     __audit_ignore__ = ("consecutive_failures",)
 
@@ -26,10 +26,10 @@ class WebhookSubscription(Versioned, Base):
     url: Mapped[str] = mapped_column(String(2048))
     event_types: Mapped[list[str]] = mapped_column(JSON)
     description: Mapped[str | None] = mapped_column(String(200))
-    # The signing secret (whsec_...) as is: identity must sign with it, so it cannot be a
-    # hash; it lives in identity's own database beside the token signing keys, and leaves
-    # it only in the create and rotate answers.
-    secret: Mapped[str] = mapped_column(String(100))
+    # The signing secret (whsec_...): identity must sign with it, so it cannot be a hash;
+    # it is stored sealed with the secrets key (crm_identity.sealing), beside the token
+    # signing keys, and leaves the service only in the create and rotate answers.
+    sealed_secret: Mapped[str] = mapped_column(Text)
     enabled: Mapped[bool] = mapped_column(Boolean)
     disabled_reason: Mapped[str | None] = mapped_column(String(40))
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

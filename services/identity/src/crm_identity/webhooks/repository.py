@@ -46,6 +46,30 @@ class SubscriptionRepository(RepositoryBase[WebhookSubscription]):
     async def remove(self, subscription: WebhookSubscription) -> None:
         await self.session.delete(subscription)
 
+    async def sealed_otherwise(self, prefix: str) -> list[tuple[str, str]]:
+        """(id, sealed secret) of the subscriptions whose secret does not start with
+        ``prefix`` (the current secrets key's): in clear, or sealed with another key."""
+        rows = await self.session.execute(
+            select(WebhookSubscription.id, WebhookSubscription.sealed_secret).where(
+                ~WebhookSubscription.sealed_secret.startswith(prefix, autoescape=True)
+            )
+        )
+        return [(subscription_id, sealed) for subscription_id, sealed in rows.all()]
+
+    async def replace_sealed(self, subscription_id: str, old: str, new: str) -> None:
+        """Reseal one secret, unless it changed meanwhile (rotated, or resealed by another
+        instance). A Core UPDATE: the same secret sealed again is no change of the record
+        (no new version, no audit entry)."""
+        await self.session.execute(
+            update(WebhookSubscription)
+            .where(
+                WebhookSubscription.id == subscription_id,
+                WebhookSubscription.sealed_secret == old,
+            )
+            .values(sealed_secret=new)
+            .execution_options(synchronize_session="fetch")
+        )
+
     @staticmethod
     def _of(client_id: str | None) -> Any:
         statement = select(WebhookSubscription)

@@ -15,7 +15,7 @@ from crm_shared.auth.tokens import Principal
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from crm_identity.web import NO_STORE, SettingsDep
+from crm_identity.web import NO_STORE, SealerDep, SettingsDep
 from crm_identity.webhooks import service
 from crm_identity.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from crm_identity.webhooks.schemas import (
@@ -96,7 +96,11 @@ def attempt_out(attempt: WebhookAttempt) -> AttemptOut:
     summary="Subscribe a URL to event types (the signing secret is shown in this answer only)",
 )
 async def create_subscription(
-    body: SubscriptionCreate, uow: UnitOfWorkDep, settings: SettingsDep, principal: PrincipalDep
+    body: SubscriptionCreate,
+    uow: UnitOfWorkDep,
+    settings: SettingsDep,
+    sealer: SealerDep,
+    principal: PrincipalDep,
 ) -> JSONResponse:
     policy = TargetPolicy(
         allow_private=bool(settings.webhook_allow_private_targets),
@@ -110,6 +114,7 @@ async def create_subscription(
         event_types=body.event_types,
         description=body.description,
         policy=policy,
+        sealer=sealer,
     )
     await uow.commit()
     return json_response(
@@ -171,9 +176,10 @@ async def rotate_secret(
     uow: UnitOfWorkDep,
     principal: PrincipalDep,
     expected: ExpectedVersionDep,
+    sealer: SealerDep,
 ) -> JSONResponse:
     subscription, secret = await service.rotate_secret(
-        uow, viewer_of(principal), str(subscription_id), expected
+        uow, viewer_of(principal), str(subscription_id), expected, sealer
     )
     await uow.commit()
     return json_response(

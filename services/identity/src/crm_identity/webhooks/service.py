@@ -17,6 +17,7 @@ from crm_shared.timers import cancel, schedule
 from crm_identity.clients.models import PartnerClient
 from crm_identity.clients.repository import ClientRepository
 from crm_identity.db import FIRST_VERSION
+from crm_identity.sealing import SecretSealer
 from crm_identity.webhooks import rules, signing
 from crm_identity.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from crm_identity.webhooks.repository import DeliveryRepository, SubscriptionRepository
@@ -37,8 +38,9 @@ async def create_subscription(
     event_types: list[str],
     description: str | None,
     policy: TargetPolicy,
+    sealer: SecretSealer,
 ) -> tuple[WebhookSubscription, str]:
-    """The new subscription and its secret (the only time it is shown)."""
+    """The new subscription and its secret (the only time it is shown; stored sealed)."""
     client = await _subscriber(uow, viewer, client_id)
     _check_patterns(event_types, client)
     await check_target(url, policy)
@@ -50,7 +52,7 @@ async def create_subscription(
         url=url,
         event_types=list(event_types),
         description=description,
-        secret=secret,
+        sealed_secret=sealer.seal(secret),
         enabled=True,
         disabled_reason=None,
         disabled_at=None,
@@ -97,15 +99,35 @@ async def delete_subscription(
 
 
 async def rotate_secret(
-    uow: UnitOfWork, viewer: str | None, subscription_id: str, expected: ExpectedVersion
+    uow: UnitOfWork,
+    viewer: str | None,
+    subscription_id: str,
+    expected: ExpectedVersion,
+    sealer: SecretSealer,
 ) -> tuple[WebhookSubscription, str]:
     """A new secret, used from the next attempt on (the old one stops at once)."""
     subscription = await get_subscription(uow, viewer, subscription_id, for_update=True)
     check_version(expected, subscription.version)
     secret = signing.new_secret()
-    subscription.secret = secret
+    subscription.sealed_secret = sealer.seal(secret)
     subscription.touch(uow.clock.now())
     return subscription, secret
+
+
+def signing_secret(subscription: WebhookSubscription, sealer: SecretSealer) -> str:
+    """The subscription's secret in clear, to sign one attempt with (never to show)."""
+    return sealer.unseal(subscription.sealed_secret, f"webhook subscription {subscription.id}")
+
+
+async def reseal_secrets(uow: UnitOfWork, sealer: SecretSealer) -> int:
+    """Seal with the current secrets key every signing secret that is not yet (in clear, or
+    sealed with an older key); how many were."""
+    subscriptions = SubscriptionRepository(uow.session)
+    stale = await subscriptions.sealed_otherwise(sealer.current_prefix)
+    for subscription_id, sealed in stale:
+        resealed = sealer.reseal(sealed, f"webhook subscription {subscription_id}")
+        await subscriptions.replace_sealed(subscription_id, sealed, resealed)
+    return len(stale)
 
 
 async def enable_subscription(
