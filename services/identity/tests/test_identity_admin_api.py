@@ -26,6 +26,7 @@ ADMIN_ROUTES = [
     ("POST", "/v1/teams"),
     ("GET", "/v1/clients"),
     ("POST", "/v1/clients"),
+    ("PATCH", "/v1/clients/x"),
     ("POST", "/v1/clients/x/revoke"),
     ("POST", "/v1/clients/x/secret"),
     ("GET", "/v1/keys"),

@@ -1,11 +1,13 @@
 """Events the identity service publishes on ``crm.identity``: the people and teams other
-services need to know (owners, managers, who sees whose records), and partner webhook
-subscriptions it gave up on.
+services need to know (owners, managers, who sees whose records), the partner clients that
+call the APIs (their scopes, owner and rate limit), and partner webhook subscriptions it
+gave up on.
 
-Keyed by the user's, the team's or the webhook subscription's id. Each carries the record's
-version after the change, so a consumer can ignore an event older than what it applied. No
-password or secret material ever travels: a snapshot says whether a user may log in
-(``active``), never how.
+Keyed by the user's, the team's, the partner client's or the webhook subscription's id. Each
+carries the record's version after the change, so a consumer can ignore an event older than
+what it applied. No password or secret material ever travels: a snapshot says whether a user
+may log in (``active``) or a client is revoked, never how they authenticate; a new password
+or client secret publishes nothing.
 """
 
 from datetime import datetime
@@ -58,6 +60,23 @@ class TeamSnapshot(BaseModel):
     updated_at: datetime
 
 
+class ClientSnapshot(BaseModel):
+    """A partner client as other services may know it: never its secret or the secret's
+    hash."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str  # the client_id
+    name: str
+    scopes: list[str]
+    owner_id: str
+    rate_limit_per_minute: int
+    revoked_at: datetime | None = None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
 class UserEvent(IntegrationEvent):
     key_field: ClassVar[str] = "user_id"
 
@@ -70,6 +89,13 @@ class TeamEvent(IntegrationEvent):
 
     team_id: str
     team_version: int
+
+
+class ClientEvent(IntegrationEvent):
+    key_field: ClassVar[str] = "client_id"
+
+    client_id: str
+    client_version: int
 
 
 @integration_event("crm.identity.user_created.v1")
@@ -92,6 +118,27 @@ class TeamCreated(TeamEvent):
 class TeamChanged(TeamEvent):
     changed_fields: list[str]
     team: TeamSnapshot
+
+
+@integration_event("crm.identity.client_created.v1")
+class ClientCreated(ClientEvent):
+    client: ClientSnapshot
+
+
+@integration_event("crm.identity.client_changed.v1")
+class ClientChanged(ClientEvent):
+    """Its name, scopes, owner or rate limit changed (a new secret is not published)."""
+
+    changed_fields: list[str]
+    client: ClientSnapshot
+
+
+@integration_event("crm.identity.client_revoked.v1")
+class ClientRevoked(ClientEvent):
+    """The client gets no new token from now on (tokens issued before live until they
+    expire); ``client.revoked_at`` says since when."""
+
+    client: ClientSnapshot
 
 
 @integration_event("crm.identity.webhook_subscription_disabled.v1")

@@ -3,6 +3,7 @@ credentials), with scopes, an owner, a rate limit, and a secret kept only as a h
 
 from datetime import datetime
 
+from crm_shared.contracts.identity import ClientSnapshot
 from crm_shared.db import UTCDateTime
 from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,3 +27,7 @@ class PartnerClient(Versioned, Base):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def snapshot(self) -> ClientSnapshot:
+        """What the events carry: everything but the secret's hash."""
+        return ClientSnapshot.model_validate(self, from_attributes=True)

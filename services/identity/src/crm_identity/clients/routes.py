@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from crm_identity.clients import service
 from crm_identity.clients.models import PartnerClient
-from crm_identity.clients.schemas import ClientCreate, ClientOut, ClientWithSecret
+from crm_identity.clients.schemas import ClientCreate, ClientOut, ClientUpdate, ClientWithSecret
 from crm_identity.web import ADMIN_ONLY, NO_STORE, SettingsDep
 
 router = APIRouter(
@@ -71,6 +71,19 @@ async def list_clients(
 @router.get("/{client_id}", response_model=ClientOut, summary="One partner client")
 async def get_client(client_id: str, uow: UnitOfWorkDep) -> JSONResponse:
     client = await service.get_client(uow, client_id)
+    return json_response(client_out(client), version=client.version)
+
+
+@router.patch(
+    "/{client_id}",
+    response_model=ClientOut,
+    summary="Change a client's name, scopes, owner or rate limit (from its next token on)",
+)
+async def patch_client(
+    client_id: str, body: ClientUpdate, uow: UnitOfWorkDep, expected: ExpectedVersionDep
+) -> JSONResponse:
+    client = await service.update_client(uow, client_id, body, expected)
+    await uow.commit()
     return json_response(client_out(client), version=client.version)
 
 
