@@ -223,3 +223,46 @@ async def test_the_export_is_scoped_and_masks_without_customers_pii(
     assert masked.text.count("a***@example.org") == len(book)
     full = await customer_client.get("/v1/customers/export")  # the admin: export and PII
     assert full.text.count("ann.lee@example.org") == len(book)
+
+
+async def test_a_reps_import_keeps_to_their_reach(
+    customer_client: httpx.AsyncClient, book: dict[str, str]
+) -> None:
+    """The CSV import matches, updates and assigns only within the caller's reach: a row can
+    neither change a colleague's customer nor learn that it exists."""
+    cys = await create_customer(
+        customer_client,
+        kind="business",
+        name="Cy's key account",
+        owner="cy",
+        email="buyer@south.example",
+        external_id="SOUTH-1",
+    )
+    text = (
+        "id,kind,name,email,external_id,owner\n"
+        f"{book['bob']},,Taken over,,,\n"  # a colleague's customer, by id
+        ",business,Another buyer,buyer@south.example,,\n"  # shares an e-mail with Cy's
+        ",business,Given away,,,bob\n"  # an owner Ann may not assign
+        ",business,Same key,,SOUTH-1,\n"  # an external id Cy's customer holds
+        f"{book['ann']},,Ann renamed it,,,\n"  # her own
+    )
+    answer = await customer_client.post(
+        "/v1/customers/import",
+        content=text.encode(),
+        headers={"content-type": "text/csv", **ANN},
+    )
+    assert answer.status_code == 200, answer.text
+    summary = answer.json()
+    assert (summary["created"], summary["updated"]) == (1, 1), summary
+    errors = {error["line"]: " ".join(error["errors"]) for error in summary["errors"]}
+    assert f"no customer {book['bob']} exists" in errors[2]
+    assert "may not make 'bob' the owner" in errors[4]
+    assert "'SOUTH-1' is already in use" in errors[5]
+    assert set(errors) == {2, 4, 5}, errors
+    colleague = (await customer_client.get(f"/v1/customers/{book['bob']}")).json()
+    assert colleague["name"] == "Customer of bob"
+    untouched = (await customer_client.get(f"/v1/customers/{cys['id']}")).json()
+    assert untouched["name"] == "Cy's key account"
+    buyers = await customer_client.get("/v1/customers", params={"email": "buyer@south.example"})
+    owners = sorted((item["owner"] or "") for item in buyers.json()["items"])
+    assert owners == ["", "cy"]  # a new customer in the pool beside Cy's

@@ -98,10 +98,11 @@ class CustomerRepository(RepositoryBase[Customer]):
         external_ids: Collection[str] = (),
         emails_normalized: Collection[str] = (),
         phones: Collection[str] = (),
+        scope: RecordScope = EVERYTHING,
     ) -> set[str]:
-        """Ids of the customers holding any of these external ids (any status), and of the
-        active ones with any of these normalised e-mails or phones (as ``find_matches``
-        matches): one id-only query per key and KEYS_PER_QUERY keys."""
+        """Ids of the customers within ``scope`` holding any of these external ids (any
+        status), and of the active ones with any of these normalised e-mails or phones (as
+        ``find_matches`` matches): one id-only query per key and KEYS_PER_QUERY keys."""
         found: set[str] = set()
         for column, keys, active_only in (
             (Customer.external_id, external_ids, False),
@@ -109,19 +110,48 @@ class CustomerRepository(RepositoryBase[Customer]):
             (Customer.phone, phones, True),
         ):
             for part in _chunks(sorted(set(keys)), KEYS_PER_QUERY):
-                statement = select(Customer.id).where(column.in_(part))
+                statement = within(select(Customer.id).where(column.in_(part)), scope)
                 if active_only:
                     statement = statement.where(Customer.status == ACTIVE)
                 found.update(await self.session.scalars(statement))
         return found
 
-    async def by_ids(self, ids: Collection[str], *, lock: bool = False) -> list[Customer]:
-        """Customers with these ids, any status, with their tags and consent: one query per
-        KEYS_PER_QUERY ids. ``lock``: FOR UPDATE (PostgreSQL; on SQLite the writer holds the
-        whole database anyway), so that no one changes them before the caller commits."""
+    async def external_ids_out_of_reach(
+        self, external_ids: Collection[str], scope: RecordScope
+    ) -> set[str]:
+        """Which of these external ids customers outside ``scope`` hold (an external id is
+        unique across the organisation, so nobody may take one of them)."""
+        if scope.everything:
+            return set()
+        outside = ~owner_within(scope, Customer.owner, team_members)
+        taken: set[str] = set()
+        for part in _chunks(sorted(set(external_ids)), KEYS_PER_QUERY):
+            statement = select(Customer.external_id).where(Customer.external_id.in_(part), outside)
+            taken.update(value for value in await self.session.scalars(statement) if value)
+        return taken
+
+    async def teams_of(self, user_ids: Collection[str]) -> dict[str, str | None]:
+        """The team of each of these owners (None: no team, or not heard of)."""
+        teams: dict[str, str | None] = dict.fromkeys(user_ids)
+        for part in _chunks(sorted(teams), KEYS_PER_QUERY):
+            statement = select(team_members.c.user_id, team_members.c.team_id).where(
+                team_members.c.user_id.in_(part)
+            )
+            teams.update(
+                (row.user_id, row.team_id) for row in await self.session.execute(statement)
+            )
+        return teams
+
+    async def by_ids(
+        self, ids: Collection[str], *, lock: bool = False, scope: RecordScope = EVERYTHING
+    ) -> list[Customer]:
+        """Customers with these ids (those within ``scope``), any status, with their tags and
+        consent: one query per KEYS_PER_QUERY ids. ``lock``: FOR UPDATE (PostgreSQL; on
+        SQLite the writer holds the whole database anyway), so that no one changes them
+        before the caller commits."""
         found: list[Customer] = []
         for part in _chunks(sorted(set(ids)), KEYS_PER_QUERY):
-            statement = select(Customer).where(Customer.id.in_(part))
+            statement = within(select(Customer).where(Customer.id.in_(part)), scope)
             if lock:  # in id order: two imports locking the same rows queue, not deadlock
                 statement = statement.order_by(Customer.id).with_for_update()
             found.extend(await self.all(statement))

@@ -75,6 +75,7 @@ async def import_csv(
     request: Request,
     uow: UnitOfWorkDep,
     settings: SettingsDep,
+    access: AccessDep,
     actor: ActorDep = None,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> Response:
@@ -82,7 +83,9 @@ async def import_csv(
 
     async def action() -> JSONResponse:
         # The import costs its rows (429 before anything is written when over the limit).
-        summary = await import_customers(uow, content, settings, actor, rows_meter(request))
+        summary = await import_customers(
+            uow, content, settings, actor, rows_meter(request), scope=access.scope
+        )
         return json_response(summary)
 
     return await respond_idempotently(request, uow, idempotency_key, action)

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, cast
 
+from crm_shared.auth.access import EVERYTHING, RecordScope
 from crm_shared.contracts.customer import CustomerCreated, CustomerStatus
 from crm_shared.db import UnitOfWork
 from crm_shared.db.audit import creation_changes, field_changes
@@ -104,9 +105,15 @@ async def import_customers(
     settings: CustomerSettings,
     actor: str | None,
     charge_rows: Callable[[int], None] = lambda rows: None,
+    scope: RecordScope = EVERYTHING,
 ) -> ImportSummary:
     """``charge_rows`` is told the file's row count before anything is written: the caller's
-    rate limit counts a bulk import by its rows, and may refuse it (by raising)."""
+    rate limit counts a bulk import by its rows, and may refuse it (by raising).
+
+    ``scope``: the customers the caller reaches. A row matches only those (one naming the id
+    of another is "no such customer", as a GET would answer; one sharing an e-mail or phone
+    with another creates a customer of the caller's), takes no external id someone outside
+    it holds, and names as owner only someone the caller may assign."""
     tally = Tally()
     ready: list[ReadRow] = []
     rows = read_rows(content, settings.import_max_cell_chars)
@@ -117,7 +124,7 @@ async def import_customers(
         except RowRefusedError as refused:
             tally.errors.append(RowError(line=row.line, errors=refused.errors))
         await _breathe(number)
-    batch = ImportBatch(uow, settings, actor)
+    batch = ImportBatch(uow, settings, actor, scope)
     await batch.load(ready)
     for number, read in enumerate(ready, 1):
         try:
@@ -151,8 +158,16 @@ class ImportBatch:
     key with some row (loaded once), and those the file creates; kept current as rows
     change them, so that each row sees what the rows before it did."""
 
-    def __init__(self, uow: UnitOfWork, settings: CustomerSettings, actor: str | None) -> None:
-        self.uow, self.settings, self.actor = uow, settings, actor
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        settings: CustomerSettings,
+        actor: str | None,
+        scope: RecordScope = EVERYTHING,
+    ) -> None:
+        self.uow, self.settings, self.actor, self.scope = uow, settings, actor, scope
+        self.taken_external_ids: set[str] = set()  # held by customers outside the scope
+        self.owner_teams: dict[str, str | None] = {}
         self.repository = CustomerRepository(uow.session)
         self.by_id: dict[str, Customer] = {}
         self.by_external_id: dict[str, Customer] = {}  # may be stale: check the holder's value
@@ -171,12 +186,17 @@ class ImportBatch:
         emails = {row.email for row in rows if row.email}
         phones = {row.phone for row in rows if row.phone}
         repository = self.repository
+        scope = self.scope
         ids |= await repository.ids_matching(
-            external_ids=external_ids, emails_normalized=emails, phones=phones
+            external_ids=external_ids, emails_normalized=emails, phones=phones, scope=scope
         )
-        found = await repository.by_ids(ids, lock=True)
+        found = await repository.by_ids(ids, lock=True, scope=scope)
         survivors = {c.merged_into for c in found if c.merged_into} - {c.id for c in found}
-        found += await repository.by_ids(survivors, lock=True)
+        found += await repository.by_ids(survivors, lock=True, scope=scope)
+        self.taken_external_ids = await repository.external_ids_out_of_reach(external_ids, scope)
+        if not scope.everything:
+            owners = {row.cells["owner"] for row in rows if row.cells.get("owner")}
+            self.owner_teams = await repository.teams_of(owners)
         self.loaded = list({customer.id: customer for customer in found}.values())
         repository.detach(self.loaded)
         for customer in self.loaded:
@@ -185,6 +205,7 @@ class ImportBatch:
     def apply(self, row: ReadRow) -> Outcome:
         """Create or update as the row says; refuses it (raises) before changing anything."""
         cells = dict(row.cells)
+        self._check_reach(cells)
         existing = self._match(row)
         if existing is None:
             body = _validated(CustomerCreate, {"source": "import", **nest(cells)})
@@ -212,6 +233,18 @@ class ImportBatch:
         changed ones in an executemany UPDATE per set of changed columns."""
         await self.repository.insert_new(self.created, self.history)
         await self.repository.write_changes(self.loaded)
+
+    def _check_reach(self, cells: dict[str, str]) -> None:
+        """What a row may not do to records outside the caller's reach: take an external id
+        one of them holds, or hand a record to an owner the caller may not assign."""
+        if cells.get("external_id") in self.taken_external_ids:
+            raise RowRefusedError(f"external_id: {cells['external_id']!r} is already in use")
+        owner = cells.get("owner")
+        if owner and not self.scope.may_assign(owner, self.owner_teams.get(owner)):
+            raise RowRefusedError(
+                f"owner: you may not make {owner!r} the owner (yourself, a member of a team "
+                "you manage, or nobody)"
+            )
 
     def _match(self, row: ReadRow) -> Customer | None:
         found: Customer | None = None
