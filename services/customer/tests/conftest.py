@@ -8,6 +8,7 @@ import httpx
 import pytest
 from crm_customer.app import create_app
 from crm_customer.settings import CustomerSettings
+from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.testing import app_client
 from fastapi import FastAPI
 
@@ -23,8 +24,15 @@ def customer_settings(customer_database_url: str, tmp_path: Path) -> CustomerSet
 
 
 @pytest.fixture
-async def customer_app(customer_settings: CustomerSettings) -> AsyncIterator[FastAPI]:
-    app = create_app(customer_settings, run_bus=False)
+def clock() -> Clock:
+    """The app's clock: the system's; a test module that moves time overrides this fixture
+    with a FakeClock."""
+    return SYSTEM_CLOCK
+
+
+@pytest.fixture
+async def customer_app(customer_settings: CustomerSettings, clock: Clock) -> AsyncIterator[FastAPI]:
+    app = create_app(customer_settings, run_bus=False, clock=clock)
     async with app.router.lifespan_context(app):
         yield app
 

@@ -1,19 +1,15 @@
 """The audit log of the customer service: who changed which customer, when, which fields,
 from which request; read by admins only; redacted by an erasure."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from crm_customer.app import create_app
 from crm_customer.customers.models import Customer
-from crm_customer.settings import CustomerSettings
 from crm_shared.clock import FakeClock
 from crm_shared.db.audit import ERASED
 from crm_shared.db.audit_log import purge_audit_entries
-from crm_shared.testing import app_client
 from crm_shared.testing.auth import as_subject
 from fastapi import FastAPI
 
@@ -27,30 +23,19 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
-@pytest.fixture
-async def app(customer_settings: CustomerSettings, clock: FakeClock) -> AsyncIterator[FastAPI]:
-    app = create_app(customer_settings, run_bus=False, clock=clock)
-    async with app.router.lifespan_context(app):
-        yield app
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with app_client(app, "http://customer") as client:
-        yield client
-
-
-async def audit_of(client: httpx.AsyncClient, record: str, **params: Any) -> list[dict[str, Any]]:
-    response = await client.get("/v1/audit", params={"record": record, **params})
+async def audit_of(
+    customer_client: httpx.AsyncClient, record: str, **params: Any
+) -> list[dict[str, Any]]:
+    response = await customer_client.get("/v1/audit", params={"record": record, **params})
     assert response.status_code == 200, response.text
     entries: list[dict[str, Any]] = response.json()["items"]
     return entries
 
 
 async def test_create_change_and_consent_are_recorded_with_who_when_and_what(
-    client: httpx.AsyncClient, clock: FakeClock
+    customer_client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    created = await client.post(
+    created = await customer_client.post(
         "/v1/customers",
         json={"kind": "individual", "name": "Ann Lee", "email": "ann@example.org", "tags": ["vip"]},
         headers={**as_subject("maria"), "X-Correlation-ID": "req-create"},
@@ -58,25 +43,25 @@ async def test_create_change_and_consent_are_recorded_with_who_when_and_what(
     assert created.status_code == 201, created.text
     url = f"/v1/customers/{created.json()['id']}"
     clock.advance(minutes=5)
-    changed = await client.patch(
+    changed = await customer_client.patch(
         url,
         json={"email": "ann.lee@example.org", "owner": "maria"},
         headers={
             **as_subject("tom"),
             "X-Correlation-ID": "req-patch",
             "X-Actor": "mallory",  # a claim, ignored: the token says who calls
-            **await if_match(client, url),
+            **await if_match(customer_client, url),
         },
     )
     assert changed.status_code == 200, changed.text
-    consent = await client.put(
+    consent = await customer_client.put(
         f"{url}/consent/email",
         json={"granted": True, "source": "web form"},
-        headers={**as_subject("client:shop"), **await if_match(client, url)},
+        headers={**as_subject("client:shop"), **await if_match(customer_client, url)},
     )
     assert consent.status_code == 200, consent.text
 
-    entries = await audit_of(client, created.json()["id"])
+    entries = await audit_of(customer_client, created.json()["id"])
     creation = entries[0]
     assert (creation["action"], creation["actor"], creation["actor_kind"]) == (
         "created", "maria", "person",
@@ -103,56 +88,68 @@ async def test_create_change_and_consent_are_recorded_with_who_when_and_what(
     assert decisions[0]["changes"]["granted"] == [None, True]
 
 
-async def test_a_refused_change_leaves_no_entry(client: httpx.AsyncClient, app: FastAPI) -> None:
-    created = await client.post("/v1/customers", json={"kind": "individual", "name": "Bo"})
+async def test_a_refused_change_leaves_no_entry(
+    customer_client: httpx.AsyncClient, customer_app: FastAPI
+) -> None:
+    created = await customer_client.post("/v1/customers", json={"kind": "individual", "name": "Bo"})
     customer_id = created.json()["id"]
-    stale = await client.patch(
+    stale = await customer_client.patch(
         f"/v1/customers/{customer_id}", json={"name": "Bob"}, headers={"If-Match": '"7"'}
     )
     assert_problem(stale, 412)
-    assert [entry["action"] for entry in await audit_of(client, customer_id)] == ["created"]
+    assert [entry["action"] for entry in await audit_of(customer_client, customer_id)] == [
+        "created"
+    ]
 
     # What a flush captured goes with a rollback: the unit's next commit writes none of it.
-    async with app.state.runtime.unit_of_work() as uow:
+    async with customer_app.state.runtime.unit_of_work() as uow:
         customer = await uow.session.get(Customer, customer_id)
         customer.name = "Robert"
         await uow.session.flush()
         await uow.rollback()
         await uow.commit()
-    assert [entry["action"] for entry in await audit_of(client, customer_id)] == ["created"]
+    assert [entry["action"] for entry in await audit_of(customer_client, customer_id)] == [
+        "created"
+    ]
 
 
-async def test_only_admins_read_the_audit_log(client: httpx.AsyncClient) -> None:
+async def test_only_admins_read_the_audit_log(customer_client: httpx.AsyncClient) -> None:
     for role in ("sales", "marketing", "support", "analyst"):
-        refused = await client.get("/v1/audit", headers=as_subject("someone", role=role))
+        refused = await customer_client.get("/v1/audit", headers=as_subject("someone", role=role))
         assert_problem(refused, 403, contains="audit:read")
-    assert (await client.get("/v1/audit", headers={"Authorization": ""})).status_code == 401
+    assert (
+        await customer_client.get("/v1/audit", headers={"Authorization": ""})
+    ).status_code == 401
 
 
-async def test_filters_and_pages(client: httpx.AsyncClient, clock: FakeClock) -> None:
+async def test_filters_and_pages(customer_client: httpx.AsyncClient, clock: FakeClock) -> None:
     ids = []
     for name in ("A", "B", "C"):
-        created = await client.post(
+        created = await customer_client.post(
             "/v1/customers", json={"kind": "individual", "name": name}, headers=as_subject(name)
         )
         ids.append(created.json()["id"])
         clock.advance(minutes=1)
-    by_actor = (await client.get("/v1/audit", params={"actor": "B"})).json()["items"]
+    by_actor = (await customer_client.get("/v1/audit", params={"actor": "B"})).json()["items"]
     assert [entry["record_id"] for entry in by_actor] == [ids[1]]
-    later = (await client.get("/v1/audit", params={"since": "2027-03-01T09:01:00Z"})).json()
+    later = (
+        await customer_client.get("/v1/audit", params={"since": "2027-03-01T09:01:00Z"})
+    ).json()
     assert [entry["record_id"] for entry in later["items"]] == ids[1:]
-    first = (await client.get("/v1/audit", params={"limit": 2, "record_type": "customer"})).json()
+    first = (
+        await customer_client.get("/v1/audit", params={"limit": 2, "record_type": "customer"})
+    ).json()
     assert [entry["record_id"] for entry in first["items"]] == ids[:2]
-    rest = (await client.get("/v1/audit", params={"cursor": first["next_cursor"]})).json()
+    rest = (await customer_client.get("/v1/audit", params={"cursor": first["next_cursor"]})).json()
     assert [entry["record_id"] for entry in rest["items"]] == ids[2:]
     assert rest["next_cursor"] is None
-    assert_problem(await client.get("/v1/audit", params={"cursor": "nonsense"}), 400)
+    assert_problem(await customer_client.get("/v1/audit", params={"cursor": "nonsense"}), 400)
 
 
 async def test_erasure_redacts_the_persons_values_in_the_customers_entries(
-    client: httpx.AsyncClient,
+    customer_client: httpx.AsyncClient,
 ) -> None:
-    created = await client.post(
+    created = await customer_client.post(
         "/v1/customers",
         json={
             "kind": "business", "name": "Grace Hopper", "email": "grace@example.org",
@@ -161,20 +158,20 @@ async def test_erasure_redacts_the_persons_values_in_the_customers_entries(
     )  # fmt: skip
     customer_id = created.json()["id"]
     url = f"/v1/customers/{customer_id}"
-    contact = await client.post(
+    contact = await customer_client.post(
         f"{url}/contacts", json={"name": "Grace's assistant", "email": "aide@example.org"}
     )
     assert contact.status_code in (200, 201), contact.text
-    patched = await client.patch(
-        url, json={"name": "Grace B. Hopper"}, headers=await if_match(client, url)
+    patched = await customer_client.patch(
+        url, json={"name": "Grace B. Hopper"}, headers=await if_match(customer_client, url)
     )
     assert patched.status_code == 200, patched.text
-    erased = await client.post(
-        f"{url}/erasure", json={"reason": "asked"}, headers=await if_match(client, url)
+    erased = await customer_client.post(
+        f"{url}/erasure", json={"reason": "asked"}, headers=await if_match(customer_client, url)
     )
     assert erased.status_code == 200, erased.text
 
-    entries = await audit_of(client, customer_id)
+    entries = await audit_of(customer_client, customer_id)
     text = str(entries)
     for personal in ("Grace", "grace@example.org", "4155550199", "navy", "aide@example.org"):
         assert personal not in text, (personal, entries)
@@ -189,9 +186,9 @@ async def test_erasure_redacts_the_persons_values_in_the_customers_entries(
 
 
 async def test_a_csv_import_leaves_an_entry_per_customer_it_creates_or_changes(
-    client: httpx.AsyncClient,
+    customer_client: httpx.AsyncClient,
 ) -> None:
-    existing = await client.post(
+    existing = await customer_client.post(
         "/v1/customers", json={"kind": "individual", "name": "Old", "email": "old@example.org"}
     )
     existing_id = existing.json()["id"]
@@ -200,13 +197,13 @@ async def test_a_csv_import_leaves_an_entry_per_customer_it_creates_or_changes(
         "individual,New,new@example.org,vip\n"
         "individual,Old,old@example.org,gold\n"
     )
-    imported = await client.post(
+    imported = await customer_client.post(
         "/v1/customers/import",
         content=csv.encode(),
         headers={"content-type": "text/csv", **as_subject("importer")},
     )
     assert imported.status_code == 200, imported.text
-    entries = (await client.get("/v1/audit", params={"actor": "importer"})).json()["items"]
+    entries = (await customer_client.get("/v1/audit", params={"actor": "importer"})).json()["items"]
     by_record = {entry["record_id"]: entry for entry in entries}
     assert len(by_record) == 2
     created = next(entry for entry in entries if entry["action"] == "imported")
@@ -218,15 +215,19 @@ async def test_a_csv_import_leaves_an_entry_per_customer_it_creates_or_changes(
 
 
 async def test_entries_older_than_the_retention_are_purged(
-    client: httpx.AsyncClient, app: FastAPI, clock: FakeClock
+    customer_client: httpx.AsyncClient, customer_app: FastAPI, clock: FakeClock
 ) -> None:
-    old = (await client.post("/v1/customers", json={"kind": "individual", "name": "Old"})).json()
+    old = (
+        await customer_client.post("/v1/customers", json={"kind": "individual", "name": "Old"})
+    ).json()
     clock.advance(days=300)
-    new = (await client.post("/v1/customers", json={"kind": "individual", "name": "New"})).json()
+    new = (
+        await customer_client.post("/v1/customers", json={"kind": "individual", "name": "New"})
+    ).json()
     clock.advance(days=101)
-    retention = timedelta(days=app.state.runtime.settings.audit_retention_days)
-    async with app.state.runtime.unit_of_work() as uow:  # what housekeeping does
+    retention = timedelta(days=customer_app.state.runtime.settings.audit_retention_days)
+    async with customer_app.state.runtime.unit_of_work() as uow:  # what housekeeping does
         assert await purge_audit_entries(uow, retention) == 1
         await uow.commit()
-    assert await audit_of(client, old["id"]) == []
-    assert len(await audit_of(client, new["id"])) == 1
+    assert await audit_of(customer_client, old["id"]) == []
+    assert len(await audit_of(customer_client, new["id"])) == 1

@@ -3,12 +3,10 @@ the next version (set by the application, guarded by the UPDATE's ``WHERE versio
 and several steps in one unit of work record events with distinct, increasing versions.
 Time comes from the injected clock."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from crm_customer.app import create_app
 from crm_customer.contacts import service as contacts
 from crm_customer.contacts.schemas import ContactCreate, ContactUpdate
 from crm_customer.credit import service as credit
@@ -17,7 +15,6 @@ from crm_customer.customers.models import Customer
 from crm_customer.customers.schemas import CustomerCreate, CustomerUpdate
 from crm_customer.db import FIRST_VERSION
 from crm_customer.lifecycle.service import change_stage
-from crm_customer.settings import CustomerSettings
 from crm_shared.api.idempotency import delete_expired_keys
 from crm_shared.auth.access import EVERYTHING
 from crm_shared.clock import FakeClock
@@ -32,7 +29,6 @@ from crm_shared.contracts.customer import (
     OperatingGrade,
 )
 from crm_shared.preconditions import ANY_VERSION, ExpectedVersion
-from crm_shared.testing import app_client
 from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
@@ -51,25 +47,12 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
-@pytest.fixture
-async def app(customer_settings: CustomerSettings, clock: FakeClock) -> AsyncIterator[FastAPI]:
-    app = create_app(customer_settings, run_bus=False, clock=clock)
-    async with app.router.lifespan_context(app):
-        yield app
+async def customer_events(customer_app: FastAPI) -> list[CustomerEvent]:
+    return [p for _, _, _, p in await outbox_events(customer_app) if isinstance(p, CustomerEvent)]
 
 
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with app_client(app, "http://customer") as client:
-        yield client
-
-
-async def customer_events(app: FastAPI) -> list[CustomerEvent]:
-    return [p for _, _, _, p in await outbox_events(app) if isinstance(p, CustomerEvent)]
-
-
-async def stored_version(app: FastAPI, customer_id: str) -> tuple[int, datetime]:
-    async with app.state.runtime.session_factory() as session:
+async def stored_version(customer_app: FastAPI, customer_id: str) -> tuple[int, datetime]:
+    async with customer_app.state.runtime.session_factory() as session:
         row = (
             await session.execute(
                 select(Customer.version, Customer.updated_at).where(Customer.id == customer_id)
@@ -88,36 +71,36 @@ def test_touch_is_one_change_step() -> None:
 
 
 async def test_each_change_step_is_the_next_version_stamped_by_the_clock(
-    app: FastAPI, client: httpx.AsyncClient, clock: FakeClock
+    customer_app: FastAPI, customer_client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    created = await create_customer(client, kind="business", name="Acme")
+    created = await create_customer(customer_client, kind="business", name="Acme")
     assert (created["version"], created["created_at"]) == (1, iso(START))
     url = f"/v1/customers/{created['id']}"
 
     later = clock.advance(minutes=10)
-    patched = await client.patch(url, json={"owner": "maria"}, headers={"If-Match": '"1"'})
+    patched = await customer_client.patch(url, json={"owner": "maria"}, headers={"If-Match": '"1"'})
     assert (patched.headers["etag"], patched.json()["updated_at"]) == ('"2"', iso(later))
-    staged = await client.post(
+    staged = await customer_client.post(
         f"{url}/lifecycle", json={"stage": "prospect", "reason": "x"}, headers={"If-Match": '"2"'}
     )
     assert staged.json()["version"] == 3
-    consent = await client.put(
+    consent = await customer_client.put(
         f"{url}/consent/email", json={"granted": True, "source": "web"}, headers={"If-Match": '"3"'}
     )
     assert consent.json()["version"] == 4
-    assert await stored_version(app, created["id"]) == (4, later)
-    assert [e.customer_version for e in await customer_events(app)] == [1, 2, 3, 4]
+    assert await stored_version(customer_app, created["id"]) == (4, later)
+    assert [e.customer_version for e in await customer_events(customer_app)] == [1, 2, 3, 4]
 
     # Nothing changed: no step, no version, no event.
-    same = await client.patch(url, json={"owner": "maria"}, headers={"If-Match": '"4"'})
+    same = await customer_client.patch(url, json={"owner": "maria"}, headers={"If-Match": '"4"'})
     assert same.headers["etag"] == '"4"'
-    assert len(await customer_events(app)) == 4
+    assert len(await customer_events(customer_app)) == 4
 
 
 async def test_several_steps_in_one_unit_record_increasing_versions(
-    app: FastAPI, clock: FakeClock
+    customer_app: FastAPI, clock: FakeClock
 ) -> None:
-    runtime = app.state.runtime
+    runtime = customer_app.state.runtime
     settings = runtime.settings
     async with runtime.unit_of_work() as uow:
         created = await customers.create_customer(
@@ -134,7 +117,7 @@ async def test_several_steps_in_one_unit_record_increasing_versions(
         change_stage(uow, customer, LifecycleStage.CUSTOMER, "first order", None)
         await customers.update_customer(uow, customer, CustomerUpdate(owner="maria"), settings)
         await uow.commit()
-    events = await customer_events(app)
+    events = await customer_events(customer_app)
     assert [type(e) for e in events] == [
         CustomerCreated,
         CustomerLifecycleChanged,
@@ -144,7 +127,7 @@ async def test_several_steps_in_one_unit_record_increasing_versions(
     assert [e.customer_version for e in events] == [1, 2, 3, 4]
     assert isinstance(events[-1], CustomerUpdated)
     assert events[-1].customer.version == 4  # the snapshot is of the same step
-    assert await stored_version(app, customer.id) == (4, START + timedelta(minutes=1))
+    assert await stored_version(customer_app, customer.id) == (4, START + timedelta(minutes=1))
 
     # Steps on a stored record: one UPDATE from the version read to the last one.
     async with runtime.unit_of_work() as uow:
@@ -154,15 +137,15 @@ async def test_several_steps_in_one_unit_record_increasing_versions(
             uow, customer.id, OperatingGrade.GRADE_2, "loss", settings, None, ANY_VERSION
         )
         await uow.commit()
-    assert [e.customer_version for e in await customer_events(app)][4:] == [5, 6]
-    assert (await stored_version(app, customer.id))[0] == 6
+    assert [e.customer_version for e in await customer_events(customer_app)][4:] == [5, 6]
+    assert (await stored_version(customer_app, customer.id))[0] == 6
 
 
 async def test_a_merge_rerates_then_merges_with_distinct_versions(
-    app: FastAPI, client: httpx.AsyncClient
+    customer_app: FastAPI, customer_client: httpx.AsyncClient
 ) -> None:
-    survivor = await create_customer(client, kind="business", name="Acme")
-    duplicate = await create_customer(client, kind="business", name="ACME GmbH")
+    survivor = await create_customer(customer_client, kind="business", name="Acme")
+    duplicate = await create_customer(customer_client, kind="business", name="ACME GmbH")
     today = START.date()
     invoice = {
         "reference": "INV-1",
@@ -172,35 +155,37 @@ async def test_a_merge_rerates_then_merges_with_distinct_versions(
         "paid_amount": "100",
         "paid_on": (today - timedelta(days=40)).isoformat(),
     }
-    receivable = await client.post(f"/v1/customers/{duplicate['id']}/receivables", json=invoice)
+    receivable = await customer_client.post(
+        f"/v1/customers/{duplicate['id']}/receivables", json=invoice
+    )
     assert receivable.headers["etag"] == '"1"'
-    before = len(await customer_events(app))
+    before = len(await customer_events(customer_app))
 
-    merged = await client.post(
+    merged = await customer_client.post(
         f"/v1/customers/{survivor['id']}/merge",
         json={"duplicate_id": duplicate["id"]},
         headers={"If-Match": '"1"'},
     )
     assert merged.status_code == 200, merged.text
-    rated, merge = (await customer_events(app))[before:]
+    rated, merge = (await customer_events(customer_app))[before:]
     assert isinstance(rated, CustomerCreditRated)
     assert isinstance(merge, CustomerMerged)
     assert (rated.customer_id, rated.credit_grade) == (survivor["id"], "A")
     assert (rated.customer_version, merge.customer_version) == (2, 3)
     assert merged.json()["version"] == merge.customer.version == 3
-    assert (await stored_version(app, survivor["id"]))[0] == 3
-    assert (await stored_version(app, duplicate["id"]))[0] == 3  # rated once, then retired
-    moved = await client.get(
+    assert (await stored_version(customer_app, survivor["id"]))[0] == 3
+    assert (await stored_version(customer_app, duplicate["id"]))[0] == 3  # rated once, then retired
+    moved = await customer_client.get(
         f"/v1/customers/{survivor['id']}/receivables/{receivable.json()['id']}"
     )
     assert moved.headers["etag"] == '"2"'  # it changed hands: one step
 
 
 async def test_contacts_and_receivables_start_at_1_and_step_once_per_change(
-    app: FastAPI, client: httpx.AsyncClient
+    customer_app: FastAPI, customer_client: httpx.AsyncClient
 ) -> None:
-    acme = await create_customer(client, kind="business", name="Acme")
-    runtime = app.state.runtime
+    acme = await create_customer(customer_client, kind="business", name="Acme")
+    runtime = customer_app.state.runtime
     async with runtime.unit_of_work() as uow:
         eve = await contacts.add_contact(
             uow, acme["id"], ContactCreate(name="Eve", is_primary=True), runtime.settings
@@ -219,16 +204,16 @@ async def test_contacts_and_receivables_start_at_1_and_step_once_per_change(
             ExpectedVersion(frozenset({1})),
         )
         await uow.commit()
-    listed = (await client.get(f"/v1/customers/{acme['id']}/contacts")).json()["items"]
+    listed = (await customer_client.get(f"/v1/customers/{acme['id']}/contacts")).json()["items"]
     assert {c["name"]: (c["version"], c["is_primary"]) for c in listed} == {
         "Eve": (2, False),
         "Bob": (2, True),
     }
 
 
-async def test_a_concurrent_writer_still_fails_the_update(app: FastAPI) -> None:
+async def test_a_concurrent_writer_still_fails_the_update(customer_app: FastAPI) -> None:
     """The application sets the version, the UPDATE still checks the one it read."""
-    runtime = app.state.runtime
+    runtime = customer_app.state.runtime
     async with runtime.unit_of_work() as uow:
         created = await customers.create_customer(
             uow, CustomerCreate(kind="individual", name="Ann"), runtime.settings, actor=None,
@@ -246,29 +231,29 @@ async def test_a_concurrent_writer_still_fails_the_update(app: FastAPI) -> None:
         with pytest.raises(StaleDataError):
             await uow.commit()
     # Nothing of the failed unit stays (the simulated writer shared its transaction).
-    assert (await stored_version(app, created.customer.id))[0] == 1
-    assert [type(e) for e in await customer_events(app)] == [CustomerCreated]
+    assert (await stored_version(customer_app, created.customer.id))[0] == 1
+    assert [type(e) for e in await customer_events(customer_app)] == [CustomerCreated]
 
 
 async def test_idempotency_keys_are_kept_and_forgotten_on_the_injected_clock(
-    app: FastAPI, client: httpx.AsyncClient, clock: FakeClock
+    customer_app: FastAPI, customer_client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     key = {"Idempotency-Key": "order-7"}
     body = {"kind": "individual", "name": "Ada"}
-    first = await client.post("/v1/customers", json=body, headers=key)
-    retention = timedelta(hours=app.state.runtime.settings.idempotency_retention_hours)
+    first = await customer_client.post("/v1/customers", json=body, headers=key)
+    retention = timedelta(hours=customer_app.state.runtime.settings.idempotency_retention_hours)
     clock.advance(retention - timedelta(seconds=1))
-    async with app.state.runtime.unit_of_work() as uow:
+    async with customer_app.state.runtime.unit_of_work() as uow:
         await delete_expired_keys(uow, retention)
         await uow.commit()
-    replayed = await client.post("/v1/customers", json=body, headers=key)
+    replayed = await customer_client.post("/v1/customers", json=body, headers=key)
     assert replayed.headers["Idempotency-Replayed"] == "true"
     assert replayed.json()["id"] == first.json()["id"]
 
     clock.advance(timedelta(seconds=2))
-    async with app.state.runtime.unit_of_work() as uow:
+    async with customer_app.state.runtime.unit_of_work() as uow:
         await delete_expired_keys(uow, retention)
         await uow.commit()
-    fresh = await client.post("/v1/customers", json=body, headers=key)
+    fresh = await customer_client.post("/v1/customers", json=body, headers=key)
     assert "Idempotency-Replayed" not in fresh.headers
     assert fresh.json()["id"] != first.json()["id"]
