@@ -144,9 +144,7 @@ class OutboxRelay:
         if not batch:
             return 0
         results = await self._send(producer, batch)
-        pairs = list(zip(batch, results, strict=True))
-        sent = [m for m, r in pairs if not isinstance(r, BaseException)]
-        failed = [m.id for m, r in pairs if isinstance(r, BaseException)]
+        sent, failed = _split(batch, results)
         self._count_sent(sent)
         self._acknowledged.extend(m.id for m in sent)
         self._marks_due.set()
@@ -219,12 +217,10 @@ class OutboxRelay:
         results: list[RecordMetadata | BaseException],
     ) -> int:
         """Mark what was sent, note what failed (committed either way); returns the failures."""
-        pairs = list(zip(batch, results, strict=True))
-        sent = [m.id for m, r in pairs if not isinstance(r, BaseException)]
-        failed = [m.id for m, r in pairs if isinstance(r, BaseException)]
-        await repo.mark_sent(sent, self.clock.now())
+        sent, failed = _split(batch, results)
+        await repo.mark_sent([message.id for message in sent], self.clock.now())
         await repo.record_failure(failed, _first_error(results))
-        self._count_sent([m for m, r in pairs if not isinstance(r, BaseException)])
+        self._count_sent(sent)
         return len(failed)
 
     def _count_sent(self, sent: list[PendingMessage]) -> None:
@@ -327,6 +323,16 @@ class OutboxRelay:
         async with self.read_session_factory() as session, session.begin():
             pending = await OutboxRepository(session, self.tables).pending_count()
         OUTBOX_PENDING.labels(self.settings.service_name).set(pending)
+
+
+def _split(
+    batch: list[PendingMessage], results: list[RecordMetadata | BaseException]
+) -> tuple[list[PendingMessage], list[int]]:
+    """The messages the broker acknowledged, and the ids of those it did not."""
+    pairs = list(zip(batch, results, strict=True))
+    sent = [message for message, result in pairs if not isinstance(result, BaseException)]
+    failed = [message.id for message, result in pairs if isinstance(result, BaseException)]
+    return sent, failed
 
 
 def _sent_or_raise(batch_size: int, failed: int) -> int:
