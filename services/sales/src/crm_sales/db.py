@@ -1,14 +1,33 @@
-"""The sales service's tables: the platform tables and its view of the customers."""
+"""The sales database (its own metadata, its own database): the platform tables, the view of
+the customers, who is on which team (for record-level access), and the versioned records."""
 
 from crm_shared.db import NAMING_CONVENTION, define_platform_tables
+from crm_shared.db.versioned import FIRST_VERSION, Versioned, count_rows
 from crm_shared.views import define_customer_view_table
-from sqlalchemy import MetaData
+from crm_shared.views.team_members import define_team_members_table
+from sqlalchemy import MetaData, Numeric
 from sqlalchemy.orm import DeclarativeBase
+
+__all__ = [
+    "FIRST_VERSION",
+    "Base",
+    "Money",
+    "Versioned",
+    "count_rows",
+    "customer_view_table",
+    "platform_tables",
+    "team_members",
+]
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Amounts in a record's currency, to the cent; quantities and shares get their own scale.
+Money = Numeric(14, 2)
+
 platform_tables = define_platform_tables(Base.metadata)
 customer_view_table = define_customer_view_table(Base.metadata)
+# Which team each owner is on (from crm.identity), for the manager part of record access.
+team_members = define_team_members_table(Base.metadata)

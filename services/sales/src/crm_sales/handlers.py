@@ -1,11 +1,35 @@
-"""The events the sales service consumes: {event type: handler}.
+"""The events the sales service consumes: ``{event type: [handlers]}``.
 
-Every ``crm.customer`` event keeps the customer view up to date (see
-``crm_shared.views.customer_handlers`` for the guarded transitions).
+- every ``crm.customer`` event keeps the customer view up to date (the guarded transitions
+  of ``crm_shared.views.customer_handlers``);
+- identity's users say who is on which team (the manager part of record-level access).
+
+The aggregates add theirs below (the customer master's answer to a lead's conversion, a
+merge and an erasure reaching every sales table).
 """
 
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+from crm_shared.bus.handlers import Handler, HandlerMap
+from crm_shared.events.registry import IntegrationEvent
 from crm_shared.views import customer_view_handlers
+from crm_shared.views.team_members import team_members_handlers
 
 from crm_sales.customers.view import customer_view
+from crm_sales.db import team_members
 
-handlers = customer_view_handlers(customer_view)
+
+def combine(*maps: Mapping[type[IntegrationEvent], Handler | Sequence[Handler]]) -> HandlerMap:
+    """One map from several: an event type's handlers from every map, in order."""
+    combined: dict[type[IntegrationEvent], list[Handler]] = defaultdict(list)
+    for handler_map in maps:
+        for event, registered in handler_map.items():
+            combined[event].extend([registered] if callable(registered) else registered)
+    return dict(combined)
+
+
+handlers = combine(
+    customer_view_handlers(customer_view),
+    team_members_handlers(team_members),
+)

@@ -22,6 +22,9 @@ class Permission(StrEnum):
     CUSTOMERS_ERASE = "customers:erase"  # the right to erasure
     CREDIT_WRITE = "credit:write"  # receivables, grades
     PROFILES_READ = "profiles:read"  # the 360 profile and timeline
+    SALES_READ = "sales:read"  # leads, opportunities, quotes, orders, activities, forecast
+    SALES_WRITE = "sales:write"  # create and change them, convert leads, record payments
+    SALES_IMPORT = "sales:import"  # CSV import of leads and of past orders
     EVENTS_READ = "events:read"  # the event catalog
     OPERATIONS = "operations"  # outbox state and replay
     AUDIT_READ = "audit:read"  # the audit log of every service (admin only)
@@ -40,13 +43,22 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.SALES: frozenset(
         _CUSTOMER_FACING
-        | {Permission.CUSTOMERS_WRITE, Permission.CUSTOMERS_IMPORT, Permission.CREDIT_WRITE}
+        | {
+            Permission.CUSTOMERS_WRITE,
+            Permission.CUSTOMERS_IMPORT,
+            Permission.CREDIT_WRITE,
+            Permission.SALES_READ,
+            Permission.SALES_WRITE,
+            Permission.SALES_IMPORT,
+        }
     ),
     Role.MARKETING: frozenset(
         _CUSTOMER_FACING | {Permission.CUSTOMERS_WRITE, Permission.CUSTOMERS_IMPORT}
     ),
-    Role.SUPPORT: frozenset(_CUSTOMER_FACING | {Permission.CUSTOMERS_WRITE}),
-    Role.ANALYST: frozenset(_EVERYONE),
+    # Service sees a complainant's orders (billing and delivery complaints are about them).
+    Role.SUPPORT: frozenset(_CUSTOMER_FACING | {Permission.CUSTOMERS_WRITE, Permission.SALES_READ}),
+    # Pipeline analysis and the forecast are an analyst's reading too.
+    Role.ANALYST: frozenset(_EVERYONE | {Permission.SALES_READ}),
 }
 
 

@@ -162,6 +162,16 @@ class CustomerErased(CustomerEvent):
     erased_at: datetime
 
 
+@integration_event("crm.customer.lead_linked.v1")
+class CustomerLeadLinked(CustomerEvent):
+    """The answer to ``crm.sales.lead_converted.v1``: the customer a converted lead became
+    (``created``), or the existing customer it turned out to be (a duplicate, linked)."""
+
+    lead_id: str
+    opportunity_id: str | None = None
+    created: bool
+
+
 class ContactSnapshot(BaseModel):
     """A contact (a person at a business, partner or internal customer) as other services
     may know it (its notes stay in the customer master)."""

@@ -21,11 +21,13 @@ from crm_shared.testing.customer_events import (
 )
 from crm_shared.testing.delivery import deliver, deliveries_of, envelope_of
 from crm_shared.testing.identity_events import user_changed, user_created
+from crm_shared.testing.outbox import OutboxEvent, outbox_events
 
 __all__ = [
     "PERSONAL",
     "T0",
     "FakeClock",
+    "OutboxEvent",
     "app_client",
     "at",
     "bearer",
@@ -38,6 +40,7 @@ __all__ = [
     "erased",
     "lifecycle_changed",
     "merged",
+    "outbox_events",
     "snapshot",
     "token_for",
     "trusting_verifier",
