@@ -74,29 +74,47 @@ class Platform:
     group_prefix: str = field(default_factory=new_group_prefix)
     apps: dict[str, FastAPI] = field(default_factory=dict)
     clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
-    _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    _services: dict[str, contextlib.AsyncExitStack] = field(default_factory=dict)
 
     async def start(self) -> None:
         await ensure_topics(self.bootstrap, partitions=6)
         try:
             for name in SERVICES:
-                settings = service_settings(
-                    name,
-                    database_url=self.database_urls[name],
-                    **fast_bus_settings(self.bootstrap, self.group_prefix),
-                )
-                app = service_app(name, settings)
-                await self._stack.enter_async_context(app.router.lifespan_context(app))
-                client = await self._stack.enter_async_context(
-                    app_client(app, f"http://{name}")  # an admin's token of the test issuer
-                )
-                self.apps[name], self.clients[name] = app, client
+                await self.start_service(name)
         except BaseException:
             await self.stop()
             raise
 
+    async def start_service(self, name: str) -> None:
+        """Start ``name`` (again): a new app on the same database and consumer group, as
+        a restarted process would be."""
+        settings = service_settings(
+            name,
+            database_url=self.database_urls[name],
+            **fast_bus_settings(self.bootstrap, self.group_prefix),
+        )
+        app = service_app(name, settings)
+        stack = contextlib.AsyncExitStack()
+        try:
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            # An admin's token of the test issuer.
+            client = await stack.enter_async_context(app_client(app, f"http://{name}"))
+        except BaseException:
+            await stack.aclose()
+            raise
+        self.apps[name], self.clients[name], self._services[name] = app, client, stack
+
+    async def stop_service(self, name: str) -> None:
+        """Stop ``name`` (its relay and consumer with it) until :meth:`start_service`."""
+        stack = self._services.pop(name, None)
+        self.apps.pop(name, None)
+        self.clients.pop(name, None)
+        if stack is not None:
+            await stack.aclose()
+
     async def stop(self) -> None:
-        await self._stack.aclose()
+        for name in reversed(list(self._services)):
+            await self.stop_service(name)
 
     def runtime(self, name: str) -> ServiceRuntime:
         runtime: ServiceRuntime = self.apps[name].state.runtime

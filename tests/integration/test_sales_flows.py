@@ -1,0 +1,183 @@
+"""Sales and the customer master across the bus, on the real broker:
+
+- a lead's conversion makes a customer in the master, which answers, and sales attaches the
+  opportunity to it, with either service restarted in between (nothing lost, nothing twice);
+- an order moves a prospect to ``customer`` (and a lost customer to ``customer`` again, as
+  recovered), with the reason;
+- orders and payments are the receivables the master grades credit from;
+- the analytics profile gains the sales section.
+"""
+
+from typing import Any
+
+import pytest
+
+from tests.helpers import wait_for
+from tests.integration.platform import PROPAGATION_TIMEOUT, Platform, has_name, unique_person
+
+pytestmark = pytest.mark.integration
+
+
+async def get_json(platform: Platform, service: str, path: str) -> dict[str, Any]:
+    response = await platform.clients[service].get(path)
+    assert response.status_code == 200, f"{service} GET {path}: {response.text}"
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def post_json(
+    platform: Platform, service: str, path: str, body: dict[str, Any], status: int = 201
+) -> dict[str, Any]:
+    response = await platform.clients[service].post(path, json=body)
+    assert response.status_code == status, f"{service} POST {path}: {response.text}"
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def customers_named(platform: Platform, email: str) -> list[dict[str, Any]]:
+    listed = await get_json(platform, "customer", f"/v1/customers?email={email}&limit=10")
+    return [c for c in listed["items"] if c.get("email") == email]
+
+
+async def opportunity_attached(platform: Platform, opportunity_id: str) -> str:
+    """The customer id sales attached the opportunity to, once it did."""
+    found: dict[str, Any] = {}
+
+    async def attached() -> bool:
+        body = await get_json(platform, "sales", f"/v1/opportunities/{opportunity_id}")
+        found.update(body)
+        return body.get("customer_id") is not None
+
+    await wait_for(attached, timeout=PROPAGATION_TIMEOUT, interval=0.1)
+    return str(found["customer_id"])
+
+
+@pytest.mark.parametrize("restarted", ["customer", "sales"])
+async def test_a_converted_lead_becomes_one_customer_across_a_restart(
+    platform: Platform, restarted: str
+) -> None:
+    person = unique_person("Lena")
+    lead = await post_json(
+        platform,
+        "sales",
+        "/v1/leads",
+        {"name": person["name"], "email": person["email"], "phone": person["phone"]},
+    )
+    assert lead["status"] == "new"
+    assert 0 <= lead["score"] <= 100
+
+    if restarted == "customer":
+        await platform.stop_service("customer")  # the conversion waits on the broker
+    converted = await platform.clients["sales"].post(
+        f"/v1/leads/{lead['id']}/convert",
+        json={"opportunity": {"name": "First deal", "amount": "1200.00"}},
+    )
+    assert converted.status_code in (200, 201), converted.text
+    opportunity_id = converted.json()["opportunity_id"]
+    if restarted == "sales":
+        await platform.stop_service("sales")  # the master's answer waits on the broker
+
+        async def created_in_master() -> bool:
+            return len(await customers_named(platform, person["email"])) == 1
+
+        await wait_for(created_in_master, timeout=PROPAGATION_TIMEOUT, interval=0.1)
+    await platform.start_service(restarted)
+
+    customer_id = await opportunity_attached(platform, opportunity_id)
+    matches = await customers_named(platform, person["email"])
+    assert [c["id"] for c in matches] == [customer_id]  # one customer, not two
+    lead_now = await get_json(platform, "sales", f"/v1/leads/{lead['id']}")
+    assert lead_now["status"] == "converted"
+    assert lead_now["customer_id"] == customer_id
+
+
+async def test_a_lead_of_a_known_person_links_the_existing_customer(platform: Platform) -> None:
+    person = unique_person("Mara")
+    existing = await platform.create_customer(**person)
+    await platform.wait_everywhere(
+        existing["id"], has_name(person["name"]), what="creation", services=("sales",)
+    )
+    lead = await post_json(
+        platform, "sales", "/v1/leads", {"name": person["name"], "email": person["email"]}
+    )
+    converted = await post_json(
+        platform,
+        "sales",
+        f"/v1/leads/{lead['id']}/convert",
+        {"opportunity": {"name": "Renewal", "amount": "300"}},
+        status=201,
+    )
+    assert await opportunity_attached(platform, converted["opportunity_id"]) == existing["id"]
+    assert len(await customers_named(platform, person["email"])) == 1
+
+
+async def wait_for_customer(
+    platform: Platform, customer_id: str, path: str, holds: Any, what: str
+) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+
+    async def check() -> bool:
+        body = await get_json(platform, "customer", path)
+        seen.clear()
+        seen.update(body)
+        return bool(holds(body))
+
+    try:
+        await wait_for(check, timeout=PROPAGATION_TIMEOUT, interval=0.1)
+    except AssertionError:
+        raise AssertionError(f"{what} for {customer_id}: last answer {seen}") from None
+    return seen
+
+
+async def test_orders_move_the_lifecycle_and_grade_credit(platform: Platform) -> None:
+    person = unique_person("Otto") | {"kind": "business", "company": "Otto Works"}
+    customer = await platform.create_customer(**person, lifecycle_stage="prospect")
+    customer_id = customer["id"]
+    await platform.wait_everywhere(
+        customer_id, has_name(person["name"]), what="creation", services=("sales",)
+    )
+
+    order = await post_json(
+        platform,
+        "sales",
+        "/v1/orders",
+        {
+            "customer_id": customer_id,
+            "lines": [{"product": "Pump", "quantity": 2, "unit_price": "500.00"}],
+            "ordered_at": "2026-01-05T10:00:00Z",
+            "payment_terms_days": 30,
+        },
+    )
+    assert order["total"] in ("1000.00", "1000", 1000)
+    assert order["due_date"] == "2026-02-04"
+
+    lifecycle = await wait_for_customer(
+        platform,
+        customer_id,
+        f"/v1/customers/{customer_id}/lifecycle",
+        lambda body: body["stage"] == "customer",
+        "the first order's lifecycle change",
+    )
+    assert "order" in (lifecycle["history"][-1]["reason"] or "")
+
+    # Paid 100 days after the order: the longest payment cycle grades it C at best.
+    await post_json(
+        platform,
+        "sales",
+        f"/v1/orders/{order['id']}/payments",
+        {"amount": "1000.00", "paid_at": "2026-04-15T09:00:00Z"},
+    )
+    credit = await wait_for_customer(
+        platform,
+        customer_id,
+        f"/v1/customers/{customer_id}/credit",
+        lambda body: body.get("credit_grade") == "C",
+        "the credit grade from the order's payment",
+    )
+    assert credit["credit_grade"] == "C"
+
+    async def profile_has_the_order() -> bool:
+        body = await get_json(platform, "analytics", f"/v1/profiles/{customer_id}")
+        return (body.get("sales") or {}).get("orders") == 1
+
+    await wait_for(profile_has_the_order, timeout=PROPAGATION_TIMEOUT, interval=0.1)
