@@ -102,9 +102,11 @@ def customer_view_router(view: CustomerView, *, model_name: str = "Customer") ->
         customer_id: UUID, session: SessionDep, response: Response, access: AccessDep
     ) -> Any:
         asked = str(customer_id)
-        row = await view.repository(session).resolve(asked)
-        if row is None:
-            raise not_found("customer", asked)
+        repository = view.repository(session)
+        row = await repository.resolve(asked)
+        reach = view.reach(access.scope)
+        if row is None or (reach is not None and not await repository.within(row["id"], reach)):
+            raise not_found("customer", asked)  # the same answer for one out of reach
         body = view.public(row) if access.personal_data else masked_row(view, row)
         if row["id"] != asked:
             body["resolved_from"] = asked
@@ -141,6 +143,7 @@ def customer_view_router(view: CustomerView, *, model_name: str = "Customer") ->
             name=name,
             stage=stage.value if stage is not None else None,
             updated_since=updated_since,
+            reach=view.reach(access.scope),
         )
         page = await list_customers_of(
             view.repository(session), where, limit=limit, cursor=cursor, with_total=total

@@ -31,9 +31,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Select
 
+from crm_shared.auth.access import RecordScope
 from crm_shared.cursors import Slice, instant, position_of, slice_of, text
 from crm_shared.db.model import NAMING_CONVENTION, UTCDateTime
 from crm_shared.db.repository import beyond
+from crm_shared.views.team_members import owner_within
 
 TABLE_NAME = "customer_view"
 SYNC_INDEX = f"ix_{TABLE_NAME}_updated_at_id"
@@ -129,6 +131,10 @@ class CustomerView:
 
     table: Table
     keeps: frozenset[str]
+    # The service's team members table, where its callers' reach follows the customer's
+    # owner (crm_shared.auth.access: a sales rep reaches their own, their teams' and the
+    # pool); None where every caller of the view reaches every customer.
+    owners_scoped_by: Table | None = None
 
     def __post_init__(self) -> None:
         unknown = sorted(self.keeps - set(OPTIONAL_FIELDS))
@@ -154,6 +160,12 @@ class CustomerView:
     def repository(self, session: AsyncSession) -> "CustomerViewRepository":
         return CustomerViewRepository(session, self.table)
 
+    def reach(self, scope: RecordScope) -> ColumnElement[bool] | None:
+        """The WHERE clause of the customers ``scope`` reaches; None for all of them."""
+        if self.owners_scoped_by is None or scope.everything:
+            return None
+        return owner_within(scope, self.table.c.owner, self.owners_scoped_by)
+
 
 @dataclass(frozen=True)
 class ViewFilter:
@@ -161,6 +173,7 @@ class ViewFilter:
     name: str | None = None
     stage: str | None = None
     updated_since: datetime | None = None
+    reach: ColumnElement[bool] | None = None  # CustomerView.reach of the caller
 
 
 class CustomerViewRepository:
@@ -191,9 +204,15 @@ class CustomerViewRepository:
             row = target
         return row
 
+    async def within(self, customer_id: str, reach: ColumnElement[bool]) -> bool:
+        statement = select(self.table.c.id).where(self.table.c.id == customer_id, reach)
+        return await self.session.scalar(statement) is not None
+
     def _matching(self, where: ViewFilter) -> Select[Any]:
         table = self.table
         statement = select(table).where(table.c.status == where.status)
+        if where.reach is not None:
+            statement = statement.where(where.reach)
         if where.name is not None:
             statement = statement.where(
                 func.lower(table.c.name).contains(where.name.lower(), autoescape=True)

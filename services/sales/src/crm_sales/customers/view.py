@@ -2,7 +2,7 @@
 
 from crm_shared.views import CustomerView
 
-from crm_sales.db import customer_view_table
+from crm_sales.db import customer_view_table, team_members
 
 # Sales works the account: who owns it, how to reach it, how good its credit and
 # operating grades are, and how valuable it is. Marketing consent and tags are not
@@ -19,4 +19,5 @@ KEPT_FIELDS = frozenset(
     }
 )
 
-customer_view = CustomerView(customer_view_table, keeps=KEPT_FIELDS)
+# A rep reaches the customers they own, their teams' and the unowned pool, as in the master.
+customer_view = CustomerView(customer_view_table, keeps=KEPT_FIELDS, owners_scoped_by=team_members)
