@@ -30,8 +30,12 @@ async def known(sales_app: FastAPI) -> None:
     await know_customers(sales_app, (CUSTOMER, None))
 
 
-async def test_open_answers_the_contract(sales_client: httpx.AsyncClient, sales_app: FastAPI) -> None:
-    opened = await open_opportunity(sales_client, amount="12500.00", expected_close_date="2026-12-15")
+async def test_open_answers_the_contract(
+    sales_client: httpx.AsyncClient, sales_app: FastAPI
+) -> None:
+    opened = await open_opportunity(
+        sales_client, amount="12500.00", expected_close_date="2026-12-15"
+    )
     assert opened["stage"] == "contact"
     assert opened["probability"] == 0.1
     assert opened["weighted_amount"] == "1250.00"
@@ -43,9 +47,10 @@ async def test_open_answers_the_contract(sales_client: httpx.AsyncClient, sales_
     events = await outbox_events(sales_app, "opportunity_opened")
     assert len(events) == 1
     assert events[0].key == CUSTOMER
-    assert events[0].payload.opportunity.weighted_amount == opened["weighted_amount"] or str(
-        events[0].payload.opportunity.weighted_amount
-    ) == "1250.00"
+    assert (
+        events[0].payload.opportunity.weighted_amount == opened["weighted_amount"]
+        or str(events[0].payload.opportunity.weighted_amount) == "1250.00"
+    )
 
 
 async def test_unknown_customer_is_422(sales_client: httpx.AsyncClient) -> None:
@@ -74,9 +79,7 @@ async def test_unknown_stage_is_422(sales_client: httpx.AsyncClient) -> None:
     assert_problem(response, 422)
 
 
-async def test_history_times_each_stage(
-    sales_client: httpx.AsyncClient, clock: FakeClock
-) -> None:
+async def test_history_times_each_stage(sales_client: httpx.AsyncClient, clock: FakeClock) -> None:
     opened = await open_opportunity(sales_client)
     clock.advance(days=2)
     await move(sales_client, opened["id"], stage="proposal")
