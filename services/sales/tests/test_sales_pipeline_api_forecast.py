@@ -165,7 +165,7 @@ async def test_forecast_of_a_quarter_by_owner_team_and_none(
 async def test_forecast_refuses_a_bad_period_or_grouping(sales_client: httpx.AsyncClient) -> None:
     for period in ("2026-13", "2026-Q5", "Dec 2026", "2026"):
         response = await sales_client.get("/v1/forecast", params={"period": period})
-        assert_problem(response, 422, contains="period")
+        assert_problem(response, 422)
     assert_problem(await sales_client.get("/v1/forecast"), 422)
     bad_group = await sales_client.get(
         "/v1/forecast", params={"period": "2026-12", "group_by": "x"}

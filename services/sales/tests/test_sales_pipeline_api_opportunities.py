@@ -75,6 +75,8 @@ async def test_open_refuses_a_closed_stage_bad_money_and_unknown_fields(
         {"currency": "EURO"},
         {"probability": 0.5},
         {"name": "  "},
+        {"expected_close_date": 0},
+        {"expected_close_date": "31.12.2026"},
     ):
         response = await sales_client.post("/v1/opportunities", json={**base, **bad})
         assert_problem(response, 422)

@@ -11,7 +11,6 @@ from crm_shared.auth.access import RecordScope
 from crm_shared.auth.tokens import Forbidden
 from crm_shared.contracts.sales import OpportunityChanged
 from crm_shared.db import UnitOfWork
-from crm_shared.errors import InvalidError
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.privacy import redact_audit, scrub_from_disk
 
@@ -81,8 +80,6 @@ async def hand_over(uow: UnitOfWork, from_owner: str, to_owner: str, scope: Reco
     """Every open opportunity of ``from_owner`` to ``to_owner`` (DOMAIN.md §3: an owner's
     leaving reassigns their open work explicitly). An admin (a caller who reaches every
     record) may, or the manager of both owners' teams."""
-    if from_owner == to_owner:
-        raise InvalidError("from_owner and to_owner are the same", location="body.to_owner")
     repository = OpportunityRepository(uow.session)
     if not scope.everything:
         teams = {await repository.team_of(from_owner), await repository.team_of(to_owner)}
@@ -91,5 +88,7 @@ async def hand_over(uow: UnitOfWork, from_owner: str, to_owner: str, scope: Reco
                 "only an admin or the manager of both owners' teams hands work over",
                 code="handover-not-allowed",
             )
+    if from_owner == to_owner:
+        return 0  # nothing to hand over (checked after the permission: a 403 stays a 403)
     found = await repository.load_detached(owner=from_owner, only_open=True)
     return await _reassign(uow, found, "owner", to_owner)

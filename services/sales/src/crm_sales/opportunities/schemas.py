@@ -1,19 +1,36 @@
 """Request and response bodies of the opportunity resource."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from crm_shared.contracts.sales import OpportunityStage
 from crm_shared.fields import Currency, NonNegativeAmount, Omittable, RecordId, refuse_null, text
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 Name = Annotated[str, text(200)]
 Owner = Annotated[str, text(100)]
 Competitor = Annotated[str, text(200)]
 Reason = Annotated[str, text(2000)]
 Probability = Annotated[float, Field(ge=0, le=1)]
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: Any) -> Any:
+    """A day as ISO 8601 text only: pydantic alone would also read 0 as 1970-01-01."""
+    if isinstance(value, date):  # built in Python, not read from a request
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        raise PydanticCustomError("day", "send a day such as 2026-12-31 (ISO 8601)")
+    return value
+
+
+# A calendar day (format date in the OpenAPI), as YYYY-MM-DD.
+Day = Annotated[date, BeforeValidator(_iso_day)]
 
 
 class Strict(BaseModel):
@@ -35,7 +52,7 @@ class OpportunityCreate(Strict):
         description="a user id; left out: the person creating it (a partner client's: "
         "unowned); null: the unowned pool",
     )
-    expected_close_date: date | None = None
+    expected_close_date: Day | None = None
     competitor: Competitor | None = Field(None, description="the competitor in the deal")
 
 
@@ -47,7 +64,7 @@ class OpportunityUpdate(Strict):
     amount: Omittable[NonNegativeAmount] = None
     currency: Omittable[Currency] = None
     owner: Owner | None = Field(None, description="null: back to the unowned pool")
-    expected_close_date: date | None = None
+    expected_close_date: Day | None = None
     competitor: Competitor | None = None
     stage: Omittable[OpportunityStage] = None
     stage_reason: Reason | None = Field(
@@ -111,8 +128,8 @@ class OpportunityFilter(BaseModel):
     owner: str | None = None
     customer_id: str | None = None
     currency: str | None = None
-    close_from: date | None = Field(None, description="expected close on or after this day")
-    close_to: date | None = Field(None, description="expected close on or before this day")
+    close_from: Day | None = Field(None, description="expected close on or after this day")
+    close_to: Day | None = Field(None, description="expected close on or before this day")
     sort: OpportunitySort = Field(
         OpportunitySort.CREATED_AT,
         description="a leading - sorts descending; no expected close date sorts last",

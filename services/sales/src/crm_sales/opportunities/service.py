@@ -28,7 +28,7 @@ from crm_shared.contracts.sales import (
 )
 from crm_shared.cursors import Slice, day, instant, position_of, slice_of, text
 from crm_shared.db import UnitOfWork
-from crm_shared.errors import InvalidError, NotFoundError, UnknownReferenceError
+from crm_shared.errors import NotFoundError, UnknownReferenceError
 from crm_shared.preconditions import ExpectedVersion, check_version
 
 from crm_sales.db import FIRST_VERSION
@@ -115,9 +115,8 @@ async def open_opportunity(
     """A new opportunity at an open ``stage`` with the stage's probability, its first
     history row, and ``OpportunityOpened``."""
     if not rules.is_open(stage):
-        raise InvalidError(
-            f"an opportunity opens at an open stage, not {stage.value}; close it afterwards",
-            location="body.stage",
+        raise rules.refused(
+            f"an opportunity opens at an open stage, not {stage.value}; close it afterwards"
         )
     now = uow.clock.now()
     probability = rules.stage_probability(stage, settings.stage_probabilities)

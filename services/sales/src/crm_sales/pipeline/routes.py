@@ -1,7 +1,6 @@
 """``/v1/pipeline``, ``/v1/forecast`` and ``/v1/pipeline/analysis``: read-only aggregates
 over the opportunities within the caller's reach, in one currency."""
 
-from datetime import date
 from typing import Annotated
 
 from crm_shared.api.access import AccessDep
@@ -11,6 +10,7 @@ from crm_shared.auth.permissions import Permission
 from crm_shared.fields import Currency
 from fastapi import APIRouter, Query
 
+from crm_sales.opportunities.schemas import Day
 from crm_sales.pipeline import service
 from crm_sales.pipeline.rules import ForecastLine
 from crm_sales.pipeline.schemas import (
@@ -36,6 +36,8 @@ CurrencyQuery = Annotated[
     Query(description="ISO 4217; the default currency if left out (amounts are never converted)"),
 ]
 OwnerQuery = Annotated[str | None, Query(max_length=100, description="one owner's only")]
+# A month YYYY-MM or a quarter YYYY-Qn (the year from 1000).
+PERIOD_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2]|[Qq][1-4])$"
 TeamQuery = Annotated[str | None, Query(max_length=36, description="one team's owners' only")]
 
 
@@ -105,7 +107,8 @@ async def get_forecast(
     settings: SettingsDep,
     access: AccessDep,
     period: Annotated[
-        str, Query(max_length=7, description="a month (2026-12) or a quarter (2026-Q4)")
+        str,
+        Query(pattern=PERIOD_PATTERN, description="a month (2026-12) or a quarter (2026-Q4)"),
     ],
     group_by: GroupBy = GroupBy.NONE,
     currency: CurrencyQuery = None,
@@ -149,8 +152,8 @@ async def get_analysis(
     uow: UnitOfWorkDep,
     settings: SettingsDep,
     access: AccessDep,
-    starts: Annotated[date | None, Query(alias="from", description="first day")] = None,
-    ends: Annotated[date | None, Query(alias="to", description="last day")] = None,
+    starts: Annotated[Day | None, Query(alias="from", description="first day")] = None,
+    ends: Annotated[Day | None, Query(alias="to", description="last day")] = None,
     owner: OwnerQuery = None,
     currency: CurrencyQuery = None,
 ) -> AnalysisOut:

@@ -98,6 +98,10 @@ class Analysis:
     competitors: list[analysis.CompetitorOutcome]
 
 
+# The problem type of a window the rules refuse (a rule between from and to, and the clock).
+INVALID_WINDOW = "invalid-window"
+
+
 def window(
     settings: SalesSettings, today: date, starts: date | None, ends: date | None
 ) -> tuple[date, date]:
@@ -105,10 +109,12 @@ def window(
     last = ends or today
     first = starts or last - timedelta(days=settings.analysis_default_days - 1)
     if first > last:
-        raise InvalidError("from is after to", location="query.from")
+        raise InvalidError("from is after to", location="query.from", code=INVALID_WINDOW)
     if (last - first).days + 1 > settings.analysis_max_days:
         raise InvalidError(
-            f"the window is longer than {settings.analysis_max_days} days", location="query.from"
+            f"the window is longer than {settings.analysis_max_days} days",
+            location="query.from",
+            code=INVALID_WINDOW,
         )
     return first, last
 
