@@ -9,7 +9,7 @@ from crm_shared.contracts.sales import CLOSED_STAGES, OPEN_STAGES
 from crm_shared.db import RepositoryBase
 from crm_shared.views.customer_view import CustomerViewRepository
 from crm_shared.views.team_members import TeamMembersRepository, owner_within
-from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, update
 
 from crm_sales.db import count_rows, customer_view_table, team_members
 from crm_sales.opportunities.models import Opportunity, StageChange
@@ -149,8 +149,8 @@ class OpportunityRepository(RepositoryBase[Opportunity]):
             update(Opportunity)
             .where(
                 Opportunity.customer_id == customer_id,
-                or_(
-                    Opportunity.loss_reason.is_not(None),
+                or_(  # a replayed erasure finds nothing left to scrub, and bumps no version
+                    and_(Opportunity.loss_reason.is_not(None), Opportunity.loss_reason != erased),
                     Opportunity.probability_override_reason.is_not(None),
                 ),
             )
