@@ -254,3 +254,15 @@ def test_win_and_loss_by_competitor() -> None:
     assert found[0].outcome == analysis.Outcome(1, 3, Decimal("100.00"), Decimal("900.00"))
     assert found[0].outcome.win_rate == 0.25
     assert found[1].outcome.win_rate == 1.0
+
+
+def test_the_pipeline_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRM_SALES_STAGE_PROBABILITIES", '{"quote": 0.5, "negotiation": 0.9}')
+    monkeypatch.setenv("CRM_SALES_FORECAST_COMMITTED_FROM", "quote")
+    monkeypatch.setenv("CRM_SALES_ANALYSIS_DEFAULT_DAYS", "90")
+    settings = SalesSettings()
+    assert settings.stage_probabilities[Stage.QUOTE] == 0.5
+    assert settings.stage_probabilities[Stage.NEGOTIATION] == 0.9
+    assert settings.stage_probabilities[Stage.CONTACT] == 0.1
+    assert committed_stages(settings.forecast_committed_from) == (Stage.QUOTE, Stage.NEGOTIATION)
+    assert settings.analysis_default_days == 90
