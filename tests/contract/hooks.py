@@ -31,6 +31,8 @@ BEYOND_THE_SCHEMA = (
     "/unknown-reference",
     "/webhook-url-refused",
     "/webhook-scope-not-granted",
+    "/stage-move-refused",  # sales: a stage move, loss reason or override the rules refuse
+    "/invalid-window",  # sales: pipeline analysis's from after to, or a window too long
 )
 BEYOND_THE_SCHEMA_ERRORS = {"email_address"}
 

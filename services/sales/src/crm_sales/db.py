@@ -1,9 +1,13 @@
 """The sales database (its own metadata, its own database): the platform tables, the view of
-the customers, who is on which team (for record-level access), and the versioned records."""
+the customers, who is on which team (for record-level access), and the versioned records.
+
+The customer view comes from its submodule, not from ``crm_shared.views``: that package also
+carries the view's HTTP router, and the models (which import this module) must not reach the
+HTTP edge (import-linter's domain-without-http)."""
 
 from crm_shared.db import NAMING_CONVENTION, define_platform_tables
 from crm_shared.db.versioned import FIRST_VERSION, Versioned, count_rows
-from crm_shared.views import define_customer_view_table
+from crm_shared.views.customer_view import define_customer_view_table
 from crm_shared.views.team_members import define_team_members_table
 from sqlalchemy import MetaData, Numeric
 from sqlalchemy.orm import DeclarativeBase

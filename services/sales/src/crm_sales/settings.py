@@ -6,7 +6,7 @@ the lead-scoring weights, payment terms, reminders, import limits.
 
 from typing import ClassVar, Self
 
-from crm_shared.contracts.sales import OpportunityStage
+from crm_shared.contracts.sales import OPEN_STAGES, OpportunityStage
 from crm_shared.settings import ServiceSettings
 from pydantic import Field, model_validator
 
@@ -34,6 +34,16 @@ class SalesSettings(ServiceSettings):
     )
     default_currency: str = Field("EUR", min_length=3, max_length=3)
 
+    # --- pipeline ---
+    # The forecast's "committed" category: open opportunities at this stage or later.
+    forecast_committed_from: OpportunityStage = OpportunityStage.NEGOTIATION
+    # Pipeline analysis without ?from=: this many days back from now.
+    analysis_default_days: int = Field(365, ge=1, le=3660)
+    # The longest window pipeline analysis accepts (days between from and to).
+    analysis_max_days: int = Field(3660, ge=1)
+    # How many loss reasons pipeline analysis ranks (the most frequent).
+    analysis_top_loss_reasons: int = Field(20, ge=1, le=1000)
+
     @model_validator(mode="after")
     def _every_stage_has_a_probability(self) -> Self:
         self.stage_probabilities = {**DEFAULT_STAGE_PROBABILITIES, **self.stage_probabilities}
@@ -41,4 +51,6 @@ class SalesSettings(ServiceSettings):
             if not 0 <= probability <= 1:
                 raise ValueError(f"stage_probabilities: {stage} must be between 0 and 1")
         self.default_currency = self.default_currency.upper()
+        if self.forecast_committed_from not in OPEN_STAGES:
+            raise ValueError("forecast_committed_from must be an open stage")
         return self

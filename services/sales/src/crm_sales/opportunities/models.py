@@ -28,6 +28,8 @@ class Opportunity(Versioned, Base):
     probability_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
     amount: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3))
+    # amount x probability to the cent, kept with both, so that sums are exact decimals.
+    weighted_amount: Mapped[Decimal] = mapped_column(Money)
     expected_close_date: Mapped[date | None] = mapped_column(Date, index=True)
     loss_reason: Mapped[str | None] = mapped_column(Text)
     competitor: Mapped[str | None] = mapped_column(String(200))

@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("probability_overridden", sa.Boolean, nullable=False),
         sa.Column("amount", Money, nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("weighted_amount", Money, nullable=False),
         sa.Column("expected_close_date", sa.Date),
         sa.Column("loss_reason", sa.Text),
         sa.Column("competitor", sa.String(200)),
