@@ -85,9 +85,17 @@ async def list_profiles(
     responses={404: {"description": "No such customer"}},
 )
 async def get_profile(
-    customer_id: UUID, session: SessionDep, settings: SettingsDep, access: AccessDep
+    customer_id: UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: AccessDep,
+    runtime: RuntimeDep,
 ) -> Response:
-    profile = await views.read_profile(session, str(customer_id), settings.profile_timeline_size)
+    # Today by the service's clock (the one its units of work use): when orders fall overdue.
+    today = runtime.unit_of_work(read_only=True).clock.now().date()
+    profile = await views.read_profile(
+        session, str(customer_id), settings.profile_timeline_size, today
+    )
     if not access.personal_data:
         profile = personal_data_masked(profile)
     body = ProfileOut.__pydantic_serializer__.to_json(profile)
