@@ -39,6 +39,8 @@ def test_a_lead_with_a_company_is_a_business_named_after_it() -> None:
     assert (business["kind"], business["name"]) == ("business", "Acme")
     assert (person["kind"], person["name"]) == ("individual", "Ada")
     assert person["lifecycle_stage"] == LifecycleStage.PROSPECT
+    assert customer_fields(lead("l3", name=" ", email="x@example.com"))["name"] == "x@example.com"
+    assert customer_fields(lead("l4", name="", email=None))["name"] == "lead l4"
 
 
 def test_the_newest_version_of_an_order_wins_and_a_cancellation_at_a_tie() -> None:

@@ -68,7 +68,7 @@ def customer_fields(lead: LeadSnapshot) -> dict[str, Any]:
     source = customer_source(lead.source, lead.campaign_id)
     return {
         "kind": CustomerKind.BUSINESS if company else CustomerKind.INDIVIDUAL,
-        "name": (company or lead.name)[:NAME_LENGTH],
+        "name": (company or person_name(lead))[:NAME_LENGTH],
         "email": lead.email,
         "phone": lead.phone,
         "owner": lead.owner,
@@ -77,12 +77,18 @@ def customer_fields(lead: LeadSnapshot) -> dict[str, Any]:
     }
 
 
+def person_name(lead: LeadSnapshot) -> str:
+    """The lead's name; a lead without one (the sales service may allow it) is named by its
+    e-mail or its id, since a customer must have a name."""
+    return lead.name.strip() or (lead.email or "").strip() or f"lead {lead.id}"
+
+
 def contact_fields(lead: LeadSnapshot) -> dict[str, Any] | None:
     """The primary contact of a business that a lead became: the person on the lead."""
     if not (lead.company or "").strip():
         return None
     return {
-        "name": lead.name[:NAME_LENGTH],
+        "name": person_name(lead)[:NAME_LENGTH],
         "email": lead.email,
         "phone": lead.phone,
         "is_primary": True,
