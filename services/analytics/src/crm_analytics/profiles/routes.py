@@ -77,6 +77,8 @@ async def list_profiles(
     description="A merged customer's id returns the survivor's profile (200, not a redirect) "
     "with `resolved_from` set to the id asked for and `Content-Location` naming the survivor's "
     "profile. An erased customer is an anonymous tombstone.\n\n"
+    "`sales` totals the orders and open opportunities of the customer and of every customer "
+    "merged into it, per currency (amounts of different currencies are never added up).\n\n"
     "The `ETag` names this exact answer (the profile's version and a digest of what it "
     "shows: contacts, lifecycle history and timeline change without a new version): send it "
     "as `If-None-Match` to get 304 while nothing changed.\n\n"
