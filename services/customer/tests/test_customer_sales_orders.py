@@ -221,6 +221,26 @@ async def test_an_invoice_recorded_by_hand_becomes_the_orders(
     )
 
 
+async def test_orders_numbered_alike_keep_a_receivable_each(
+    customer_app: FastAPI, customer_client: httpx.AsyncClient
+) -> None:
+    customer = await create_customer(customer_client)
+    first, second = (
+        order(new_id(), customer["id"], number="SO-1"),
+        order(new_id(), customer["id"], number="SO-1"),
+    )
+
+    await deliver_sales(customer_app, order_placed(first), order_placed(second), one_run=True)
+    await deliver_sales(
+        customer_app, order_placed(order(second.id, customer["id"], number="SO-1", version=2))
+    )
+
+    references = {
+        r["order_id"]: r["reference"] for r in await receivables_of(customer_client, customer["id"])
+    }
+    assert references == {first.id: "SO-1", second.id: f"SO-1 #{second.id[:8]}"}
+
+
 async def test_the_first_order_makes_a_customer_once(
     customer_app: FastAPI, customer_client: httpx.AsyncClient
 ) -> None:

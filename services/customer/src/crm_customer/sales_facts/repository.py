@@ -61,6 +61,23 @@ class OrderReceivables:
             )
             await self.session.execute(adopt, adopted)
 
+    async def holders(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """``{(customer id, reference): the order id of the receivable that holds it}`` for
+        these pairs that are taken (by an order's receivable, or by hand: "")."""
+        pairs = set(wanted)
+        customers = sorted({customer for customer, _ in pairs})
+        references = sorted({reference for _, reference in pairs})
+        taken: dict[tuple[str, str], str] = {}
+        table = self.table
+        for part in _chunks(references):
+            statement = select(table.c.customer_id, table.c.reference, table.c.order_id).where(
+                table.c.reference.in_(part), table.c.customer_id.in_(customers)
+            )
+            for row in await self.session.execute(statement):
+                if (row.customer_id, row.reference) in pairs:
+                    taken[(row.customer_id, row.reference)] = row.order_id or ""
+        return taken
+
     async def load(self, order_ids: Collection[str]) -> RowSet:
         """The receivables of these orders (locked until commit on PostgreSQL)."""
         loaded: dict[str, Row] = {}

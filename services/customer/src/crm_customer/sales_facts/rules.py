@@ -170,6 +170,13 @@ def receivable_values(fact: OrderFact) -> dict[str, Any]:
     }
 
 
+def distinct_reference(reference: str, order_id: str) -> str:
+    """A reference for an order whose number another receivable of the customer already
+    holds (an invoice recorded by hand for another order, two orders numbered alike)."""
+    mark = f" #{order_id[:8]}"
+    return reference[: REFERENCE_LENGTH - len(mark)] + mark
+
+
 @dataclass(frozen=True)
 class StageChange:
     target: LifecycleStage

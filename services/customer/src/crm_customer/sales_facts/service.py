@@ -11,12 +11,14 @@ consumer commits the inbox rows, these changes and their events together.
 import logging
 import uuid
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from crm_shared.auth.access import EVERYTHING
 from crm_shared.contracts.customer import CustomerLeadLinked, CustomerStatus, LifecycleStage
 from crm_shared.contracts.sales import LeadConverted, LeadSnapshot
 from crm_shared.db import UnitOfWork
+from crm_shared.db.rowset import RowSet
 from crm_shared.events import CloudEvent
 from pydantic import ValidationError
 
@@ -42,6 +44,7 @@ from crm_customer.sales_facts.rules import (
     OrderFact,
     contact_fields,
     customer_fields,
+    distinct_reference,
     newest_per_order,
     order_fact,
     receivable_values,
@@ -200,48 +203,76 @@ async def apply_orders(
         return
     receivables = OrderReceivables(uow.session)
     customers = await _changeable(uow, {fact.customer_id for fact in newest.values()})
-    await receivables.adopt(
-        (customers[f.customer_id].id, receivable_values(f)["reference"], f.order_id)
+    wanted = {
+        f.order_id: (customers[f.customer_id].id, receivable_values(f)["reference"])
         for f in newest.values()
         if f.customer_id in customers
+    }
+    await receivables.adopt((c, reference, order) for order, (c, reference) in wanted.items())
+    run = _OrderRun(
+        uow.clock.now(),
+        await receivables.load(newest.keys()),
+        await receivables.holders(wanted.values()),
     )
-    rows = await receivables.load(newest.keys())
-    now = uow.clock.now()
-    touched: dict[str, Customer] = {}
-    ordered: dict[str, list[OrderFact]] = {}
-    left: set[str] = set()  # customers an order moved away from (a merge in sales)
-    for order_id, fact in newest.items():
-        customer = customers.get(fact.customer_id)
+    for fact in newest.values():
+        run.apply(fact, customers.get(fact.customer_id))
+    await receivables.write(run.rows)
+    for customer in (await _changeable(uow, run.left - run.touched.keys())).values():
+        run.touched[customer.id] = customer
+    await credit.rerate_many(uow, run.touched.values(), settings, None, reason=RERATE_REASON)
+    await _move_stages(uow, run.touched, run.ordered)
+
+
+class _OrderRun:
+    """The receivables of a run's orders, folded in memory."""
+
+    def __init__(self, now: datetime, rows: RowSet, holders: dict[tuple[str, str], str]) -> None:
+        self.now = now
+        self.rows = rows
+        self.holders = holders  # (customer id, reference): the order whose receivable it is
+        self.touched: dict[str, Customer] = {}
+        self.ordered: dict[str, list[OrderFact]] = {}
+        self.left: set[str] = set()  # customers an order moved away from (a merge in sales)
+
+    def apply(self, fact: OrderFact, customer: Customer | None) -> None:
         if customer is None:
-            log.warning("order %s of unknown customer %s skipped", order_id, fact.customer_id)
-            continue
-        row = rows.get(order_id)
+            log.warning("order %s of unknown customer %s skipped", fact.order_id, fact.customer_id)
+            return
+        row = self.rows.get(fact.order_id)
         if row is not None and not supersedes(
             fact, row["order_version"], row["cancelled_at"] is not None
         ):
-            continue  # an older state, or an order cancelled for good
+            return  # an older state, or an order cancelled for good
         values = {
             **receivable_values(fact),
             "customer_id": customer.id,
             "source": ORDER_SOURCE,
-            "cancelled_at": now if fact.cancelled else None,
-            "updated_at": now,
+            "cancelled_at": self.now if fact.cancelled else None,
+            "updated_at": self.now,
         }
+        values["reference"] = self._free_reference(customer.id, values["reference"], fact)
         if row is None:
-            new = {"id": str(uuid.uuid4()), "version": FIRST_VERSION, "order_id": order_id}
-            rows.insert(order_id, {**new, "recorded_by": None, "created_at": now, **values})
+            new = {"id": str(uuid.uuid4()), "version": FIRST_VERSION, "order_id": fact.order_id}
+            self.rows.insert(
+                fact.order_id, {**new, "recorded_by": None, "created_at": self.now, **values}
+            )
         else:
             if row["customer_id"] != customer.id:
-                left.add(row["customer_id"])
-            rows.update(order_id, {**values, "version": row["version"] + 1})
-        touched[customer.id] = customer
+                self.left.add(row["customer_id"])
+            self.rows.update(fact.order_id, {**values, "version": row["version"] + 1})
+        self.touched[customer.id] = customer
         if not fact.cancelled:
-            ordered.setdefault(customer.id, []).append(fact)
-    await receivables.write(rows)
-    for customer in (await _changeable(uow, left - touched.keys())).values():
-        touched[customer.id] = customer
-    await credit.rerate_many(uow, touched.values(), settings, None, reason=RERATE_REASON)
-    await _move_stages(uow, touched, ordered)
+            self.ordered.setdefault(customer.id, []).append(fact)
+
+    def _free_reference(self, customer_id: str, reference: str, fact: OrderFact) -> str:
+        """The order number, unless another of the customer's receivables holds it (a
+        reference is unique per customer): then the number marked with the order id."""
+        holder = self.holders.setdefault((customer_id, reference), fact.order_id)
+        if holder == fact.order_id:
+            return reference
+        distinct = distinct_reference(reference, fact.order_id)
+        self.holders[(customer_id, distinct)] = fact.order_id
+        return distinct
 
 
 async def _changeable(uow: UnitOfWork, named: Collection[str]) -> dict[str, Customer]:
