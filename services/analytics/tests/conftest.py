@@ -7,6 +7,7 @@ import httpx
 import pytest
 from crm_analytics.app import create_app
 from crm_analytics.settings import AnalyticsSettings
+from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.testing import app_client
 from fastapi import FastAPI
 
@@ -14,11 +15,20 @@ from services.analytics.tests.analytics_harness import TIMELINE_SIZE
 
 
 @pytest.fixture
-async def app(make_database: Callable[[str], Awaitable[str]]) -> AsyncIterator[FastAPI]:
+def clock() -> Clock:
+    """The app's clock: the system's; a test module that needs a fixed "today" overrides
+    this fixture with a FakeClock."""
+    return SYSTEM_CLOCK
+
+
+@pytest.fixture
+async def app(
+    make_database: Callable[[str], Awaitable[str]], clock: Clock
+) -> AsyncIterator[FastAPI]:
     settings = AnalyticsSettings(
         database_url=await make_database("analytics"), profile_timeline_size=TIMELINE_SIZE
     )
-    application = create_app(settings, run_bus=False)
+    application = create_app(settings, run_bus=False, clock=clock)
     async with application.router.lifespan_context(application):
         yield application
 

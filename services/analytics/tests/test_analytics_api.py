@@ -31,8 +31,8 @@ P5 = uid("p5")
 PROFILE_FIELDS = {
     "customer_id", "resolved_from", "merged_ids", "status", "version", "kind", "name",
     "email", "phone", "company", "owner", "source", "tags", "birth_date", "region", "city",
-    "industry", "segmentation", "consent", "contacts", "lifecycle", "credit", "created_at",
-    "updated_at", "erased_at", "timeline",
+    "industry", "segmentation", "consent", "contacts", "lifecycle", "credit", "sales",
+    "created_at", "updated_at", "erased_at", "timeline",
 }  # fmt: skip
 
 
@@ -57,6 +57,12 @@ async def test_profile_has_every_section(app: FastAPI, client: httpx.AsyncClient
     assert set(body) == PROFILE_FIELDS
     assert set(body["lifecycle"]) == {"stage", "history"}
     assert set(body["credit"]) == {"credit_grade", "operating_grade", "basis", "rated_at"}
+    assert body["sales"] == {
+        "orders": 0, "currency": None, "revenue": "0.00", "revenue_by_currency": {},
+        "last_order_at": None, "open_opportunities": 0, "weighted_pipeline": "0.00",
+        "weighted_pipeline_by_currency": {}, "outstanding": "0.00",
+        "outstanding_by_currency": {}, "overdue_orders": 0,
+    }  # fmt: skip
     assert set(body["consent"]["email"]) == {"granted", "changed_at", "source"}
     assert set(body["timeline"]) == {"items", "next_cursor"}
     assert set(body["timeline"]["items"][0]) == {

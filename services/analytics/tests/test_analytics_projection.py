@@ -186,12 +186,12 @@ async def test_other_services_events_go_on_the_timeline(
     await deliver(app, created(C1, 1), at(0))
     await record_other_event(
         app,
-        "crm.sales.order_placed.v1",
+        "crm.support.ticket_opened.v1",
         at(1),
-        {"customer_id": C1, "order_id": "o-1", "amount": "250.00"},
+        {"customer_id": C1, "ticket_id": "t-1", "priority": "high"},
     )
 
     newest = (await timeline_of(client, C1))[0]
 
-    assert (newest["source_service"], newest["summary"]) == ("sales", "Sales: order placed")
-    assert newest["data"]["order_id"] == "o-1"
+    assert (newest["source_service"], newest["summary"]) == ("support", "Support: ticket opened")
+    assert newest["data"]["ticket_id"] == "t-1"

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from crm_customer.handlers import handlers
+from crm_customer.handlers import handlers_for
 from crm_shared.testing import bearer, deliver, deliveries_of, token_for, user_changed, user_created
 from fastapi import FastAPI
 
@@ -37,7 +37,7 @@ async def join_teams(app: FastAPI) -> None:
         user_created("cy", team_id="south"),
         user_created("max"),
     )
-    await deliver(app.state.runtime.unit_of_work, handlers, events)
+    await deliver(app.state.runtime.unit_of_work, handlers_for(app.state.runtime.settings), events)
 
 
 @pytest.fixture
@@ -138,6 +138,7 @@ async def test_a_rep_who_changes_team_leaves_the_managers_reach(
     customer_app: FastAPI, customer_client: httpx.AsyncClient, book: dict[str, str]
 ) -> None:
     run = deliveries_of(user_changed("bob", 2, team_id="south"), user_created("bob", 1))
+    handlers = handlers_for(customer_app.state.runtime.settings)
     await deliver(customer_app.state.runtime.unit_of_work, handlers, run)  # a late v1: no-op
     assert await listed(customer_client, MAX) == {book["ann"], book["pool"]}
 

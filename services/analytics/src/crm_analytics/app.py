@@ -2,10 +2,12 @@
 
 from pathlib import Path
 
+from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.service import ServiceDefinition, create_service_app
 from fastapi import FastAPI
 
 import crm_analytics.profiles.models
+import crm_analytics.sales.models
 import crm_analytics.timeline.models  # noqa: F401  (every table on Base.metadata)
 from crm_analytics.db import platform_tables
 from crm_analytics.handlers import CONSUMED_TOPICS, HANDLERS
@@ -16,7 +18,9 @@ from crm_analytics.timeline.routes import router as timeline_router
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_app(settings: AnalyticsSettings | None = None, *, run_bus: bool = True) -> FastAPI:
+def create_app(
+    settings: AnalyticsSettings | None = None, *, run_bus: bool = True, clock: Clock = SYSTEM_CLOCK
+) -> FastAPI:
     definition = ServiceDefinition(
         settings=settings or AnalyticsSettings(),
         tables=platform_tables,
@@ -28,5 +32,6 @@ def create_app(settings: AnalyticsSettings | None = None, *, run_bus: bool = Tru
         handlers=HANDLERS,
         consumes=CONSUMED_TOPICS,
         run_bus=run_bus,
+        clock=clock,
     )
     return create_service_app(definition)

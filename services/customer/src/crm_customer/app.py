@@ -15,7 +15,7 @@ from crm_customer.credit.routes import router as credit_router
 from crm_customer.customers.routes import router as customers_router
 from crm_customer.duplicates.routes import router as duplicates_router
 from crm_customer.erasure.routes import router as erasure_router
-from crm_customer.handlers import handlers
+from crm_customer.handlers import handlers_for
 from crm_customer.imports.routes import router as imports_router
 from crm_customer.lifecycle.routes import router as lifecycle_router
 from crm_customer.settings import CustomerSettings
@@ -31,8 +31,9 @@ merge, erasure on request, CSV import and export. Every change is published on
 def create_app(
     settings: CustomerSettings | None = None, *, run_bus: bool = True, clock: Clock = SYSTEM_CLOCK
 ) -> FastAPI:
+    settings = settings or CustomerSettings()
     definition = ServiceDefinition(
-        settings=settings or CustomerSettings(),
+        settings=settings,
         tables=models.platform_tables,
         migrations=MIGRATIONS,
         # Fixed paths (/duplicates, /import, /export) before /v1/customers/{customer_id}.
@@ -48,9 +49,10 @@ def create_app(
         ),
         title="CRM customer master",
         description=DESCRIPTION,
-        # Who is on which team (crm.identity), for the manager rule of record-level access.
-        handlers=handlers,
-        consumes=(topics.IDENTITY,),
+        # Who is on which team (crm.identity), for the manager rule of record-level access;
+        # converted leads, orders and payments (crm.sales): customers, credit, lifecycle.
+        handlers=handlers_for(settings),
+        consumes=(topics.IDENTITY, topics.SALES),
         run_bus=run_bus,
         clock=clock,
     )

@@ -6,6 +6,7 @@ from crm_customer.credit.models import CreditRating, Receivable
 from crm_customer.customers.models import Customer, CustomerTag
 from crm_customer.db import Base, platform_tables
 from crm_customer.lifecycle.models import LifecycleChange
+from crm_customer.sales_facts.models import LeadLink
 
 __all__ = [
     "Base",
@@ -14,6 +15,7 @@ __all__ = [
     "CreditRating",
     "Customer",
     "CustomerTag",
+    "LeadLink",
     "LifecycleChange",
     "Receivable",
     "platform_tables",

@@ -77,6 +77,8 @@ async def list_profiles(
     description="A merged customer's id returns the survivor's profile (200, not a redirect) "
     "with `resolved_from` set to the id asked for and `Content-Location` naming the survivor's "
     "profile. An erased customer is an anonymous tombstone.\n\n"
+    "`sales` totals the orders and open opportunities of the customer and of every customer "
+    "merged into it, per currency (amounts of different currencies are never added up).\n\n"
     "The `ETag` names this exact answer (the profile's version and a digest of what it "
     "shows: contacts, lifecycle history and timeline change without a new version): send it "
     "as `If-None-Match` to get 304 while nothing changed.\n\n"
@@ -85,9 +87,17 @@ async def list_profiles(
     responses={404: {"description": "No such customer"}},
 )
 async def get_profile(
-    customer_id: UUID, session: SessionDep, settings: SettingsDep, access: AccessDep
+    customer_id: UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: AccessDep,
+    runtime: RuntimeDep,
 ) -> Response:
-    profile = await views.read_profile(session, str(customer_id), settings.profile_timeline_size)
+    # Today by the service's clock (the one its units of work use): when orders fall overdue.
+    today = runtime.unit_of_work(read_only=True).clock.now().date()
+    profile = await views.read_profile(
+        session, str(customer_id), settings.profile_timeline_size, today
+    )
     if not access.personal_data:
         profile = personal_data_masked(profile)
     body = ProfileOut.__pydantic_serializer__.to_json(profile)

@@ -1,7 +1,7 @@
 """What the profile endpoints return.
 
-Sections for sales, marketing, service and scores are added by the issues that project those
-events; until then they are absent rather than filled with made-up numbers.
+Sections for marketing, service and scores are added by the issues that project those events;
+until then they are absent rather than filled with made-up numbers.
 """
 
 from datetime import date, datetime
@@ -16,6 +16,7 @@ from crm_shared.contracts.customer import (
 )
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm_analytics.sales.schemas import SalesOut
 from crm_analytics.timeline.schemas import TimelineSlice
 
 
@@ -94,6 +95,10 @@ class ProfileOut(BaseModel):
     )
     lifecycle: LifecycleOut
     credit: CreditOut
+    sales: SalesOut = Field(
+        description="Orders, revenue, payments and the open pipeline (of this customer and "
+        "of every customer merged into it)"
+    )
     created_at: datetime | None
     updated_at: datetime
     erased_at: datetime | None

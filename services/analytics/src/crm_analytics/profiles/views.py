@@ -1,5 +1,6 @@
 """Reading profiles (the read side of the 360 view). Merged ids resolve to the survivor."""
 
+from datetime import date
 from typing import Any
 
 from crm_shared.api.problems import not_found
@@ -16,6 +17,7 @@ from crm_analytics.profiles.schemas import (
     LifecycleOut,
     ProfileOut,
 )
+from crm_analytics.sales.views import read_sales
 from crm_analytics.timeline import service as timeline
 from crm_analytics.timeline.schemas import TimelinePage
 
@@ -32,16 +34,20 @@ async def find_profile(session: AsyncSession, customer_id: str) -> tuple[Profile
     return await profiles.get(survivor_id), survivor_id
 
 
-async def read_profile(session: AsyncSession, customer_id: str, timeline_size: int) -> ProfileOut:
+async def read_profile(
+    session: AsyncSession, customer_id: str, timeline_size: int, today: date
+) -> ProfileOut:
+    """``today``: the day orders fall overdue against."""
     profile, found_id = await find_profile(session, customer_id)
     if profile is None:
         raise not_found("customer profile", customer_id)
     profiles = ProfileRepository(session)
     history = await profiles.lifecycle_history(found_id)
+    aliases = await profiles.aliases_of(found_id)
     return ProfileOut(
         customer_id=found_id,
         resolved_from=customer_id if found_id != customer_id else None,
-        merged_ids=await profiles.aliases_of(found_id),
+        merged_ids=aliases,
         status=profile.status,
         version=profile.version,
         kind=profile.kind,
@@ -69,6 +75,7 @@ async def read_profile(session: AsyncSession, customer_id: str, timeline_size: i
             basis=profile.credit_basis,
             rated_at=profile.credit_rated_at,
         ),
+        sales=await read_sales(session, [found_id, *aliases], today),
         created_at=profile.created_at,
         updated_at=profile.updated_at,
         erased_at=profile.erased_at,

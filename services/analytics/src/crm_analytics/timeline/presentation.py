@@ -1,11 +1,12 @@
 """How each event type appears on the timeline: a one-line summary, and what survives erasure.
 
 Erasure keeps a timeline row's type and time (so counts still add up) and, from its data, only
-the fields listed here as free of personal data: an allow-list, so a field a producer adds
-later is scrubbed until someone decides it is safe. The summary is rendered again from the
-scrubbed data, so it cannot leak what the data no longer holds. Later issues register the
-sales, support and marketing event types here; until then they get a generic summary and
-keep nothing but the customer id.
+the fields listed here as free of personal data (and, of a record snapshot it carries, the
+snapshot fields listed for it): an allow-list, so a field a producer adds later is scrubbed
+until someone decides it is safe. The summary is rendered again from the scrubbed data, so
+it cannot leak what the data no longer holds. Later issues register the
+support and marketing event types here; until then they get a generic summary and keep
+nothing but the customer id. The sales events are in :mod:`.sales_presentation`.
 """
 
 from collections.abc import Callable, Mapping
@@ -23,6 +24,11 @@ from crm_shared.contracts.customer import (
     CustomerLifecycleChanged,
     CustomerMerged,
     CustomerUpdated,
+)
+
+from crm_analytics.timeline.sales_presentation import (
+    SALES_PRESENTATIONS,
+    SNAPSHOTS_KEPT_ON_ERASURE,
 )
 
 SUMMARY_MAX_LENGTH = 300
@@ -134,6 +140,16 @@ PRESENTATIONS: dict[str, Presentation] = {
     ),
     CustomerMerged.event_type: Presentation(_merged, frozenset({"merged_customer_id", "customer"})),
     CustomerErased.event_type: Presentation(_erased, frozenset({"erased_at"})),
+    **{
+        event_type: Presentation(summary, kept)
+        for event_type, (summary, kept) in SALES_PRESENTATIONS.items()
+    },
+}
+
+# Of a record snapshot in an event's data, by its key: the fields kept on erasure.
+NESTED_KEPT_ON_ERASURE: dict[str, frozenset[str]] = {
+    "customer": SNAPSHOT_KEPT_ON_ERASURE,
+    **SNAPSHOTS_KEPT_ON_ERASURE,
 }
 
 
@@ -148,9 +164,9 @@ def scrub(event_type: str, data: Data) -> dict[str, Any]:
     presentation = PRESENTATIONS.get(event_type)
     kept = ALWAYS_KEPT | (presentation.kept_on_erasure if presentation else frozenset())
     scrubbed = {key: value for key, value in data.items() if key in kept}
-    if isinstance(scrubbed.get("customer"), Mapping):
-        customer = scrubbed["customer"]
-        scrubbed["customer"] = {k: v for k, v in customer.items() if k in SNAPSHOT_KEPT_ON_ERASURE}
+    for key, kept_fields in NESTED_KEPT_ON_ERASURE.items():
+        if isinstance(snapshot := scrubbed.get(key), Mapping):
+            scrubbed[key] = {k: v for k, v in snapshot.items() if k in kept_fields}
     return scrubbed
 
 

@@ -21,6 +21,9 @@ from crm_customer.db import Base, Versioned
 
 Money = Numeric(14, 2)
 
+MANUAL_SOURCE = "manual"
+ORDER_SOURCE = "order"
+
 
 class Receivable(Versioned, Base):
     """One invoice: what was owed, when it was due, and what was paid when."""
@@ -40,6 +43,17 @@ class Receivable(Versioned, Base):
     paid_on: Mapped[date | None] = mapped_column(Date)  # the day it was paid in full
     recorded_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Where the facts come from: "manual" (a credit controller, over the API) or "order" (an
+    # order of the sales service, kept in step by its crm.sales events; read-only here).
+    source: Mapped[str] = mapped_column(
+        String(16), default=MANUAL_SOURCE, server_default=MANUAL_SOURCE
+    )
+    order_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # The order snapshot's version last copied: an older event never overwrites a newer one.
+    order_version: Mapped[int | None] = mapped_column(Integer)
+    # A cancelled order's receivable stays (so a late event cannot revive it), void: it is
+    # owed by no one and counts for no credit grade.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("customer_id", "reference"),)
 

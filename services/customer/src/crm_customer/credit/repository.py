@@ -1,10 +1,11 @@
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from crm_shared.db import RepositoryBase
 from sqlalchemy import Select, select, update
 
 from crm_customer.credit.models import CreditRating, Receivable
+from crm_customer.credit.rules import ReceivableFact
 from crm_customer.db import count_rows
 
 
@@ -17,6 +18,31 @@ class ReceivableRepository(RepositoryBase[Receivable]):
             .where(Receivable.customer_id == customer_id)
             .order_by(Receivable.issued_on, Receivable.reference)
         )
+
+    async def facts_of_customers(
+        self, customer_ids: Collection[str]
+    ) -> dict[str, list[ReceivableFact]]:
+        """The credit facts of these customers' receivables, in one query: every receivable
+        but the void ones (of cancelled orders). Pending changes are flushed first."""
+        if not customer_ids:
+            return {}
+        statement = select(
+            Receivable.customer_id,
+            Receivable.amount,
+            Receivable.paid_amount,
+            Receivable.issued_on,
+            Receivable.due_on,
+            Receivable.paid_on,
+        ).where(
+            Receivable.customer_id.in_(sorted(customer_ids)),
+            Receivable.cancelled_at.is_(None),
+        )
+        facts: dict[str, list[ReceivableFact]] = {}
+        for row in await self.session.execute(statement):
+            facts.setdefault(row.customer_id, []).append(
+                ReceivableFact(row.amount, row.paid_amount, row.issued_on, row.due_on, row.paid_on)
+            )
+        return facts
 
     async def page_of_customer(
         self, customer_id: str, after: Sequence[Any] | None, limit: int

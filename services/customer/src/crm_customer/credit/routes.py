@@ -221,6 +221,9 @@ async def get_receivable(
     dependencies=on_a_customer(Permission.CREDIT_WRITE),
     response_model=ReceivableOut,
     summary="Record a payment or correct an invoice (the credit grade is recomputed)",
+    description="The receivable of a sales order (`source` order) is kept by the sales "
+    "service's events and is read-only here: 409 `receivable-from-order` (record the payment "
+    "on the order in the sales service).",
 )
 async def patch_receivable(
     customer_id: UUID,

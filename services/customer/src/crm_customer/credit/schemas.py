@@ -71,6 +71,14 @@ class ReceivableOut(BaseModel):
     outstanding: Decimal
     settled: bool
     recorded_by: str | None
+    source: str = Field(
+        description="manual (recorded here) or order (an order of the sales service, kept in "
+        "step by its events and read-only here)"
+    )
+    order_id: str | None = Field(description="the sales order this receivable is")
+    cancelled_at: datetime | None = Field(
+        description="set when the order was cancelled: void, counted for no credit grade"
+    )
     version: int
     created_at: datetime
     updated_at: datetime

@@ -6,6 +6,7 @@ a recompute; new receivables meanwhile are recorded but do not override it.
 """
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,9 +17,9 @@ from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError
 from crm_shared.preconditions import ExpectedVersion, check_version
 
-from crm_customer.credit.models import CreditRating, Receivable
+from crm_customer.credit.models import MANUAL_SOURCE, CreditRating, Receivable
 from crm_customer.credit.repository import CreditRatingRepository, ReceivableRepository
-from crm_customer.credit.rules import CreditFacts, ReceivableFact, credit_facts, rate
+from crm_customer.credit.rules import CreditFacts, credit_facts, rate
 from crm_customer.credit.schemas import (
     INCONSISTENT_RECEIVABLE,
     ReceivableIn,
@@ -50,16 +51,6 @@ class CreditStanding:
     as_of: date
 
 
-def fact_of(receivable: Receivable) -> ReceivableFact:
-    return ReceivableFact(
-        amount=receivable.amount,
-        paid_amount=receivable.paid_amount,
-        issued_on=receivable.issued_on,
-        due_on=receivable.due_on,
-        paid_on=receivable.paid_on,
-    )
-
-
 def today(uow: UnitOfWork) -> date:
     return uow.clock.now().date()
 
@@ -68,8 +59,8 @@ async def current_facts(
     uow: UnitOfWork, customer_id: str, settings: CustomerSettings, as_of: date
 ) -> CreditFacts:
     # The query flushes first (autoflush): receivables changed in this unit count.
-    receivables = await ReceivableRepository(uow.session).of_customer(customer_id)
-    return credit_facts((fact_of(r) for r in receivables), as_of, settings.credit_window_months)
+    facts = await ReceivableRepository(uow.session).facts_of_customers([customer_id])
+    return credit_facts(facts.get(customer_id, []), as_of, settings.credit_window_months)
 
 
 async def credit_standing(
@@ -210,6 +201,7 @@ async def add_receivable(
             version=FIRST_VERSION,
             customer_id=customer.id,
             recorded_by=actor,
+            source=MANUAL_SOURCE,
             created_at=now,
             updated_at=now,
             **body.model_dump(),
@@ -240,6 +232,13 @@ async def update_receivable(
     receivable = await _load_receivable(uow, customer, receivable_id)
     check_version(expected, receivable.version)
     ensure_changeable(customer)
+    if receivable.order_id is not None:
+        raise ConflictError(
+            f"receivable {receivable.id} is order {receivable.order_id}'s: the sales service "
+            "keeps it (record payments on the order there)",
+            code="receivable-from-order",
+            order_id=receivable.order_id,
+        )
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     merged = {
         name: changes.get(name, getattr(receivable, name))
@@ -270,6 +269,37 @@ async def rerate(
     if customer.credit_basis == MANUAL and not explicit:
         return
     facts = await current_facts(uow, customer.id, settings, today(uow))
+    _rate_from(uow, customer, facts, settings, actor, reason=reason, explicit=explicit)
+
+
+async def rerate_many(
+    uow: UnitOfWork,
+    customers: Iterable[Customer],
+    settings: CustomerSettings,
+    actor: str | None,
+    *,
+    reason: str,
+) -> None:
+    """:func:`rerate` (automatic) for many customers, their receivables read in one query:
+    a run of order events re-rates each customer it touched once, not once per order."""
+    automatic = {c.id: c for c in customers if c.credit_basis != MANUAL}
+    as_of = today(uow)
+    facts = await ReceivableRepository(uow.session).facts_of_customers(list(automatic))
+    for customer_id, customer in sorted(automatic.items()):
+        counted = credit_facts(facts.get(customer_id, []), as_of, settings.credit_window_months)
+        _rate_from(uow, customer, counted, settings, actor, reason=reason, explicit=False)
+
+
+def _rate_from(
+    uow: UnitOfWork,
+    customer: Customer,
+    facts: CreditFacts,
+    settings: CustomerSettings,
+    actor: str | None,
+    *,
+    reason: str | None,
+    explicit: bool,
+) -> None:
     grade = rate(facts, settings.credit_thresholds)
     unchanged = customer.credit_grade == grade and customer.credit_basis in (COMPUTED, None)
     if not explicit and unchanged:

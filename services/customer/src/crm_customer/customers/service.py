@@ -19,6 +19,7 @@ from crm_shared.contracts.customer import (
 )
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError
+from crm_shared.events import CloudEvent
 from crm_shared.preconditions import ExpectedVersion, check_version
 
 from crm_customer.customers.models import Customer
@@ -134,7 +135,9 @@ async def create_customer(
     actor: str | None,
     strict: bool,
     scope: RecordScope,
+    cause: CloudEvent | None = None,
 ) -> Created:
+    """``cause``: the event this create answers (a converted lead), for the trace."""
     await ensure_owner_assignable(uow, body.owner, scope)
     values = flatten(body, only_set=False)
     stage = values.pop("lifecycle_stage")
@@ -178,7 +181,8 @@ async def create_customer(
             customer_id=customer.id,
             customer_version=customer.version,
             customer=snapshot_of(customer),
-        )
+        ),
+        cause=cause,
     )
     return Created(customer, duplicates)
 

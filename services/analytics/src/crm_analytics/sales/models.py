@@ -1,0 +1,53 @@
+"""The sales section's own tables: one row per order and per opportunity, the last state the
+sales service published of each (its snapshot's ``version`` guards against older events).
+
+The rows hold no personal data (ids, amounts, currencies, dates, states): erasure leaves
+them, so a tombstone's figures still add up. They are filed under the customer id the event
+named; the profile reads them for the customer and every alias merged into it, so a merge
+needs no rewrite and events about an alias, before or after the merge, count for the
+survivor.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from crm_shared.db import UTCDateTime
+from sqlalchemy import Boolean, Date, Index, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_analytics.db import Base
+
+Money = Numeric(18, 2)
+
+
+class SalesOrder(Base):
+    __tablename__ = "sales_orders"
+
+    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[Decimal] = mapped_column(Money)
+    paid_amount: Mapped[Decimal] = mapped_column(Money)
+    written_off_amount: Mapped[Decimal] = mapped_column(Money)
+    ordered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_date: Mapped[date] = mapped_column(Date)
+    payment_state: Mapped[str] = mapped_column(String(16))
+    cancelled: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (Index("ix_sales_orders_customer_id", "customer_id", "currency"),)
+
+
+class SalesOpportunity(Base):
+    __tablename__ = "sales_opportunities"
+
+    opportunity_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # None while the opportunity is a lead's that is nobody's customer yet.
+    customer_id: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int]
+    stage: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    weighted_amount: Mapped[Decimal] = mapped_column(Money)
+
+    __table_args__ = (Index("ix_sales_opportunities_customer_id", "customer_id", "stage"),)
