@@ -3,7 +3,7 @@ the customers, who is on which team (for record-level access), and the versioned
 
 from crm_shared.db import NAMING_CONVENTION, define_platform_tables
 from crm_shared.db.versioned import FIRST_VERSION, Versioned, count_rows
-from crm_shared.views import define_customer_view_table
+from crm_shared.views.customer_view import define_customer_view_table
 from crm_shared.views.team_members import define_team_members_table
 from sqlalchemy import MetaData, Numeric
 from sqlalchemy.orm import DeclarativeBase
