@@ -6,11 +6,14 @@ from pathlib import Path
 from crm_shared.bus import topics
 from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.service import ServiceDefinition, create_service_app
+from crm_shared.timers import Schedule
 from fastapi import FastAPI
 
 from crm_sales import models
 from crm_sales.customers.routes import router as customers_router
 from crm_sales.handlers import handlers
+from crm_sales.leads import scoring
+from crm_sales.leads.routes import router as leads_router
 from crm_sales.settings import SalesSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -25,16 +28,24 @@ published on `crm.sales` (CloudEvents, keyed by customer id where there is one).
 def create_app(
     settings: SalesSettings | None = None, *, run_bus: bool = True, clock: Clock = SYSTEM_CLOCK
 ) -> FastAPI:
+    settings = settings or SalesSettings()
     definition = ServiceDefinition(
-        settings=settings or SalesSettings(),
+        settings=settings,
         tables=models.platform_tables,
         migrations=MIGRATIONS,
-        routers=[customers_router],
+        routers=[customers_router, leads_router],
         title="CRM sales",
         description=DESCRIPTION,
         handlers=handlers,
         consumes=(topics.CUSTOMER, topics.IDENTITY),
         run_bus=run_bus,
         clock=clock,
+        schedules=[
+            Schedule(
+                scoring.RETRAIN_SCHEDULE,
+                settings.scoring_retrain_cron,
+                scoring.retrain_handler(settings),
+            )
+        ],
     )
     return create_service_app(definition)
