@@ -10,6 +10,9 @@ from crm_shared.timers import Schedule
 from fastapi import FastAPI
 
 from crm_sales import models
+from crm_sales.activities import service as activities
+from crm_sales.activities.routes import router as activities_router
+from crm_sales.activities.rules import REMINDER_KIND
 from crm_sales.customers.routes import router as customers_router
 from crm_sales.handlers import handlers
 from crm_sales.leads import scoring
@@ -33,13 +36,14 @@ def create_app(
         settings=settings,
         tables=models.platform_tables,
         migrations=MIGRATIONS,
-        routers=[customers_router, leads_router],
+        routers=[customers_router, leads_router, activities_router],
         title="CRM sales",
         description=DESCRIPTION,
         handlers=handlers,
         consumes=(topics.CUSTOMER, topics.IDENTITY),
         run_bus=run_bus,
         clock=clock,
+        timers={REMINDER_KIND: activities.on_reminder},
         schedules=[
             Schedule(
                 scoring.RETRAIN_SCHEDULE,

@@ -1,0 +1,79 @@
+"""Request and response bodies of activities, and the filters of their list."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from crm_shared.contracts.sales import ActivityKind
+from crm_shared.fields import Instant, Omittable, RecordId, refuse_null, text
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Subject = Annotated[str, text(200)]
+Outcome = Annotated[str, text(4000)]
+Owner = Annotated[str, text(100)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ActivityCreate(Strict):
+    kind: ActivityKind
+    subject: Subject
+    due_at: Instant | None = Field(None, description="when it is due (a reminder fires then)")
+    lead_id: RecordId | None = None
+    opportunity_id: RecordId | None = None
+    customer_id: RecordId | None = None
+    owner: Owner | None = Field(None, description="left out: the caller")
+
+
+class ActivityUpdate(Strict):
+    """A partial update: fields present are set (``null`` clears), absent ones are kept."""
+
+    subject: Omittable[Subject] = None
+    due_at: Instant | None = None
+    owner: Owner | None = None
+    lead_id: RecordId | None = None
+    opportunity_id: RecordId | None = None
+    customer_id: RecordId | None = None
+
+    _not_null = field_validator("subject")(refuse_null)
+
+
+class CompleteIn(Strict):
+    outcome: Outcome | None = Field(None, description="what came of it")
+
+
+class Due(StrEnum):
+    OVERDUE = "overdue"  # due before now, not done
+    TODAY = "today"  # due today (in the caller's zone)
+
+
+class ActivityFilter(BaseModel):
+    owner: str | None = Field(None, max_length=100)
+    due: Due | None = Field(None, description="overdue, or today (in `tz`)")
+    done: bool | None = None
+    lead_id: str | None = Field(None, max_length=36)
+    opportunity_id: str | None = Field(None, max_length=36)
+    customer_id: str | None = Field(None, max_length=36)
+    tz: str = Field(
+        "UTC", max_length=64, description="IANA time zone of `today`, e.g. Europe/Berlin"
+    )
+
+
+class ActivityOut(BaseModel):
+    id: str
+    kind: ActivityKind
+    subject: str
+    owner: str | None
+    due_at: datetime | None
+    done: bool
+    done_at: datetime | None
+    outcome: str | None
+    lead_id: str | None
+    opportunity_id: str | None
+    customer_id: str | None
+    created_by: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,42 @@
+"""What the customer master's events change on leads (and their opportunities).
+
+- ``crm.customer.lead_linked.v1``, the answer to a conversion: the lead is this customer,
+  and so is the opportunity it became (guarded: a redelivery or a late answer changes
+  nothing; the consumer's inbox drops exact redeliveries before that);
+- ``crm.customer.erased.v1``: the person's leads lose their personal data;
+- ``crm.customer.merged.v1``: the duplicate's leads follow the survivor.
+"""
+
+from crm_shared.bus.handlers import EventHandler
+from crm_shared.contracts.customer import CustomerErased, CustomerLeadLinked, CustomerMerged
+from crm_shared.db import UnitOfWork
+from crm_shared.events import CloudEvent, IntegrationEvent
+
+from crm_sales.leads import service
+from crm_sales.leads.repository import LeadRepository
+from crm_sales.opportunities.service import attach_customer
+
+
+async def on_lead_linked(uow: UnitOfWork, event: CustomerLeadLinked, envelope: CloudEvent) -> None:
+    lead = await service.link_customer(uow, event.lead_id, event.customer_id, event.opportunity_id)
+    opportunity_id = event.opportunity_id or (lead.opportunity_id if lead else None)
+    if opportunity_id is not None:
+        await attach_customer(uow, opportunity_id, event.customer_id)
+
+
+async def on_customer_erased(uow: UnitOfWork, event: CustomerErased, envelope: CloudEvent) -> None:
+    await LeadRepository(uow.session).scrub_personal_data([event.customer_id], uow.clock.now())
+
+
+async def on_customer_merged(uow: UnitOfWork, event: CustomerMerged, envelope: CloudEvent) -> None:
+    await LeadRepository(uow.session).move_customer(
+        event.merged_customer_id, event.customer_id, uow.clock.now()
+    )
+
+
+def lead_handlers() -> dict[type[IntegrationEvent], EventHandler]:
+    return {
+        CustomerLeadLinked: on_lead_linked,
+        CustomerErased: on_customer_erased,
+        CustomerMerged: on_customer_merged,
+    }
