@@ -81,7 +81,7 @@ class ActivityRepository(RepositoryBase[Activity]):
             .values(subject="erased", outcome=None, version=Activity.version + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)
 
     async def move_customer(self, from_id: str, to_id: str, now: datetime) -> int:
         """Merge: the duplicate's activities follow the survivor (one UPDATE)."""
@@ -91,7 +91,7 @@ class ActivityRepository(RepositoryBase[Activity]):
             .values(customer_id=to_id, version=Activity.version + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)
 
     async def link_lead_customer(self, lead_id: str, customer_id: str, now: datetime) -> int:
         """A lead turned out to be this customer: its activities are about the customer too."""
@@ -101,7 +101,7 @@ class ActivityRepository(RepositoryBase[Activity]):
             .values(customer_id=customer_id, version=Activity.version + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)
 
 
 def within(statement: Select[Any], scope: RecordScope) -> Select[Any]:

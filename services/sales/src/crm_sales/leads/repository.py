@@ -162,7 +162,7 @@ class LeadRepository(RepositoryBase[Lead]):
             .values(**SCRUBBED, version=Lead.version + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)
 
     async def move_customer(self, from_id: str, to_id: str, now: datetime) -> int:
         """Merge: the duplicate's leads follow the survivor (one UPDATE)."""
@@ -172,7 +172,7 @@ class LeadRepository(RepositoryBase[Lead]):
             .values(customer_id=to_id, version=Lead.version + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)
 
 
 def within(statement: Select[Any], scope: RecordScope = EVERYTHING) -> Select[Any]:
