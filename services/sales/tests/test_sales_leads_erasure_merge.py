@@ -6,10 +6,28 @@ import httpx
 from crm_sales.handlers import handlers
 from crm_shared.testing import created, deliver, deliveries_of, erased, merged, uid
 from fastapi import FastAPI
+from sqlalchemy import func, select, update
 
 from services.sales.tests.sales_builders_leads import create_activity, create_lead, deliver_events
 
 ADA, TWIN, OTHER = uid("ada"), uid("twin"), uid("other")
+
+
+async def mark_outbox_sent(app: FastAPI) -> None:
+    """As the relay would once the events are on the bus (only sent events are forgotten:
+    the unsent must still go out)."""
+    outbox = app.state.runtime.tables.outbox
+    async with app.state.runtime.session_factory() as session:
+        await session.execute(update(outbox).values(sent_at=func.now()))
+        await session.commit()
+
+
+async def stored_text(app: FastAPI, table_name: str) -> str:
+    """Every row of a platform table as text, to look for personal data in."""
+    table = getattr(app.state.runtime.tables, table_name)
+    async with app.state.runtime.session_factory() as session:
+        rows = (await session.execute(select(table))).all()
+    return "\n".join(str(tuple(row)) for row in rows)
 
 
 async def test_erasure_scrubs_the_persons_leads_and_activity_notes(
@@ -30,6 +48,8 @@ async def test_erasure_scrubs_the_persons_leads_and_activity_notes(
     about_customer = await create_activity(sales_client, subject="Ada's visit", customer_id=ADA)
     other = await create_activity(sales_client, subject="Grace's visit", customer_id=OTHER)
 
+    await mark_outbox_sent(sales_app)
+    assert "Ada Lovelace" in await stored_text(sales_app, "audit_entries")
     event = deliveries_of(erased(ADA, 3))
     await deliver(sales_app.state.runtime.unit_of_work, handlers, event)
     await deliver(sales_app.state.runtime.unit_of_work, handlers, event)  # redelivered: no-op
@@ -45,6 +65,12 @@ async def test_erasure_scrubs_the_persons_leads_and_activity_notes(
         assert (after["subject"], after["outcome"]) == ("erased", None)
     untouched = (await sales_client.get(f"/v1/activities/{other['id']}")).json()
     assert untouched["subject"] == "Grace's visit"
+    # Nor do the audit log's entries or the sent events keep the person's data.
+    for table in ("audit_entries", "outbox"):
+        text = await stored_text(sales_app, table)
+        assert "Ada Lovelace" not in text
+        assert "ada@example.org" not in text
+        assert "Ada on her engine" not in text
     # The erased person's e-mail no longer blocks, nor matches, anyone.
     again = await create_lead(sales_client, name="Someone", email="ada@example.org")
     assert again["customer_id"] is None

@@ -3,6 +3,7 @@ JSON, served from the JSON alone; and over HTTP: too little history, a fit on de
 model in plain words, and leads carrying the probability with its top features."""
 
 import random
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -13,7 +14,7 @@ from crm_sales.leads.models import Lead
 from crm_sales.leads.rules import FEATURES
 from crm_sales.opportunities.models import Opportunity
 from crm_sales.settings import SalesSettings
-from crm_shared.clock import SYSTEM_CLOCK
+from crm_shared.clock import FakeClock
 from fastapi import FastAPI
 
 from services.sales.tests.sales_builders_leads import assert_problem, create_lead
@@ -71,6 +72,14 @@ def test_prediction_needs_no_sklearn_and_matches_it() -> None:
         assert learning.predict(model, row) == pytest.approx(expected, abs=1e-6)
 
 
+NIGHT = datetime(2026, 12, 7, 20, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NIGHT)
+
+
 @pytest.fixture
 def sales_settings(sales_database_url: str, tmp_path: Any) -> SalesSettings:
     return SalesSettings(database_url=sales_database_url, data_dir=tmp_path, scoring_min_history=40)
@@ -78,7 +87,7 @@ def sales_settings(sales_database_url: str, tmp_path: Any) -> SalesSettings:
 
 async def closed_history(app: FastAPI, n: int) -> None:
     """``n`` converted leads with their closed opportunities: decision-makers won."""
-    now = SYSTEM_CLOCK.now()
+    now = NIGHT
     rng = random.Random(11)
     async with app.state.runtime.session_factory() as session:
         for i in range(n):
@@ -124,3 +133,19 @@ async def test_the_model_over_http(sales_app: FastAPI, sales_client: httpx.Async
     assert rescored["score"] == open_lead["score"]  # the rule score stays the rules'
     clerk = await create_lead(sales_client, name="Clerk", role="Clerk", owner=None)
     assert clerk["win_probability"] < 0.5
+
+
+async def test_the_model_is_refitted_every_night(
+    sales_app: FastAPI, sales_client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    timers = sales_app.state.runtime.timers
+    await timers.fire_due()  # arms tonight's 02:30 (UTC), the default cron
+    clock.set(datetime(2026, 12, 8, 2, 30, tzinfo=UTC))
+    await timers.fire_due()  # too little history: no model, and no failure
+    assert (await sales_client.get("/v1/leads/scoring/model")).json()["trained"] is False
+
+    await closed_history(sales_app, 60)
+    clock.set(datetime(2026, 12, 9, 2, 30, tzinfo=UTC))
+    await timers.fire_due()
+    model = (await sales_client.get("/v1/leads/scoring/model")).json()
+    assert (model["trained"], model["trained_at"]) == (True, "2026-12-09T02:30:00Z")

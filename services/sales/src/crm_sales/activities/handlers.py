@@ -14,8 +14,9 @@ from crm_shared.bus.handlers import EventHandler
 from crm_shared.contracts.customer import CustomerErased, CustomerLeadLinked, CustomerMerged
 from crm_shared.db import UnitOfWork
 from crm_shared.events import CloudEvent, IntegrationEvent
+from crm_shared.privacy import forget_subjects, redact_audit, scrub_from_disk
 
-from crm_sales.activities.repository import ActivityRepository
+from crm_sales.activities.repository import AUDIT_KEPT, ActivityRepository
 
 
 async def on_lead_linked(uow: UnitOfWork, event: CustomerLeadLinked, envelope: CloudEvent) -> None:
@@ -25,7 +26,12 @@ async def on_lead_linked(uow: UnitOfWork, event: CustomerLeadLinked, envelope: C
 
 
 async def on_customer_erased(uow: UnitOfWork, event: CustomerErased, envelope: CloudEvent) -> None:
-    await ActivityRepository(uow.session).scrub_free_text([event.customer_id], uow.clock.now())
+    activities = ActivityRepository(uow.session)
+    ids = await activities.ids_about_customers([event.customer_id])
+    await activities.scrub_free_text([event.customer_id], uow.clock.now())
+    await redact_audit(uow, "activity", ids, AUDIT_KEPT)
+    await forget_subjects(uow, ids)
+    scrub_from_disk(uow)
 
 
 async def on_customer_merged(uow: UnitOfWork, event: CustomerMerged, envelope: CloudEvent) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from crm_shared.auth.access import RecordScope
 from crm_shared.db import RepositoryBase
 from crm_shared.views.team_members import TeamMembersRepository, owner_within
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import ColumnElement, Select, or_, select, update
 
 from crm_sales.activities.models import Activity
 from crm_sales.db import count_rows, team_members
@@ -44,6 +44,13 @@ def _filtered(query: ActivityQuery) -> Select[Any]:
     return statement
 
 
+# What the audit log keeps of an erased person's activity entries (the rest becomes [erased]).
+AUDIT_KEPT = frozenset(
+    {"id", "kind", "owner", "due_at", "done", "done_at", "lead_id", "opportunity_id",
+     "customer_id", "created_by", "created_at", "updated_at", "version"}
+)  # fmt: skip
+
+
 class ActivityRepository(RepositoryBase[Activity]):
     model = Activity
 
@@ -70,14 +77,17 @@ class ActivityRepository(RepositoryBase[Activity]):
     async def count(self, query: ActivityQuery, scope: RecordScope) -> int:
         return await count_rows(self.session, within(_filtered(query), scope))
 
+    async def ids_about_customers(self, customer_ids: Collection[str]) -> list[str]:
+        """The activities about these customers or their leads."""
+        statement = select(Activity.id).where(_about(customer_ids))
+        return list(await self.session.scalars(statement.order_by(Activity.id)))
+
     async def scrub_free_text(self, customer_ids: Collection[str], now: datetime) -> int:
         """Erasure: the subject and outcome of every activity about these customers or
         their leads (they may name the person, quote them), in one UPDATE."""
-        ids = sorted(customer_ids)
-        leads = select(Lead.id).where(Lead.customer_id.in_(ids))
         result = await self.session.execute(
             update(Activity)
-            .where(or_(Activity.customer_id.in_(ids), Activity.lead_id.in_(leads)))
+            .where(_about(customer_ids))
             .values(subject="erased", outcome=None, version=Activity.version + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -102,6 +112,12 @@ class ActivityRepository(RepositoryBase[Activity]):
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount or 0)
+
+
+def _about(customer_ids: Collection[str]) -> ColumnElement[bool]:
+    ids = sorted(customer_ids)
+    leads = select(Lead.id).where(Lead.customer_id.in_(ids))
+    return or_(Activity.customer_id.in_(ids), Activity.lead_id.in_(leads))
 
 
 def within(statement: Select[Any], scope: RecordScope) -> Select[Any]:

@@ -11,9 +11,10 @@ from crm_shared.bus.handlers import EventHandler
 from crm_shared.contracts.customer import CustomerErased, CustomerLeadLinked, CustomerMerged
 from crm_shared.db import UnitOfWork
 from crm_shared.events import CloudEvent, IntegrationEvent
+from crm_shared.privacy import forget_subjects, redact_audit, scrub_from_disk
 
 from crm_sales.leads import service
-from crm_sales.leads.repository import LeadRepository
+from crm_sales.leads.repository import AUDIT_KEPT, LeadRepository
 from crm_sales.opportunities.service import attach_customer
 
 
@@ -25,7 +26,15 @@ async def on_lead_linked(uow: UnitOfWork, event: CustomerLeadLinked, envelope: C
 
 
 async def on_customer_erased(uow: UnitOfWork, event: CustomerErased, envelope: CloudEvent) -> None:
-    await LeadRepository(uow.session).scrub_personal_data([event.customer_id], uow.clock.now())
+    """The person's leads lose their personal data, and so do the audit log's entries of
+    them and the sent events about them (keyed by the customer, or by a lead before it was
+    the customer's); the WAL is checkpointed after the commit."""
+    leads = LeadRepository(uow.session)
+    lead_ids = await leads.ids_of_customers([event.customer_id])
+    await leads.scrub_personal_data([event.customer_id], uow.clock.now())
+    await redact_audit(uow, "lead", lead_ids, AUDIT_KEPT)
+    await forget_subjects(uow, [event.customer_id, *lead_ids])
+    scrub_from_disk(uow)
 
 
 async def on_customer_merged(uow: UnitOfWork, event: CustomerMerged, envelope: CloudEvent) -> None:

@@ -20,6 +20,12 @@ from crm_sales.opportunities.models import Opportunity
 
 OPEN = [status.value for status in OPEN_STATUSES]
 CLOSED_STAGES = [OpportunityStage.WON.value, OpportunityStage.LOST.value]
+# What the audit log keeps of an erased person's lead entries (the rest becomes [erased]).
+AUDIT_KEPT = frozenset(
+    {"id", "status", "owner", "source", "campaign_id", "customer_id", "opportunity_id", "score",
+     "activities_done", "campaign_responses", "win_probability", "version", "created_at",
+     "updated_at", "converted_at", "industry", "region", "company_size"}
+)  # fmt: skip
 # The personal data of an erased person's lead: what the scrub sets.
 SCRUBBED: dict[str, Any] = {
     "name": "erased",
@@ -148,10 +154,9 @@ class LeadRepository(RepositoryBase[Lead]):
     def add_model(self, model: LeadScoringModel) -> None:
         self.session.add(model)
 
-    async def of_customers(self, customer_ids: Collection[str]) -> list[Lead]:
-        return await self.all(
-            select(Lead).where(Lead.customer_id.in_(sorted(customer_ids))).order_by(Lead.id)
-        )
+    async def ids_of_customers(self, customer_ids: Collection[str]) -> list[str]:
+        statement = select(Lead.id).where(Lead.customer_id.in_(sorted(customer_ids)))
+        return list(await self.session.scalars(statement.order_by(Lead.id)))
 
     async def scrub_personal_data(self, customer_ids: Collection[str], now: datetime) -> int:
         """Erasure: one UPDATE over every lead of these customers (the version moves, so a
