@@ -5,7 +5,7 @@ and its opportunity, once however often it is delivered."""
 import httpx
 from crm_sales.opportunities.models import Opportunity
 from crm_shared.contracts.customer import CustomerLeadLinked
-from crm_shared.testing import created, outbox_events, uid
+from crm_shared.testing import bearer, created, outbox_events, token_for, uid
 from fastapi import FastAPI
 
 from services.sales.tests.sales_builders_leads import (
@@ -114,3 +114,15 @@ async def test_the_masters_answer_links_lead_opportunity_and_activities_once(
     assert again["version"] == 3
     assert len(await outbox_events(sales_app, "opportunity_changed")) == 1
     assert len(await outbox_events(sales_app, "lead_changed")) == 1
+
+
+async def test_a_rep_converting_a_pool_lead_takes_the_deal(
+    sales_app: FastAPI, sales_client: httpx.AsyncClient
+) -> None:
+    lead = await create_lead(sales_client, owner=None)
+    rep = bearer(token_for("sales", subject="ann"))
+    response = await sales_client.post(
+        f"/v1/leads/{lead['id']}/convert", json=DEAL, headers={**rep, "If-Match": '"1"'}
+    )
+    assert response.status_code == 201, response.text
+    assert (await opportunity(sales_app, response.json()["opportunity_id"])).owner == "ann"

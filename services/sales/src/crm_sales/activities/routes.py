@@ -24,6 +24,7 @@ from crm_sales.activities.schemas import (
     ActivityOut,
     ActivityUpdate,
     CompleteIn,
+    TimeZone,
 )
 from crm_sales.web import ActorDep, SettingsDep
 
@@ -125,7 +126,7 @@ async def my_activities(
     access: AccessDep,
     actor: ActorDep,
     tz: Annotated[
-        str, Query(max_length=64, description="IANA time zone of 'today', e.g. Europe/Berlin")
+        TimeZone, Query(description="IANA time zone of 'today', e.g. Europe/Berlin")
     ] = "UTC",
     cursor: CursorDep = None,
     total: TotalDep = False,

@@ -3,11 +3,26 @@
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
+from zoneinfo import available_timezones
 
 from crm_shared.contracts.sales import ActivityKind
 from crm_shared.fields import Instant, Omittable, RecordId, refuse_null, text
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
 
+
+def _known_zone(name: str) -> str:
+    if name not in ZONES:
+        raise PydanticCustomError("time_zone", "not an IANA time zone such as Europe/Berlin")
+    return name
+
+
+ZONES = frozenset(available_timezones())
+TimeZone = Annotated[
+    str,
+    AfterValidator(_known_zone),
+    WithJsonSchema({"type": "string", "enum": sorted(ZONES), "examples": ["Europe/Berlin"]}),
+]
 Subject = Annotated[str, text(200)]
 Outcome = Annotated[str, text(4000)]
 Owner = Annotated[str, text(100)]
@@ -17,7 +32,22 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Only a task may stand alone: any other kind names a lead, an opportunity or a customer
+# (stated in the schema too, so that a generated client knows it).
+_LINKED = {
+    "anyOf": [
+        {"properties": {"kind": {"const": ActivityKind.TASK.value}}},
+        *(
+            {"required": [link], "properties": {link: {"type": "string"}}}
+            for link in ("lead_id", "opportunity_id", "customer_id")
+        ),
+    ]
+}
+
+
 class ActivityCreate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_LINKED)
+
     kind: ActivityKind
     subject: Subject
     due_at: Instant | None = Field(None, description="when it is due (a reminder fires then)")

@@ -47,6 +47,9 @@ class LeadRepository(RepositoryBase[Lead]):
         statement = within(select(Lead.id).where(Lead.id == lead_id), scope)
         return await self.session.scalar(statement) is not None
 
+    async def by_external_id(self, external_id: str) -> Lead | None:
+        return await self.first(select(Lead).where(Lead.external_id == external_id))
+
     async def team_of(self, user_id: str) -> str | None:
         return await TeamMembersRepository(self.session, team_members).team_of(user_id)
 

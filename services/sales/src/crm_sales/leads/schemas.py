@@ -1,6 +1,7 @@
 """Request and response bodies of leads, their conversion and the learnt scoring model."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from crm_shared.contracts.sales import LeadStatus
@@ -32,6 +33,13 @@ PhoneText = Annotated[
     ),
 ]
 CompanySize = Annotated[int, Field(ge=0, le=10_000_000, description="employees")]
+
+
+class StatusSet(StrEnum):
+    """The statuses a PATCH may set (conversion and disqualification have endpoints)."""
+
+    NEW = "new"
+    QUALIFIED = "qualified"
 
 
 class Strict(BaseModel):
@@ -75,7 +83,9 @@ class LeadUpdate(Strict):
     region: Text100 | None = None
     role: Text100 | None = None
     company_size: CompanySize | None = None
-    status: Omittable[LeadStatus] = None
+    status: Omittable[StatusSet] = Field(
+        None, description="qualified (from new); convert and disqualify have their endpoints"
+    )
 
     _not_null = field_validator("name", "status")(refuse_null)
 

@@ -164,6 +164,20 @@ async def check_duplicates(
     return duplicates
 
 
+async def ensure_external_id_free(uow: UnitOfWork, lead: Lead) -> None:
+    """An external id (the lead's id in the system it came from) names one lead."""
+    if lead.external_id is None:
+        return
+    with uow.session.no_autoflush:
+        holder = await LeadRepository(uow.session).by_external_id(lead.external_id)
+    if holder is not None and holder.id != lead.id:
+        raise ConflictError(
+            f"external_id {lead.external_id!r} already belongs to lead {holder.id}",
+            code="external-id-taken",
+            lead_id=holder.id,
+        )
+
+
 async def _known_customer(uow: UnitOfWork, customer_id: str) -> str:
     """The customer the view knows by this id (a merged alias: its survivor); 422 if none."""
     row = await LeadRepository(uow.session).customer(customer_id)
@@ -212,6 +226,7 @@ async def create_lead(
     _set_fields(lead, {name: getattr(body, name) for name in DATA_FIELDS})
     lead.owner = owner
     _refresh_keys(lead, settings)
+    await ensure_external_id_free(uow, lead)
     duplicates = await check_duplicates(uow, lead, settings)
     if body.customer_id is not None:
         lead.customer_id = await _known_customer(uow, body.customer_id)
@@ -278,21 +293,24 @@ async def patch_lead(
     lead = await load(uow, lead_id)
     check_version(expected, lead.version)
     sent = body.model_fields_set
-    if "status" in sent and body.status in (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED):
-        action = "convert" if body.status == LeadStatus.CONVERTED else "disqualify"
-        raise InvalidError(
-            f"a lead becomes {body.status} with POST /v1/leads/{{id}}/{action}",
-            location="body.status",
-        )
     ensure_open(lead)
     if "owner" in sent:
         await ensure_owner_assignable(uow, body.owner, scope)
     changed = _set_fields(lead, {name: getattr(body, name) for name in DATA_FIELDS if name in sent})
+    if "external_id" in changed:
+        await ensure_external_id_free(uow, lead)
     if "email" in changed or "phone" in changed:
         _refresh_keys(lead, settings)
         await check_duplicates(uow, lead, settings)
+        if lead.customer_id is None:
+            leads = LeadRepository(uow.session)
+            lead.customer_id = await leads.matching_customer(
+                lead.email_normalized, lead.phone_normalized
+            )
+            if lead.customer_id is not None:
+                changed.append("customer_id")
     if body.status is not None and body.status != lead.status:
-        move(lead, body.status)
+        move(lead, LeadStatus(body.status))
         changed.append("status")
     if SCORED_FIELDS.intersection(changed):
         changed += await scoring.rescore(uow, lead, settings)
@@ -342,7 +360,8 @@ async def convert(
         currency=wanted.currency,
         customer_id=lead.customer_id,
         lead_id=lead.id,
-        owner=lead.owner,
+        # A rep converting a lead from the pool takes the deal; otherwise the lead's owner's.
+        owner=lead.owner or (None if scope.everything else actor),
         actor=actor,
         expected_close_date=wanted.expected_close_date,
     )
