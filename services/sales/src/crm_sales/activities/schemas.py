@@ -86,9 +86,7 @@ class ActivityFilter(BaseModel):
     lead_id: str | None = Field(None, max_length=36)
     opportunity_id: str | None = Field(None, max_length=36)
     customer_id: str | None = Field(None, max_length=36)
-    tz: str = Field(
-        "UTC", max_length=64, description="IANA time zone of `today`, e.g. Europe/Berlin"
-    )
+    tz: TimeZone = Field("UTC", description="IANA time zone of `today`, e.g. Europe/Berlin")
 
 
 class ActivityOut(BaseModel):

@@ -26,7 +26,13 @@ from crm_sales.activities.events import snapshot_of
 from crm_sales.activities.models import Activity
 from crm_sales.activities.repository import ActivityQuery, ActivityRepository
 from crm_sales.activities.rules import REMINDER_KIND, day_of, needs_a_link, reminder_at
-from crm_sales.activities.schemas import ActivityCreate, ActivityFilter, ActivityUpdate, Due
+from crm_sales.activities.schemas import (
+    ZONES,
+    ActivityCreate,
+    ActivityFilter,
+    ActivityUpdate,
+    Due,
+)
 from crm_sales.db import FIRST_VERSION
 from crm_sales.leads import service as leads
 from crm_sales.leads.repository import LeadRepository
@@ -246,20 +252,30 @@ async def on_reminder(uow: UnitOfWork, timer: Timer) -> None:
 # --- lists -------------------------------------------------------------------------------
 
 
+def _zone(name: str) -> str:
+    """The HTTP edge refuses other zones already; a caller inside the service gets the same
+    422 rather than a ZoneInfoNotFoundError."""
+    if name not in ZONES:
+        raise InvalidError(
+            f"{name!r} is not an IANA time zone such as Europe/Berlin", location="query.tz"
+        )
+    return name
+
+
 def query_of(filters: ActivityFilter, uow: UnitOfWork) -> ActivityQuery:
     now = uow.clock.now()
     values: dict[str, Any] = {name: getattr(filters, name) for name in ("owner", "done", *LINKS)}
     if filters.due == Due.OVERDUE:
         values.update(due_before=now, done=False)
     elif filters.due == Due.TODAY:
-        today = day_of(now, filters.tz)
+        today = day_of(now, _zone(filters.tz))
         values.update(due_from=today.start, due_before=today.end)
     return ActivityQuery(**values)
 
 
 def mine_query(caller: str, tz: str, uow: UnitOfWork) -> ActivityQuery:
     """The caller's open activities that are overdue or due today (in ``tz``)."""
-    today = day_of(uow.clock.now(), tz)
+    today = day_of(uow.clock.now(), _zone(tz))
     return ActivityQuery(owner=caller, done=False, due_before=today.end)
 
 
