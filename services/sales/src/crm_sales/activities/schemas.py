@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import available_timezones
 
 from crm_shared.contracts.sales import ActivityKind
@@ -34,19 +34,18 @@ class Strict(BaseModel):
 
 # Only a task may stand alone: any other kind names a lead, an opportunity or a customer
 # (stated in the schema too, so that a generated client knows it).
-_LINKED = {
-    "anyOf": [
+_LINKS = ("lead_id", "opportunity_id", "customer_id")
+
+
+def _linked(schema: dict[str, Any]) -> None:
+    schema["anyOf"] = [
         {"properties": {"kind": {"const": ActivityKind.TASK.value}}},
-        *(
-            {"required": [link], "properties": {link: {"type": "string"}}}
-            for link in ("lead_id", "opportunity_id", "customer_id")
-        ),
+        *[{"required": [link], "properties": {link: {"type": "string"}}} for link in _LINKS],
     ]
-}
 
 
 class ActivityCreate(Strict):
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_LINKED)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_linked)
 
     kind: ActivityKind
     subject: Subject

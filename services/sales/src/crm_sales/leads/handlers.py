@@ -13,13 +13,15 @@ from crm_shared.db import UnitOfWork
 from crm_shared.events import CloudEvent, IntegrationEvent
 from crm_shared.privacy import forget_subjects, redact_audit, scrub_from_disk
 
-from crm_sales.leads import service
+from crm_sales.leads import conversion
 from crm_sales.leads.repository import AUDIT_KEPT, LeadRepository
 from crm_sales.opportunities.service import attach_customer
 
 
 async def on_lead_linked(uow: UnitOfWork, event: CustomerLeadLinked, envelope: CloudEvent) -> None:
-    lead = await service.link_customer(uow, event.lead_id, event.customer_id, event.opportunity_id)
+    lead = await conversion.link_customer(
+        uow, event.lead_id, event.customer_id, event.opportunity_id
+    )
     opportunity_id = event.opportunity_id or (lead.opportunity_id if lead else None)
     if opportunity_id is not None:
         await attach_customer(uow, opportunity_id, event.customer_id)

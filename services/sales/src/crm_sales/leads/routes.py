@@ -17,7 +17,7 @@ from crm_shared.masking import CONTACT_POINTS, mask_fields
 from fastapi import APIRouter, Depends, Query, Request, Response, params
 from fastapi.responses import JSONResponse
 
-from crm_sales.leads import learning, scoring, service
+from crm_sales.leads import conversion, learning, scoring, service
 from crm_sales.leads.models import Lead
 from crm_sales.leads.schemas import (
     ConversionOut,
@@ -282,7 +282,7 @@ async def convert_lead(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> Response:
     async def action() -> JSONResponse:
-        done = await service.convert(
+        done = await conversion.convert(
             uow, str(lead_id), body, settings, expected, access.scope, actor
         )
         lead = done.lead

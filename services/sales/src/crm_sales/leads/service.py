@@ -1,13 +1,12 @@
 """Use cases of leads: create (de-duplicated, matched to a customer, routed, scored), read,
-search, update, qualify, disqualify, convert, and what the customer master's answer and an
-activity done change. Never commits.
+search, update, qualify, disqualify, and what an activity done changes. Never commits.
+Conversion (and the customer master's answer to it) is :mod:`crm_sales.leads.conversion`.
 
 Every change is one step: ``lead.touch(now)`` (the next version) and its event at once.
 """
 
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from crm_shared.auth.access import RecordScope
@@ -18,7 +17,7 @@ from crm_shared.contact_keys import (
     normalize_email,
     normalize_phone,
 )
-from crm_shared.contracts.sales import LeadChanged, LeadConverted, LeadCreated, LeadStatus
+from crm_shared.contracts.sales import LeadChanged, LeadCreated, LeadStatus
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError, UnknownReferenceError
 from crm_shared.preconditions import ExpectedVersion, check_version
@@ -29,10 +28,8 @@ from crm_sales.leads.events import snapshot_of
 from crm_sales.leads.models import Lead
 from crm_sales.leads.repository import LeadRepository
 from crm_sales.leads.rules import allowed_moves, may_move, route_lead
-from crm_sales.leads.schemas import ConvertIn, LeadCreate, LeadUpdate
+from crm_sales.leads.schemas import LeadCreate, LeadUpdate
 from crm_sales.leads.search import LeadFilter, Position, position_after, position_from
-from crm_sales.opportunities.models import Opportunity
-from crm_sales.opportunities.service import open_opportunity
 from crm_sales.settings import DuplicatePolicy, SalesSettings
 
 # The fields of the body that are the lead's data (status has its own rules).
@@ -55,12 +52,6 @@ class LeadPage:
     items: list[Lead]
     following: Position | None
     total: int | None = None
-
-
-@dataclass(frozen=True)
-class Conversion:
-    lead: Lead
-    opportunity: Opportunity
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -330,56 +321,6 @@ async def disqualify(
     return lead
 
 
-async def convert(
-    uow: UnitOfWork,
-    lead_id: str,
-    body: ConvertIn,
-    settings: SalesSettings,
-    expected: ExpectedVersion,
-    scope: RecordScope,
-    actor: str | None,
-) -> Conversion:
-    """The lead becomes an opportunity (and, through the customer master, a customer).
-    Converting twice is 409 naming the opportunity it became."""
-    await ensure_reachable(uow, lead_id, scope)
-    lead = await load(uow, lead_id)
-    if lead.status == LeadStatus.CONVERTED:
-        raise ConflictError(
-            f"lead {lead.id} was converted already, into opportunity {lead.opportunity_id}",
-            code="lead-converted",
-            opportunity_id=lead.opportunity_id,
-        )
-    check_version(expected, lead.version)
-    move(lead, LeadStatus.CONVERTED)
-    wanted = body.opportunity
-    opportunity = await open_opportunity(
-        uow,
-        settings,
-        name=wanted.name,
-        amount=Decimal(wanted.amount),
-        currency=wanted.currency,
-        customer_id=lead.customer_id,
-        lead_id=lead.id,
-        # A rep converting a lead from the pool takes the deal; otherwise the lead's owner's.
-        owner=lead.owner or (None if scope.everything else actor),
-        actor=actor,
-        expected_close_date=wanted.expected_close_date,
-    )
-    now = uow.clock.now()
-    lead.opportunity_id = opportunity.id
-    lead.converted_at = now
-    lead.touch(now)
-    uow.record(
-        LeadConverted(
-            record_id=lead.id,
-            customer_id=lead.customer_id,
-            opportunity_id=opportunity.id,
-            lead=snapshot_of(lead),
-        )
-    )
-    return Conversion(lead, opportunity)
-
-
 # --- what other aggregates and services change -------------------------------------------
 
 
@@ -391,16 +332,3 @@ async def activity_done(uow: UnitOfWork, lead_id: str, settings: SalesSettings) 
     lead.activities_done = (lead.activities_done or 0) + 1
     changed = ["activities_done", *await scoring.rescore(uow, lead, settings)]
     record_change(uow, lead, changed)
-
-
-async def link_customer(
-    uow: UnitOfWork, lead_id: str, customer_id: str, opportunity_id: str | None
-) -> Lead | None:
-    """The customer master's answer to a conversion: the lead is this customer. Guarded: a
-    lead linked already (a redelivery, a late answer) keeps its customer."""
-    lead = await LeadRepository(uow.session).get(lead_id)
-    if lead is None or lead.customer_id is not None:
-        return lead
-    lead.customer_id = customer_id
-    record_change(uow, lead, ["customer_id"])
-    return lead
