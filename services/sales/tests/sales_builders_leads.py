@@ -4,6 +4,7 @@ record, and events delivered to the sales service's handlers as its consumer wou
 from typing import Any
 
 import httpx
+import pytest
 from crm_sales.handlers import handlers
 from crm_shared.events import IntegrationEvent
 from crm_shared.testing import deliver, deliveries_of
@@ -48,3 +49,12 @@ async def deliver_events(app: FastAPI, *events: IntegrationEvent) -> int:
     """Deliver through the inbox and every sales handler; how many were new."""
     new = await deliver(app.state.runtime.unit_of_work, handlers, deliveries_of(*events))
     return len(new)
+
+
+@pytest.fixture
+def quiet_timer_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's own timer worker looks for due timers only once an hour (of real time):
+    a test moves the FakeClock and fires the due timers itself (``timers.fire_due()``),
+    with no background pass racing it for them (on PostgreSQL it would skip the timer
+    the test's pass holds, and the other way round). Use it before the app is made."""
+    monkeypatch.setenv("CRM_TIMER_POLL_SECONDS", "3600")

@@ -18,8 +18,10 @@ from services.sales.tests.sales_builders_leads import (
     create_activity,
     create_lead,
 )
+from services.sales.tests.sales_builders_leads import quiet_timer_worker as quiet_timer_worker
 
 NOW = datetime(2026, 12, 7, 22, 30, tzinfo=UTC)  # a Monday, 23:30 in Berlin
+pytestmark = pytest.mark.usefixtures("quiet_timer_worker")
 ANN = bearer(token_for("sales", subject="ann"))
 BOB = bearer(token_for("sales", subject="bob"))
 

@@ -3,9 +3,21 @@ customer master's answer (crm.customer.lead_linked.v1) attaching the customer to
 and its opportunity, once however often it is delivered."""
 
 import httpx
+from crm_sales.app import create_app
+from crm_sales.handlers import handlers
 from crm_sales.opportunities.models import Opportunity
+from crm_sales.settings import SalesSettings
 from crm_shared.contracts.customer import CustomerLeadLinked
-from crm_shared.testing import bearer, created, outbox_events, token_for, uid
+from crm_shared.testing import (
+    app_client,
+    bearer,
+    created,
+    deliver,
+    deliveries_of,
+    outbox_events,
+    token_for,
+    uid,
+)
 from fastapi import FastAPI
 
 from services.sales.tests.sales_builders_leads import (
@@ -126,3 +138,35 @@ async def test_a_rep_converting_a_pool_lead_takes_the_deal(
     )
     assert response.status_code == 201, response.text
     assert (await opportunity(sales_app, response.json()["opportunity_id"])).owner == "ann"
+
+
+async def test_a_restart_between_conversion_and_answer_loses_nothing(
+    sales_settings: SalesSettings,
+) -> None:
+    """The conversion commits its event in the outbox; the service stops before the answer
+    comes; the restarted service applies the answer, once however often it is delivered."""
+    first = create_app(sales_settings, run_bus=False)
+    async with first.router.lifespan_context(first), app_client(first, "http://sales") as client:
+        lead = await create_lead(client, email="restart@initech.example.com")
+        response = await client.post(
+            f"/v1/leads/{lead['id']}/convert", json=DEAL, headers={"If-Match": '"1"'}
+        )
+        opportunity_id = response.json()["opportunity_id"]
+
+    again = create_app(sales_settings, run_bus=False)
+    async with again.router.lifespan_context(again), app_client(again, "http://sales") as client:
+        pending = await outbox_events(again, "lead_converted")
+        assert [event.payload.opportunity_id for event in pending] == [opportunity_id]
+        customer = uid("restart")
+        answer = deliveries_of(
+            CustomerLeadLinked(
+                customer_id=customer, customer_version=1, lead_id=lead["id"],
+                opportunity_id=opportunity_id, created=True,
+            )
+        )  # fmt: skip
+        unit_of_work = again.state.runtime.unit_of_work
+        assert len(await deliver(unit_of_work, handlers, answer)) == 1
+        assert await deliver(unit_of_work, handlers, answer) == []  # the inbox knows it
+        linked = (await client.get(f"/v1/leads/{lead['id']}")).json()
+        assert linked["customer_id"] == customer
+        assert (await opportunity(again, opportunity_id)).customer_id == customer

@@ -18,6 +18,7 @@ from crm_shared.clock import FakeClock
 from fastapi import FastAPI
 
 from services.sales.tests.sales_builders_leads import assert_problem, create_lead
+from services.sales.tests.sales_builders_leads import quiet_timer_worker as quiet_timer_worker
 
 
 def synthetic(n: int, seed: int = 7) -> tuple[list[list[float]], list[bool]]:
@@ -73,6 +74,7 @@ def test_prediction_needs_no_sklearn_and_matches_it() -> None:
 
 
 NIGHT = datetime(2026, 12, 7, 20, 0, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("quiet_timer_worker")
 
 
 @pytest.fixture
@@ -139,10 +141,15 @@ async def test_the_model_is_refitted_every_night(
     sales_app: FastAPI, sales_client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     timers = sales_app.state.runtime.timers
+    lead = await create_lead(sales_client, industry="Software", owner=None)
+    assert lead["score"] == 15
     await timers.fire_due()  # arms tonight's 02:30 (UTC), the default cron
+    sales_app.state.runtime.settings.scoring_industry_points = 30  # a new weight, say
     clock.set(datetime(2026, 12, 8, 2, 30, tzinfo=UTC))
     await timers.fire_due()  # too little history: no model, and no failure
     assert (await sales_client.get("/v1/leads/scoring/model")).json()["trained"] is False
+    # ... but the open leads are scored with the weights as they are now.
+    assert (await sales_client.get(f"/v1/leads/{lead['id']}")).json()["score"] == 30
 
     await closed_history(sales_app, 60)
     clock.set(datetime(2026, 12, 9, 2, 30, tzinfo=UTC))

@@ -3,7 +3,8 @@ probability once a model is fitted), refitting the model from the closed history
 model as a sales manager reads it. Never commits.
 
 A score is recomputed whenever one of its inputs changes (an edit of the lead, an activity
-done for it) and, after a fit, for every open lead.
+done for it), and for every open lead after a fit and every night (so that new weights in
+the settings reach the leads no one touched).
 """
 
 from dataclasses import dataclass
@@ -132,9 +133,21 @@ async def train(uow: UnitOfWork, settings: SalesSettings) -> LeadScoringModel:
         model=fitted,
     )
     leads.add_model(record)
-    for lead in await leads.open_leads():
-        record_rescore(uow, lead, apply_score(lead, settings, fitted))
+    await rescore_open_leads(uow, settings, fitted)
     return record
+
+
+async def rescore_open_leads(
+    uow: UnitOfWork, settings: SalesSettings, model: dict[str, Any] | None
+) -> int:
+    """Score every open lead again (after a fit, or nightly: weights changed in the
+    settings reach the leads no one touched); how many changed."""
+    changed = 0
+    for lead in await LeadRepository(uow.session).open_leads():
+        fields = apply_score(lead, settings, model)
+        record_rescore(uow, lead, fields)
+        changed += bool(fields)
+    return changed
 
 
 def record_rescore(uow: UnitOfWork, lead: Lead, changed: list[str]) -> None:
@@ -153,12 +166,13 @@ def record_rescore(uow: UnitOfWork, lead: Lead, changed: list[str]) -> None:
 
 
 def retrain_handler(settings: SalesSettings) -> Any:
-    """The scheduled refit: a history still too short is not an error, just no model yet."""
+    """The nightly refit. A history still too short is not an error, just no model yet: the
+    open leads are then re-scored with the rules (and the model there is) as they stand."""
 
     async def retrain(uow: UnitOfWork, timer: Timer) -> None:
         try:
             await train(uow, settings)
         except ConflictError:
-            return
+            await rescore_open_leads(uow, settings, await current_model(uow))
 
     return retrain
