@@ -93,6 +93,7 @@ async def test_links_are_checked(sales_client: httpx.AsyncClient) -> None:
 async def test_the_reminder_fires_once_before_the_due_time(
     sales_app: FastAPI, sales_client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
+    assert sales_app.state.runtime.definition.timer_settings.poll_seconds == 3600
     task = await create_activity(sales_client, due_at=at(hours=1))
     clock.advance(minutes=44)
     assert await fire(sales_app) == 0
