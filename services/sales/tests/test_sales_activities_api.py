@@ -111,6 +111,11 @@ async def test_the_reminder_moves_with_the_due_time_and_stops_when_done(
     sales_app: FastAPI, sales_client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     moved = await create_activity(sales_client, subject="Moved", due_at=at(hours=1))
+    undated = await create_activity(sales_client, subject="Undated", due_at=at(hours=1))
+    cleared = await sales_client.patch(
+        f"/v1/activities/{undated['id']}", json={"due_at": None}, headers={"If-Match": '"1"'}
+    )
+    assert cleared.status_code == 200, cleared.text
     done = await create_activity(sales_client, subject="Done", due_at=at(hours=1))
     response = await sales_client.patch(
         f"/v1/activities/{moved['id']}", json={"due_at": at(hours=5)}, headers={"If-Match": '"1"'}

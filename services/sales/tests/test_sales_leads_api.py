@@ -250,3 +250,13 @@ async def test_an_external_id_names_one_lead(sales_client: httpx.AsyncClient) ->
     first = await create_lead(sales_client, name="A", external_id="crm-1")
     twin = await sales_client.post("/v1/leads", json={"name": "B", "external_id": "crm-1"})
     assert assert_problem(twin, 409, contains="crm-1")["lead_id"] == first["id"]
+
+
+async def test_a_retried_create_with_its_key_makes_no_twin(sales_client: httpx.AsyncClient):
+    body = {"name": "Ann", "email": "retry@example.org"}
+    headers = {"Idempotency-Key": "lead-1"}
+    first = await sales_client.post("/v1/leads", json=body, headers=headers)
+    retry = await sales_client.post("/v1/leads", json=body, headers=headers)
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json()["id"] == first.json()["id"]
+    assert retry.headers["idempotency-replayed"] == "true"

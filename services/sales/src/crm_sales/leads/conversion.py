@@ -83,9 +83,7 @@ async def convert(
     return Conversion(lead, opportunity)
 
 
-async def link_customer(
-    uow: UnitOfWork, lead_id: str, customer_id: str, opportunity_id: str | None
-) -> Lead | None:
+async def link_customer(uow: UnitOfWork, lead_id: str, customer_id: str) -> Lead | None:
     """The customer master's answer to a conversion: the lead is this customer. Guarded: a
     lead linked already (a redelivery, a late answer) keeps its customer."""
     lead = await LeadRepository(uow.session).get(lead_id)

@@ -19,9 +19,7 @@ from crm_sales.opportunities.service import attach_customer
 
 
 async def on_lead_linked(uow: UnitOfWork, event: CustomerLeadLinked, envelope: CloudEvent) -> None:
-    lead = await conversion.link_customer(
-        uow, event.lead_id, event.customer_id, event.opportunity_id
-    )
+    lead = await conversion.link_customer(uow, event.lead_id, event.customer_id)
     opportunity_id = event.opportunity_id or (lead.opportunity_id if lead else None)
     if opportunity_id is not None:
         await attach_customer(uow, opportunity_id, event.customer_id)
