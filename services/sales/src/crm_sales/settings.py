@@ -9,6 +9,7 @@ from typing import ClassVar, Self
 
 from crm_shared.contracts.sales import OpportunityStage
 from crm_shared.settings import ServiceSettings
+from croniter import croniter
 from pydantic import Field, model_validator
 
 DEFAULT_STAGE_PROBABILITIES: dict[OpportunityStage, float] = {
@@ -116,4 +117,6 @@ class SalesSettings(ServiceSettings):
                 raise ValueError(f"stage_probabilities: {stage} must be between 0 and 1")
         self.default_currency = self.default_currency.upper()
         self.default_phone_region = self.default_phone_region.upper()
+        if not croniter.is_valid(self.scoring_retrain_cron):
+            raise ValueError(f"scoring_retrain_cron: {self.scoring_retrain_cron!r} is not cron")
         return self
