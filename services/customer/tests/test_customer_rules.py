@@ -14,14 +14,7 @@ from crm_customer.credit.rules import (
     months_before,
     rate,
 )
-from crm_customer.customers.normalize import (
-    InvalidPhoneNumberError,
-    fold,
-    name_company_key,
-    normalize_email,
-    normalize_phone,
-    normalize_tags,
-)
+from crm_customer.customers.normalize import fold, name_company_key, normalize_tags
 from crm_customer.duplicates.rules import merge_values
 from crm_customer.erasure.rules import ERASED_NAME, scrubbed_values
 from crm_customer.imports.columns import EXPORT_COLUMNS, nest, unknown_columns
@@ -33,6 +26,7 @@ from crm_customer.lifecycle.rules import (
     transition_name,
 )
 from crm_customer.settings import DEFAULT_CREDIT_THRESHOLDS, CreditThreshold
+from crm_shared.contact_keys import InvalidPhoneNumberError, normalize_email, normalize_phone
 from crm_shared.contracts.customer import ConsentChannel, CreditGrade, LifecycleStage
 
 TABLE = DEFAULT_CREDIT_THRESHOLDS

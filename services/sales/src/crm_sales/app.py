@@ -6,11 +6,17 @@ from pathlib import Path
 from crm_shared.bus import topics
 from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.service import ServiceDefinition, create_service_app
+from crm_shared.timers import Schedule
 from fastapi import FastAPI
 
 from crm_sales import models
+from crm_sales.activities import service as activities
+from crm_sales.activities.routes import router as activities_router
+from crm_sales.activities.rules import REMINDER_KIND
 from crm_sales.customers.routes import router as customers_router
 from crm_sales.handlers import handlers
+from crm_sales.leads import scoring
+from crm_sales.leads.routes import router as leads_router
 from crm_sales.opportunities.routes import router as opportunities_router
 from crm_sales.pipeline.routes import router as pipeline_router
 from crm_sales.settings import SalesSettings
@@ -27,16 +33,31 @@ published on `crm.sales` (CloudEvents, keyed by customer id where there is one).
 def create_app(
     settings: SalesSettings | None = None, *, run_bus: bool = True, clock: Clock = SYSTEM_CLOCK
 ) -> FastAPI:
+    settings = settings or SalesSettings()
     definition = ServiceDefinition(
-        settings=settings or SalesSettings(),
+        settings=settings,
         tables=models.platform_tables,
         migrations=MIGRATIONS,
-        routers=[customers_router, opportunities_router, pipeline_router],
+        routers=[
+            customers_router,
+            leads_router,
+            opportunities_router,
+            pipeline_router,
+            activities_router,
+        ],
         title="CRM sales",
         description=DESCRIPTION,
         handlers=handlers,
         consumes=(topics.CUSTOMER, topics.IDENTITY),
         run_bus=run_bus,
         clock=clock,
+        timers={REMINDER_KIND: activities.on_reminder},
+        schedules=[
+            Schedule(
+                scoring.RETRAIN_SCHEDULE,
+                settings.scoring_retrain_cron,
+                scoring.retrain_handler(settings),
+            )
+        ],
     )
     return create_service_app(definition)

@@ -5,7 +5,8 @@
 - identity's users say who is on which team (the manager part of record-level access).
 
 The aggregates add theirs below (the customer master's answer to a lead's conversion, a
-merge and an erasure reaching every sales table).
+merge and an erasure reaching every sales table): leads (``crm_sales.leads.handlers``) and
+activities (``crm_sales.activities.handlers``).
 """
 
 from collections import defaultdict
@@ -16,8 +17,10 @@ from crm_shared.events.registry import IntegrationEvent
 from crm_shared.views import customer_view_handlers
 from crm_shared.views.team_members import team_members_handlers
 
+from crm_sales.activities.handlers import activity_handlers
 from crm_sales.customers.view import customer_view
 from crm_sales.db import team_members
+from crm_sales.leads.handlers import lead_handlers
 from crm_sales.opportunities.handlers import opportunity_handlers
 
 
@@ -34,4 +37,6 @@ handlers = combine(
     customer_view_handlers(customer_view),
     team_members_handlers(team_members),
     opportunity_handlers,
+    lead_handlers(),
+    activity_handlers(),
 )

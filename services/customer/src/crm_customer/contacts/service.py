@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from crm_shared.contact_keys import INVALID_PHONE_NUMBER, InvalidPhoneNumberError, normalize_phone
 from crm_shared.contracts.customer import (
     ContactSnapshot,
     CustomerContactAdded,
@@ -26,11 +27,6 @@ from crm_customer.contacts.models import Contact
 from crm_customer.contacts.repository import ContactRepository
 from crm_customer.contacts.schemas import ContactCreate, ContactUpdate
 from crm_customer.customers.models import Customer
-from crm_customer.customers.normalize import (
-    INVALID_PHONE_NUMBER,
-    InvalidPhoneNumberError,
-    normalize_phone,
-)
 from crm_customer.customers.service import ensure_changeable, load
 from crm_customer.db import FIRST_VERSION
 from crm_customer.settings import CustomerSettings

@@ -11,6 +11,12 @@ from typing import Any
 
 from crm_shared.auth.access import RecordScope
 from crm_shared.auth.tokens import Forbidden
+from crm_shared.contact_keys import (
+    INVALID_PHONE_NUMBER,
+    InvalidPhoneNumberError,
+    normalize_email,
+    normalize_phone,
+)
 from crm_shared.contracts.customer import (
     CustomerCreated,
     CustomerKind,
@@ -23,15 +29,7 @@ from crm_shared.events import CloudEvent
 from crm_shared.preconditions import ExpectedVersion, check_version
 
 from crm_customer.customers.models import Customer
-from crm_customer.customers.normalize import (
-    INVALID_PHONE_NUMBER,
-    InvalidPhoneNumberError,
-    fold,
-    name_company_key,
-    normalize_email,
-    normalize_phone,
-    normalize_tags,
-)
+from crm_customer.customers.normalize import fold, name_company_key, normalize_tags
 from crm_customer.customers.repository import CustomerRepository
 from crm_customer.customers.schemas import LIST_FIELDS, CustomerCreate, CustomerUpdate, flatten
 from crm_customer.customers.search import CustomerFilter, Position, position_after, position_from

@@ -42,6 +42,7 @@ from datetime import datetime
 from typing import Any, Literal, cast
 
 from crm_shared.auth.access import EVERYTHING, RecordScope
+from crm_shared.contact_keys import InvalidPhoneNumberError, normalize_email, normalize_phone
 from crm_shared.contracts.customer import CustomerCreated, CustomerStatus
 from crm_shared.db import UnitOfWork
 from crm_shared.db.audit import creation_changes, field_changes
@@ -49,11 +50,6 @@ from crm_shared.errors import ConflictError, DomainError
 from pydantic import ValidationError
 
 from crm_customer.customers.models import Customer
-from crm_customer.customers.normalize import (
-    InvalidPhoneNumberError,
-    normalize_email,
-    normalize_phone,
-)
 from crm_customer.customers.repository import CustomerRepository
 from crm_customer.customers.schemas import CustomerCreate, CustomerUpdate, flatten
 from crm_customer.customers.service import apply_fields, ensure_changeable, record_update

@@ -1,8 +1,11 @@
-"""A lead: someone who may buy, before they are an opportunity (and maybe a customer)."""
+"""A lead: someone who may buy, before they are an opportunity (and maybe a customer); and
+the fitted models of its learnt win probability."""
 
 from datetime import datetime
+from typing import Any
 
 from crm_shared.db import UTCDateTime
+from crm_shared.db.platform_tables import BigId
 from sqlalchemy import JSON, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,3 +47,17 @@ class Lead(Versioned, Base):
     win_probability: Mapped[float | None] = mapped_column(Float)
     converted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LeadScoringModel(Base):
+    """One fit of the learnt win probability, kept as JSON (``crm_sales.leads.learning``):
+    the newest row is the model in use; the older ones say how it evolved."""
+
+    __tablename__ = "lead_scoring_models"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    trained_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    n_samples: Mapped[int] = mapped_column(Integer)
+    holdout_accuracy: Mapped[float] = mapped_column(Float)
+    # features, means, scales, coefficients, intercept, n_samples, n_won, holdout_accuracy
+    model: Mapped[dict[str, Any]] = mapped_column(JSON)

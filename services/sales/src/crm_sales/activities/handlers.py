@@ -1,0 +1,48 @@
+"""What the customer master's events change on activities.
+
+- ``crm.customer.lead_linked.v1``: the activities of the converted lead are about the
+  customer too (those that name no customer yet);
+- ``crm.customer.erased.v1``: the free text (subject, outcome) of the activities about the
+  person or their leads is scrubbed: notes quote and name people;
+- ``crm.customer.merged.v1``: the duplicate's activities follow the survivor.
+
+Erasure runs after the leads' handler is registered, but reads leads by customer id, which
+erasure keeps, so the order does not matter.
+"""
+
+from crm_shared.bus.handlers import EventHandler
+from crm_shared.contracts.customer import CustomerErased, CustomerLeadLinked, CustomerMerged
+from crm_shared.db import UnitOfWork
+from crm_shared.events import CloudEvent, IntegrationEvent
+from crm_shared.privacy import forget_subjects, redact_audit, scrub_from_disk
+
+from crm_sales.activities.repository import AUDIT_KEPT, ActivityRepository
+
+
+async def on_lead_linked(uow: UnitOfWork, event: CustomerLeadLinked, envelope: CloudEvent) -> None:
+    await ActivityRepository(uow.session).link_lead_customer(
+        event.lead_id, event.customer_id, uow.clock.now()
+    )
+
+
+async def on_customer_erased(uow: UnitOfWork, event: CustomerErased, envelope: CloudEvent) -> None:
+    activities = ActivityRepository(uow.session)
+    ids = await activities.ids_about_customers([event.customer_id])
+    await activities.scrub_free_text([event.customer_id], uow.clock.now())
+    await redact_audit(uow, "activity", ids, AUDIT_KEPT)
+    await forget_subjects(uow, ids)
+    scrub_from_disk(uow)
+
+
+async def on_customer_merged(uow: UnitOfWork, event: CustomerMerged, envelope: CloudEvent) -> None:
+    await ActivityRepository(uow.session).move_customer(
+        event.merged_customer_id, event.customer_id, uow.clock.now()
+    )
+
+
+def activity_handlers() -> dict[type[IntegrationEvent], EventHandler]:
+    return {
+        CustomerLeadLinked: on_lead_linked,
+        CustomerErased: on_customer_erased,
+        CustomerMerged: on_customer_merged,
+    }
