@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from crm_shared.auth.access import EVERYTHING
+from crm_shared.contact_keys import InvalidPhoneNumberError, normalize_email, normalize_phone
 from crm_shared.contracts.customer import CustomerLeadLinked, CustomerStatus, LifecycleStage
 from crm_shared.contracts.sales import LeadConverted, LeadSnapshot
 from crm_shared.db import UnitOfWork
@@ -27,11 +28,6 @@ from crm_customer.contacts.service import add_contact
 from crm_customer.credit import service as credit
 from crm_customer.credit.models import ORDER_SOURCE
 from crm_customer.customers.models import Customer
-from crm_customer.customers.normalize import (
-    InvalidPhoneNumberError,
-    normalize_email,
-    normalize_phone,
-)
 from crm_customer.customers.repository import CustomerRepository
 from crm_customer.customers.schemas import CustomerCreate
 from crm_customer.customers.service import create_customer
