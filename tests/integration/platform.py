@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from crm_shared.bus.outbox import OutboxRepository
 from crm_shared.bus.topics import ensure_topics
 from crm_shared.service import ServiceRuntime
 from crm_shared.settings import ServiceSettings
@@ -119,6 +120,12 @@ class Platform:
     def runtime(self, name: str) -> ServiceRuntime:
         runtime: ServiceRuntime = self.apps[name].state.runtime
         return runtime
+
+    async def unsent(self, name: str) -> int:
+        """How many events ``name`` has committed but not yet published."""
+        runtime = self.runtime(name)
+        async with runtime.session_factory() as session:
+            return await OutboxRepository(session, runtime.tables).pending_count()
 
     def group(self, name: str) -> str:
         return f"{self.group_prefix}-{name}"

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from crm_launcher.broker import BundledBroker, free_port
-from crm_shared.bus.outbox import OutboxRepository
 from crm_shared.bus.topics import CUSTOMER
 
 from tests.helpers import wait_for
@@ -40,9 +39,7 @@ async def own_broker(tmp_path: Path) -> AsyncIterator[BundledBroker]:
 
 
 async def unsent_in_customer_outbox(platform: Platform) -> int:
-    runtime = platform.runtime("customer")
-    async with runtime.session_factory() as session:
-        return await OutboxRepository(session, runtime.tables).pending_count()
+    return await platform.unsent("customer")
 
 
 async def test_customers_written_before_during_and_after_an_outage_reach_every_view(

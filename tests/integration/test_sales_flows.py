@@ -34,6 +34,24 @@ async def post_json(
     return answer
 
 
+async def convert(platform: Platform, lead_id: str, opportunity: dict[str, Any]) -> dict[str, Any]:
+    """Convert the lead (If-Match: its current ETag, as for every write of a record)."""
+    client = platform.clients["sales"]
+    etag = (await client.get(f"/v1/leads/{lead_id}")).headers["ETag"]
+    response = await client.post(
+        f"/v1/leads/{lead_id}/convert",
+        json={"opportunity": opportunity},
+        headers={"If-Match": etag},
+    )
+    assert response.status_code in (200, 201), response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def _none_unsent(platform: Platform, service: str) -> bool:
+    return await platform.unsent(service) == 0
+
+
 async def customers_named(platform: Platform, email: str) -> list[dict[str, Any]]:
     listed = await get_json(platform, "customer", f"/v1/customers?email={email}&limit=10")
     return [c for c in listed["items"] if c.get("email") == email]
@@ -68,14 +86,12 @@ async def test_a_converted_lead_becomes_one_customer_across_a_restart(
 
     if restarted == "customer":
         await platform.stop_service("customer")  # the conversion waits on the broker
-    converted = await platform.clients["sales"].post(
-        f"/v1/leads/{lead['id']}/convert",
-        json={"opportunity": {"name": "First deal", "amount": "1200.00"}},
-    )
-    assert converted.status_code in (200, 201), converted.text
-    opportunity_id = converted.json()["opportunity_id"]
+    converted = await convert(platform, lead["id"], {"name": "First deal", "amount": "1200.00"})
+    opportunity_id = converted["opportunity_id"]
     if restarted == "sales":
-        await platform.stop_service("sales")  # the master's answer waits on the broker
+        # The conversion is on the broker; the master's answer will wait there for sales.
+        await wait_for(lambda: _none_unsent(platform, "sales"), timeout=PROPAGATION_TIMEOUT)
+        await platform.stop_service("sales")
 
         async def created_in_master() -> bool:
             return len(await customers_named(platform, person["email"])) == 1
@@ -100,13 +116,7 @@ async def test_a_lead_of_a_known_person_links_the_existing_customer(platform: Pl
     lead = await post_json(
         platform, "sales", "/v1/leads", {"name": person["name"], "email": person["email"]}
     )
-    converted = await post_json(
-        platform,
-        "sales",
-        f"/v1/leads/{lead['id']}/convert",
-        {"opportunity": {"name": "Renewal", "amount": "300"}},
-        status=201,
-    )
+    converted = await convert(platform, lead["id"], {"name": "Renewal", "amount": "300"})
     assert await opportunity_attached(platform, converted["opportunity_id"]) == existing["id"]
     assert len(await customers_named(platform, person["email"])) == 1
 
