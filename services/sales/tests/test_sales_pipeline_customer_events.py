@@ -70,10 +70,10 @@ async def test_a_merge_moves_open_and_closed_opportunities_to_the_survivor(
     assert len(await outbox_events(sales_app, "opportunity_changed")) == 2
 
 
-async def test_an_erasure_scrubs_reasons_of_that_customer_only(
+async def test_an_erasure_scrubs_names_and_reasons_of_that_customer_only(
     sales_client: httpx.AsyncClient, sales_app: FastAPI
 ) -> None:
-    lost = await open_opportunity(sales_client, name="lost")
+    lost = await open_opportunity(sales_client, name="Ada's kitchen")
     await move(sales_client, lost["id"], stage="lost", loss_reason="Ada's husband said no")
     guessed = await open_opportunity(sales_client, name="guessed")
     await move(sales_client, guessed["id"], probability=0.3, probability_reason="Ada is ill")
@@ -87,6 +87,7 @@ async def test_an_erasure_scrubs_reasons_of_that_customer_only(
 
     lost_now = await read(sales_client, lost["id"])
     assert lost_now["loss_reason"] == "[erased]"
+    assert lost_now["name"] == "[erased]"  # a person's deal is often named after them
     assert lost_now["stage"] == "lost"
     guessed_now = await read(sales_client, guessed["id"])
     assert guessed_now["probability_reason"] is None
@@ -95,6 +96,7 @@ async def test_an_erasure_scrubs_reasons_of_that_customer_only(
         history = (await sales_client.get(f"/v1/opportunities/{opportunity_id}/history")).json()
         assert all(change["reason"] is None for change in history["changes"])
     assert (await read(sales_client, theirs["id"]))["loss_reason"] == "Bob chose Globex"
+    assert (await read(sales_client, theirs["id"]))["name"] == "theirs"
     audit = platform_tables.audit_entries
     async with sales_app.state.runtime.session_factory() as session:
         rows = (await session.execute(select(audit.c.record_id, audit.c.changes))).all()

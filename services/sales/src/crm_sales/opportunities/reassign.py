@@ -19,11 +19,11 @@ from crm_sales.opportunities.repository import OpportunityRepository
 from crm_sales.opportunities.service import snapshot_of
 
 AUDIT_TYPE = "opportunity"
-# What an erased customer's loss reasons become (a lost deal keeps having one).
+# What an erased customer's deal names and loss reasons become (a deal keeps having them).
 ERASED_REASON = "[erased]"
 # The free text about the deal that may name the person; everything else stays readable
 # in the audit log (amounts, stages, dates name nobody).
-FREE_TEXT = frozenset({"loss_reason", "probability_override_reason"})
+FREE_TEXT = frozenset({"name", "loss_reason", "probability_override_reason"})
 
 
 async def _reassign(

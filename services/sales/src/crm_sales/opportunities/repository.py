@@ -138,8 +138,9 @@ class OpportunityRepository(RepositoryBase[Opportunity]):
         )
 
     async def scrub_reasons(self, customer_id: str, erased: str, now: datetime) -> list[str]:
-        """Free text about an erased customer's deals: loss reasons become ``erased`` (a lost
-        deal keeps having one), override and stage-change reasons null. Returns the ids of
+        """Free text about an erased customer's deals: names and loss reasons become
+        ``erased`` (a deal keeps having them; for a person the name often names them), override
+        and stage-change reasons null. Returns the ids of
         the opportunities it touched."""
         of_customer = select(Opportunity.id).where(Opportunity.customer_id == customer_id)
         ids = list(await self.session.scalars(of_customer))
@@ -150,11 +151,13 @@ class OpportunityRepository(RepositoryBase[Opportunity]):
             .where(
                 Opportunity.customer_id == customer_id,
                 or_(  # a replayed erasure finds nothing left to scrub, and bumps no version
+                    Opportunity.name != erased,
                     and_(Opportunity.loss_reason.is_not(None), Opportunity.loss_reason != erased),
                     Opportunity.probability_override_reason.is_not(None),
                 ),
             )
             .values(
+                name=erased,
                 loss_reason=case((Opportunity.loss_reason.is_(None), None), else_=literal(erased)),
                 probability_override_reason=None,
                 version=Opportunity.version + 1,
