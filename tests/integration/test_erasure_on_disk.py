@@ -81,6 +81,36 @@ def files_holding(paths: list[Path], secrets: list[bytes]) -> dict[str, list[str
     return found
 
 
+async def sales_records_about(platform: Platform, customer_id: str, person: dict[str, Any]) -> None:
+    """A lead with the person's data (matched to the customer by its e-mail), a call about
+    them and a deal named after them: sales' own tables must forget them too."""
+    sales = platform.clients["sales"]
+    lead = await sales.post(
+        "/v1/leads",
+        json={"name": person["name"], "email": person["email"], "phone": person["phone"]},
+    )
+    assert lead.status_code == 201, lead.text
+    assert lead.json()["customer_id"] == customer_id
+    for path, body in (
+        (
+            "/v1/activities",
+            {
+                "kind": "call",
+                "subject": f"Call {person['name']}",
+                "due_at": "2030-01-01T09:00:00Z",
+                "lead_id": lead.json()["id"],
+                "customer_id": customer_id,
+            },
+        ),
+        (
+            "/v1/opportunities",
+            {"customer_id": customer_id, "name": f"{person['name']} kitchen", "amount": "100"},
+        ),
+    ):
+        response = await sales.post(path, json=body)
+        assert response.status_code == 201, response.text
+
+
 def every_file(folder: Path) -> list[Path]:
     return sorted(path for path in folder.rglob("*") if path.is_file())
 
@@ -96,6 +126,7 @@ async def test_an_erased_customer_is_in_no_file_of_any_service(
     created = await platform.create_customer(**person)
     customer_id = created["id"]
     await platform.wait_everywhere(customer_id, has_name(person["name"]), what="the creation")
+    await sales_records_about(platform, customer_id, person)
 
     # The scan sees the person while they are there, in every service's files.
     before = files_holding(every_file(data_folder), secrets)
