@@ -3,7 +3,7 @@ the customers, who is on which team (for record-level access), and the versioned
 
 from crm_shared.db import NAMING_CONVENTION, define_platform_tables
 from crm_shared.db.versioned import FIRST_VERSION, Versioned, count_rows
-from crm_shared.views import define_customer_view_table
+from crm_shared.views.customer_view import define_customer_view_table
 from crm_shared.views.team_members import define_team_members_table
 from sqlalchemy import MetaData, Numeric
 from sqlalchemy.orm import DeclarativeBase
@@ -28,6 +28,7 @@ class Base(DeclarativeBase):
 Money = Numeric(14, 2)
 
 platform_tables = define_platform_tables(Base.metadata)
-customer_view_table = define_customer_view_table(Base.metadata)
+# With the customers' external ids: the order history import resolves customer_external_id.
+customer_view_table = define_customer_view_table(Base.metadata, external_id=True)
 # Which team each owner is on (from crm.identity), for the manager part of record access.
 team_members = define_team_members_table(Base.metadata)

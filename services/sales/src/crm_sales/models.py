@@ -3,5 +3,19 @@
 from crm_sales.db import Base, platform_tables
 from crm_sales.leads.models import Lead
 from crm_sales.opportunities.models import Opportunity, StageChange
+from crm_sales.orders.models import DocumentCounter, Order, OrderLine, Payment
+from crm_sales.quotes.models import Quote, QuoteLine
 
-__all__ = ["Base", "Lead", "Opportunity", "StageChange", "platform_tables"]
+__all__ = [
+    "Base",
+    "DocumentCounter",
+    "Lead",
+    "Opportunity",
+    "Order",
+    "OrderLine",
+    "Payment",
+    "Quote",
+    "QuoteLine",
+    "StageChange",
+    "platform_tables",
+]
