@@ -54,7 +54,7 @@ async def test_an_order_has_a_number_a_total_and_a_due_date(
     assert order["source"] == "api"
     [event] = await outbox_events(sales_app, "order_placed")
     assert event.key == ada
-    assert event.payload.order.total == order["total"] or str(event.payload.order.total) == "173.97"
+    assert str(event.payload.order.total) == "173.97"
     assert event.payload.order.due_date.isoformat() == "2026-03-15"
 
 
@@ -263,11 +263,7 @@ async def test_write_off_the_rest_by_default(
         f"{url}/write-off", json={"reason": "x"}, headers={"If-Match": "*"}
     )
     assert again.status_code == 409
-    [event] = (
-        await outbox_events(sales_app, "order_payment_changed")[-1:]
-        if False
-        else [(await outbox_events(sales_app, "order_payment_changed"))[-1]]
-    )
+    event = (await outbox_events(sales_app, "order_payment_changed"))[-1]
     assert event.payload.kind == "write_off"
     assert str(event.payload.amount) == "75.00"
 

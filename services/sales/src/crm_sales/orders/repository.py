@@ -11,6 +11,7 @@ from crm_shared.db import RepositoryBase
 from crm_shared.views.customer_view import CustomerViewRepository
 from crm_shared.views.team_members import TeamMembersRepository, owner_within
 from sqlalchemy import ColumnElement, Select, and_, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_sales.db import count_rows, customer_view_table, team_members
 from crm_sales.orders.models import DocumentCounter, Order, OrderLine, Payment
@@ -72,17 +73,7 @@ class OrderRepository(RepositoryBase[Order]):
         self.session.add(payment)
 
     async def reserve_numbers(self, kind: str, count: int = 1) -> int:
-        """The first of ``count`` consecutive new numbers of ``kind`` (one UPDATE; the row
-        stays locked until the commit, so two writers never get the same numbers)."""
-        table = DocumentCounter.__table__
-        statement = (
-            update(table)
-            .where(table.c.kind == kind)
-            .values(last_number=table.c.last_number + count)
-            .returning(table.c.last_number)
-        )
-        last = (await self.session.execute(statement)).scalar_one()
-        return int(last) - count + 1
+        return await reserve_numbers(self.session, kind, count)
 
     async def team_of(self, user_id: str) -> str | None:
         return await TeamMembersRepository(self.session, team_members).team_of(user_id)
@@ -183,6 +174,20 @@ def _in_state(state: PaymentState, today: date) -> ColumnElement[bool]:
     if state.value in UNSETTLED:
         return and_(Order.payment_state == state.value, or_(Order.due_date >= today, ~placed))
     return Order.payment_state == state.value
+
+
+async def reserve_numbers(session: AsyncSession, kind: str, count: int = 1) -> int:
+    """The first of ``count`` consecutive new numbers of ``kind`` (one UPDATE; the counter
+    row stays locked until the commit, so two writers never get the same numbers)."""
+    table = DocumentCounter.__table__
+    statement = (
+        update(table)
+        .where(table.c.kind == kind)
+        .values(last_number=table.c.last_number + count)
+        .returning(table.c.last_number)
+    )
+    last = (await session.execute(statement)).scalar_one()
+    return int(last) - count + 1
 
 
 def within(statement: Select[Any], scope: RecordScope) -> Select[Any]:

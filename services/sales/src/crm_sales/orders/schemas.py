@@ -6,7 +6,7 @@ from typing import Annotated
 
 from crm_shared.contracts.sales import PaymentState
 from crm_shared.fields import Currency, Instant, NonNegativeAmount, PositiveAmount, RecordId, text
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 Product = Annotated[str, text(200)]
 Reason = Annotated[str, text(2000)]
@@ -35,6 +35,16 @@ class LineOut(BaseModel):
     unit_price: Decimal
     discount: Decimal
     amount: Decimal = Field(description="quantity x unit_price x (1 - discount), in cents")
+
+    @field_serializer("quantity", "discount", when_used="json")
+    def _plain(self, value: Decimal) -> str:
+        """As written (``3``, ``0.15``), not at the column's scale (``3.0000``)."""
+        return plain_decimal(value)
+
+
+def plain_decimal(value: Decimal) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 Lines = Annotated[list[LineIn], Field(min_length=1, max_length=500)]
