@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from crm_sales import models
 from crm_sales.customers.routes import router as customers_router
 from crm_sales.handlers import handlers
+from crm_sales.order_imports.routes import router as order_imports_router
 from crm_sales.orders.routes import router as orders_router
 from crm_sales.quotes.routes import router as quotes_router
 from crm_sales.settings import SalesSettings
@@ -31,7 +32,7 @@ def create_app(
         settings=settings or SalesSettings(),
         tables=models.platform_tables,
         migrations=MIGRATIONS,
-        routers=[customers_router, quotes_router, orders_router],
+        routers=[customers_router, quotes_router, order_imports_router, orders_router],
         title="CRM sales",
         description=DESCRIPTION,
         handlers=handlers,
