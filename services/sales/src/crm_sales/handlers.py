@@ -18,6 +18,7 @@ from crm_shared.views.team_members import team_members_handlers
 
 from crm_sales.customers.view import customer_view
 from crm_sales.db import team_members
+from crm_sales.orders.handlers import order_customer_handlers
 
 
 def combine(*maps: Mapping[type[IntegrationEvent], Handler | Sequence[Handler]]) -> HandlerMap:
@@ -32,4 +33,5 @@ def combine(*maps: Mapping[type[IntegrationEvent], Handler | Sequence[Handler]])
 handlers = combine(
     customer_view_handlers(customer_view),
     team_members_handlers(team_members),
+    order_customer_handlers,  # merges and erasures reach quotes and orders
 )

@@ -146,6 +146,10 @@ class OrderRepository(RepositoryBase[Order]):
         result = await self.session.execute(statement)
         return int(getattr(result, "rowcount", 0) or 0)
 
+    async def ids_of_customer(self, customer_id: str) -> list[str]:
+        statement = select(Order.id).where(Order.customer_id == customer_id)
+        return list(await self.session.scalars(statement))
+
     async def scrub_free_text(self, customer_id: str) -> None:
         """Payment references and the reasons given, of the customer's orders: free text that
         may name the person (an erasure)."""

@@ -16,6 +16,7 @@ from crm_shared.cursors import Slice, instant, position_of, slice_of, text
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError, UnknownReferenceError
 from crm_shared.preconditions import ExpectedVersion, check_version
+from crm_shared.privacy import redact_audit
 
 from crm_sales.db import FIRST_VERSION
 from crm_sales.orders import rules
@@ -26,6 +27,8 @@ from crm_sales.orders.schemas import CancelIn, OrderCreate, OrderFilter, Payment
 from crm_sales.settings import SalesSettings
 
 PLACED, CANCELLED = "placed", "cancelled"
+# What the audit log keeps of an erased customer's orders: all but the free text.
+AUDIT_KEPT = frozenset(Order.__table__.columns.keys()) - {"write_off_reason", "cancel_reason"}
 BY_ORDERED_AT = (("ordered_at", instant), ("id", text))
 
 
@@ -333,3 +336,18 @@ def _record_change(
         order=snapshot,
     )
     uow.record(event)
+
+
+async def follow_merge(uow: UnitOfWork, alias_id: str, survivor_id: str) -> None:
+    """A merged customer's orders now belong to the survivor (one UPDATE). No event: the
+    customer master moved its receivables with the merge, and every view follows merges."""
+    await OrderRepository(uow.session).move_customer(alias_id, survivor_id)
+
+
+async def forget_free_text(uow: UnitOfWork, customer_id: str) -> None:
+    """An erased customer's payment references and the reasons written on its orders: free
+    text that may name the person. Orders hold no other personal data (amounts, dates and
+    products are business records, kept); the audit log forgets those texts too."""
+    repository = OrderRepository(uow.session)
+    await redact_audit(uow, "order", await repository.ids_of_customer(customer_id), AUDIT_KEPT)
+    await repository.scrub_free_text(customer_id)

@@ -88,6 +88,10 @@ class QuoteRepository(RepositoryBase[Quote]):
             .execution_options(synchronize_session=False)
         )
 
+    async def ids_of_customer(self, customer_id: str) -> list[str]:
+        statement = select(Quote.id).where(Quote.customer_id == customer_id)
+        return list(await self.session.scalars(statement))
+
     async def scrub_free_text(self, customer_id: str) -> None:
         await self.session.execute(
             update(Quote)

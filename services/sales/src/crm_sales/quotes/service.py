@@ -13,6 +13,7 @@ from crm_shared.cursors import Slice, instant, position_of, slice_of, text
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError
 from crm_shared.preconditions import ExpectedVersion, check_version
+from crm_shared.privacy import redact_audit
 
 from crm_sales.db import FIRST_VERSION
 from crm_sales.orders import rules as order_rules
@@ -28,6 +29,8 @@ from crm_sales.quotes.schemas import QuoteCreate, QuoteFilter, QuoteReject, Quot
 from crm_sales.settings import SalesSettings
 
 BY_CREATED_AT = (("created_at", instant), ("id", text))
+# What the audit log keeps of an erased customer's quotes: all but the free text.
+AUDIT_KEPT = frozenset(Quote.__table__.columns.keys()) - {"reject_reason"}
 
 # What else happens when a quote is accepted, after its order is placed (same transaction).
 AcceptedStep = Callable[[UnitOfWork, QuoteRecord, OrderRecord], Awaitable[None]]
@@ -264,3 +267,16 @@ async def _load(
     if quote is None:
         raise NotFoundError.of("quote", quote_id)
     return quote
+
+
+async def follow_merge(uow: UnitOfWork, alias_id: str, survivor_id: str) -> None:
+    """A merged customer's quotes now belong to the survivor (one UPDATE)."""
+    await QuoteRepository(uow.session).move_customer(alias_id, survivor_id)
+
+
+async def forget_free_text(uow: UnitOfWork, customer_id: str) -> None:
+    """An erased customer's rejection reasons (free text that may name the person), in the
+    quotes and in the audit log."""
+    repository = QuoteRepository(uow.session)
+    await redact_audit(uow, "quote", await repository.ids_of_customer(customer_id), AUDIT_KEPT)
+    await repository.scrub_free_text(customer_id)
