@@ -21,7 +21,8 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
 
 # Rules that hold between a value and the world (a phone number's numbering plan, a mail
 # domain that can receive mail, a referenced record that must exist) or between fields (a
-# receivable's amounts and dates; a webhook URL that must be safe to send to, patterns the
+# receivable's amounts and dates; an order's lines whose total exceeds what money columns
+# hold; a webhook URL that must be safe to send to, patterns the
 # partner's scopes must allow): the
 # OpenAPI describes them and documents the 422, but JSON Schema cannot state them, so a
 # schema-valid body may break one. Each has its own problem type or error type.
@@ -31,6 +32,7 @@ BEYOND_THE_SCHEMA = (
     "/unknown-reference",
     "/webhook-url-refused",
     "/webhook-scope-not-granted",
+    "/amount-too-large",
 )
 BEYOND_THE_SCHEMA_ERRORS = {"email_address"}
 

@@ -98,11 +98,13 @@ async def test_an_order_for_a_merged_alias_goes_to_the_survivor(
     [
         ({"lines": []}, "lines"),
         ({"lines": [line(quantity=0)]}, "quantity"),
+        ({"lines": [line(quantity=2.5)]}, "quantity"),  # a float: send "2.5"
         ({"lines": [line(unit_price="-1.00")]}, "unit_price"),
         ({"lines": [line(unit_price=12.5)]}, "unit_price"),
         ({"lines": [line(discount="1.5")]}, "discount"),
         ({"payment_terms_days": -1}, "payment_terms_days"),
         ({"currency": "XXY"}, "currency"),
+        ({"lines": [line(quantity="9999999999", unit_price="999999999999.00")]}, "lines"),
     ],
 )
 async def test_bad_orders_are_refused_with_the_field(

@@ -63,8 +63,9 @@ async def test_good_rows_are_imported_and_bad_rows_reported_by_line(
         f"{bob},2025-03-01T14:30:00+02:00,59.90,,ERP-5,",  # 6
         "not-a-uuid,2025-03-01,1.00,,ERP-6,",  # 7
         f"{bob},2025-13-01,1.00,,ERP-7,0",  # 8: bad date and quantity
+        f"{bob},2025-01-01,999999999.00,,ERP-8,0.0001",  # 9: unit price too large
         "",
-        f"{bob},2025-04-01,20.00,Gadget,,",  # 10 (after a blank line)
+        f"{bob},2025-04-01,20.00,Gadget,,",  # 11 (after a blank line)
     )
     response = await post(sales_client, content)
     assert response.status_code == 200, response.text
@@ -72,7 +73,8 @@ async def test_good_rows_are_imported_and_bad_rows_reported_by_line(
     assert summary["imported"] == 3
     assert summary["skipped"] == 0
     errors = {error["line"]: error["detail"] for error in summary["errors"]}
-    assert sorted(errors) == [3, 4, 5, 7, 8]
+    assert sorted(errors) == [3, 4, 5, 7, 8, 9]
+    assert "unit price" in errors[9]
     assert errors[3].startswith("amount:")
     assert "no customer" in errors[4]
     assert "future" in errors[5]
@@ -133,10 +135,12 @@ async def test_payment_columns_say_what_was_paid_and_when(
         f"{ada},2025-01-14,100.00,over,100.01,,,",
         f"{ada},2025-01-15,100.00,due-before,,,,2025-01-01",
         f"{ada},2025-01-16,100.00,disagree,,,5,2025-01-31",
+        f"{ada},2025-01-17,100.00,bad-terms,,,-3,",
+        f"{ada},2025-01-18,100.00,later,,2099-01-01,,",
     )
     summary = (await post(sales_client, content)).json()
     assert summary["imported"] == 4
-    assert [e["line"] for e in summary["errors"]] == [6, 7, 8]
+    assert [e["line"] for e in summary["errors"]] == [6, 7, 8, 9, 10]
     assert "paid_amount" in summary["errors"][0]["detail"]
     orders = {o["external_id"]: o for o in await orders_of(sales_client, ada)}
     assert orders["unpaid"]["payment_state"] == "overdue"  # due 2025-01-24, today 2026-03-02

@@ -5,11 +5,13 @@ from decimal import Decimal
 
 import pytest
 from crm_sales.orders import rules
+from crm_sales.orders.numbers import DISCOUNT, QUANTITY
 from crm_sales.orders.rules import LineValues, PaidAt
 from crm_sales.orders.schemas import plain_decimal
 from crm_sales.quotes import rules as quote_rules
 from crm_sales.quotes.rules import QuoteStatus
 from crm_shared.contracts.sales import PaymentState
+from pydantic_core import PydanticCustomError
 
 D = Decimal
 
@@ -151,3 +153,51 @@ def test_quantities_are_shown_as_written() -> None:
     assert plain_decimal(D("10.0000")) == "10"
     assert plain_decimal(D("0.1500")) == "0.15"
     assert plain_decimal(D("100")) == "100"
+
+
+def test_a_total_must_fit_the_money_columns() -> None:
+    fits = [LineValues("a", D(1), rules.MAX_AMOUNT)]
+    assert rules.too_large(fits) is None
+    reason = rules.too_large([*fits, LineValues("b", D(1), D("0.01"))])
+    assert reason is not None
+    assert "more than 999999999999.99" in reason
+
+
+@pytest.mark.parametrize(
+    ("value", "parsed"),
+    [
+        (3, "3"),
+        ("2.5", "2.5"),
+        ("0.0001", "0.0001"),
+        ("0.10", "0.10"),
+        (9_999_999_999, "9999999999"),
+    ],
+)
+def test_a_quantity_is_an_integer_or_a_decimal_string(value: object, parsed: str) -> None:
+    assert QUANTITY.parse(value) == D(parsed)
+
+
+@pytest.mark.parametrize("value", [0, "0", "0.0000", "", "1.23456", 2.5, "-1", True, "1e3"])
+def test_what_is_not_a_quantity(value: object) -> None:
+    with pytest.raises(PydanticCustomError, match="greater than 0"):
+        QUANTITY.parse(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        (0, True),
+        (1, True),
+        ("0.15", True),
+        ("1.0", True),
+        ("1.01", False),
+        (2, False),
+        (0.5, False),
+    ],
+)
+def test_a_discount_is_a_share_up_to_4_decimals(value: object, ok: bool) -> None:
+    if ok:
+        assert 0 <= DISCOUNT.parse(value) <= 1
+    else:
+        with pytest.raises(PydanticCustomError):
+            DISCOUNT.parse(value)

@@ -29,7 +29,7 @@ from crm_shared.fields import CURRENCY_CODES, Money
 from crm_shared.text import control_character_at
 from pydantic_core import PydanticCustomError
 
-from crm_sales.orders.rules import due_date
+from crm_sales.orders.rules import MAX_AMOUNT, due_date
 
 COLUMNS = (
     "customer_id", "customer_external_id", "ordered_at", "amount", "quantity", "product",
@@ -125,6 +125,8 @@ def read_row(line: int, cells: dict[str, str], defaults: Defaults) -> OrderRow:
             errors.append(f"due_date: {due} is before the order's date")
         elif "payment_terms_days" in cells and terms != int(cells["payment_terms_days"]):
             errors.append("due_date: it does not agree with payment_terms_days (give one)")
+    if amount / quantity > MAX_AMOUNT:
+        errors.append(f"quantity: the unit price ({amount} / {quantity}) would be too large")
     paid_amount, paid_at = _payment(amount, paid_amount, paid_at, ordered_at)
     if paid_amount > amount:
         errors.append(f"paid_amount: {paid_amount} is more than the amount {amount}")

@@ -19,6 +19,8 @@ from crm_shared.contracts.sales import PaymentState
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+# The largest amount a line or a total may come to (the Money columns: 12 digits, 2 decimals).
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,15 @@ def line_amount(quantity: Decimal, unit_price: Decimal, discount: Decimal = ZERO
 
 def total_of(lines: Iterable[LineValues]) -> Decimal:
     return sum((line_amount(line.quantity, line.unit_price, line.discount) for line in lines), ZERO)
+
+
+def too_large(lines: Iterable[LineValues]) -> str | None:
+    """Why these lines cannot be one document (None: they can): a line or the total over
+    MAX_AMOUNT."""
+    total = total_of(lines)
+    if total > MAX_AMOUNT:
+        return f"the total {total} is more than {MAX_AMOUNT}"
+    return None
 
 
 def due_date(ordered_at: datetime, payment_terms_days: int) -> date:

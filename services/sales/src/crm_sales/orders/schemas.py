@@ -8,16 +8,10 @@ from crm_shared.contracts.sales import PaymentState
 from crm_shared.fields import Currency, Instant, NonNegativeAmount, PositiveAmount, RecordId, text
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
+from crm_sales.orders.numbers import Discount, Quantity
+
 Product = Annotated[str, text(200)]
 Reason = Annotated[str, text(2000)]
-Quantity = Annotated[
-    Decimal,
-    Field(gt=0, max_digits=14, decimal_places=4, description="how many (up to 4 decimals)"),
-]
-Discount = Annotated[
-    Decimal,
-    Field(ge=0, le=1, max_digits=5, decimal_places=4, description="a share of the line, 0-1"),
-]
 
 
 class LineIn(BaseModel):

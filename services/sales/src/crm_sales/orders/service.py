@@ -74,6 +74,7 @@ async def place_order(
 ) -> OrderRecord:
     repository = OrderRepository(uow.session)
     customer_id = await known_customer(repository, new.customer_id)
+    ensure_amounts_fit(new.lines)
     owner = await assignable_owner(repository, new.owner, scope, actor)
     if new.external_id is not None and await repository.existing_external_ids([new.external_id]):
         raise ConflictError(
@@ -127,6 +128,11 @@ async def place_order(
     snapshot = snapshot_of(order, lines, now.date())
     uow.record(OrderPlaced(record_id=order.id, customer_id=customer_id, order=snapshot))
     return OrderRecord(order, lines, [])
+
+
+def ensure_amounts_fit(lines: Sequence[rules.LineValues]) -> None:
+    if (reason := rules.too_large(lines)) is not None:
+        raise InvalidError(reason, location="lines", code="amount-too-large")
 
 
 async def known_customer(repository: OrderRepository, customer_id: str) -> str:

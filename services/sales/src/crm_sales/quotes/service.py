@@ -20,7 +20,13 @@ from crm_sales.orders import rules as order_rules
 from crm_sales.orders.mapping import OrderRecord
 from crm_sales.orders.repository import OrderRepository
 from crm_sales.orders.schemas import LineIn
-from crm_sales.orders.service import NewOrder, assignable_owner, known_customer, place_order
+from crm_sales.orders.service import (
+    NewOrder,
+    assignable_owner,
+    ensure_amounts_fit,
+    known_customer,
+    place_order,
+)
 from crm_sales.quotes import rules
 from crm_sales.quotes.mapping import QuoteRecord, snapshot_of
 from crm_sales.quotes.models import Quote, QuoteLine
@@ -230,6 +236,9 @@ def _new_quote(uow: UnitOfWork, **values: object) -> Quote:
 async def _issue(
     uow: UnitOfWork, repository: QuoteRepository, quote: Quote, lines_in: Sequence[LineIn]
 ) -> QuoteRecord:
+    ensure_amounts_fit(
+        [order_rules.LineValues(x.product, x.quantity, x.unit_price, x.discount) for x in lines_in]
+    )
     lines = [
         QuoteLine(
             quote_id=quote.id,
