@@ -17,6 +17,7 @@ class Plan:
     token_checks: int  # bearer tokens verified in-process
     order_import_rows: int  # orders in the CSV of the order import benchmark
     order_import_customers: int  # the customers they belong to (imported first, the baseline)
+    order_profile_wait: float  # seconds after the import to wait for the analytics profile
     # Kafka consumer session timeout for services and baseline consumers: a new group's first
     # join on the bundled broker takes about half of it. None: the services' default (10 s).
     session_timeout_ms: int | None = None
@@ -39,6 +40,7 @@ FULL = Plan(
     token_checks=5_000,
     order_import_rows=100_000,
     order_import_customers=20_000,
+    order_profile_wait=300.0,
 )
 
 QUICK = Plan(
@@ -54,5 +56,6 @@ QUICK = Plan(
     token_checks=500,
     order_import_rows=2_000,
     order_import_customers=400,
+    order_profile_wait=30.0,
     session_timeout_ms=2_000,  # faster group joins; start-up is not measured anyway
 )
