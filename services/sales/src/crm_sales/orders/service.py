@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from crm_shared.auth.access import RecordScope
 from crm_shared.auth.tokens import Forbidden
@@ -332,16 +331,17 @@ def _record_change(
 ) -> None:
     order = record.order
     snapshot = snapshot_of(order, record.lines, today_of(uow))
-    event: Any = OrderPaymentChanged(
-        record_id=order.id,
-        customer_id=order.customer_id,
-        payment_id=payment_id,
-        amount=amount,
-        kind=kind,
-        occurred_on=occurred_on,
-        order=snapshot,
+    uow.record(
+        OrderPaymentChanged(
+            record_id=order.id,
+            customer_id=order.customer_id,
+            payment_id=payment_id,
+            amount=amount,
+            kind=kind,
+            occurred_on=occurred_on,
+            order=snapshot,
+        )
     )
-    uow.record(event)
 
 
 async def follow_merge(uow: UnitOfWork, alias_id: str, survivor_id: str) -> None:
