@@ -39,8 +39,9 @@ class SalesSettings(ServiceSettings):
     payment_terms_days: int = Field(30, ge=0, le=3650)
     # Days a new quote stays valid when it names no valid_until (0: no validity date).
     quote_validity_days: int = Field(30, ge=0, le=3650)
-    # The largest order history CSV accepted, in bytes (a larger one is 413: split it).
-    order_import_max_bytes: int = Field(50_000_000, ge=1)
+    # The largest order history CSV accepted, in bytes (a larger one is 413: split it); the
+    # platform's max_request_bytes (16 MiB) bounds every body first. 100,000 rows: ~8 MB.
+    order_import_max_bytes: int = Field(16 * 1024 * 1024, ge=1)
     # A longer CSV cell refuses the file (422 with its line and column); at most the csv
     # module's own field limit.
     order_import_max_cell_chars: int = Field(10_000, ge=1, le=131_072)
