@@ -137,6 +137,15 @@ def test_which_quotes_can_be_decided(stored: str, today: date, reason: str | Non
     assert (found is None) if reason is None else (found is not None and reason in found)
 
 
+def test_a_stored_expiry_holds_and_an_expired_quote_can_be_revised() -> None:
+    until = date(2026, 3, 5)
+    assert quote_rules.current_status("expired", until, date(2026, 3, 6)) is QuoteStatus.EXPIRED
+    reason = quote_rules.why_not_decidable("expired", until, date(2026, 3, 6))
+    assert reason is not None
+    assert "expired" in reason
+    assert quote_rules.why_not_revisable("expired") is None
+
+
 def test_only_open_quotes_can_be_revised() -> None:
     assert quote_rules.why_not_revisable("sent") is None
     assert quote_rules.why_not_revisable("draft") is None

@@ -1,4 +1,7 @@
-"""/v1/quotes: issue, read, list, revise, accept into an order, reject; events and errors."""
+"""/v1/quotes: issue, read, list, revise, accept into an order, reject, expire; events and
+errors."""
+
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -220,3 +223,31 @@ async def test_a_rep_sees_only_quotes_within_reach(
     assert accept.status_code == 404
     accepted = await sales_client.post(f"{url}/accept", headers={"If-Match": "*", **rep})
     assert accepted.json()["owner"] == "rep-1"
+
+
+async def test_the_expiry_timer_marks_an_undecided_quote_expired_once(
+    sales_app: FastAPI, sales_client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    (ada,) = await know_customers(sales_app, "ada")
+    lapsing = (await issue(sales_client, ada, valid_until="2026-03-05")).json()
+    accepted = await issue(sales_client, ada, valid_until="2026-03-05")
+    await sales_client.post(
+        f"/v1/quotes/{accepted.json()['id']}/accept", headers=if_match(accepted)
+    )
+    timers = sales_app.state.runtime.timers
+    clock.set(datetime(2026, 3, 5, 23, 59, tzinfo=UTC))
+    assert await timers.fire_due() == 0
+    clock.set(datetime(2026, 3, 6, 0, 0, tzinfo=UTC))
+    assert await timers.fire_due() == 1  # the accepted quote's timer was cancelled
+    read = await sales_client.get(f"/v1/quotes/{lapsing['id']}")
+    assert read.json()["status"] == "expired"
+    assert read.headers["ETag"] == '"2"'
+    decided = [e.payload for e in await outbox_events(sales_app, "quote_decided")]
+    assert [(d.quote.id, d.status) for d in decided][-1] == (lapsing["id"], "expired")
+    stored = await sales_client.get("/v1/quotes", params={"status": "expired"})
+    assert [q["id"] for q in stored.json()["items"]] == [lapsing["id"]]
+    renewed = await sales_client.post(
+        f"/v1/quotes/{lapsing['id']}/revise", json={}, headers=if_match(read)
+    )
+    assert renewed.json()["status"] == "sent"
+    assert renewed.json()["valid_until"] == "2026-04-05"

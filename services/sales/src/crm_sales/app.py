@@ -14,6 +14,7 @@ from crm_sales.handlers import handlers
 from crm_sales.order_imports.routes import router as order_imports_router
 from crm_sales.orders.routes import router as orders_router
 from crm_sales.quotes.routes import router as quotes_router
+from crm_sales.quotes.service import EXPIRY_TIMER, expire_quote
 from crm_sales.settings import SalesSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -36,6 +37,7 @@ def create_app(
         title="CRM sales",
         description=DESCRIPTION,
         handlers=handlers,
+        timers={EXPIRY_TIMER: expire_quote},
         consumes=(topics.CUSTOMER, topics.IDENTITY),
         run_bus=run_bus,
         clock=clock,

@@ -2,8 +2,9 @@
 the next ``revision``; the one it replaces becomes ``superseded``. Only the latest revision
 can be accepted (it becomes an order) or rejected.
 
-``status`` stores draft, sent, accepted, rejected or superseded; ``expired`` (valid_until
-passed, still undecided) depends on the day and is computed by the clock when read.
+``status`` stores draft, sent, accepted, rejected, superseded, or expired once the expiry
+timer fired; before that, ``expired`` (valid_until passed, undecided) is computed by the
+clock when read.
 """
 
 from datetime import date, datetime

@@ -104,7 +104,8 @@ class QuoteRepository(RepositoryBase[Quote]):
 def _in_status(status: QuoteStatus, today: date) -> ColumnElement[bool]:
     """The SQL twin of ``rules.current_status``."""
     if status is QuoteStatus.EXPIRED:
-        return and_(Quote.status.in_(OPEN), Quote.valid_until < today)
+        computed = and_(Quote.status.in_(OPEN), Quote.valid_until < today)
+        return or_(Quote.status == status.value, computed)
     if status.value in OPEN:
         return and_(
             Quote.status == status.value,

@@ -2,8 +2,9 @@
 to it.
 
 Statuses: ``draft`` and ``sent`` are open; ``expired`` is an open quote whose
-``valid_until`` has passed (computed on the day, never stored); ``accepted``, ``rejected``
-and ``superseded`` (a later revision replaced it) are final.
+``valid_until`` has passed (computed on the day, and stored once the expiry timer fired);
+``accepted``, ``rejected`` and ``superseded`` (a later revision replaced it) are final. An
+expired quote can still be revised (the revision renews it).
 """
 
 from datetime import date, timedelta
@@ -43,7 +44,7 @@ def why_not_decidable(stored: str, valid_until: date | None, today: date) -> str
 
 
 def why_not_revisable(stored: str) -> str | None:
-    """An open quote (even an expired one: revising renews it) can be revised; a decided or
+    """An open quote, or an expired one (revising renews it), can be revised; a decided or
     superseded one cannot."""
     status = QuoteStatus(stored)
     if status is QuoteStatus.SUPERSEDED:

@@ -1,19 +1,24 @@
-"""Use cases of quotes: issue, read, list, revise, accept (it becomes an order), reject.
+"""Use cases of quotes: issue, read, list, revise, accept (it becomes an order), reject,
+and expire: a quote with a validity date has a timer (``quote.expiry``) due at the start of
+the day after it; if the quote is still undecided then, it is marked expired and
+``QuoteDecided`` (status expired) is published. (Reads compute ``expired`` from the date
+anyway: a late timer never lets an expired quote be accepted.)
 
 Accepting runs the steps of :data:`ON_ACCEPTED` after the order is placed, in the same unit
 of work: the place where the pipeline's "accepted quote -> opportunity won" is wired in."""
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
-from crm_shared.auth.access import RecordScope
+from crm_shared.auth.access import EVERYTHING, RecordScope
 from crm_shared.contracts.sales import QuoteDecided, QuoteIssued
 from crm_shared.cursors import Slice, instant, position_of, slice_of, text
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError
 from crm_shared.preconditions import ExpectedVersion, check_version
 from crm_shared.privacy import redact_audit
+from crm_shared.timers import Timer, cancel, schedule
 
 from crm_sales.db import FIRST_VERSION
 from crm_sales.orders import rules as order_rules
@@ -35,6 +40,7 @@ from crm_sales.quotes.schemas import QuoteCreate, QuoteFilter, QuoteReject, Quot
 from crm_sales.settings import SalesSettings
 
 BY_CREATED_AT = (("created_at", instant), ("id", text))
+EXPIRY_TIMER = "quote.expiry"
 # What the audit log keeps of an erased customer's quotes: all but the free text.
 AUDIT_KEPT = frozenset(Quote.__table__.columns.keys()) - {"reject_reason"}
 
@@ -138,13 +144,15 @@ async def revise_quote(
         customer_id=old.customer_id,
         opportunity_id=old.opportunity_id,
         owner=old.owner,
-        status=old.status,
+        # A revision of an expired quote is sent again; a draft's stays a draft.
+        status=old.status if old.status in rules.OPEN_STATUSES else rules.QuoteStatus.SENT.value,
         valid_until=valid_until,
         currency=body.currency or old.currency,
     )
     old.status = rules.QuoteStatus.SUPERSEDED.value
     old.superseded_by = new.id
     old.touch(uow.clock.now())
+    await cancel(uow, EXPIRY_TIMER, old.id)
     return await _issue(uow, repository, new, lines)
 
 
@@ -177,6 +185,7 @@ async def accept_quote(
     quote.order_id = order.order.id
     quote.decided_at = now
     quote.touch(now)
+    await cancel(uow, EXPIRY_TIMER, quote.id)
     _record_decision(uow, record, order.order.id)
     for step in ON_ACCEPTED:
         await step(uow, record, order)
@@ -197,6 +206,7 @@ async def reject_quote(
     quote.reject_reason = body.reason
     quote.decided_at = now
     quote.touch(now)
+    await cancel(uow, EXPIRY_TIMER, quote.id)
     _record_decision(uow, record, None)
     return record
 
@@ -258,7 +268,30 @@ async def _issue(
     record = QuoteRecord(quote, lines)
     snapshot = snapshot_of(record, uow.clock.now().date())
     uow.record(QuoteIssued(record_id=quote.id, customer_id=quote.customer_id, quote=snapshot))
+    if quote.valid_until is not None:
+        due_at = datetime.combine(quote.valid_until + timedelta(days=1), time(), UTC)
+        await schedule(uow, kind=EXPIRY_TIMER, key=quote.id, due_at=due_at)
     return record
+
+
+async def expire_quote(uow: UnitOfWork, timer: Timer) -> None:
+    """The ``quote.expiry`` timer: mark the quote expired if it is still undecided and its
+    validity has passed (a revision or a decision cancels the timer; this guards the rest)."""
+    repository = QuoteRepository(uow.session)
+    quote = await repository.reachable(timer.key, EVERYTHING, lock=True)
+    if quote is None or quote.status not in rules.OPEN_STATUSES:
+        return
+    now = uow.clock.now()
+    if (
+        rules.current_status(quote.status, quote.valid_until, now.date())
+        is not rules.QuoteStatus.EXPIRED
+    ):
+        return
+    quote.status = rules.QuoteStatus.EXPIRED.value
+    quote.decided_at = now
+    quote.touch(now)
+    record = QuoteRecord(quote, (await repository.lines_of([quote.id]))[quote.id])
+    _record_decision(uow, record, None)
 
 
 def _ensure_valid_from(valid_until: date | None, today: date) -> None:
