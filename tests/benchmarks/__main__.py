@@ -21,6 +21,7 @@ from tests.benchmarks import (
     catchup,
     create_rate,
     memory,
+    order_import,
     profile_latency,
     token_check,
 )
@@ -36,6 +37,7 @@ MEASUREMENTS: dict[str, ModuleType] = {
     "memory": memory,
     "import": bulk_import,
     "token": token_check,
+    "orders": order_import,
 }
 
 

@@ -15,6 +15,9 @@ class Plan:
     idle_seconds: float  # before reading the memory of a started service
     import_rows: int  # new customers in the CSV of the import benchmark
     token_checks: int  # bearer tokens verified in-process
+    order_import_rows: int  # orders in the CSV of the order import benchmark
+    order_import_customers: int  # the customers they belong to (imported first, the baseline)
+    order_profile_wait: float  # seconds after the import to wait for the analytics profile
     # Kafka consumer session timeout for services and baseline consumers: a new group's first
     # join on the bundled broker takes about half of it. None: the services' default (10 s).
     session_timeout_ms: int | None = None
@@ -35,6 +38,9 @@ FULL = Plan(
     idle_seconds=5.0,
     import_rows=20_000,
     token_checks=5_000,
+    order_import_rows=100_000,
+    order_import_customers=20_000,
+    order_profile_wait=300.0,
 )
 
 QUICK = Plan(
@@ -48,5 +54,8 @@ QUICK = Plan(
     idle_seconds=1.0,
     import_rows=1_000,
     token_checks=500,
+    order_import_rows=2_000,
+    order_import_customers=400,
+    order_profile_wait=30.0,
     session_timeout_ms=2_000,  # faster group joins; start-up is not measured anyway
 )

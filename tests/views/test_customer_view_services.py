@@ -57,6 +57,7 @@ SNAPSHOT_VALUES: dict[str, Any] = {
     "value_class": None,  # published by analytics later
     "tags": PERSONAL["tags"],
     "consent": {"email": True, "sms": False},
+    "external_id": None,  # the builders' snapshot names none
 }
 
 
@@ -82,7 +83,7 @@ SERVICES = [
         8003,
         frozenset(
             {"email", "phone", "company", "owner", "credit_grade", "operating_grade"}
-            | {"value_class"}
+            | {"value_class", "external_id"}  # the order import resolves customers by it
         ),
     ),
     ViewService(

@@ -36,6 +36,7 @@ def snapshot_of(customer: Customer) -> CustomerSnapshot:
             "operating_grade": customer.operating_grade,
             "owner": customer.owner,
             "source": customer.source,
+            "external_id": customer.external_id,
             "tags": customer.tags,
             "consent": consent_of(customer),
             "consent_details": consent_details_of(customer),

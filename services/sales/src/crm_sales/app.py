@@ -18,7 +18,11 @@ from crm_sales.handlers import handlers
 from crm_sales.leads import scoring
 from crm_sales.leads.routes import router as leads_router
 from crm_sales.opportunities.routes import router as opportunities_router
+from crm_sales.order_imports.routes import router as order_imports_router
+from crm_sales.orders.routes import router as orders_router
 from crm_sales.pipeline.routes import router as pipeline_router
+from crm_sales.quotes.routes import router as quotes_router
+from crm_sales.quotes.service import EXPIRY_TIMER, expire_quote
 from crm_sales.settings import SalesSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -43,6 +47,10 @@ def create_app(
             leads_router,
             opportunities_router,
             pipeline_router,
+            quotes_router,
+            # The fixed /v1/orders/import before /v1/orders/{order_id}.
+            order_imports_router,
+            orders_router,
             activities_router,
         ],
         title="CRM sales",
@@ -51,7 +59,7 @@ def create_app(
         consumes=(topics.CUSTOMER, topics.IDENTITY),
         run_bus=run_bus,
         clock=clock,
-        timers={REMINDER_KIND: activities.on_reminder},
+        timers={REMINDER_KIND: activities.on_reminder, EXPIRY_TIMER: expire_quote},
         schedules=[
             Schedule(
                 scoring.RETRAIN_SCHEDULE,

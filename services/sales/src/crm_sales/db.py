@@ -32,6 +32,7 @@ class Base(DeclarativeBase):
 Money = Numeric(14, 2)
 
 platform_tables = define_platform_tables(Base.metadata)
-customer_view_table = define_customer_view_table(Base.metadata)
+# With the customers' external ids: the order history import resolves customer_external_id.
+customer_view_table = define_customer_view_table(Base.metadata, external_id=True)
 # Which team each owner is on (from crm.identity), for the manager part of record access.
 team_members = define_team_members_table(Base.metadata)

@@ -22,6 +22,7 @@ from crm_sales.customers.view import customer_view
 from crm_sales.db import team_members
 from crm_sales.leads.handlers import lead_handlers
 from crm_sales.opportunities.handlers import opportunity_handlers
+from crm_sales.orders.handlers import order_customer_handlers
 
 
 def combine(*maps: Mapping[type[IntegrationEvent], Handler | Sequence[Handler]]) -> HandlerMap:
@@ -39,4 +40,5 @@ handlers = combine(
     opportunity_handlers,
     lead_handlers(),
     activity_handlers(),
+    order_customer_handlers,  # merges and erasures reach quotes and orders
 )

@@ -119,6 +119,21 @@ class SalesSettings(ServiceSettings):
     # The reminder of an activity fires this many minutes before it is due (0: when due).
     reminder_lead_minutes: int = Field(0, ge=0, le=60 * 24 * 14)
 
+    # --- quotes, orders, payments, order history import ---
+    # Days from an order's date to its due date when the order names none (0: due on ordering).
+    payment_terms_days: int = Field(30, ge=0, le=3650)
+    # Days a new quote stays valid when it names no valid_until (0: no validity date).
+    quote_validity_days: int = Field(30, ge=0, le=3650)
+    # The largest order history CSV accepted, in bytes (a larger one is 413: split it); the
+    # platform's max_request_bytes (16 MiB) bounds every body first. 100,000 rows: ~8 MB.
+    order_import_max_bytes: int = Field(16 * 1024 * 1024, ge=1)
+    # A longer CSV cell refuses the file (422 with its line and column); at most the csv
+    # module's own field limit.
+    order_import_max_cell_chars: int = Field(10_000, ge=1, le=131_072)
+    # Rows of the order import written per transaction: a crash loses at most one chunk,
+    # which a re-import of the same file restores (imported rows are skipped).
+    order_import_chunk_rows: int = Field(5_000, ge=1)
+
     @model_validator(mode="after")
     def _every_stage_has_a_probability(self) -> Self:
         self.stage_probabilities = {**DEFAULT_STAGE_PROBABILITIES, **self.stage_probabilities}

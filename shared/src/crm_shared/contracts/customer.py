@@ -85,6 +85,8 @@ class CustomerSnapshot(BaseModel):
     operating_grade: OperatingGrade | None = None
     owner: str | None = None
     source: str | None = None
+    # The customer's id in the system it came from (an ERP); null in older events.
+    external_id: str | None = None
     tags: list[str] = Field(default_factory=list)
     consent: dict[ConsentChannel, bool] = Field(default_factory=dict)
     # The same channels as ``consent`` with their source and time (empty in older events).

@@ -238,6 +238,7 @@ class OrderSnapshot(BaseModel):
     quote_id: str | None = None
     opportunity_id: str | None = None
     source: str  # api, quote, import
+    status: str = "placed"  # placed, cancelled (a cancelled order owes nothing)
     ordered_at: AwareDatetime
     currency: str
     total: Decimal

@@ -186,6 +186,7 @@ def _snapshot_values(snapshot: CustomerSnapshot) -> Row:
         "owner": snapshot.owner,
         "tags": list(snapshot.tags),
         "consent": {channel.value: granted for channel, granted in snapshot.consent.items()},
+        "external_id": snapshot.external_id,
     }
 
 

@@ -62,6 +62,9 @@ class CustomerViewRecord(BaseModel):
     value_class: str | None = Field(None, description="VIP / value class (from analytics)")
     tags: list[str] | None = None
     consent: dict[ConsentChannel, bool] | None = None
+    external_id: str | None = Field(
+        None, description="the customer's id in the system it came from (an ERP)"
+    )
     customer_version: int = Field(description="the customer master's version last applied")
     updated_at: datetime
     resolved_from: str | None = Field(

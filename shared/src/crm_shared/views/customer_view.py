@@ -39,6 +39,7 @@ from crm_shared.views.team_members import owner_within
 
 TABLE_NAME = "customer_view"
 SYNC_INDEX = f"ix_{TABLE_NAME}_updated_at_id"
+EXTERNAL_ID_INDEX = f"ix_{TABLE_NAME}_external_id"
 
 # Every view has these; they are what a tombstone or an alias keeps, plus the basics.
 CORE_FIELDS: tuple[str, ...] = (
@@ -63,6 +64,7 @@ OPTIONAL_FIELDS: tuple[str, ...] = (
     "value_class",
     "tags",
     "consent",
+    "external_id",  # only in a table defined with it (define_customer_view_table)
 )
 # What an erased customer or a merged alias keeps: the id, the pointer and the bookkeeping.
 # Everything else is set to null (an alias's data lives on in the survivor's record).
@@ -77,7 +79,19 @@ SCRUBBED: dict[str, None] = {
 MAX_MERGE_HOPS = 16
 
 
-def define_customer_view_table(metadata: MetaData) -> Table:
+def define_customer_view_table(metadata: MetaData, *, external_id: bool = False) -> Table:
+    """``external_id``: with the customer's id in the system it came from (an ERP), indexed,
+    for a service that resolves imported rows by it (sales' order history import). Added
+    after the shape was released: a service that keeps it adds the column in a migration
+    of its own (:func:`add_customer_view_external_id`)."""
+    extra = (
+        [
+            Column("external_id", String(100), nullable=True),
+            Index(EXTERNAL_ID_INDEX, "external_id"),
+        ]
+        if external_id
+        else []
+    )
     return Table(
         TABLE_NAME,
         metadata,
@@ -101,7 +115,19 @@ def define_customer_view_table(metadata: MetaData) -> Table:
         Index(f"ix_{TABLE_NAME}_status_id", "status", "id"),
         Index(f"ix_{TABLE_NAME}_lifecycle_stage", "lifecycle_stage"),
         Index(SYNC_INDEX, "updated_at", "id"),
+        *extra,
     )
+
+
+def add_customer_view_external_id(op: Any) -> None:
+    """The ``external_id`` column and its index, in the migration of a view that keeps it."""
+    op.add_column(TABLE_NAME, Column("external_id", String(100), nullable=True))
+    op.create_index(EXTERNAL_ID_INDEX, TABLE_NAME, ["external_id"])
+
+
+def drop_customer_view_external_id(op: Any) -> None:
+    op.drop_index(EXTERNAL_ID_INDEX, table_name=TABLE_NAME)
+    op.drop_column(TABLE_NAME, "external_id")
 
 
 def create_customer_view_table(op: Any) -> None:

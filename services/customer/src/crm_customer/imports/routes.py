@@ -5,15 +5,14 @@ from typing import Annotated
 
 from crm_shared.api.access import AccessDep
 from crm_shared.api.auth import requires
+from crm_shared.api.csv_upload import CSV_BODY, read_csv_upload
 from crm_shared.api.deps import IdempotencyKeyDep, RuntimeDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
-from crm_shared.api.problems import TYPE_BASE, Problem
 from crm_shared.api.ratelimit import rows_meter
 from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
-from starlette.datastructures import UploadFile
 
 from crm_customer.customers.search import CustomerFilter
 from crm_customer.customers.service import search_phone
@@ -24,51 +23,12 @@ from crm_customer.web import ActorDep, SettingsDep
 
 router = APIRouter(prefix="/v1/customers", tags=["import and export"])
 
-_CSV_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                    "required": ["file"],
-                }
-            },
-        },
-    }
-}
-
-
-async def read_csv_upload(request: Request, max_bytes: int) -> bytes:
-    """The CSV, sent as the body (text/csv) or as the ``file`` field of a form."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "multipart/form-data":
-        await request.body()  # kept by the request: the idempotency fingerprint reads it too
-        form = await request.form(max_files=1)
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise Problem(
-                422, "send the CSV as the form field 'file'", type_=TYPE_BASE + "invalid-csv"
-            )
-        content = await upload.read(max_bytes + 1)
-    elif content_type in ("text/csv", "text/plain", "application/csv"):
-        content = await request.body()
-    else:
-        raise Problem(415, "send text/csv, or multipart/form-data with a 'file' field")
-    if len(content) > max_bytes:
-        raise Problem(
-            413, f"the file is larger than {max_bytes} bytes; split it", title="Content too large"
-        )
-    return content
-
 
 @router.post(
     "/import",
     dependencies=[requires(Permission.CUSTOMERS_IMPORT)],
     response_model=ImportSummary,
-    openapi_extra=_CSV_BODY,
+    openapi_extra=CSV_BODY,
     summary="Import customers from CSV: good rows kept, bad rows reported by line",
 )
 async def import_csv(

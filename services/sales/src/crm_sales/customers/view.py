@@ -16,6 +16,7 @@ KEPT_FIELDS = frozenset(
         "credit_grade",
         "operating_grade",
         "value_class",
+        "external_id",  # the order history import names customers by it
     }
 )
 

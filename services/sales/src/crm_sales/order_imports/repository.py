@@ -1,0 +1,97 @@
+"""The set-based queries of the order history import: customers of the sales view by id
+and by external id, the owners' teams, the orders already imported, and the bulk writes."""
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from crm_shared.views.customer_view import MAX_MERGE_HOPS
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_sales.db import customer_view_table, team_members
+from crm_sales.orders.models import Order, OrderLine, Payment
+from crm_sales.orders.repository import (
+    KEYS_PER_QUERY,
+    ROWS_PER_INSERT,
+    OrderRepository,
+    chunks,
+    reserve_numbers,
+)
+
+Row = dict[str, Any]
+VIEW = customer_view_table
+_CUSTOMER_COLUMNS = (VIEW.c.id, VIEW.c.status, VIEW.c.merged_into, VIEW.c.owner)
+
+
+class OrderImportRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.orders = OrderRepository(session)
+
+    async def customers_by_id(self, ids: Collection[str]) -> dict[str, Row]:
+        """The view's rows of these customers, and of the survivors their merges point to
+        (followed up to MAX_MERGE_HOPS): one query per hop and KEYS_PER_QUERY ids."""
+        found: dict[str, Row] = {}
+        wanted = set(ids)
+        for _ in range(MAX_MERGE_HOPS + 1):
+            wanted -= found.keys()
+            if not wanted:
+                break
+            loaded = await self._customers(VIEW.c.id, wanted)
+            found.update((row["id"], row) for row in loaded)
+            wanted = {row["merged_into"] for row in loaded if row["merged_into"]}
+        return found
+
+    async def active_by_external_id(self, external_ids: Collection[str]) -> dict[str, Row]:
+        rows = await self._customers(VIEW.c.external_id, external_ids, active_only=True)
+        return {row["external_id"]: row for row in sorted(rows, key=lambda row: row["id"])}
+
+    async def teams_of(self, owners: Collection[str]) -> dict[str, str | None]:
+        teams: dict[str, str | None] = dict.fromkeys(owners)
+        for part in chunks(sorted(teams), KEYS_PER_QUERY):
+            statement = select(team_members.c.user_id, team_members.c.team_id).where(
+                team_members.c.user_id.in_(part)
+            )
+            teams.update((r.user_id, r.team_id) for r in await self.session.execute(statement))
+        return teams
+
+    async def imported_already(
+        self, external_ids: Collection[str], natural_keys: Collection[str]
+    ) -> tuple[set[str], set[str]]:
+        return (
+            await self.orders.existing_external_ids(external_ids),
+            await self.orders.existing_import_keys(natural_keys),
+        )
+
+    async def reserve_order_numbers(self, count: int) -> int:
+        return await reserve_numbers(self.session, "order", count)
+
+    async def insert_orders(self, rows: Sequence[Row]) -> set[str]:
+        """Insert the orders; one whose external id or natural key another writer stored
+        meanwhile is left out (ON CONFLICT DO NOTHING). Returns the ids inserted."""
+        dialect = self.session.get_bind().dialect.name
+        make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = Order.__table__
+        statement = make_insert(table).on_conflict_do_nothing().returning(table.c.id)
+        inserted: set[str] = set()
+        for part in chunks(rows, ROWS_PER_INSERT):
+            result = await self.session.execute(statement, list(part))
+            inserted.update(result.scalars())
+        return inserted
+
+    async def insert_children(self, lines: Sequence[Row], payments: Sequence[Row]) -> None:
+        for table, rows in ((OrderLine.__table__, lines), (Payment.__table__, payments)):
+            for part in chunks(rows, ROWS_PER_INSERT):
+                await self.session.execute(insert(table), list(part))
+
+    async def _customers(
+        self, column: Any, keys: Collection[str], *, active_only: bool = False
+    ) -> list[Row]:
+        rows: list[Row] = []
+        for part in chunks(sorted(set(keys)), KEYS_PER_QUERY):
+            statement = select(*_CUSTOMER_COLUMNS, VIEW.c.external_id).where(column.in_(part))
+            if active_only:
+                statement = statement.where(VIEW.c.status == "active")
+            rows.extend(dict(row) for row in (await self.session.execute(statement)).mappings())
+        return rows
