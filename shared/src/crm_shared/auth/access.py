@@ -1,7 +1,7 @@
 """Record-level access: whose records a caller reaches, and whether it may read personal data.
 
-The rule, in one place (every aggregate with an owner uses it: customers now; leads,
-opportunities and tickets when they come):
+The rule, in one place (every aggregate with an owner uses it: customers; sales' leads,
+opportunities, quotes, orders and activities; tickets when they come):
 
 - a person with role ``sales`` reaches a record they own (``owner`` is their user id), a
   record owned by a member of a team they manage (the token's ``manages`` claim), and an
