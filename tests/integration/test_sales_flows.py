@@ -187,7 +187,12 @@ async def test_orders_move_the_lifecycle_and_grade_credit(platform: Platform) ->
     assert credit["credit_grade"] == "C"
 
     async def profile_has_the_order() -> bool:
-        body = await get_json(platform, "analytics", f"/v1/profiles/{customer_id}")
-        return (body.get("sales") or {}).get("orders") == 1
+        body = await platform.view("analytics", customer_id)
+        sales = (body or {}).get("sales") or {}
+        return (sales.get("orders"), sales.get("revenue"), sales.get("outstanding")) == (
+            1,
+            "1000.00",
+            "0.00",  # the payment reached analytics too
+        )
 
     await wait_for(profile_has_the_order, timeout=PROPAGATION_TIMEOUT, interval=0.1)
