@@ -17,6 +17,7 @@ from crm_shared.testing import app_client, bearer, token_for
 from fastapi import FastAPI
 
 PEOPLE_PER_MINUTE = 3  # one unit back every 20 s
+BULK_ROWS_PER_MINUTE = 3  # one row back every 20 s
 CLIENTS_PER_MINUTE = 4
 
 
@@ -32,6 +33,7 @@ async def customer_app(tmp_path: Path, clock: FakeClock) -> AsyncIterator[FastAP
         data_dir=tmp_path,
         rate_limit_per_minute=PEOPLE_PER_MINUTE,
         rate_limit_client_per_minute=CLIENTS_PER_MINUTE,
+        rate_limit_bulk_rows_per_minute=BULK_ROWS_PER_MINUTE,
         max_request_bytes=4096,
     )
     app = create_customer_app(settings, run_bus=False, clock=clock)
@@ -49,12 +51,14 @@ def csv_of(*names: str) -> str:
     return "kind,name\n" + "".join(f"individual,{name}\n" for name in names)
 
 
-def assert_rate_limited(response: httpx.Response, retry_after: int, remaining: int = 0) -> None:
+def assert_rate_limited(
+    response: httpx.Response, retry_after: int, remaining: int = 0, policy: str = "default"
+) -> None:
     assert response.status_code == 429
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"] == RATE_LIMITED_TYPE
     assert response.headers["Retry-After"] == str(retry_after)
-    assert response.headers["RateLimit"] == f'"default";r={remaining};t={retry_after}'
+    assert response.headers["RateLimit"] == f'"{policy}";r={remaining};t={retry_after}'
 
 
 async def test_a_person_over_the_limit_gets_429_with_the_headers_until_time_passes(
@@ -102,24 +106,30 @@ async def test_a_partner_client_is_held_to_the_limit_its_token_carries(
     assert other.headers["RateLimit-Policy"] == f'"default";q={CLIENTS_PER_MINUTE};w=60'
 
 
-async def test_a_csv_import_costs_its_rows(client: httpx.AsyncClient, clock: FakeClock) -> None:
+async def test_a_csv_import_costs_its_rows_from_the_bulk_bucket(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
     ann = {**bearer(token_for("sales")), "content-type": "text/csv"}
     four_rows = csv_of("Ann", "Bob", "Cid", "Dan")
     imported = await client.post("/v1/customers/import", content=four_rows, headers=ann)
     assert imported.status_code == 200  # more than the quota: passes on a full bucket ...
-    assert imported.headers["RateLimit"] == '"default";r=0;t=80'  # ... and leaves a debt
-    clock.advance(seconds=20)  # one unit back: the debt is repaid, the bucket still empty
+    assert imported.headers["RateLimit"] == '"bulk";r=0;t=80'  # ... and leaves a debt
+    assert imported.headers["RateLimit-Policy"] == f'"bulk";q={BULK_ROWS_PER_MINUTE};w=60'
+    clock.advance(seconds=20)  # one row back: the debt is repaid, the bucket still empty
     assert_rate_limited(
         await client.post("/v1/customers/import", content=csv_of("Eve"), headers=ann),
         retry_after=20,
+        policy="bulk",
     )
+    listed = await client.get("/v1/customers", headers=ann)  # requests have their own bucket
+    assert listed.status_code == 200
     clock.advance(seconds=40)
     two_rows = await client.post("/v1/customers/import", content=csv_of("Eve", "Fay"), headers=ann)
     assert two_rows.status_code == 200
-    assert two_rows.headers["RateLimit"] == '"default";r=0;t=60'
-    clock.advance(seconds=40)  # two units: the request's own passes, its four rows do not
+    assert two_rows.headers["RateLimit"] == '"bulk";r=0;t=60'
+    clock.advance(seconds=40)  # two rows back; more than the quota needs a full bucket
     refused = await client.post("/v1/customers/import", content=four_rows, headers=ann)
-    assert_rate_limited(refused, retry_after=40, remaining=1)
+    assert_rate_limited(refused, retry_after=20, remaining=2, policy="bulk")
     everyone = await client.get("/v1/customers", headers=bearer(token_for("sales")))
     names = sorted(item["name"] for item in everyone.json()["items"])
     assert names == ["Ann", "Bob", "Cid", "Dan", "Eve", "Fay"]  # nothing twice
@@ -140,8 +150,12 @@ async def test_an_export_owes_the_rows_it_returned(
     export = await client.get("/v1/customers/export", headers=admin)
     assert export.status_code == 200
     assert export.text.count("\n") == 3  # the header and two rows
-    # One unit for the request, two for the rows: the bucket of three is empty.
-    assert_rate_limited(await client.get("/v1/customers", headers=admin), retry_after=20)
+    # One row to start, two for the rows sent: the bulk bucket of three is empty, so the
+    # next export waits while other requests pass.
+    assert (await client.get("/v1/customers", headers=admin)).status_code == 200
+    assert_rate_limited(
+        await client.get("/v1/customers/export", headers=admin), retry_after=20, policy="bulk"
+    )
 
 
 async def test_a_body_over_the_limit_is_refused_with_413(client: httpx.AsyncClient) -> None:

@@ -143,6 +143,10 @@ class ServiceSettings(BaseSettings):
     rate_limit_per_minute: int = Field(600, ge=1)
     rate_limit_client_per_minute: int = Field(600, ge=1)
     rate_limit_window_seconds: int = Field(60, ge=1, le=3600)
+    # Rows a caller may import or export per minute (policy "bulk", a bucket of its own): a
+    # bulk file is charged its rows here, so that a 100,000-row import passes on the default
+    # and leaves the caller's requests free, while nobody can move rows without bound.
+    rate_limit_bulk_rows_per_minute: int = Field(1_000_000, ge=1)
     # Callers remembered at most; refilled buckets are forgotten first (bounded memory).
     rate_limit_max_callers: int = Field(10_000, ge=1)
     # Browser front-ends on other origins (CORS): exact origins, comma-separated, and/or a

@@ -6,9 +6,11 @@
   (``client:<id>``) or the person (``user:<sub>``); a partner client's limit comes from its
   token's ``rate_limit_per_minute`` claim, else ``CRM_RATE_LIMIT_CLIENT_PER_MINUTE``; a
   person's is ``CRM_RATE_LIMIT_PER_MINUTE``.
-- Bulk routes charge their rows: :func:`charge_rows` before the work (the CSV import, which
-  answers 429 with nothing imported), :func:`spend_rows` after it (the streamed export, which
-  cannot be refused once it has started: its rows are owed, and the next requests wait).
+- Bulk routes charge their rows to the caller's bucket of policy ``"bulk"``
+  (``CRM_RATE_LIMIT_BULK_ROWS_PER_MINUTE``), apart from its requests: :func:`charge_rows`
+  before the work (a CSV import, which answers 429 with nothing imported), :func:`spend_rows`
+  after it (the streamed export, which cannot be refused once it has started: its rows are
+  owed, and the next bulk request waits).
 - Over the limit: ``429`` problem (``…/problems/rate-limited``) with ``Retry-After``.
 - Every answer to a charged request carries ``RateLimit-Policy`` and ``RateLimit``
   (draft-ietf-httpapi-ratelimit-headers-11, structured fields):
@@ -47,6 +49,7 @@ class RateLimits:
         self.limiter = RateLimiter(clock, max_callers=settings.rate_limit_max_callers)
         self.people = self.per_minute(settings.rate_limit_per_minute)
         self.clients = self.per_minute(settings.rate_limit_client_per_minute)
+        self.bulk = self.per_minute(settings.rate_limit_bulk_rows_per_minute, "bulk")
 
     def per_minute(self, per_minute: int, name: str = "default") -> Policy:
         return Policy.per_minute(per_minute, self.window_seconds, name)
@@ -84,14 +87,12 @@ def charge_caller(request: Request, principal: Principal) -> None:
 
 
 def charge_rows(request: Request, rows: int) -> None:
-    """A bulk request costs its rows in all (the unit its token check took included), or a
-    429 problem: call it before doing the work."""
+    """A bulk request costs its rows from the caller's bulk bucket (its request was paid for
+    with the token check), or a 429 problem: call it before doing the work."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if (limits := _limits(request)) is None or principal is None:
         return
-    decision = limits.limiter.charge(
-        caller_key(principal), limits.policy_for(principal), max(rows, 1), paid=1
-    )
+    decision = limits.limiter.charge(_bulk_key(principal), limits.bulk, max(rows, 1))
     _record(request, limits, decision, _caller_kind(principal))
 
 
@@ -100,14 +101,21 @@ def spend_rows(request: Request, rows: int) -> None:
     principal: Principal | None = getattr(request.state, "principal", None)
     if (limits := _limits(request)) is None or principal is None or rows <= 0:
         return
-    limits.limiter.spend(caller_key(principal), limits.policy_for(principal), rows)
+    limits.limiter.spend(_bulk_key(principal), limits.bulk, rows)
+
+
+def _bulk_key(principal: Principal) -> str:
+    return f"bulk:{caller_key(principal)}"
 
 
 def rows_meter(request: Request, *, served: bool = False) -> Callable[[int], None]:
     """What a route hands to a service that counts rows (services never import this edge):
-    ``charge_rows`` for work not done yet, ``spend_rows`` (``served=True``) for rows sent."""
-    charge = spend_rows if served else charge_rows
-    return lambda rows: charge(request, rows)
+    ``charge_rows`` for work not done yet; for rows sent (``served=True``) a 429 now while
+    the caller's bulk rows are in debt, then ``spend_rows`` as they go."""
+    if not served:
+        return lambda rows: charge_rows(request, rows)
+    charge_rows(request, 1)
+    return lambda rows: spend_rows(request, rows)
 
 
 def charge_public(request: Request, name: str, key: str, per_minute: int) -> None:

@@ -78,7 +78,7 @@ async def plan_import(
     charge_rows: Callable[[int], None] = lambda rows: None,
 ) -> ImportPlan:
     """Step 1 (reads only). ``charge_rows`` is told the row count before anything else: the
-    caller's rate limit counts an import by its rows, and may refuse it (by raising)."""
+    caller's bulk-rows limit counts an import by its rows, and may refuse it (by raising)."""
     csv_rows = read_rows(content, settings.order_import_max_cell_chars, LAYOUT)
     charge_rows(len(csv_rows))
     plan = ImportPlan()
