@@ -14,9 +14,9 @@ from crm_shared.db import UnitOfWork
 from crm_shared.events.envelope import CloudEvent
 from crm_shared.privacy import redact_audit, scrub_from_disk
 
+from crm_sales.opportunities.events import snapshot_of
 from crm_sales.opportunities.models import Opportunity
 from crm_sales.opportunities.repository import OpportunityRepository
-from crm_sales.opportunities.service import snapshot_of
 
 AUDIT_TYPE = "opportunity"
 # What an erased customer's deal names and loss reasons become (a deal keeps having them).

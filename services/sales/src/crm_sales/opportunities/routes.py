@@ -16,7 +16,7 @@ from crm_shared.contracts.sales import OpportunityStage
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from crm_sales.opportunities import reassign, rules, service
+from crm_sales.opportunities import reassign, rules, search, service
 from crm_sales.opportunities.models import Opportunity
 from crm_sales.opportunities.schemas import (
     HandoverIn,
@@ -119,7 +119,7 @@ async def list_opportunities(
     cursor: CursorDep = None,
     total: TotalDep = False,
 ) -> Page[OpportunityOut]:
-    found = await service.search_opportunities(
+    found = await search.search_opportunities(
         uow, filters, cursor, limit, access.scope, count=total
     )
     return page_of(found, limit, opportunity_out)
@@ -189,7 +189,7 @@ async def update_opportunity(
     summary="The stage history, with the time spent in each stage",
 )
 async def stage_history(opportunity_id: UUID, uow: UnitOfWorkDep, access: AccessDep) -> HistoryOut:
-    history = await service.stage_history(uow, str(opportunity_id), access.scope)
+    history = await search.stage_history(uow, str(opportunity_id), access.scope)
     visits = rules.visits_of([(change.to_stage, change.changed_at) for change in history.changes])
     changes = [
         StageChangeOut(

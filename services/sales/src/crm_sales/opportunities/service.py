@@ -1,5 +1,4 @@
-"""Use cases of an opportunity: open, read, list, change, move through the stages, its
-history. Never commits.
+"""Use cases of an opportunity: open, read, change, move through the stages. Never commits.
 
 Every change is one step: ``opportunity.touch(now)`` (the next version) and its event with
 that version at once. A PATCH that changes fields, the stage and the probability override
@@ -7,38 +6,34 @@ together makes up to three steps, in that order (``OpportunityChanged``,
 ``OpportunityStageChanged``, ``OpportunityChanged``), so that the stage event carries the new
 amount and an override sent with a stage move survives the move's reset.
 
-Other aggregates call :func:`open_opportunity` and :func:`attach_customer` (a lead's
-conversion) and :func:`close_won` (an accepted quote).
+Reading lists and history: :mod:`crm_sales.opportunities.search`. Other aggregates call
+:func:`open_opportunity` and :func:`attach_customer` (a lead's conversion) and
+:func:`close_won` (an accepted quote).
 """
 
 import uuid
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from crm_shared.auth.access import RecordScope
 from crm_shared.auth.tokens import Forbidden
 from crm_shared.contracts.sales import (
-    OpportunityChanged,
     OpportunityOpened,
-    OpportunitySnapshot,
     OpportunityStage,
     OpportunityStageChanged,
 )
-from crm_shared.cursors import Slice, day, instant, position_of, slice_of, text
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import NotFoundError, UnknownReferenceError
 from crm_shared.preconditions import ExpectedVersion, check_version
 
 from crm_sales.db import FIRST_VERSION
 from crm_sales.opportunities import rules
+from crm_sales.opportunities.events import record_change, snapshot_of
 from crm_sales.opportunities.models import Opportunity, StageChange
-from crm_sales.opportunities.repository import NO_CLOSE_DATE, OpportunityRepository
+from crm_sales.opportunities.repository import OpportunityRepository
 from crm_sales.opportunities.schemas import (
     OpportunityCreate,
-    OpportunityFilter,
-    OpportunitySort,
     OpportunityUpdate,
 )
 from crm_sales.settings import SalesSettings
@@ -46,44 +41,6 @@ from crm_sales.settings import SalesSettings
 # The plain fields a PATCH sets as sent (the stage, the loss reason and the probability
 # have rules of their own).
 PLAIN_FIELDS = ("name", "amount", "currency", "owner", "expected_close_date", "competitor")
-
-
-def snapshot_of(opportunity: Opportunity) -> OpportunitySnapshot:
-    return OpportunitySnapshot(
-        id=opportunity.id,
-        name=opportunity.name,
-        customer_id=opportunity.customer_id,
-        lead_id=opportunity.lead_id,
-        owner=opportunity.owner,
-        stage=OpportunityStage(opportunity.stage),
-        probability=opportunity.probability,
-        probability_overridden=opportunity.probability_overridden,
-        amount=opportunity.amount,
-        currency=opportunity.currency,
-        weighted_amount=opportunity.weighted_amount,
-        expected_close_date=opportunity.expected_close_date,
-        loss_reason=opportunity.loss_reason,
-        competitor=opportunity.competitor,
-        closed_at=opportunity.closed_at,
-        version=opportunity.version,
-        created_at=opportunity.created_at,
-        updated_at=opportunity.updated_at,
-    )
-
-
-def record_change(uow: UnitOfWork, opportunity: Opportunity, changed: list[str]) -> None:
-    """If anything changed: the next version, and its event."""
-    if not changed:
-        return
-    opportunity.touch(uow.clock.now())
-    uow.record(
-        OpportunityChanged(
-            record_id=opportunity.id,
-            customer_id=opportunity.customer_id,
-            changed_fields=sorted(set(changed)),
-            opportunity=snapshot_of(opportunity),
-        )
-    )
 
 
 def _reweigh(opportunity: Opportunity) -> list[str]:
@@ -409,63 +366,3 @@ def _set_probability(
         opportunity.probability_overridden = True
         opportunity.probability_override_reason = body.probability_reason
     return ["probability", "probability_overridden", *_reweigh(opportunity)]
-
-
-# -- lists and history --------------------------------------------------------------------------
-
-
-def _cursor_fields(sort: OpportunitySort) -> list[tuple[str, Any]]:
-    name = sort.value.lstrip("-")
-    parse: Any = {"expected_close_date": day, "amount": _decimal}.get(name, instant)
-
-    def same_sort(value: Any) -> str:
-        if value != sort.value:
-            raise ValueError("a cursor of another sort order")
-        return text(value)
-
-    return [("sort", same_sort), ("key", parse), ("id", text)]
-
-
-def _decimal(value: Any) -> Decimal:
-    return Decimal(text(value))
-
-
-async def search_opportunities(
-    uow: UnitOfWork,
-    filters: OpportunityFilter,
-    cursor: str | None,
-    limit: int,
-    scope: RecordScope,
-    *,
-    count: bool = False,
-) -> Slice[Opportunity]:
-    fields = _cursor_fields(filters.sort)
-    position = position_of(cursor, fields)
-    after = position[1:] if position is not None else None
-    repository = OpportunityRepository(uow.session)
-    rows = await repository.search(filters, after, limit + 1, scope)
-    total = await repository.count(filters, scope) if count else None
-    name = filters.sort.value.lstrip("-")
-
-    def key(row: Opportunity) -> list[Any]:
-        value = getattr(row, name)
-        if name == "expected_close_date" and value is None:
-            value = NO_CLOSE_DATE
-        if isinstance(value, Decimal):
-            value = f"{value:f}"
-        return [filters.sort.value, value, row.id]
-
-    return slice_of(rows, limit, key, fields, total)
-
-
-@dataclass(frozen=True)
-class History:
-    opportunity: Opportunity
-    changes: list[StageChange]
-    now: datetime
-
-
-async def stage_history(uow: UnitOfWork, opportunity_id: str, scope: RecordScope) -> History:
-    opportunity = await get_opportunity(uow, opportunity_id, scope)
-    changes = await OpportunityRepository(uow.session).changes_of(opportunity.id)
-    return History(opportunity, changes, uow.clock.now())
