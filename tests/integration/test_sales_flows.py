@@ -196,3 +196,44 @@ async def test_orders_move_the_lifecycle_and_grade_credit(platform: Platform) ->
         )
 
     await wait_for(profile_has_the_order, timeout=PROPAGATION_TIMEOUT, interval=0.1)
+
+
+async def test_a_merge_moves_sales_records_to_the_survivor(platform: Platform) -> None:
+    survivor_person, duplicate_person = unique_person("Nora"), unique_person("Nils")
+    survivor = await platform.create_customer(**survivor_person)
+    duplicate = await platform.create_customer(**duplicate_person)
+    for customer, person in ((survivor, survivor_person), (duplicate, duplicate_person)):
+        await platform.wait_everywhere(
+            customer["id"], has_name(person["name"]), what="creation", services=("sales",)
+        )
+    opportunity = await post_json(
+        platform,
+        "sales",
+        "/v1/opportunities",
+        {"customer_id": duplicate["id"], "name": "Boiler", "amount": "250.00"},
+    )
+    await post_json(
+        platform,
+        "sales",
+        "/v1/orders",
+        {
+            "customer_id": duplicate["id"],
+            "lines": [{"product": "Valve", "quantity": 1, "unit_price": "80.00"}],
+        },
+    )
+
+    await platform.merge(survivor["id"], duplicate["id"])
+
+    async def followed() -> bool:
+        body = await get_json(platform, "sales", f"/v1/opportunities/{opportunity['id']}")
+        orders = await get_json(platform, "sales", f"/v1/orders?customer_id={survivor['id']}")
+        return body["customer_id"] == survivor["id"] and len(orders["items"]) == 1
+
+    await wait_for(followed, timeout=PROPAGATION_TIMEOUT, interval=0.1)
+
+    async def profile_counts_them() -> bool:
+        body = await platform.view("analytics", survivor["id"])
+        sales = (body or {}).get("sales") or {}
+        return (sales.get("orders"), sales.get("open_opportunities")) == (1, 1)
+
+    await wait_for(profile_counts_them, timeout=PROPAGATION_TIMEOUT, interval=0.1)
