@@ -8,8 +8,6 @@ from crm_shared.events import CloudEvent, IntegrationEvent, parse_payload
 from fastapi import FastAPI
 from sqlalchemy import select
 
-PROBLEM_JSON = "application/problem+json"
-
 
 async def create_customer(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     body = {"kind": "individual", "name": "Ann Lee", **fields}
@@ -17,15 +15,6 @@ async def create_customer(client: httpx.AsyncClient, **fields: Any) -> dict[str,
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
-
-
-def assert_problem(response: httpx.Response, status: int, *, contains: str = "") -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert contains.lower() in body["detail"].lower(), body["detail"]
-    return body
 
 
 async def outbox_events(app: FastAPI) -> list[tuple[str, str, CloudEvent, IntegrationEvent]]:

@@ -7,10 +7,18 @@ from typing import Any
 import httpx
 import pytest
 from crm_customer.handlers import handlers_for
-from crm_shared.testing import bearer, deliver, deliveries_of, token_for, user_changed, user_created
+from crm_shared.testing import (
+    assert_problem,
+    bearer,
+    deliver,
+    deliveries_of,
+    token_for,
+    user_changed,
+    user_created,
+)
 from fastapi import FastAPI
 
-from services.customer.tests.customer_api_helpers import assert_problem, create_customer
+from services.customer.tests.customer_api_helpers import create_customer
 
 # Ann and Bob are reps on team north, Cy on team south; Max manages north.
 ANN = bearer(token_for("sales", subject="ann", team="north"))

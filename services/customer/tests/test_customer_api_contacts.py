@@ -3,13 +3,10 @@
 import uuid
 
 import httpx
+from crm_shared.testing import assert_problem
 from fastapi import FastAPI
 
-from services.customer.tests.customer_api_helpers import (
-    assert_problem,
-    create_customer,
-    outbox_events,
-)
+from services.customer.tests.customer_api_helpers import create_customer, outbox_events
 
 
 async def test_contacts_crud(customer_client: httpx.AsyncClient, customer_app: FastAPI) -> None:

@@ -10,15 +10,11 @@ import httpx
 import pytest
 from crm_shared.api.concurrency import IF_MATCH_PATTERN, parse_if_match
 from crm_shared.bus.outbox import OutboxRepository
+from crm_shared.testing import assert_problem
 from crm_shared.testing.auth import bearer, token_for
 from fastapi import FastAPI
 
-from services.customer.tests.customer_api_helpers import (
-    assert_problem,
-    create_customer,
-    events_of,
-    if_match,
-)
+from services.customer.tests.customer_api_helpers import create_customer, events_of, if_match
 
 # --- If-Match: documented as it is enforced ------------------------------------------------
 

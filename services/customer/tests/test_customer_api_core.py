@@ -6,14 +6,10 @@ import uuid
 import httpx
 import pytest
 from crm_shared.contracts.customer import CustomerCreated, CustomerUpdated
+from crm_shared.testing import assert_problem
 from fastapi import FastAPI
 
-from services.customer.tests.customer_api_helpers import (
-    assert_problem,
-    create_customer,
-    events_of,
-    outbox_events,
-)
+from services.customer.tests.customer_api_helpers import create_customer, events_of, outbox_events
 
 # --- create ---------------------------------------------------------------------------------
 

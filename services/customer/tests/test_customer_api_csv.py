@@ -5,14 +5,11 @@ import io
 
 import httpx
 from crm_shared.contracts.customer import CustomerUpdated
+from crm_shared.testing import assert_problem
 from crm_shared.testing.auth import as_subject
 from fastapi import FastAPI
 
-from services.customer.tests.customer_api_helpers import (
-    assert_problem,
-    create_customer,
-    events_of,
-)
+from services.customer.tests.customer_api_helpers import create_customer, events_of
 
 CSV = "text/csv"
 

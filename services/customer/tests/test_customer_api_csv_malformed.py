@@ -6,9 +6,10 @@ from typing import Any
 
 import httpx
 import pytest
+from crm_shared.testing import assert_problem
 from fastapi import FastAPI
 
-from services.customer.tests.customer_api_helpers import assert_problem, events_of
+from services.customer.tests.customer_api_helpers import events_of
 
 CSV = "text/csv"
 GOOD_FIRST = "name,city\nAnn,Berlin\n"  # a good row before the fault: it must not be imported

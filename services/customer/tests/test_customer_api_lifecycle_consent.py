@@ -5,15 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from crm_shared.contracts.customer import CustomerConsentChanged, CustomerLifecycleChanged
+from crm_shared.testing import assert_problem
 from crm_shared.testing.auth import as_subject
 from fastapi import FastAPI
 
-from services.customer.tests.customer_api_helpers import (
-    assert_problem,
-    create_customer,
-    events_of,
-    if_match,
-)
+from services.customer.tests.customer_api_helpers import create_customer, events_of, if_match
 
 # --- lifecycle ------------------------------------------------------------------------------
 

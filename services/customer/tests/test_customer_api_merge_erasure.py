@@ -6,12 +6,12 @@ import httpx
 from crm_customer.models import platform_tables
 from crm_shared.contracts.customer import CustomerErased, CustomerMerged
 from crm_shared.db import utcnow
+from crm_shared.testing import assert_problem
 from crm_shared.testing.auth import as_subject
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from services.customer.tests.customer_api_helpers import (
-    assert_problem,
     create_customer,
     events_of,
     if_match,

@@ -10,10 +10,11 @@ from crm_customer.customers.models import Customer
 from crm_shared.clock import FakeClock
 from crm_shared.db.audit import ERASED
 from crm_shared.db.audit_log import purge_audit_entries
+from crm_shared.testing import assert_problem
 from crm_shared.testing.auth import as_subject
 from fastapi import FastAPI
 
-from services.customer.tests.customer_api_helpers import assert_problem, if_match
+from services.customer.tests.customer_api_helpers import if_match
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -10,8 +10,6 @@ from crm_shared.events import IntegrationEvent
 from crm_shared.testing import deliver, deliveries_of
 from fastapi import FastAPI
 
-PROBLEM_JSON = "application/problem+json"
-
 
 async def create_lead(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     body = {"name": "Ann Lee", **fields}
@@ -27,15 +25,6 @@ async def create_activity(client: httpx.AsyncClient, **fields: Any) -> dict[str,
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
-
-
-def assert_problem(response: httpx.Response, status: int, *, contains: str = "") -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert contains.lower() in body["detail"].lower(), body["detail"]
-    return body
 
 
 async def if_match(client: httpx.AsyncClient, url: str) -> dict[str, str]:

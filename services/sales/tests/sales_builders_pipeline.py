@@ -9,7 +9,6 @@ from crm_sales.handlers import handlers
 from crm_shared.testing import FakeClock, created, deliver, deliveries_of, uid, user_created
 from fastapi import FastAPI
 
-PROBLEM_JSON = "application/problem+json"
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 CUSTOMER = uid("acme")
 
@@ -63,12 +62,3 @@ async def move(client: httpx.AsyncClient, opportunity_id: str, **body: Any) -> d
     assert response.status_code == 200, response.text
     moved: dict[str, Any] = response.json()
     return moved
-
-
-def assert_problem(response: httpx.Response, status: int, *, contains: str = "") -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert contains.lower() in body["detail"].lower(), body["detail"]
-    return body

@@ -10,14 +10,10 @@ import httpx
 import pytest
 from crm_sales.settings import SalesSettings
 from crm_shared.clock import FakeClock
-from crm_shared.testing import bearer, outbox_events, token_for
+from crm_shared.testing import assert_problem, bearer, outbox_events, token_for
 from fastapi import FastAPI
 
-from services.sales.tests.sales_builders_leads import (
-    assert_problem,
-    create_activity,
-    create_lead,
-)
+from services.sales.tests.sales_builders_leads import create_activity, create_lead
 from services.sales.tests.sales_builders_leads import quiet_timer_worker as quiet_timer_worker
 
 NOW = datetime(2026, 12, 7, 22, 30, tzinfo=UTC)  # a Monday, 23:30 in Berlin

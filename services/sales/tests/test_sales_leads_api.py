@@ -6,15 +6,18 @@ from typing import Any
 import httpx
 import pytest
 from crm_sales.settings import DuplicatePolicy, SalesSettings
-from crm_shared.testing import bearer, created, outbox_events, token_for, uid, user_created
+from crm_shared.testing import (
+    assert_problem,
+    bearer,
+    created,
+    outbox_events,
+    token_for,
+    uid,
+    user_created,
+)
 from fastapi import FastAPI
 
-from services.sales.tests.sales_builders_leads import (
-    assert_problem,
-    create_lead,
-    deliver_events,
-    if_match,
-)
+from services.sales.tests.sales_builders_leads import create_lead, deliver_events, if_match
 
 ANN = bearer(token_for("sales", subject="ann", team="north"))
 BOB = bearer(token_for("sales", subject="bob", team="north"))

@@ -10,6 +10,7 @@ from crm_sales.settings import SalesSettings
 from crm_shared.contracts.customer import CustomerLeadLinked
 from crm_shared.testing import (
     app_client,
+    assert_problem,
     bearer,
     created,
     deliver,
@@ -20,12 +21,7 @@ from crm_shared.testing import (
 )
 from fastapi import FastAPI
 
-from services.sales.tests.sales_builders_leads import (
-    assert_problem,
-    create_activity,
-    create_lead,
-    deliver_events,
-)
+from services.sales.tests.sales_builders_leads import create_activity, create_lead, deliver_events
 
 DEAL = {"opportunity": {"name": "Initech rollout", "amount": "12000.00"}}
 

@@ -15,9 +15,10 @@ from crm_sales.leads.rules import FEATURES
 from crm_sales.opportunities.models import Opportunity
 from crm_sales.settings import SalesSettings
 from crm_shared.clock import FakeClock
+from crm_shared.testing import assert_problem
 from fastapi import FastAPI
 
-from services.sales.tests.sales_builders_leads import assert_problem, create_lead
+from services.sales.tests.sales_builders_leads import create_lead
 from services.sales.tests.sales_builders_leads import quiet_timer_worker as quiet_timer_worker
 
 

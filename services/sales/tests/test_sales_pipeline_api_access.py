@@ -5,12 +5,11 @@ from typing import Any
 
 import httpx
 import pytest
-from crm_shared.testing import bearer, outbox_events, token_for, uid
+from crm_shared.testing import assert_problem, bearer, outbox_events, token_for, uid
 from fastapi import FastAPI
 
 from services.sales.tests.sales_builders_pipeline import (
     CUSTOMER,
-    assert_problem,
     join_teams,
     know_customers,
     move,

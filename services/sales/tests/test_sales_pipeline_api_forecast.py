@@ -6,12 +6,11 @@ from typing import Any
 import httpx
 import pytest
 from crm_shared.clock import Clock, FakeClock
-from crm_shared.testing import bearer, token_for
+from crm_shared.testing import assert_problem, bearer, token_for
 from fastapi import FastAPI
 
 from services.sales.tests.sales_builders_pipeline import (
     CUSTOMER,
-    assert_problem,
     fake_clock,
     join_teams,
     know_customers,

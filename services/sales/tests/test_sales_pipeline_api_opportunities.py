@@ -7,12 +7,11 @@ import httpx
 import pytest
 from crm_sales.handlers import handlers
 from crm_shared.clock import Clock, FakeClock
-from crm_shared.testing import deliver, deliveries_of, merged, outbox_events, uid
+from crm_shared.testing import assert_problem, deliver, deliveries_of, merged, outbox_events, uid
 from fastapi import FastAPI
 
 from services.sales.tests.sales_builders_pipeline import (
     CUSTOMER,
-    assert_problem,
     fake_clock,
     know_customers,
     move,

@@ -22,6 +22,7 @@ from crm_shared.testing.customer_events import (
 from crm_shared.testing.delivery import deliver, deliveries_of, envelope_of
 from crm_shared.testing.identity_events import user_changed, user_created
 from crm_shared.testing.outbox import OutboxEvent, outbox_events
+from crm_shared.testing.problems import assert_problem
 
 __all__ = [
     "PERSONAL",
@@ -29,6 +30,7 @@ __all__ = [
     "FakeClock",
     "OutboxEvent",
     "app_client",
+    "assert_problem",
     "at",
     "bearer",
     "consent_changed",
