@@ -96,8 +96,30 @@ def test_every_customer_event_is_registered_on_the_customer_topic() -> None:
         "crm.customer.created.v1",
         "crm.customer.credit_rated.v1",
         "crm.customer.erased.v1",
+        "crm.customer.lead_linked.v1",
         "crm.customer.lifecycle_changed.v1",
         "crm.customer.merged.v1",
         "crm.customer.updated.v1",
     ]
     assert {topic_of(t) for t in customer_types} == {"crm.customer"}
+
+
+def test_every_sales_event_is_registered_on_the_sales_topic() -> None:
+    sales_types = [t for t in all_event_types() if t.startswith("crm.sales.")]
+    assert sorted(sales_types) == [
+        "crm.sales.activity_completed.v1",
+        "crm.sales.activity_due.v1",
+        "crm.sales.activity_scheduled.v1",
+        "crm.sales.lead_changed.v1",
+        "crm.sales.lead_converted.v1",
+        "crm.sales.lead_created.v1",
+        "crm.sales.opportunity_changed.v1",
+        "crm.sales.opportunity_opened.v1",
+        "crm.sales.opportunity_stage_changed.v1",
+        "crm.sales.order_cancelled.v1",
+        "crm.sales.order_payment_changed.v1",
+        "crm.sales.order_placed.v1",
+        "crm.sales.quote_decided.v1",
+        "crm.sales.quote_issued.v1",
+    ]
+    assert {topic_of(t) for t in sales_types} == {"crm.sales"}

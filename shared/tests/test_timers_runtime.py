@@ -197,6 +197,7 @@ async def test_readyz_waits_for_the_consumer_to_hold_its_partitions(
     assert ready.status_code == 200, ready.text
     assert ready.json()["workers"] == {
         "housekeeping": "ok",
+        "timers": "ok",  # sales' reminders, quote expiries and the nightly lead-model refit
         "outbox-relay": "ok",
         "consumer": "ok",
     }
