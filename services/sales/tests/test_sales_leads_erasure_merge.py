@@ -3,7 +3,9 @@ personal data and their activities' free text; a merged duplicate's leads and ac
 follow the survivor. Delivered as the consumer would, through the inbox."""
 
 import httpx
+import pytest
 from crm_sales.handlers import handlers
+from crm_shared import privacy
 from crm_shared.testing import created, deliver, deliveries_of, erased, merged, uid
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
@@ -89,3 +91,23 @@ async def test_merge_moves_leads_and_activities_to_the_survivor(
     # A lead naming the alias is the survivor's from now on.
     later = await create_lead(sales_client, name="Later", customer_id=TWIN)
     assert later["customer_id"] == ADA
+
+
+async def test_events_on_their_way_at_the_erasure_are_forgotten_once_sent(
+    sales_app: FastAPI, sales_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The relay may have published an event about the person and not yet marked it sent
+    when the erasure runs: it is dropped as soon as it is marked (crm_shared.privacy)."""
+    monkeypatch.setattr(privacy, "FORGET_AGAIN_AFTER_SECONDS", (3600.0,))
+    await deliver_events(sales_app, created(ADA))
+    await create_lead(sales_client, name="Ada Lovelace", customer_id=ADA)
+    await deliver_events(sales_app, erased(ADA, 2))
+    assert "Ada Lovelace" in await stored_text(sales_app, "outbox")  # unsent: still to go out
+    [later] = privacy._pending
+    later.cancel()
+
+    await mark_outbox_sent(sales_app)  # the relay marks it (after the erasure committed)
+    monkeypatch.setattr(privacy, "FORGET_AGAIN_AFTER_SECONDS", (0.0,))
+    runtime = sales_app.state.runtime
+    await privacy._forget_sent_later(runtime.session_factory, runtime.tables, [ADA])
+    assert "Ada Lovelace" not in await stored_text(sales_app, "outbox")

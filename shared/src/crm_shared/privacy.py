@@ -10,20 +10,26 @@ for replay, and the idempotency table keeps create responses for retries. Erasur
 the erased customer's traces from both, in the erasing transaction. Dropping the sent
 events is also what a replay needs: it then rebuilds the customer as the tombstone the
 erased event describes, not as the person they were. Unsent events stay (the erased event
-among them must still go out).
+among them must still go out): once the erasure has committed, the same is done again for
+the events that were on their way (published, but not yet marked sent, or waiting for the
+broker), a few times over a few minutes (:data:`FORGET_AGAIN_AFTER_SECONDS`) until none of
+them is left; what a crash interrupts there, the outbox retention removes.
 
 The audit log keeps old and new values of every change: :func:`redact_audit` replaces the
 person's values in their records' entries (those stored and those this unit writes) by
 ``[erased]``, in the erasing transaction; who changed what and when stays.
 """
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_shared.db.audit_log import redact_stored_entries
 from crm_shared.db.engine import checkpoint_wal
+from crm_shared.db.platform_tables import PlatformTables
 from crm_shared.db.uow import UnitOfWork
 from crm_shared.logging import describe_error
 
@@ -51,13 +57,33 @@ def scrub_from_disk(uow: UnitOfWork) -> None:
     uow.after_commit(checkpoint)
 
 
+# Pauses before each later pass over the events that were on their way at the erasure (the
+# relay marks what it sent within a moment; a broker outage may hold them for minutes).
+FORGET_AGAIN_AFTER_SECONDS = (1.0, 5.0, 30.0, 120.0, 600.0)
+_pending: set[asyncio.Task[None]] = set()  # the later passes running (kept from the GC)
+
+
 async def forget_subjects(uow: UnitOfWork, customer_ids: Sequence[str]) -> None:
     if not customer_ids:
         return
     outbox = uow.tables.outbox
+    subjects = sorted(set(customer_ids))
     await uow.session.execute(
-        delete(outbox).where(outbox.c.key.in_(customer_ids), outbox.c.sent_at.is_not(None))
+        delete(outbox).where(outbox.c.key.in_(subjects), outbox.c.sent_at.is_not(None))
     )
+    on_their_way = select(func.count()).where(
+        outbox.c.key.in_(subjects), outbox.c.sent_at.is_(None)
+    )
+    if await uow.session.scalar(on_their_way):
+
+        async def later() -> None:
+            task = asyncio.create_task(
+                _forget_sent_later(uow.session_factory, uow.tables, subjects)
+            )
+            _pending.add(task)
+            task.add_done_callback(_pending.discard)
+
+        uow.after_commit(later)
     # Stored responses are opaque bytes (LIKE on a blob is not portable) and live only for
     # CRM_IDEMPOTENCY_RETENTION_HOURS, so they are searched here rather than in SQL.
     keys = uow.tables.idempotency_keys
@@ -76,3 +102,28 @@ async def redact_audit(
     already stored and in those this unit of work writes at its commit (the erasure's own)."""
     uow.audit.forget(record_type, record_ids, kept)
     await redact_stored_entries(uow, record_type, record_ids, kept)
+
+
+async def _forget_sent_later(
+    session_factory: async_sessionmaker[AsyncSession], tables: PlatformTables, keys: list[str]
+) -> None:
+    """Drop the erased subjects' events that have been sent since the erasure, until none
+    is on its way any more (or the passes run out: the outbox retention then does it)."""
+    outbox = tables.outbox
+    sent = outbox.c.key.in_(keys) & outbox.c.sent_at.is_not(None)
+    unsent = outbox.c.key.in_(keys) & outbox.c.sent_at.is_(None)
+    for pause in FORGET_AGAIN_AFTER_SECONDS:
+        await asyncio.sleep(pause)
+        try:
+            async with session_factory() as session:
+                dropped = await session.execute(delete(outbox).where(sent))
+                waiting = await session.scalar(select(func.count()).where(unsent))
+                await session.commit()
+                bind = session.get_bind()
+            if dropped.rowcount:  # type: ignore[attr-defined]
+                await checkpoint_wal(bind.engine if isinstance(bind, Connection) else bind)
+        except Exception as error:  # the retention is the fallback; nothing to raise to
+            log.warning("forgetting sent events after an erasure: %s", describe_error(error))
+            continue
+        if not waiting:
+            return

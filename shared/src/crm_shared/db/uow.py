@@ -96,6 +96,11 @@ class UnitOfWork:
         self._after_commit.append(action)
 
     @property
+    def session_factory(self) -> async_sessionmaker[AsyncSession]:
+        """Where this unit's sessions come from (for work after it, in sessions of its own)."""
+        return self._session_factory
+
+    @property
     def has_events(self) -> bool:
         return bool(self._recorded)
 
