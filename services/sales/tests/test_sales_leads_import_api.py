@@ -2,10 +2,14 @@
 POST /v1/leads makes one, idempotent re-import, duplicates in the file and against the open
 leads, owners the caller may not assign, chunks, malformed files, size and media type."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
+from crm_sales.leads import learning
+from crm_sales.leads.models import LeadScoringModel
+from crm_sales.leads.rules import FEATURES
 from crm_sales.settings import SalesSettings
 from crm_shared.testing import bearer, created, outbox_events, token_for, uid, user_created
 from fastapi import FastAPI
@@ -93,6 +97,31 @@ async def test_each_lead_is_routed_and_matched_as_a_single_create_is(
     # The next single create takes the turn the import left.
     single = await create_lead(sales_client, name="F")
     assert (single["owner"], single["routed_by"]) == ("cy", "round_robin")
+
+
+async def test_a_lead_gets_the_learnt_probability_and_reasons_a_post_gives(
+    sales_app: FastAPI, sales_client: httpx.AsyncClient
+) -> None:
+    rows = [[float(i % 5), 0, 0, float(i % 2), 0, float(i % 4), 0, 0] for i in range(60)]
+    fitted = learning.fit(rows, [i % 2 == 1 for i in range(60)], FEATURES, holdout_share=0.25)
+    async with sales_app.state.runtime.session_factory() as session:
+        session.add(
+            LeadScoringModel(
+                trained_at=datetime(2026, 1, 1, tzinfo=UTC),
+                n_samples=fitted["n_samples"],
+                holdout_accuracy=fitted["holdout_accuracy"],
+                model=fitted,
+            )
+        )
+        await session.commit()
+    fields = {"role": "CFO", "company_size": 40, "source": "referral", "owner": "ann"}
+    posted = await create_lead(sales_client, name="Posted", **fields)
+    content = csv("name,role,company_size,source,owner", "Imported,CFO,40,referral,ann")
+    assert (await import_leads(sales_client, content))["imported"] == 1
+    imported = (await leads_by_name(sales_client))["Imported"]
+    assert imported["win_probability"] is not None
+    for field in ("score", "score_reasons", "win_probability", "owner", "status", "version"):
+        assert imported[field] == posted[field], field
 
 
 async def test_importing_a_file_again_imports_nothing_twice(
