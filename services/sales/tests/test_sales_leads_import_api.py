@@ -13,6 +13,7 @@ from crm_sales.leads.rules import FEATURES
 from crm_sales.settings import SalesSettings
 from crm_shared.testing import bearer, created, outbox_events, token_for, uid, user_created
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from services.sales.tests.sales_builders_lead_imports import (
     IMPORT_URL,
@@ -74,6 +75,14 @@ async def test_good_rows_are_imported_and_bad_rows_reported_by_line(
     assert leads["Ann Lee"]["external_id"] == "FAIR-1"
     events = await outbox_events(sales_app, "lead_created")
     assert sorted(event.payload.lead.name for event in events) == ["Ann Lee", "Ed"]
+    runtime = sales_app.state.runtime
+    entries = runtime.tables.audit_entries
+    async with runtime.session_factory() as session:
+        statement = select(entries.c.record_id, entries.c.action).where(
+            entries.c.record_type == "lead"
+        )
+        audited = set((await session.execute(statement)).all())
+    assert audited == {(leads[name]["id"], "imported") for name in ("Ann Lee", "Ed")}
 
 
 async def test_each_lead_is_routed_and_matched_as_a_single_create_is(
