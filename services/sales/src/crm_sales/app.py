@@ -28,11 +28,11 @@ from crm_sales.settings import SalesSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-DESCRIPTION = """Sales-force automation: leads (by hand or from CSV; de-duplicated, scored
-with their reasons), their conversion into opportunities and customers, the pipeline with its
-stages and probabilities, quotes, orders and payments (the receivables the customer master
-rates credit from), activities with reminders, the forecast and pipeline analysis. Every
-change is published on `crm.sales` (CloudEvents, keyed by customer id where there is one)."""
+DESCRIPTION = """Sales-force automation: leads (de-duplicated, scored with their reasons),
+their conversion into opportunities and customers, the pipeline with its stages and
+probabilities, quotes, orders and payments (the receivables the customer master rates credit
+from), activities with reminders, the forecast and pipeline analysis. Every change is
+published on `crm.sales` (CloudEvents, keyed by customer id where there is one)."""
 
 
 def create_app(
