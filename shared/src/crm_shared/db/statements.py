@@ -15,6 +15,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
+# Keys bound in one ``IN (...)``: below SQLite's (32,766) and asyncpg's (32,767) parameter limits.
+KEYS_PER_QUERY = 5_000
+
 
 def insert_ignoring_duplicates(session: AsyncSession, table: Table, key: tuple[str, ...]) -> Insert:
     """``INSERT … ON CONFLICT (key) DO NOTHING`` for the session's database (SQLite or

@@ -33,11 +33,11 @@ from crm_shared.bus.handlers import BatchHandler, Delivery
 from crm_shared.contracts.identity import UserChanged, UserCreated
 from crm_shared.db.model import NAMING_CONVENTION
 from crm_shared.db.rowset import BulkRows, RowSet
+from crm_shared.db.statements import KEYS_PER_QUERY
 from crm_shared.db.uow import UnitOfWork
 from crm_shared.events.registry import IntegrationEvent
 
 TABLE_NAME = "team_members"
-KEYS_PER_QUERY = 5_000  # bound parameters of one IN (...): below SQLite's and asyncpg's limits
 
 
 def define_team_members_table(metadata: MetaData) -> Table:

@@ -4,14 +4,14 @@ and phone keys, the owners' teams, and the multi-row INSERT of a chunk's leads."
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from crm_shared.db.statements import insert_new_rows
+from crm_shared.db.statements import KEYS_PER_QUERY, insert_new_rows
 from crm_shared.views.team_members import TeamMembersRepository
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_sales.db import team_members
 from crm_sales.leads.models import Lead
-from crm_sales.leads.repository import KEYS_PER_QUERY, OPEN
+from crm_sales.leads.repository import OPEN
 
 Row = dict[str, Any]
 ROWS_PER_INSERT = 1_000  # rows of one multi-row INSERT

@@ -8,6 +8,7 @@ from crm_shared.auth.access import EVERYTHING, RecordScope
 from crm_shared.contracts.customer import CustomerStatus
 from crm_shared.contracts.sales import OpportunityStage
 from crm_shared.db import RepositoryBase
+from crm_shared.db.statements import KEYS_PER_QUERY
 from crm_shared.views.customer_view import CustomerViewRepository
 from crm_shared.views.team_members import TeamMembersRepository, owner_within
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
@@ -19,7 +20,6 @@ from crm_sales.leads.search import LeadFilter, Position, sort_column
 from crm_sales.opportunities.models import Opportunity
 
 OPEN = [status.value for status in OPEN_STATUSES]
-KEYS_PER_QUERY = 5_000  # bound parameters of one IN (...): below SQLite's and asyncpg's limits
 CLOSED_STAGES = [OpportunityStage.WON.value, OpportunityStage.LOST.value]
 # What the audit log keeps of an erased person's lead entries (the rest becomes [erased]).
 AUDIT_KEPT = frozenset(

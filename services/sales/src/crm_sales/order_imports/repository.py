@@ -4,7 +4,7 @@ and by external id, the owners' teams, the orders already imported, and the bulk
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from crm_shared.db.statements import insert_new_rows
+from crm_shared.db.statements import KEYS_PER_QUERY, insert_new_rows
 from crm_shared.views.customer_view import MAX_MERGE_HOPS
 from crm_shared.views.team_members import TeamMembersRepository
 from sqlalchemy import insert, select
@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm_sales.db import customer_view_table, team_members
 from crm_sales.orders.models import Order, OrderLine, Payment
 from crm_sales.orders.repository import (
-    KEYS_PER_QUERY,
     ROWS_PER_INSERT,
     OrderRepository,
     chunks,
