@@ -15,6 +15,7 @@ from crm_sales.activities.routes import router as activities_router
 from crm_sales.activities.rules import REMINDER_KIND
 from crm_sales.customers.routes import router as customers_router
 from crm_sales.handlers import handlers
+from crm_sales.lead_imports.routes import router as lead_imports_router
 from crm_sales.leads import scoring
 from crm_sales.leads.routes import router as leads_router
 from crm_sales.opportunities.routes import router as opportunities_router
@@ -44,6 +45,7 @@ def create_app(
         migrations=MIGRATIONS,
         routers=[
             customers_router,
+            lead_imports_router,
             leads_router,
             opportunities_router,
             pipeline_router,

@@ -115,6 +115,17 @@ class SalesSettings(ServiceSettings):
     routing_industries: dict[str, str] = Field(default_factory=dict)
     routing_round_robin: list[str] = Field(default_factory=list)
 
+    # --- lead import ---
+    # The largest lead CSV accepted, in bytes (a larger one is 413: split it); the platform's
+    # max_request_bytes (16 MiB) bounds every body first. 100,000 rows: ~15 MB.
+    lead_import_max_bytes: int = Field(16 * 1024 * 1024, ge=1)
+    # A longer CSV cell refuses the file (422 with its line and column); at most the csv
+    # module's own field limit.
+    lead_import_max_cell_chars: int = Field(10_000, ge=1, le=131_072)
+    # Rows of the lead import written per transaction: a crash loses at most one chunk,
+    # which a re-import of the same file restores (imported rows are skipped).
+    lead_import_chunk_rows: int = Field(2_000, ge=1)
+
     # --- activities ---
     # The reminder of an activity fires this many minutes before it is due (0: when due).
     reminder_lead_minutes: int = Field(0, ge=0, le=60 * 24 * 14)

@@ -10,7 +10,7 @@ A row applies an event only if its ``user_version`` is newer than the stored one
 duplicates and late events change nothing.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -33,6 +33,7 @@ from crm_shared.bus.handlers import BatchHandler, Delivery
 from crm_shared.contracts.identity import UserChanged, UserCreated
 from crm_shared.db.model import NAMING_CONVENTION
 from crm_shared.db.rowset import BulkRows, RowSet
+from crm_shared.db.statements import KEYS_PER_QUERY
 from crm_shared.db.uow import UnitOfWork
 from crm_shared.events.registry import IntegrationEvent
 
@@ -93,6 +94,20 @@ class TeamMembersRepository:
     async def team_of(self, user_id: str) -> str | None:
         statement = select(self.table.c.team_id).where(self.table.c.user_id == user_id)
         return await self.session.scalar(statement)
+
+    async def teams_of(self, user_ids: Collection[str]) -> dict[str, str | None]:
+        """The team of each of these users (None: no team, or unknown here), in one query
+        per ``KEYS_PER_QUERY`` ids: what an import checks its owner column against."""
+        teams: dict[str, str | None] = dict.fromkeys(user_ids)
+        wanted = sorted(teams)
+        for start in range(0, len(wanted), KEYS_PER_QUERY):
+            part = wanted[start : start + KEYS_PER_QUERY]
+            statement = select(self.table.c.user_id, self.table.c.team_id).where(
+                self.table.c.user_id.in_(part)
+            )
+            rows = await self.session.execute(statement)
+            teams.update((row.user_id, row.team_id) for row in rows)
+        return teams
 
 
 def owner_within(

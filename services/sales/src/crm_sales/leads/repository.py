@@ -8,13 +8,14 @@ from crm_shared.auth.access import EVERYTHING, RecordScope
 from crm_shared.contracts.customer import CustomerStatus
 from crm_shared.contracts.sales import OpportunityStage
 from crm_shared.db import RepositoryBase
+from crm_shared.db.statements import KEYS_PER_QUERY
 from crm_shared.views.customer_view import CustomerViewRepository
 from crm_shared.views.team_members import TeamMembersRepository, owner_within
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
 
 from crm_sales.db import count_rows, customer_view_table, team_members
 from crm_sales.leads.models import Lead, LeadScoringModel
-from crm_sales.leads.rules import OPEN_STATUSES
+from crm_sales.leads.rules import OPEN_STATUSES, oldest_customer
 from crm_sales.leads.search import LeadFilter, Position, sort_column
 from crm_sales.opportunities.models import Opportunity
 
@@ -72,27 +73,42 @@ class LeadRepository(RepositoryBase[Lead]):
         )
         return await self.all(statement)
 
+    async def matching_customers(
+        self, emails: Collection[str], phones: Collection[str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The active customers of the sales view with these e-mails, and with these
+        phones (compared normalised: the master stores phones in E.164, e-mails as typed):
+        ``({email: id}, {phone: id})``, the lowest id where several share a key. One query
+        per key kind and ``KEYS_PER_QUERY`` keys."""
+        view = customer_view_table
+        email_key = func.lower(func.trim(view.c.email))
+        found: tuple[dict[str, str], dict[str, str]] = ({}, {})
+        for column, keys, by_key in (
+            (email_key, emails, found[0]),
+            (view.c.phone, phones, found[1]),
+        ):
+            ordered = sorted(set(keys))
+            for start in range(0, len(ordered), KEYS_PER_QUERY):
+                part = ordered[start : start + KEYS_PER_QUERY]
+                statement = (
+                    select(column.label("key"), view.c.id)
+                    .where(view.c.status == CustomerStatus.ACTIVE.value, column.in_(part))
+                    .order_by(view.c.id.desc())
+                )
+                by_key.update((row.key, row.id) for row in await self.session.execute(statement))
+        return found
+
     async def matching_customer(
         self, email_normalized: str | None, phone_normalized: str | None
     ) -> str | None:
-        """The active customer of the sales view with this e-mail or phone (compared
-        normalised: the master stores phones in E.164, e-mails as typed), the oldest id
-        first when several match."""
-        view = customer_view_table
-        conditions: list[ColumnElement[bool]] = []
-        if email_normalized:
-            conditions.append(func.lower(func.trim(view.c.email)) == email_normalized)
-        if phone_normalized:
-            conditions.append(view.c.phone == phone_normalized)
-        if not conditions:
-            return None
-        statement = (
-            select(view.c.id)
-            .where(view.c.status == CustomerStatus.ACTIVE.value, or_(*conditions))
-            .order_by(view.c.id)
-            .limit(1)
+        """The customer a lead with these keys is (:meth:`matching_customers`)."""
+        by_email, by_phone = await self.matching_customers(
+            [email_normalized] if email_normalized else [],
+            [phone_normalized] if phone_normalized else [],
         )
-        return await self.session.scalar(statement)
+        return oldest_customer(
+            by_email.get(email_normalized or ""), by_phone.get(phone_normalized or "")
+        )
 
     async def customer(self, customer_id: str) -> dict[str, Any] | None:
         """The sales view's row of a customer (a merged alias's: its survivor's)."""

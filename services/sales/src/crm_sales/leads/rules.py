@@ -231,6 +231,31 @@ def route_lead(
     return Route(None, "pool")
 
 
+def route_leads(
+    places: Sequence[tuple[str | None, str | None]],
+    settings: SalesSettings,
+    open_leads: Mapping[str, int],
+) -> list[Route]:
+    """:func:`route_lead` for each (region, industry) in turn, as if the leads came one by
+    one: each lead routed counts in its owner's load, so a round robin over a file spreads
+    it instead of giving it all to the least loaded owner."""
+    load = dict(open_leads)
+    routes = []
+    for region, industry in places:
+        route = route_lead(region, industry, settings, load)
+        if route.owner is not None:
+            load[route.owner] = load.get(route.owner, 0) + 1
+        routes.append(route)
+    return routes
+
+
+def oldest_customer(*candidates: str | None) -> str | None:
+    """Of the customers a lead matches (by e-mail, by phone), the one with the lowest id:
+    the same customer whichever key found it first."""
+    found = [candidate for candidate in candidates if candidate]
+    return min(found) if found else None
+
+
 def _lookup(value: str | None, table: Mapping[str, str]) -> str | None:
     folded = _folded(value)
     if not folded:

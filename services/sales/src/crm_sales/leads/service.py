@@ -5,7 +5,6 @@ Conversion (and the customer master's answer to it) is :mod:`crm_sales.leads.con
 Every change is one step: ``lead.touch(now)`` (the next version) and its event at once.
 """
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,26 +16,21 @@ from crm_shared.contact_keys import (
     normalize_email,
     normalize_phone,
 )
-from crm_shared.contracts.sales import LeadChanged, LeadCreated, LeadStatus
+from crm_shared.contracts.sales import LeadChanged, LeadStatus
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError, UnknownReferenceError
 from crm_shared.preconditions import ExpectedVersion, check_version
 
-from crm_sales.db import FIRST_VERSION
-from crm_sales.leads import scoring
+from crm_sales.leads import creation, scoring
+from crm_sales.leads.creation import DATA_FIELDS, LeadDraft
 from crm_sales.leads.events import snapshot_of
 from crm_sales.leads.models import Lead
 from crm_sales.leads.repository import LeadRepository
-from crm_sales.leads.rules import allowed_moves, may_move, route_lead
+from crm_sales.leads.rules import allowed_moves, may_move
 from crm_sales.leads.schemas import LeadCreate, LeadUpdate
 from crm_sales.leads.search import LeadFilter, Position, position_after, position_from
 from crm_sales.settings import DuplicatePolicy, SalesSettings
 
-# The fields of the body that are the lead's data (status has its own rules).
-DATA_FIELDS = (
-    "name", "company", "email", "phone", "source", "campaign_id", "external_id", "owner",
-    "industry", "region", "role", "company_size",
-)  # fmt: skip
 SCORED_FIELDS = frozenset({"industry", "region", "role", "company_size", "source"})
 
 
@@ -195,40 +189,25 @@ def _set_fields(lead: Lead, values: dict[str, Any]) -> list[str]:
 async def create_lead(
     uow: UnitOfWork, body: LeadCreate, settings: SalesSettings, *, scope: RecordScope
 ) -> Created:
-    leads = LeadRepository(uow.session)
-    routed_by = None
-    owner = body.owner
-    if "owner" in body.model_fields_set:
-        await ensure_owner_assignable(uow, owner, scope)
-    else:
-        owners = settings.routing_round_robin
-        route = route_lead(body.region, body.industry, settings, await leads.open_leads_of(owners))
-        owner, routed_by = route.owner, route.rule
-    now = uow.clock.now()
-    lead = Lead(
-        id=str(uuid.uuid4()),
-        version=FIRST_VERSION,
-        status=LeadStatus.NEW.value,
-        activities_done=0,
-        campaign_responses=0,
-        created_at=now,
-        updated_at=now,
+    owner_named = "owner" in body.model_fields_set
+    if owner_named:
+        await ensure_owner_assignable(uow, body.owner, scope)
+    draft = LeadDraft(
+        values={name: getattr(body, name) for name in DATA_FIELDS},
+        email_key=normalize_email(body.email),
+        phone_key=_phone_key(body.phone, settings),
+        routed=not owner_named,
+        match_customer=body.customer_id is None,
     )
-    _set_fields(lead, {name: getattr(body, name) for name in DATA_FIELDS})
-    lead.owner = owner
-    _refresh_keys(lead, settings)
+    (made,) = await creation.new_leads(uow, [draft], settings)
+    lead = made.lead
     await ensure_external_id_free(uow, lead)
     duplicates = await check_duplicates(uow, lead, settings)
     if body.customer_id is not None:
         lead.customer_id = await _known_customer(uow, body.customer_id)
-    else:
-        lead.customer_id = await leads.matching_customer(
-            lead.email_normalized, lead.phone_normalized
-        )
-    await scoring.rescore(uow, lead, settings)
-    leads.add(lead)
-    uow.record(LeadCreated(record_id=lead.id, customer_id=lead.customer_id, lead=snapshot_of(lead)))
-    return Created(lead, duplicates, routed_by)
+    LeadRepository(uow.session).add(lead)
+    creation.announce(uow, [lead])
+    return Created(lead, duplicates, made.routed_by)
 
 
 # --- changing ----------------------------------------------------------------------------

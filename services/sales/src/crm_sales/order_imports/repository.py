@@ -4,15 +4,15 @@ and by external id, the owners' teams, the orders already imported, and the bulk
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from crm_shared.db.statements import KEYS_PER_QUERY, insert_new_rows
 from crm_shared.views.customer_view import MAX_MERGE_HOPS
+from crm_shared.views.team_members import TeamMembersRepository
 from sqlalchemy import insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_sales.db import customer_view_table, team_members
 from crm_sales.orders.models import Order, OrderLine, Payment
 from crm_sales.orders.repository import (
-    KEYS_PER_QUERY,
     ROWS_PER_INSERT,
     OrderRepository,
     chunks,
@@ -48,13 +48,7 @@ class OrderImportRepository:
         return {row["external_id"]: row for row in sorted(rows, key=lambda row: row["id"])}
 
     async def teams_of(self, owners: Collection[str]) -> dict[str, str | None]:
-        teams: dict[str, str | None] = dict.fromkeys(owners)
-        for part in chunks(sorted(teams), KEYS_PER_QUERY):
-            statement = select(team_members.c.user_id, team_members.c.team_id).where(
-                team_members.c.user_id.in_(part)
-            )
-            teams.update((r.user_id, r.team_id) for r in await self.session.execute(statement))
-        return teams
+        return await TeamMembersRepository(self.session, team_members).teams_of(owners)
 
     async def imported_already(
         self, external_ids: Collection[str], natural_keys: Collection[str]
@@ -70,15 +64,9 @@ class OrderImportRepository:
     async def insert_orders(self, rows: Sequence[Row]) -> set[str]:
         """Insert the orders; one whose external id or natural key another writer stored
         meanwhile is left out (ON CONFLICT DO NOTHING). Returns the ids inserted."""
-        dialect = self.session.get_bind().dialect.name
-        make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = Order.__table__
-        statement = make_insert(table).on_conflict_do_nothing().returning(table.c.id)
-        inserted: set[str] = set()
-        for part in chunks(rows, ROWS_PER_INSERT):
-            result = await self.session.execute(statement, list(part))
-            inserted.update(result.scalars())
-        return inserted
+        return await insert_new_rows(
+            self.session, Order.__table__, rows, rows_per_insert=ROWS_PER_INSERT
+        )
 
     async def insert_children(self, lines: Sequence[Row], payments: Sequence[Row]) -> None:
         for table, rows in ((OrderLine.__table__, lines), (Payment.__table__, payments)):

@@ -10,8 +10,8 @@ from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from crm_sales.csv_imports import ImportSummary
 from crm_sales.order_imports import service
-from crm_sales.order_imports.schemas import ImportSummary
 from crm_sales.web import SettingsDep
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])

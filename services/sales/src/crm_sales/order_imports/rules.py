@@ -29,7 +29,10 @@ from crm_shared.fields import CURRENCY_CODES, Money
 from crm_shared.text import control_character_at
 from pydantic_core import PydanticCustomError
 
+from crm_sales.csv_imports import RowRefusedError
 from crm_sales.orders.rules import MAX_AMOUNT, due_date
+
+__all__ = ["LAYOUT", "Defaults", "OrderRow", "RowRefusedError", "read_row"]
 
 COLUMNS = (
     "customer_id", "customer_external_id", "ordered_at", "amount", "quantity", "product",
@@ -45,12 +48,6 @@ MAX_TERMS_DAYS = 3650
 _AMOUNT = Money(integer_digits=12, positive=False)
 _MAX_QUANTITY = Decimal("1e10")
 T = TypeVar("T")
-
-
-class RowRefusedError(Exception):
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("; ".join(errors))
-        self.errors = errors
 
 
 @dataclass(frozen=True)

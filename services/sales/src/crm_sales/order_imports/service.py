@@ -19,29 +19,27 @@ in the view) are reported as unknown customers, as a GET would answer. An import
 belongs to its customer's owner.
 """
 
-import asyncio
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 from crm_shared.auth.access import RecordScope
 from crm_shared.contracts.sales import LineSnapshot, OrderPlaced, OrderSnapshot, PaymentState
-from crm_shared.csv_import import CsvRow, read_rows
+from crm_shared.csv_import import read_rows
 from crm_shared.db import UnitOfWork
 from crm_shared.db.audit import creation_changes
 
+from crm_sales import csv_imports
 from crm_sales.db import FIRST_VERSION
 from crm_sales.order_imports.repository import OrderImportRepository, Row
-from crm_sales.order_imports.rules import LAYOUT, Defaults, OrderRow, RowRefusedError, read_row
-from crm_sales.order_imports.schemas import ImportSummary, RowError
+from crm_sales.order_imports.rules import LAYOUT, Defaults, OrderRow, read_row
 from crm_sales.orders import rules
 from crm_sales.orders.models import Order
 from crm_sales.settings import SalesSettings
 
-ROWS_BETWEEN_YIELDS = 1_000
 IMPORT_METHOD = "import"
 
 
@@ -51,23 +49,8 @@ class Customer:
     owner: str | None
 
 
-@dataclass
-class ImportPlan:
-    """What the file asks, after every check that needs no write: the rows to write (with
-    their customers), how many are in already, and the refused rows."""
-
-    ready: list[tuple[OrderRow, Customer]] = field(default_factory=list)
-    skipped: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    imported: int = 0
-
-    def chunks(self, size: int) -> Iterator[list[tuple[OrderRow, Customer]]]:
-        for start in range(0, len(self.ready), size):
-            yield self.ready[start : start + size]
-
-    def summary(self) -> ImportSummary:
-        errors = sorted(self.errors, key=lambda error: error.line)
-        return ImportSummary(imported=self.imported, skipped=self.skipped, errors=errors)
+# The rows to write, each with its customer.
+ImportPlan: TypeAlias = csv_imports.ImportPlan[tuple[OrderRow, Customer]]
 
 
 async def plan_import(
@@ -83,14 +66,9 @@ async def plan_import(
     charge_rows(len(csv_rows))
     plan = ImportPlan()
     defaults = Defaults(settings.default_currency, settings.payment_terms_days, uow.clock.now())
-    rows: list[OrderRow] = []
-    for number, csv_row in enumerate(csv_rows, 1):
-        try:
-            rows.append(_read(csv_row, defaults))
-        except RowRefusedError as refused:
-            plan.errors.append(RowError(line=csv_row.line, detail="; ".join(refused.errors)))
-        if number % ROWS_BETWEEN_YIELDS == 0:
-            await asyncio.sleep(0)  # a large file is seconds of CPU: let others be served
+    rows = await csv_imports.read_each(
+        csv_rows, lambda csv_row: read_row(csv_row.line, csv_row.cells, defaults), plan
+    )
     repository = OrderImportRepository(uow.session)
     customers = await _customers(repository, rows, scope)
     external_ids, natural_keys = await repository.imported_already(
@@ -101,7 +79,7 @@ async def plan_import(
     for row in rows:
         customer = customers.get(row.customer_ref)
         if isinstance(customer, str):
-            plan.errors.append(RowError(line=row.line, detail=customer))
+            plan.refuse(row.line, [customer])
         elif row.identity in seen:
             plan.skipped += 1
         else:
@@ -135,12 +113,6 @@ async def write_chunk(
         uow.record(
             OrderPlaced(record_id=order["id"], customer_id=order["customer_id"], order=snapshot)
         )
-
-
-def _read(csv_row: CsvRow, defaults: Defaults) -> OrderRow:
-    if csv_row.refusals:  # more cells than columns, control characters
-        raise RowRefusedError(list(csv_row.refusals))
-    return read_row(csv_row.line, csv_row.cells, defaults)
 
 
 async def _customers(

@@ -8,6 +8,7 @@ from typing import Any
 from crm_shared.auth.access import RecordScope
 from crm_shared.contracts.sales import PaymentState
 from crm_shared.db import RepositoryBase
+from crm_shared.db.statements import KEYS_PER_QUERY
 from crm_shared.views.customer_view import CustomerViewRepository
 from crm_shared.views.team_members import TeamMembersRepository, owner_within
 from sqlalchemy import ColumnElement, Select, and_, insert, or_, select, update
@@ -16,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm_sales.db import count_rows, customer_view_table, team_members
 from crm_sales.orders.models import DocumentCounter, Order, OrderLine, Payment
 
-KEYS_PER_QUERY = 5_000  # bound parameters of one IN (...): below SQLite's and asyncpg's limits
 ROWS_PER_INSERT = 1_000  # rows of one multi-row INSERT
 SETTLED = (PaymentState.PAID.value, PaymentState.WRITTEN_OFF.value)
 UNSETTLED = (PaymentState.OPEN.value, PaymentState.PARTIAL.value)

@@ -7,11 +7,12 @@ from typing import Any
 
 from crm_shared.auth.access import RecordScope
 from crm_shared.db import RepositoryBase
+from crm_shared.db.statements import KEYS_PER_QUERY
 from crm_shared.views.team_members import owner_within
 from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 
 from crm_sales.db import count_rows, team_members
-from crm_sales.orders.repository import KEYS_PER_QUERY, chunks, reserve_numbers
+from crm_sales.orders.repository import chunks, reserve_numbers
 from crm_sales.quotes.models import Quote, QuoteLine
 from crm_sales.quotes.rules import OPEN_STATUSES, QuoteStatus
 
