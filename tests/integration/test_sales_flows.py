@@ -222,6 +222,15 @@ async def test_a_merge_moves_sales_records_to_the_survivor(platform: Platform) -
         },
     )
 
+    # The master makes the order's first-order stage change on the duplicate; the merge
+    # comes after it (a merge against a version the master is changing meanwhile is a 412).
+    await wait_for_customer(
+        platform,
+        duplicate["id"],
+        f"/v1/customers/{duplicate['id']}/lifecycle",
+        lambda body: body["stage"] == "customer",
+        "the order's lifecycle change",
+    )
     await platform.merge(survivor["id"], duplicate["id"])
 
     async def followed() -> bool:

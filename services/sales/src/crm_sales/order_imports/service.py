@@ -223,15 +223,7 @@ def _snapshot(order: Row, line: Row, today: Any) -> OrderSnapshot:
         ordered_at=order["ordered_at"],
         currency=order["currency"],
         total=order["total"],
-        lines=[
-            LineSnapshot(
-                product=line["product"],
-                quantity=line["quantity"],
-                unit_price=line["unit_price"],
-                discount=line["discount"],
-                amount=line["amount"],
-            )
-        ],
+        lines=[LineSnapshot.model_validate(line)],  # the row's other columns are ignored
         payment_terms_days=order["payment_terms_days"],
         due_date=order["due_date"],
         paid_amount=order["paid_amount"],

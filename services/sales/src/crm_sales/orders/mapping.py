@@ -3,6 +3,8 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
+from typing import Protocol
 
 from crm_shared.contracts.sales import LineSnapshot, OrderSnapshot
 
@@ -26,17 +28,27 @@ def state_on(order: Order, today: date) -> rules.PaymentState:
     )
 
 
-def line_snapshots(lines: Sequence[OrderLine]) -> list[LineSnapshot]:
-    return [
-        LineSnapshot(
-            product=line.product,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount=line.discount,
-            amount=line.amount,
-        )
-        for line in lines
-    ]
+class PricedLine(Protocol):
+    """A line of an order or of a quote."""
+
+    @property
+    def product(self) -> str: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def unit_price(self) -> Decimal: ...
+    @property
+    def discount(self) -> Decimal: ...
+    @property
+    def amount(self) -> Decimal: ...
+
+
+def line_snapshots(lines: Sequence[PricedLine]) -> list[LineSnapshot]:
+    return [LineSnapshot.model_validate(line, from_attributes=True) for line in lines]
+
+
+def lines_out(lines: Sequence[PricedLine]) -> list[LineOut]:
+    return [LineOut.model_validate(line, from_attributes=True) for line in lines]
 
 
 def snapshot_of(order: Order, lines: Sequence[OrderLine], today: date) -> OrderSnapshot:
@@ -93,16 +105,7 @@ def order_out(record: OrderRecord, today: date) -> OrderOut:
         ordered_at=order.ordered_at,
         currency=order.currency,
         total=order.total,
-        lines=[
-            LineOut(
-                product=line.product,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                discount=line.discount,
-                amount=line.amount,
-            )
-            for line in record.lines
-        ],
+        lines=lines_out(record.lines),
         payment_terms_days=order.payment_terms_days,
         due_date=order.due_date,
         paid_amount=order.paid_amount,

@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 from datetime import date
 
-from crm_shared.contracts.sales import LineSnapshot, QuoteSnapshot
+from crm_shared.contracts.sales import QuoteSnapshot
 
-from crm_sales.orders.schemas import LineOut
+from crm_sales.orders.mapping import line_snapshots, lines_out
 from crm_sales.quotes import rules
 from crm_sales.quotes.models import Quote, QuoteLine
 from crm_sales.quotes.schemas import QuoteOut
@@ -33,16 +33,7 @@ def snapshot_of(record: QuoteRecord, today: date) -> QuoteSnapshot:
         valid_until=quote.valid_until,
         currency=quote.currency,
         total=quote.total,
-        lines=[
-            LineSnapshot(
-                product=line.product,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                discount=line.discount,
-                amount=line.amount,
-            )
-            for line in record.lines
-        ],
+        lines=line_snapshots(record.lines),
         version=quote.version,
     )
 
@@ -60,16 +51,7 @@ def quote_out(record: QuoteRecord, today: date) -> QuoteOut:
         valid_until=quote.valid_until,
         currency=quote.currency,
         total=quote.total,
-        lines=[
-            LineOut(
-                product=line.product,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                discount=line.discount,
-                amount=line.amount,
-            )
-            for line in record.lines
-        ],
+        lines=lines_out(record.lines),
         reject_reason=quote.reject_reason,
         order_id=quote.order_id,
         superseded_by=quote.superseded_by,
