@@ -15,6 +15,7 @@ from crm_shared.testing import (
     created,
     deliver,
     deliveries_of,
+    merged,
     outbox_events,
     token_for,
     uid,
@@ -122,6 +123,31 @@ async def test_the_masters_answer_links_lead_opportunity_and_activities_once(
     assert again["version"] == 3
     assert len(await outbox_events(sales_app, "opportunity_changed")) == 1
     assert len(await outbox_events(sales_app, "lead_changed")) == 1
+
+
+async def test_an_answer_overtaken_by_a_merge_links_the_survivor(
+    sales_app: FastAPI, sales_client: httpx.AsyncClient
+) -> None:
+    """The master made the customer, then merged it into another; sales read the merge first
+    (it travels under the survivor's key, the answer under the alias's)."""
+    lead = await create_lead(sales_client, email="late@initech.example.com")
+    call = await create_activity(sales_client, kind="call", subject="Intro", lead_id=lead["id"])
+    response = await sales_client.post(
+        f"/v1/leads/{lead['id']}/convert", json=DEAL, headers={"If-Match": '"1"'}
+    )
+    opportunity_id = response.json()["opportunity_id"]
+    alias, survivor = uid("alias"), uid("survivor")
+    await deliver_events(sales_app, created(alias), created(survivor), merged(survivor, alias, 2))
+    answer = CustomerLeadLinked(
+        customer_id=alias, customer_version=1, lead_id=lead["id"],
+        opportunity_id=opportunity_id, created=True,
+    )  # fmt: skip
+    await deliver_events(sales_app, answer)
+
+    assert (await sales_client.get(f"/v1/leads/{lead['id']}")).json()["customer_id"] == survivor
+    assert (await opportunity(sales_app, opportunity_id)).customer_id == survivor
+    activity = (await sales_client.get(f"/v1/activities/{call['id']}")).json()
+    assert activity["customer_id"] == survivor
 
 
 async def test_a_rep_converting_a_pool_lead_takes_the_deal(

@@ -17,11 +17,13 @@ from crm_shared.events import CloudEvent, IntegrationEvent
 from crm_shared.privacy import forget_subjects, redact_audit, scrub_from_disk
 
 from crm_sales.activities.repository import AUDIT_KEPT, ActivityRepository
+from crm_sales.customers.view import surviving_id
 
 
 async def on_lead_linked(uow: UnitOfWork, event: CustomerLeadLinked, envelope: CloudEvent) -> None:
+    customer_id = await surviving_id(uow.session, event.customer_id)
     await ActivityRepository(uow.session).link_lead_customer(
-        event.lead_id, event.customer_id, uow.clock.now()
+        event.lead_id, customer_id, uow.clock.now()
     )
 
 

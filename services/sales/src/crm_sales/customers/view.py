@@ -1,6 +1,7 @@
 """Which customer fields the sales service keeps (the others stay null and are not served)."""
 
 from crm_shared.views import CustomerView
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_sales.db import customer_view_table, team_members
 
@@ -22,3 +23,10 @@ KEPT_FIELDS = frozenset(
 
 # A rep reaches the customers they own, their teams' and the unowned pool, as in the master.
 customer_view = CustomerView(customer_view_table, keeps=KEPT_FIELDS, owners_scoped_by=team_members)
+
+
+async def surviving_id(session: AsyncSession, customer_id: str) -> str:
+    """The id a customer goes by now: the survivor's for an alias this view knows to be
+    merged (a merge can overtake the answer to a conversion: they travel on different keys)."""
+    row = await customer_view.repository(session).resolve(customer_id)
+    return str(row["id"]) if row is not None else customer_id

@@ -1,8 +1,9 @@
 """What the customer master's events change on leads (and their opportunities).
 
-- ``crm.customer.lead_linked.v1``, the answer to a conversion: the lead is this customer,
-  and so is the opportunity it became (guarded: a redelivery or a late answer changes
-  nothing; the consumer's inbox drops exact redeliveries before that);
+- ``crm.customer.lead_linked.v1``, the answer to a conversion: the lead is this customer
+  (its survivor, if a merge overtook the answer), and so is the opportunity it became
+  (guarded: a redelivery or a late answer changes nothing; the consumer's inbox drops exact
+  redeliveries before that);
 - ``crm.customer.erased.v1``: the person's leads lose their personal data;
 - ``crm.customer.merged.v1``: the duplicate's leads follow the survivor.
 """
@@ -13,16 +14,18 @@ from crm_shared.db import UnitOfWork
 from crm_shared.events import CloudEvent, IntegrationEvent
 from crm_shared.privacy import forget_subjects, redact_audit, scrub_from_disk
 
+from crm_sales.customers.view import surviving_id
 from crm_sales.leads import conversion
 from crm_sales.leads.repository import AUDIT_KEPT, LeadRepository
 from crm_sales.opportunities.service import attach_customer
 
 
 async def on_lead_linked(uow: UnitOfWork, event: CustomerLeadLinked, envelope: CloudEvent) -> None:
-    lead = await conversion.link_customer(uow, event.lead_id, event.customer_id)
+    customer_id = await surviving_id(uow.session, event.customer_id)
+    lead = await conversion.link_customer(uow, event.lead_id, customer_id)
     opportunity_id = event.opportunity_id or (lead.opportunity_id if lead else None)
     if opportunity_id is not None:
-        await attach_customer(uow, opportunity_id, event.customer_id)
+        await attach_customer(uow, opportunity_id, customer_id)
 
 
 async def on_customer_erased(uow: UnitOfWork, event: CustomerErased, envelope: CloudEvent) -> None:
