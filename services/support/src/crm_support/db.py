@@ -1,14 +1,47 @@
-"""The support service's tables: the platform tables and its view of the customers."""
+"""The support database (its own metadata, its own database): the platform tables, the view
+of the customers, who is on which team and who manages each team (escalation goes to the
+owner's manager), and the versioned records.
+
+The customer view comes from its submodule, not from ``crm_shared.views``: that package also
+carries the view's HTTP router, and the models (which import this module) must not reach the
+HTTP edge (import-linter's domain-without-http)."""
 
 from crm_shared.db import NAMING_CONVENTION, define_platform_tables
-from crm_shared.views import define_customer_view_table
-from sqlalchemy import MetaData
+from crm_shared.db.versioned import FIRST_VERSION, Versioned, count_rows
+from crm_shared.views.customer_view import define_customer_view_table
+from crm_shared.views.team_members import define_team_members_table
+from sqlalchemy import Column, Integer, MetaData, Numeric, String, Table
 from sqlalchemy.orm import DeclarativeBase
+
+__all__ = [
+    "FIRST_VERSION",
+    "Base",
+    "Money",
+    "Versioned",
+    "count_rows",
+    "customer_view_table",
+    "platform_tables",
+    "team_managers",
+    "team_members",
+]
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Amounts in a ticket's currency, to the cent.
+Money = Numeric(14, 2)
+
 platform_tables = define_platform_tables(Base.metadata)
 customer_view_table = define_customer_view_table(Base.metadata)
+# Which team each user is on (crm.identity's users) ...
+team_members = define_team_members_table(Base.metadata)
+# ... and who manages each team (crm.identity's teams): a ticket escalates to its owner's.
+team_managers = Table(
+    "team_managers",
+    Base.metadata,
+    Column("team_id", String(36), primary_key=True),
+    Column("manager_id", String(100), nullable=True),
+    Column("team_version", Integer, nullable=False),
+)

@@ -25,6 +25,10 @@ class Permission(StrEnum):
     SALES_READ = "sales:read"  # leads, opportunities, quotes, orders, activities, forecast
     SALES_WRITE = "sales:write"  # create and change them, convert leads, record payments
     SALES_IMPORT = "sales:import"  # CSV import of leads and of past orders
+    SUPPORT_READ = "support:read"  # tickets and their history, targets, surveys, reports
+    SUPPORT_WRITE = "support:write"  # open and work tickets, record contacts and surveys
+    # Escalate, sign off a major complaint's closing, approve recovery above the role limit.
+    SUPPORT_MANAGE = "support:manage"
     EVENTS_READ = "events:read"  # the event catalog
     OPERATIONS = "operations"  # outbox state and replay
     AUDIT_READ = "audit:read"  # the audit log of every service (admin only)
@@ -56,9 +60,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _CUSTOMER_FACING | {Permission.CUSTOMERS_WRITE, Permission.CUSTOMERS_IMPORT}
     ),
     # Service sees a complainant's orders (billing and delivery complaints are about them).
-    Role.SUPPORT: frozenset(_CUSTOMER_FACING | {Permission.CUSTOMERS_WRITE, Permission.SALES_READ}),
-    # Pipeline analysis and the forecast are an analyst's reading too.
-    Role.ANALYST: frozenset(_EVERYONE | {Permission.SALES_READ}),
+    Role.SUPPORT: frozenset(
+        _CUSTOMER_FACING
+        | {
+            Permission.CUSTOMERS_WRITE,
+            Permission.SALES_READ,
+            Permission.SUPPORT_READ,
+            Permission.SUPPORT_WRITE,
+        }
+    ),
+    # Pipeline analysis, the forecast and the complaint statistics are an analyst's reading.
+    Role.ANALYST: frozenset(_EVERYONE | {Permission.SALES_READ, Permission.SUPPORT_READ}),
 }
 
 
