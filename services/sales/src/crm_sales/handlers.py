@@ -9,11 +9,7 @@ merge and an erasure reaching every sales table): leads (``crm_sales.leads.handl
 activities (``crm_sales.activities.handlers``).
 """
 
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
-
-from crm_shared.bus.handlers import Handler, HandlerMap
-from crm_shared.events.registry import IntegrationEvent
+from crm_shared.bus.handlers import combine
 from crm_shared.views import customer_view_handlers
 from crm_shared.views.team_members import team_members_handlers
 
@@ -23,16 +19,6 @@ from crm_sales.db import team_members
 from crm_sales.leads.handlers import lead_handlers
 from crm_sales.opportunities.handlers import opportunity_handlers
 from crm_sales.orders.handlers import order_customer_handlers
-
-
-def combine(*maps: Mapping[type[IntegrationEvent], Handler | Sequence[Handler]]) -> HandlerMap:
-    """One map from several: an event type's handlers from every map, in order."""
-    combined: dict[type[IntegrationEvent], list[Handler]] = defaultdict(list)
-    for handler_map in maps:
-        for event, registered in handler_map.items():
-            combined[event].extend([registered] if callable(registered) else registered)
-    return dict(combined)
-
 
 handlers = combine(
     customer_view_handlers(customer_view),

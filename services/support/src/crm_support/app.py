@@ -1,33 +1,55 @@
-"""The support service: tickets and complaints, SLA timers (2-1-2-3), escalation and surveys.
-
-For now it keeps its own view of the customers (from ``crm.customer``) and serves it
-read-only; its own aggregates come next.
-"""
+"""The support service: tickets (complaints, inquiries, requests) through the flow of
+DOMAIN.md §4, their 2-1-2-3 targets on durable timers (paused while the ticket waits on the
+customer, on a business calendar, re-planned when the priority changes or the ticket turns
+major), escalation, service recovery, follow-up surveys and the complaint statistics."""
 
 from pathlib import Path
 
 from crm_shared.bus import topics
+from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.service import ServiceDefinition, create_service_app
 from fastapi import FastAPI
 
+from crm_support import models
 from crm_support.customers.routes import router as customers_router
-from crm_support.db import platform_tables
 from crm_support.handlers import handlers
+from crm_support.recoveries.routes import router as recoveries_router
+from crm_support.reports.routes import router as reports_router
 from crm_support.settings import SupportSettings
+from crm_support.sla.timers import TIMER_HANDLERS
+from crm_support.surveys.routes import router as surveys_router
+from crm_support.tickets.routes import router as tickets_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+DESCRIPTION = """Customer service: tickets (complaints, inquiries, requests) with their whole
+history, first responsibility and explicit hand-overs, the 2-1-2-3 service-level targets
+(each with its own due time and state; paused while the ticket waits on the customer; on a
+business calendar), escalation of major complaints, service recovery, follow-up surveys (also
+through a signed link that needs no login) and weekly / monthly complaint statistics. Every
+change is published on `crm.support` (CloudEvents, keyed by customer id)."""
 
-def create_app(settings: SupportSettings | None = None, *, run_bus: bool = True) -> FastAPI:
+
+def create_app(
+    settings: SupportSettings | None = None, *, run_bus: bool = True, clock: Clock = SYSTEM_CLOCK
+) -> FastAPI:
     definition = ServiceDefinition(
         settings=settings or SupportSettings(),
-        tables=platform_tables,
+        tables=models.platform_tables,
         migrations=MIGRATIONS,
-        routers=[customers_router],
+        routers=[
+            customers_router,
+            tickets_router,
+            recoveries_router,
+            surveys_router,
+            reports_router,
+        ],
         title="CRM support",
-        description="Tickets and complaints, SLA timers (2-1-2-3), escalation and surveys.",
+        description=DESCRIPTION,
         handlers=handlers,
-        consumes=(topics.CUSTOMER,),
+        consumes=(topics.CUSTOMER, topics.IDENTITY),
         run_bus=run_bus,
+        clock=clock,
+        timers=TIMER_HANDLERS,
     )
     return create_service_app(definition)

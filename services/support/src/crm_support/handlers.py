@@ -1,11 +1,21 @@
-"""The events the support service consumes: {event type: handler}.
+"""The events the support service consumes: ``{event type: [handlers]}``.
 
-Every ``crm.customer`` event keeps the customer view up to date (see
-``crm_shared.views.customer_handlers`` for the guarded transitions).
+- every ``crm.customer`` event keeps the customer view up to date (the guarded transitions
+  of ``crm_shared.views.customer_handlers``), VIP tag and value class included;
+- identity's users and teams say who is on which team and who manages it (escalation);
+- merges and erasures reach every support table (``crm_support.tickets.handlers``).
 """
 
+from crm_shared.bus.handlers import combine
 from crm_shared.views import customer_view_handlers
+from crm_shared.views.team_members import team_members_handlers
 
 from crm_support.customers.view import customer_view
+from crm_support.db import team_members
+from crm_support.tickets.handlers import ticket_handlers
 
-handlers = customer_view_handlers(customer_view)
+handlers = combine(
+    customer_view_handlers(customer_view),
+    team_members_handlers(team_members),
+    ticket_handlers(),
+)

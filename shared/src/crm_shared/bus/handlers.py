@@ -57,6 +57,18 @@ class BatchHandler(Protocol):
 Handler: TypeAlias = EventHandler | BatchHandler
 HandlerMap: TypeAlias = Mapping[type[IntegrationEvent], Handler | Sequence[Handler]]
 
+
+def combine(*maps: HandlerMap) -> HandlerMap:
+    """One map from several (a service's aggregates each bring theirs): an event type's
+    handlers from every map, in order."""
+    combined: dict[type[IntegrationEvent], list[Handler]] = {}
+    for handler_map in maps:
+        for event, registered in handler_map.items():
+            handlers = [registered] if callable(registered) else list(registered)
+            combined.setdefault(event, []).extend(handlers)
+    return combined
+
+
 BatchFunction = Callable[[UnitOfWork, Sequence[Delivery]], Awaitable[None]]
 
 

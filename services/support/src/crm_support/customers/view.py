@@ -4,9 +4,10 @@ from crm_shared.views import CustomerView
 
 from crm_support.db import customer_view_table
 
-# Support contacts the complainant (within 2 hours), escalates VIPs (value class,
-# published by analytics later) and weighs compensation demands against the credit
-# grade. Account ownership, operating grade, consent and tags are not its business.
+# Support contacts the complainant (within 2 hours), escalates VIPs (the master's "vip"
+# tag, or the value class analytics publishes), sees whether the complainant is a
+# long-standing customer (lifecycle) and weighs compensation demands against the credit
+# grade. Account ownership, operating grade and consent are not its business.
 KEPT_FIELDS = frozenset(
     {
         "email",
@@ -14,6 +15,7 @@ KEPT_FIELDS = frozenset(
         "company",
         "credit_grade",
         "value_class",
+        "tags",
     }
 )
 

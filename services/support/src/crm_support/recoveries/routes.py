@@ -1,0 +1,5 @@
+"""The recoveries routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

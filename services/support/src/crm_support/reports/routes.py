@@ -1,0 +1,5 @@
+"""The reports routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""The surveys routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""The tickets routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
