@@ -43,6 +43,9 @@ AfterCommit: TypeAlias = Callable[[], Awaitable[None]]
 class _Recorded:
     event: EventOrFactory
     cause: CloudEvent | None
+    # The unit's correlation id when the event was recorded: one unit may do the work of
+    # several requests or timers (a chunk of timers), each with its own.
+    correlation_id: str | None = None
 
 
 class UnitOfWork:
@@ -89,7 +92,7 @@ class UnitOfWork:
 
     def record(self, event: EventOrFactory, *, cause: CloudEvent | None = None) -> None:
         """Publish ``event`` when (and only if) this unit commits."""
-        self._recorded.append(_Recorded(event, cause))
+        self._recorded.append(_Recorded(event, cause, self.correlation_id))
 
     def after_commit(self, action: AfterCommit) -> None:
         """Run ``action`` once this unit has committed (not if it rolls back)."""
@@ -138,7 +141,9 @@ class UnitOfWork:
             subject=event.subject,
             time=self.clock.now(),
             data=event.model_dump(mode="json"),
-            correlationid=(cause.correlationid or str(cause.id)) if cause else self.correlation_id,
+            correlationid=(cause.correlationid or str(cause.id))
+            if cause
+            else recorded.correlation_id,
             causationid=str(cause.id) if cause else None,
         )
 

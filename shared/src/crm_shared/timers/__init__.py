@@ -17,7 +17,7 @@ with no write transaction open and whose ``apply`` commits with the done mark (a
 once: see :mod:`crm_shared.timers.two_phase`).
 """
 
-from crm_shared.timers.model import Schedule, Timer, TimerHandler, TimerState
+from crm_shared.timers.model import BatchTimerHandler, Schedule, Timer, TimerHandler, TimerState
 from crm_shared.timers.repository import TimerRepository
 from crm_shared.timers.scheduler import cancel, get_timer, reschedule, schedule
 from crm_shared.timers.settings import TimerSettings
@@ -26,6 +26,7 @@ from crm_shared.timers.worker import TimerWorker, delete_fired_timers
 
 __all__ = [
     "AnyTimerHandler",
+    "BatchTimerHandler",
     "PrepareContext",
     "Schedule",
     "Timer",

@@ -1,10 +1,10 @@
 """What a timer is, what handles it, and recurring schedules from cron expressions."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
@@ -35,6 +35,18 @@ class Timer:
 TimerHandler: TypeAlias = Callable[[UnitOfWork, Timer], Awaitable[None]]
 """``async (uow, timer) -> None``: changes state and records events on ``uow``; never commits
 (the worker commits it together with the timer's done mark)."""
+
+
+@runtime_checkable
+class BatchTimerHandler(Protocol):
+    """A handler that fires every due timer of its kind in a chunk at once, so that it reads
+    and writes their records in sets (one query for all, not one per timer). Same contract
+    as :data:`TimerHandler` otherwise: never commits; all or nothing with the done marks."""
+
+    handles_batches: bool  # True
+
+    async def __call__(self, uow: UnitOfWork, timers: Sequence[Timer]) -> None: ...
+
 
 SCHEDULE_KIND_PREFIX = "schedule."
 

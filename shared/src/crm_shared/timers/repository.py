@@ -89,12 +89,13 @@ class TimerRepository:
 
     # --- what the worker does ---
 
-    async def claim_next(
-        self, now: datetime, kinds: Collection[str], *, skip_locked: bool
-    ) -> Timer | None:
-        """The pending timer of one of ``kinds`` that is due longest. On PostgreSQL it stays
-        locked (``FOR UPDATE SKIP LOCKED``) until the transaction ends, and other instances
-        pass it by; SQLite's write transaction excludes every other writer anyway."""
+    async def claim_due(
+        self, now: datetime, kinds: Collection[str], limit: int, *, skip_locked: bool
+    ) -> list[Timer]:
+        """Up to ``limit`` pending timers of ``kinds`` that are due, longest due first. On
+        PostgreSQL they stay locked (``FOR UPDATE SKIP LOCKED``) until the transaction ends,
+        and other instances pass them by; SQLite's write transaction excludes every other
+        writer anyway."""
         statement = (
             select(*self._timer_columns())
             .where(
@@ -103,12 +104,11 @@ class TimerRepository:
                 self.timers.c.kind.in_(kinds),
             )
             .order_by(self.timers.c.run_at, self.timers.c.id)
-            .limit(1)
+            .limit(limit)
         )
         if skip_locked:
             statement = statement.with_for_update(skip_locked=True)
-        row = (await self.session.execute(statement)).first()
-        return _timer(row) if row is not None else None
+        return [_timer(row) for row in await self.session.execute(statement)]
 
     async def next_due(
         self, now: datetime, kinds: Collection[str], *, passed_by: Collection[int] = ()
@@ -148,10 +148,11 @@ class TimerRepository:
             statement = statement.with_for_update(skip_locked=True)
         return (await self.session.execute(statement)).first() is not None
 
-    async def mark_done(self, timer_id: int, now: datetime) -> None:
+    async def mark_done(self, timer_ids: int | Collection[int], now: datetime) -> None:
+        ids = [timer_ids] if isinstance(timer_ids, int) else list(timer_ids)
         await self.session.execute(
             update(self.timers)
-            .where(self.timers.c.id == timer_id)
+            .where(self.timers.c.id.in_(ids))
             .values(
                 state=TimerState.DONE.value,
                 attempts=self.timers.c.attempts + 1,

@@ -13,6 +13,11 @@ class TimerSettings(BaseSettings):
     poll_seconds: float = Field(1.0, gt=0)
     # Timers fired per pass (each in its own transaction) before the worker looks again.
     batch_size: int = Field(100, ge=1)
+    # Ordinary timers fired in one transaction: their handlers' changes, events and done
+    # marks commit together (one commit for many timers, and a batch handler reads their
+    # records in one query). A chunk whose handler raises is rolled back and fired again
+    # one timer at a time, so only the failing timer is retried.
+    chunk_size: int = Field(100, ge=1)
     # A handler that raises is retried after retry_base_seconds * 2^(attempt - 1), at most
     # retry_max_seconds; after max_attempts failed attempts the timer is marked failed.
     max_attempts: int = Field(10, ge=1)

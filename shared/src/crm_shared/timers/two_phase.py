@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_shared.clock import Clock
 from crm_shared.db.uow import UnitOfWork
-from crm_shared.timers.model import Timer, TimerHandler
+from crm_shared.timers.model import BatchTimerHandler, Timer, TimerHandler
 
 Prepared = TypeVar("Prepared")
 
@@ -68,5 +68,6 @@ class TwoPhaseTimerHandler(ABC, Generic[Prepared]):
         counts as a failed attempt."""
 
 
-AnyTimerHandler: TypeAlias = TimerHandler | TwoPhaseTimerHandler[Any]
-"""What a service registers for a timer kind: an ordinary handler or a two-phase one."""
+AnyTimerHandler: TypeAlias = TimerHandler | BatchTimerHandler | TwoPhaseTimerHandler[Any]
+"""What a service registers for a timer kind: an ordinary handler (one timer, or a batch
+handler: every due timer of its kind in a chunk at once) or a two-phase one."""

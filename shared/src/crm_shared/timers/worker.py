@@ -1,10 +1,15 @@
 """The timer worker: fires due timers, each once in effect.
 
-One pass (``fire_due``) takes due timers one at a time, each in its own unit of work:
-  1. claim the pending timer that is due longest (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
-     so that other instances pass it by; on SQLite the write transaction excludes them);
-  2. mark it done and run its handler in the same unit of work: the handler's state
-     change, the events it records and the done mark commit together, or none of them;
+One pass (``fire_due``) takes due timers in chunks (``CRM_TIMER_CHUNK_SIZE``), each chunk
+in its own unit of work:
+  1. claim the pending timers that are due longest (``FOR UPDATE SKIP LOCKED`` on
+     PostgreSQL, so that other instances pass them by; on SQLite the write transaction
+     excludes them);
+  2. mark them done and run their handlers in the same unit of work (a batch handler once
+     with all its kind's timers of the chunk): the handlers' state changes, the events they
+     record and the done marks commit together, or none of them; a chunk that fails is
+     rolled back and fired again one timer at a time, so that only the failing timer is
+     retried;
   3. a handler that raises: the unit rolls back (no state, no event) and the failure is
      recorded: one more attempt, the error, and a retry after an exponential back-off; after
      ``CRM_TIMER_MAX_ATTEMPTS`` attempts the timer is left in state ``failed`` (counted in
@@ -51,7 +56,7 @@ from crm_shared.db.platform_tables import PlatformTables
 from crm_shared.db.uow import UnitOfWork
 from crm_shared.logging import correlation_id, describe_error
 from crm_shared.metrics import TIMER_ERRORS, TIMERS_FAILED, TIMERS_FIRED, TIMERS_STORED
-from crm_shared.timers.model import Schedule, Timer, occurrence_key
+from crm_shared.timers.model import BatchTimerHandler, Schedule, Timer, occurrence_key
 from crm_shared.timers.repository import TimerRepository
 from crm_shared.timers.scheduler import register_worker, unregister_worker
 from crm_shared.timers.settings import TimerSettings
@@ -179,39 +184,103 @@ class TimerWorker:
         tried: set[int] = set()  # two-phase timers tried in this pass
         while attempted < self.settings.batch_size:
             stop_if_cancelled()
-            if await self._fire_one(moment, tried) is None:
+            room = min(self.settings.chunk_size, self.settings.batch_size - attempted)
+            fired = await self._fire_next(moment, tried, room)
+            if not fired:
                 break
-            attempted += 1
+            attempted += fired
         return attempted
 
     run_due = fire_due
 
-    async def _fire_one(self, moment: datetime, tried: set[int]) -> bool | None:
-        """Fire one due timer: True if it fired, False if its handler failed (or its
-        prepared result was dropped), None if none was due."""
+    async def _fire_next(self, moment: datetime, tried: set[int], room: int) -> int:
+        """Fire a chunk of up to ``room`` ordinary timers due longest, or (where the service
+        has two-phase kinds, to keep the due order) the one timer due longest; how many
+        were attempted (0: none was due)."""
         if not self.two_phase_kinds:
-            return await self._claim_and_fire(moment, self.kinds)
+            return await self._claim_and_fire(moment, self.kinds, room)
         timer = await self._next_due(moment, tried)
         if timer is None:
-            return None
+            return 0
         handler = self.handlers[timer.kind]
         if not isinstance(handler, TwoPhaseTimerHandler):
-            return await self._claim_and_fire(moment, self.ordinary_kinds)
+            # One at a time: a chunk could fire ordinary timers due after a two-phase one.
+            return await self._claim_and_fire(moment, self.ordinary_kinds, 1)
         tried.add(timer.id)
-        return await self._prepare_and_fire(handler, timer, moment)
+        await self._prepare_and_fire(handler, timer, moment)
+        return 1
 
-    async def _claim_and_fire(self, moment: datetime, kinds: Sequence[str]) -> bool | None:
-        """An ordinary handler: claim the timer and run the handler in one unit of work."""
+    async def _claim_and_fire(self, moment: datetime, kinds: Sequence[str], room: int) -> int:
+        """Ordinary handlers: claim up to ``room`` due timers and fire them in one unit of
+        work. If a handler raises, the chunk rolls back and its timers fire again one at a
+        time, so only the failing one records a failed attempt."""
         async with self.unit_of_work() as uow:
             repo = TimerRepository(uow.session, self.tables)
-            timer = await repo.claim_next(moment, kinds, skip_locked=self.skip_locked)
-            if timer is None:
-                return None
-            handler = self.handlers[timer.kind]
-            assert not isinstance(handler, TwoPhaseTimerHandler)  # not among ``kinds``
-            with _correlation(timer) as correlated_by:
-                uow.correlation_id = correlated_by
-                return await self._fire_claimed(uow, timer, moment, handler)
+            timers = await repo.claim_due(moment, kinds, room, skip_locked=self.skip_locked)
+            if len(timers) <= 1:
+                for timer in timers:
+                    with _correlation(timer) as correlated_by:
+                        uow.correlation_id = correlated_by
+                        await self._fire_claimed(uow, timer, moment, self._one(timer.kind))
+                return len(timers)
+            try:
+                await repo.mark_done([timer.id for timer in timers], moment)
+                for timer in timers:
+                    await self._arm_next_occurrence(repo, timer, moment)
+                await self._run_chunk(uow, timers)
+                await uow.commit()
+            except Exception as error:
+                if being_cancelled():
+                    raise
+                await uow.rollback()
+                log.info("a chunk of %d timers failed (%s): firing them one at a time",
+                         len(timers), describe_error(error))  # fmt: skip
+            else:
+                for timer in timers:
+                    TIMERS_FIRED.labels(self.service, timer.kind).inc()
+                return len(timers)
+        for timer in timers:
+            async with self.unit_of_work() as uow:
+                repo = TimerRepository(uow.session, self.tables)
+                if not await repo.claim(timer, moment, skip_locked=self.skip_locked):
+                    continue  # changed or fired elsewhere since the chunk rolled back
+                with _correlation(timer) as correlated_by:
+                    uow.correlation_id = correlated_by
+                    await self._fire_claimed(uow, timer, moment, self._one(timer.kind))
+        return len(timers)
+
+    async def _run_chunk(self, uow: UnitOfWork, timers: Sequence[Timer]) -> None:
+        """Each kind's handler on its timers of the chunk, in the order they fell due: a
+        batch handler once with all of them, an ordinary one per timer."""
+        by_kind: dict[str, list[Timer]] = {}
+        for timer in timers:
+            by_kind.setdefault(timer.kind, []).append(timer)
+        for kind, group in by_kind.items():
+            handler = self.handlers[kind]
+            if handles_batches(handler):
+                assert isinstance(handler, BatchTimerHandler)
+                uow.correlation_id = None
+                await handler(uow, group)
+                continue
+            assert not isinstance(handler, TwoPhaseTimerHandler)  # not among ordinary kinds
+            for timer in group:
+                with _correlation(timer) as correlated_by:
+                    uow.correlation_id = correlated_by
+                    await handler(uow, timer)
+
+    def _one(self, kind: str) -> Callable[[UnitOfWork, Timer], Awaitable[None]]:
+        """The handler of ``kind`` called for one timer."""
+        handler = self.handlers[kind]
+        if handles_batches(handler):
+            assert isinstance(handler, BatchTimerHandler)
+            batch = handler
+
+            async def one(uow: UnitOfWork, timer: Timer) -> None:
+                await batch(uow, [timer])
+
+            return one
+        assert not isinstance(handler, TwoPhaseTimerHandler)
+        return handler
 
     async def _prepare_and_fire(
         self, handler: TwoPhaseTimerHandler[Any], timer: Timer, moment: datetime
@@ -353,6 +422,10 @@ class TimerWorker:
             counts = await TimerRepository(session, self.tables).count_by_state()
         for state in ("pending", "done", "failed"):
             TIMERS_STORED.labels(self.service, state).set(counts.get(state, 0))
+
+
+def handles_batches(handler: AnyTimerHandler) -> bool:
+    return getattr(handler, "handles_batches", False) is True
 
 
 @contextlib.contextmanager
