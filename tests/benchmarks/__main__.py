@@ -23,6 +23,7 @@ from tests.benchmarks import (
     memory,
     order_import,
     profile_latency,
+    sla_timers,
     token_check,
 )
 from tests.benchmarks.harness import Harness
@@ -38,6 +39,7 @@ MEASUREMENTS: dict[str, ModuleType] = {
     "import": bulk_import,
     "token": token_check,
     "orders": order_import,
+    "timers": sla_timers,
 }
 
 

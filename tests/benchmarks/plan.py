@@ -18,6 +18,10 @@ class Plan:
     order_import_rows: int  # orders in the CSV of the order import benchmark
     order_import_customers: int  # the customers they belong to (imported first, the baseline)
     order_profile_wait: float  # seconds after the import to wait for the analytics profile
+    timer_backlog: int  # due SLA breach timers fired from a backlog
+    timer_backlog_baseline: int  # the same, one timer per transaction (the baseline)
+    timer_steady_rate: float  # complaints opened per second at steady load
+    timer_steady_seconds: float  # for this long
     # Kafka consumer session timeout for services and baseline consumers: a new group's first
     # join on the bundled broker takes about half of it. None: the services' default (10 s).
     session_timeout_ms: int | None = None
@@ -41,6 +45,10 @@ FULL = Plan(
     order_import_rows=100_000,
     order_import_customers=20_000,
     order_profile_wait=300.0,
+    timer_backlog=100_000,
+    timer_backlog_baseline=10_000,
+    timer_steady_rate=20.0,
+    timer_steady_seconds=15.0,
 )
 
 QUICK = Plan(
@@ -57,5 +65,9 @@ QUICK = Plan(
     order_import_rows=2_000,
     order_import_customers=400,
     order_profile_wait=30.0,
+    timer_backlog=2_000,
+    timer_backlog_baseline=500,
+    timer_steady_rate=10.0,
+    timer_steady_seconds=3.0,
     session_timeout_ms=2_000,  # faster group joins; start-up is not measured anyway
 )
