@@ -92,7 +92,8 @@ SERVICES = [
         crm_support.handlers.handlers,
         SupportSettings,
         8004,
-        frozenset({"email", "phone", "company", "credit_grade", "value_class"}),
+        # Tags: the master's "vip" tag makes a complaint major.
+        frozenset({"email", "phone", "company", "credit_grade", "value_class", "tags"}),
     ),
     ViewService(
         "marketing",

@@ -60,9 +60,11 @@ def asyncapi_document() -> dict[str, Any]:
 
 
 def _message_name(type_name: str) -> str:
-    """``crm.customer.created.v1`` → ``CustomerCreatedV1``."""
-    _, domain, verb, version = type_name.split(".")
-    return "".join(part.capitalize() for part in (*domain.split("_"), *verb.split("_"), version))
+    """``crm.customer.created.v1`` → ``CustomerCreatedV1``;
+    ``crm.support.sla.breached.v1`` → ``SupportSlaBreachedV1``."""
+    _, *words, version = type_name.split(".")
+    parts = [part for word in words for part in word.split("_")]
+    return "".join(part.capitalize() for part in (*parts, version))
 
 
 def _envelope_schema() -> dict[str, Any]:

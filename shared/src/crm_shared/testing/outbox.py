@@ -32,6 +32,12 @@ async def outbox_events(app: FastAPI, event_type: str | None = None) -> list[Out
         assert envelope.type == row.event_type
         assert envelope.subject == row.key
         payload: IntegrationEvent = parse_payload(envelope)
-        if event_type is None or event_type in (row.event_type, row.event_type.split(".")[2]):
+        if event_type is None or event_type in (row.event_type, _middle(row.event_type)):
             found.append(OutboxEvent(row.event_type, row.key, row.topic, envelope, payload))
     return found
+
+
+def _middle(event_type: str) -> str:
+    """``crm.sales.lead_created.v1`` → ``lead_created``; ``crm.support.sla.breached.v1`` →
+    ``sla.breached``."""
+    return ".".join(event_type.split(".")[2:-1])
