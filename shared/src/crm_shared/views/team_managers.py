@@ -34,9 +34,7 @@ def define_team_managers_table(metadata: MetaData) -> Table:
 
 def create_team_managers_table(op: Any) -> None:
     """Create the table in a service's migration; the shape is frozen once released."""
-    define_team_managers_table(MetaData(naming_convention=NAMING_CONVENTION)).create(
-        op.get_bind()
-    )
+    define_team_managers_table(MetaData(naming_convention=NAMING_CONVENTION)).create(op.get_bind())
 
 
 def drop_team_managers_table(op: Any) -> None:
