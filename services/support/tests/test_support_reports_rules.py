@@ -40,7 +40,7 @@ def test_a_time_zone_moves_the_midnights() -> None:
              "9999-12", "2026-12-01"],
 )  # fmt: skip
 def test_anything_else_names_the_expected_forms(text: str) -> None:
-    with pytest.raises(ValueError, match="2026-W49.*2026-12"):
+    with pytest.raises(ValueError, match=r"2026-W49.*2026-12"):
         rules.parse_period(text)
 
 
