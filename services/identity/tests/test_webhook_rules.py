@@ -39,18 +39,26 @@ def test_each_event_domain_needs_its_permission_and_identity_events_are_never_se
     assert not rules.may_receive(["customers:read"], "crm.sales.order_placed.v1")
     assert rules.permission_for("crm.sales.order_placed.v1") == Permission.SALES_READ
     assert rules.may_receive(["sales:read"], "crm.sales.order_placed.v1")
+    assert rules.permission_for("crm.support.ticket_opened.v1") == Permission.SUPPORT_READ
+    assert not rules.may_receive(["profiles:read"], "crm.support.ticket_opened.v1")
     assert not rules.may_receive(["identity:admin"], "crm.identity.user_created.v1")
 
 
 def test_a_pattern_needs_every_permission_of_what_it_can_match() -> None:
-    everything = {Permission.CUSTOMERS_READ, Permission.SALES_READ, Permission.PROFILES_READ}
+    everything = {
+        Permission.CUSTOMERS_READ,
+        Permission.SALES_READ,
+        Permission.SUPPORT_READ,
+        Permission.PROFILES_READ,
+    }
     assert rules.permissions_for_pattern("*") == everything
     assert rules.permissions_for_pattern("crm.*") == everything
     assert rules.permissions_for_pattern("crm.customer.*") == {Permission.CUSTOMERS_READ}
-    assert rules.permissions_for_pattern("crm.support.*") == {Permission.PROFILES_READ}
+    assert rules.permissions_for_pattern("crm.support.*") == {Permission.SUPPORT_READ}
     assert rules.permissions_for_pattern("crm.identity.*") == set()
     assert rules.missing_permissions("*", ["customers:read"]) == {
         Permission.SALES_READ,
+        Permission.SUPPORT_READ,
         Permission.PROFILES_READ,
     }
     assert rules.missing_permissions("crm.customer.created.v1", ["customers:read"]) == set()

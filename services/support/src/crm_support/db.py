@@ -9,8 +9,9 @@ HTTP edge (import-linter's domain-without-http)."""
 from crm_shared.db import NAMING_CONVENTION, define_platform_tables
 from crm_shared.db.versioned import FIRST_VERSION, Versioned, count_rows
 from crm_shared.views.customer_view import define_customer_view_table
+from crm_shared.views.team_managers import define_team_managers_table
 from crm_shared.views.team_members import define_team_members_table
-from sqlalchemy import Column, Integer, MetaData, Numeric, String, Table
+from sqlalchemy import MetaData, Numeric
 from sqlalchemy.orm import DeclarativeBase
 
 __all__ = [
@@ -38,10 +39,4 @@ customer_view_table = define_customer_view_table(Base.metadata)
 # Which team each user is on (crm.identity's users) ...
 team_members = define_team_members_table(Base.metadata)
 # ... and who manages each team (crm.identity's teams): a ticket escalates to its owner's.
-team_managers = Table(
-    "team_managers",
-    Base.metadata,
-    Column("team_id", String(36), primary_key=True),
-    Column("manager_id", String(100), nullable=True),
-    Column("team_version", Integer, nullable=False),
-)
+team_managers = define_team_managers_table(Base.metadata)

@@ -8,14 +8,16 @@
 
 from crm_shared.bus.handlers import combine
 from crm_shared.views import customer_view_handlers
+from crm_shared.views.team_managers import team_managers_handlers
 from crm_shared.views.team_members import team_members_handlers
 
 from crm_support.customers.view import customer_view
-from crm_support.db import team_members
+from crm_support.db import team_managers, team_members
 from crm_support.tickets.handlers import ticket_handlers
 
 handlers = combine(
     customer_view_handlers(customer_view),
     team_members_handlers(team_members),
+    team_managers_handlers(team_managers),
     ticket_handlers(),
 )

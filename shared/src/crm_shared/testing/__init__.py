@@ -20,7 +20,12 @@ from crm_shared.testing.customer_events import (
     updated,
 )
 from crm_shared.testing.delivery import deliver, deliveries_of, envelope_of
-from crm_shared.testing.identity_events import user_changed, user_created
+from crm_shared.testing.identity_events import (
+    team_changed,
+    team_created,
+    user_changed,
+    user_created,
+)
 from crm_shared.testing.outbox import OutboxEvent, outbox_events
 from crm_shared.testing.problems import assert_problem
 
@@ -44,6 +49,8 @@ __all__ = [
     "merged",
     "outbox_events",
     "snapshot",
+    "team_changed",
+    "team_created",
     "token_for",
     "trusting_verifier",
     "uid",

@@ -1,11 +1,10 @@
 """CSV export: the search's filters, streamed page by page (keyset), each page read in a
 short transaction of its own so that a long download holds no lock."""
 
-import csv
-import io
 from collections.abc import AsyncIterator, Callable
 
 from crm_shared.auth.access import RecordScope
+from crm_shared.csv_export import csv_line
 from crm_shared.db import UnitOfWork
 from crm_shared.masking import mask_fields
 
@@ -14,12 +13,6 @@ from crm_customer.customers.models import Customer
 from crm_customer.customers.repository import CustomerRepository
 from crm_customer.customers.search import CustomerFilter, Position, sort_key
 from crm_customer.imports.columns import EXPORT_COLUMNS, cell, export_values
-
-
-def _line(cells: list[str] | tuple[str, ...]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
-    return buffer.getvalue()
 
 
 async def export_lines(
@@ -40,9 +33,9 @@ async def export_lines(
         values = export_values(customer)
         if not personal_data:
             values = mask_fields(values, PERSONAL_COLUMNS)
-        return _line([cell(values[column]) for column in EXPORT_COLUMNS])
+        return csv_line([cell(values[column]) for column in EXPORT_COLUMNS])
 
-    yield _line(EXPORT_COLUMNS)
+    yield csv_line(EXPORT_COLUMNS)
     after: Position | None = None
     while True:
         async with unit_of_work() as uow:

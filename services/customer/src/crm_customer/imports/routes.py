@@ -11,6 +11,7 @@ from crm_shared.api.idempotency import respond_idempotently
 from crm_shared.api.ratelimit import rows_meter
 from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
+from crm_shared.csv_export import CSV_MEDIA_TYPE
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
@@ -83,6 +84,6 @@ async def export_csv(
     )
     return StreamingResponse(
         lines,
-        media_type="text/csv; charset=utf-8",
+        media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="customers.csv"'},
     )

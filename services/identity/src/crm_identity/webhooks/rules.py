@@ -7,9 +7,10 @@ whole segments ending in ``.*`` (``crm.*``, ``crm.customer.*``, ``crm.customer.c
 Who sees what: a partner client receives an event only if its scopes hold the permission the
 event's domain needs (:data:`EVENT_PERMISSIONS`, the one place that says so). Customer events
 carry the customer record, so they need ``customers:read``; sales events (leads, deals,
-orders, payments) need ``sales:read``, as the sales API does; what the other services publish
-about a customer (support, marketing activity, analytics scores) is what the 360 profile
-shows, so it needs ``profiles:read``. A domain not listed (``crm.identity``) is never
+orders, payments) need ``sales:read``, as the sales API does; support events (tickets,
+targets, recoveries, surveys) need ``support:read``, as the support API does; what the other
+services publish about a customer (marketing activity, analytics scores) is what the 360
+profile shows, so it needs ``profiles:read``. A domain not listed (``crm.identity``) is never
 delivered to partners.
 """
 
@@ -26,7 +27,7 @@ PATTERN_REGEX = r"^(\*|crm\.\*|crm\.[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?)$"
 EVENT_PERMISSIONS: dict[str, Permission] = {
     "crm.customer.": Permission.CUSTOMERS_READ,
     "crm.sales.": Permission.SALES_READ,
-    "crm.support.": Permission.PROFILES_READ,
+    "crm.support.": Permission.SUPPORT_READ,
     "crm.marketing.": Permission.PROFILES_READ,
     "crm.analytics.": Permission.PROFILES_READ,
 }
