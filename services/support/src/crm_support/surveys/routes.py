@@ -10,6 +10,7 @@ from crm_shared.api.auth import public, requires
 from crm_shared.api.deps import IdempotencyKeyDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from crm_shared.api.openapi import problem_responses
+from crm_shared.api.problems import PROBLEM_JSON
 from crm_shared.api.ratelimit import charge_public
 from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
@@ -33,9 +34,6 @@ from crm_support.web import ActorDep, SettingsDep
 router = APIRouter(tags=["surveys"])
 
 FORM = "application/x-www-form-urlencoded"
-# Page views and answers per minute from one address on the public pages (no token, so the
-# caller's own limit cannot apply).
-PUBLIC_PER_MINUTE = 30
 # The token is the key to the survey: never cached, never sent on as a Referer.
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -54,6 +52,7 @@ _PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
     404: _html("No survey at this address (an unknown or altered link)"),
     409: _html("The survey was answered already, or cannot be answered now"),
     410: _html("The link has expired"),
+    429: {"description": "Over CRM_RATE_LIMIT_PER_MINUTE pages a minute from one address"},
 }
 _FORM_BODY: dict[str, Any] = {
     "requestBody": {
@@ -173,9 +172,11 @@ def _refusal(error: DomainError) -> HTMLResponse:
     return _page(pages.error_page(title, message), error.status)
 
 
-def _charge(request: Request) -> None:
+def _charge(request: Request, settings: SupportSettings) -> None:
+    """The public pages have no token to count by: they count by address, at a person's
+    rate (CRM_RATE_LIMIT_PER_MINUTE)."""
     address = request.client.host if request.client else "unknown"
-    charge_public(request, "survey-page", address, PUBLIC_PER_MINUTE)
+    charge_public(request, "survey-page", address, settings.rate_limit_per_minute)
 
 
 # Public on purpose: the signed token is the customer's key to one ticket's survey.
@@ -189,7 +190,7 @@ def _charge(request: Request) -> None:
 async def survey_form(
     token: str, request: Request, uow: UnitOfWorkDep, settings: SettingsDep
 ) -> HTMLResponse:
-    _charge(request)
+    _charge(request, settings)
     try:
         await service.ticket_of_link(uow, token, settings)
     except (links.BadLinkError, links.ExpiredLinkError, ConflictError) as error:
@@ -207,7 +208,14 @@ async def survey_form(
         201: _html("The answers are stored: a thank-you page"),
         400: _html("The form cannot be read"),
         415: _html(f"The form is not sent as {FORM}"),
-        422: _html("The form again, saying what to correct"),
+        422: {
+            "description": "The form again, saying what to correct (HTML); a path with "
+            "control characters is refused before (problem details)",
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}},
+            },
+        },
         **_PAGE_ERRORS,
     },
     summary="Answer the survey through the signed link (a form post; public)",
@@ -217,7 +225,7 @@ async def survey_form(
 async def answer_through_link(
     token: str, request: Request, uow: UnitOfWorkDep, settings: SettingsDep
 ) -> HTMLResponse:
-    _charge(request)
+    _charge(request, settings)
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != FORM:
         return _page(pages.error_page("Not a form", f"Send the form as {FORM}."), 415)

@@ -17,6 +17,8 @@ from crm_support.surveys.repository import SurveyRepository
 from crm_support.tickets.models import Ticket
 
 CUSTOMER = "customer"  # answered_by of a survey filled in through the signed link
+# Answers the schema cannot refuse: items of the questionnaire in the settings, each once.
+REFUSED = "survey-answers-refused"
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ async def answer_survey(
     publish SurveyAnswered; ``dissatisfied`` in the result says whether a complaint is due."""
     problems = rules.problems_with(answers, settings.survey_items)
     if problems:
-        raise InvalidError("; ".join(problems), location="body.answers")
+        raise InvalidError("; ".join(problems), location="body.answers", code=REFUSED)
     repository = SurveyRepository(uow.session)
     ticket = await answerable_ticket(repository, ticket_id, lock=True)
     survey = Survey(
