@@ -41,7 +41,8 @@ async def test_the_customer_answers_through_the_link(
     assert form.headers["cache-control"] == "no-store"
     page = form.text
     assert '<html lang="en">' in page
-    assert '<label for="score-problem_fixed-1">' in page
+    assert "<legend>Was your problem fixed?</legend>" in page
+    assert '<label for="q1-score-1">1 (very poor)</label>' in page
     assert 'name="expected-speed"' in page
     assert '<textarea id="comment" name="comment"' in page
     assert "<script" not in page
@@ -113,7 +114,7 @@ async def test_a_form_without_answers_is_shown_again(
     ticket_id = await insert_ticket(support_app)
     path = await link_for(support_client, ticket_id)
     for data, says in (
-        ({"comment": "hello"}, "at least one question"),
+        ({"comment": "<hello>"}, "at least one question"),
         ({"score-speed": "9"}, "choose from 1 to 5"),
         ({"expected-speed": "3"}, "not only what you expected"),
     ):
@@ -121,6 +122,12 @@ async def test_a_form_without_answers_is_shown_again(
         assert response.status_code == 422
         assert says in response.text
         assert '<form method="post">' in response.text
+    assert (
+        "&lt;hello&gt;</textarea>"
+        in (await support_client.post(path, data={"comment": "<hello>"})).text
+    )
+    kept = await support_client.post(path, data={"score-speed": "3", "expected-overall": "2"})
+    assert 'name="score-speed" value="3" checked>' in kept.text
     as_json = await support_client.post(path, json={"score-speed": "3"})
     assert as_json.status_code == 415
     assert await outbox_events(support_app, "survey_answered") == []

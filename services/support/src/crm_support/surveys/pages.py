@@ -2,7 +2,7 @@
 page and the error pages. Plain HTML: no script, no external asset, every value escaped;
 each question is a fieldset whose radios have their own labels."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 from crm_shared.text import control_character_at
@@ -26,6 +26,14 @@ _STYLE = (
 )
 
 
+class FormError(Exception):
+    """A submitted form that cannot be stored as it is; the message is for the customer."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def question_of(item: str) -> str:
     return QUESTIONS.get(item, item.replace("_", " ").capitalize())
 
@@ -39,19 +47,23 @@ def page(title: str, body: str) -> str:
     )
 
 
-def _radios(name: str, legend: str, *, optional: bool) -> str:
+def _radios(name: str, id_prefix: str, legend: str, chosen: str | None) -> str:
     options = []
     for value, words in SCALE.items():
-        field_id = escape(f"{name}-{value}")
+        field_id = f"{id_prefix}-{value}"
+        checked = " checked" if chosen == str(value) else ""
         options.append(
-            f'<input type="radio" id="{field_id}" name="{escape(name)}" value="{value}">'
-            f'<label for="{field_id}">{escape(words)}</label>'
+            f'<input type="radio" id="{field_id}" name="{escape(name)}" value="{value}"'
+            f'{checked}><label for="{field_id}">{escape(words)}</label>'
         )
-    hint = " (optional)" if optional else ""
-    return f"<fieldset>\n<legend>{escape(legend + hint)}</legend>\n{''.join(options)}\n</fieldset>"
+    return f"<fieldset>\n<legend>{escape(legend)}</legend>\n{''.join(options)}\n</fieldset>"
 
 
-def form_page(items: Sequence[str], *, error: str | None = None) -> str:
+def form_page(
+    items: Sequence[str], *, error: str | None = None, sent: Mapping[str, str] | None = None
+) -> str:
+    """The form; after a refused post, with ``error`` and what was ``sent`` kept."""
+    sent = sent or {}
     parts = [
         "<p>Thank you for taking a minute to tell us how we handled your request. "
         "Answer the questions you wish to (at least one); for each you may also say what "
@@ -60,16 +72,25 @@ def form_page(items: Sequence[str], *, error: str | None = None) -> str:
     if error:
         parts.append(f'<p class="error" role="alert">{escape(error)}</p>')
     parts.append('<form method="post">')
-    for item in items:
-        question = question_of(item)
-        parts.append(f"<section>\n<h2>{escape(question)}</h2>")
-        parts.append(_radios(f"score-{item}", "How it was", optional=False))
-        parts.append(_radios(f"expected-{item}", "What you had expected", optional=True))
-        parts.append("</section>")
+    for number, item in enumerate(items, start=1):
+        # One group per question, its legend read out with each of its two scales; ids by
+        # position, as an item's name need not make a valid id.
+        score, expected = f"score-{item}", f"expected-{item}"
+        parts.append(f"<fieldset>\n<legend>{escape(question_of(item))}</legend>")
+        parts.append(_radios(score, f"q{number}-score", "Your rating", sent.get(score)))
+        parts.append(
+            _radios(
+                expected,
+                f"q{number}-expected",
+                "What you had expected (optional)",
+                sent.get(expected),
+            )
+        )
+        parts.append("</fieldset>")
     parts.append(
         '<p><label for="comment">Anything else you want to tell us? (optional)</label><br>'
         f'<textarea id="comment" name="comment" rows="5" maxlength="{MAX_COMMENT}">'
-        "</textarea></p>"
+        f"{escape(sent.get('comment', ''))}</textarea></p>"
     )
     parts.append('<p><button type="submit">Send my answers</button></p>\n</form>')
     return page("How did we do?", "\n".join(parts))
@@ -86,28 +107,28 @@ def error_page(title: str, message: str) -> str:
 def answers_from_form(
     pairs: Sequence[tuple[str, str]], items: Sequence[str]
 ) -> tuple[list[rules.Answer], str | None]:
-    """The answers and comment of a submitted form, or ValueError saying what is wrong."""
+    """The answers and comment of a submitted form, or FormError saying what is wrong."""
     fields: dict[str, str] = {}
     for name, value in pairs:
         if name in fields:
-            raise ValueError(f"the field {name} was sent twice")
+            raise FormError(f"the field {name} was sent twice")
         fields[name] = value.strip()
     answers = []
     for item in items:
         score = _score(fields.get(f"score-{item}"), item)
         expected = _score(fields.get(f"expected-{item}"), item)
         if score is None and expected is not None:
-            raise ValueError(f"{question_of(item)}: say how it was, not only what you expected")
+            raise FormError(f"{question_of(item)}: say how it was, not only what you expected")
         if score is not None:
             answers.append(rules.Answer(item, score, expected))
     if not answers:
-        raise ValueError("Please answer at least one question.")
+        raise FormError("Please answer at least one question.")
     comment = fields.get("comment") or None
     if comment is not None:
         if len(comment) > MAX_COMMENT:
-            raise ValueError(f"The comment is longer than {MAX_COMMENT} characters.")
+            raise FormError(f"The comment is longer than {MAX_COMMENT} characters.")
         if control_character_at(comment) is not None:
-            raise ValueError("The comment contains characters that cannot be stored.")
+            raise FormError("The comment contains characters that cannot be stored.")
     return answers, comment
 
 
@@ -115,5 +136,5 @@ def _score(value: str | None, item: str) -> int | None:
     if not value:
         return None
     if value not in {str(score) for score in rules.SCORES}:
-        raise ValueError(f"{question_of(item)}: choose from 1 to 5")
+        raise FormError(f"{question_of(item)}: choose from 1 to 5")
     return int(value)

@@ -239,15 +239,19 @@ async def answer_through_link(
 async def _store_form(
     uow: UnitOfWork, token: str, pairs: list[tuple[str, str]], settings: SupportSettings
 ) -> HTMLResponse:
+    refusals = (links.BadLinkError, links.ExpiredLinkError, ConflictError)
     try:
         await service.ticket_of_link(uow, token, settings)  # the link first, then the form
+    except refusals as error:
+        return _refusal(error)
+    try:
         answers, comment = pages.answers_from_form(pairs, settings.survey_items)
         await service.answer_through_link(uow, token, answers, comment, settings)
-    except ValueError as error:
-        return _page(pages.form_page(settings.survey_items, error=str(error)), 422)
-    except InvalidError as error:
-        return _page(pages.form_page(settings.survey_items, error=error.message), 422)
-    except (links.BadLinkError, links.ExpiredLinkError, ConflictError) as error:
+    except (pages.FormError, InvalidError) as error:
+        sent = dict(reversed(pairs))  # the first of a repeated field, as the refusal said
+        form = pages.form_page(settings.survey_items, error=error.message, sent=sent)
+        return _page(form, 422)
+    except refusals as error:  # answered meanwhile, through another tab
         await uow.rollback()
         return _refusal(error)
     await uow.commit()
