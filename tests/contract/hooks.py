@@ -35,6 +35,8 @@ BEYOND_THE_SCHEMA = (
     "/stage-move-refused",  # sales: a stage move, loss reason or override the rules refuse
     "/invalid-window",  # sales: pipeline analysis's from after to, or a window too long
     "/amount-too-large",  # sales: a total beyond the money columns
+    "/survey-answers-refused",  # support: items not of the questionnaire, or answered twice
+    "/currency-mismatch",  # support: a recovery in another currency than the ticket's others
 )
 BEYOND_THE_SCHEMA_ERRORS = {"email_address"}
 

@@ -5,7 +5,7 @@
 # privacy handlers' tests build their data without going through the ticket flow) ---------
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ from crm_support.recoveries.models import Recovery
 from crm_support.surveys.models import Survey, SurveyItemAnswer
 from crm_support.tickets.models import CrisisAlert, Ticket, TicketHistoryEntry, TicketTarget
 from fastapi import FastAPI
+from sqlalchemy import select
 
 REPORT_CUSTOMER = "00000000-0000-0000-0000-00000000c001"
 
@@ -129,3 +130,35 @@ async def report_insert(app: FastAPI, *rows: Any) -> None:
         await uow.session.flush()
         uow.session.add_all([row for row in flat if not isinstance(row, Ticket | Survey)])
         await uow.commit()
+
+
+# --- surveys and recoveries: a ticket as the flow would leave it (resolved) ---------------
+
+TICKET_AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+async def insert_ticket(app: FastAPI, **fields: Any) -> str:
+    """A resolved complaint of a customer of its own; ``fields`` override any column.
+    Returns its id."""
+    values: dict[str, Any] = {
+        "customer_id": str(uuid.uuid4()),
+        "category": "service_quality",
+        "status": "resolved",
+        "description": "The parcel arrived damaged.",
+        "department": "service",
+        "resolved_at": TICKET_AT,
+        **fields,
+    }
+    ticket = report_ticket(TICKET_AT, **values)
+    await report_insert(app, ticket)
+    return ticket.id
+
+
+async def history_of(app: FastAPI, ticket_id: str) -> list[TicketHistoryEntry]:
+    async with app.state.runtime.session_factory() as session:
+        statement = (
+            select(TicketHistoryEntry)
+            .where(TicketHistoryEntry.ticket_id == ticket_id)
+            .order_by(TicketHistoryEntry.id)
+        )
+        return list(await session.scalars(statement))

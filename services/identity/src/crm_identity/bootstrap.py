@@ -17,13 +17,12 @@ where, never what.
 """
 
 import logging
-import os
 import secrets
-from collections.abc import Callable
 from pathlib import Path
 
 from crm_shared.contracts.identity import Role
 from crm_shared.runtime import Runtime
+from crm_shared.secret_files import generated_once
 from sqlalchemy.exc import IntegrityError
 
 from crm_identity.keys.service import ensure_signing_key, reseal_private_keys
@@ -46,19 +45,6 @@ def secrets_key_file(settings: IdentitySettings) -> Path:
     return settings.data_dir / SECRETS_KEY_FILE
 
 
-def _generated_once(path: Path, generate: Callable[[], str]) -> str:
-    """Development only: the value in ``path``, or a new one written there once, readable
-    by its owner only."""
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = generate()
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(value + "\n")
-    return value
-
-
 def bootstrap_password(settings: IdentitySettings) -> str:
     """The configured password, or (development) the one generated once under the data
     folder."""
@@ -68,7 +54,7 @@ def bootstrap_password(settings: IdentitySettings) -> str:
             return configured
     if not settings.is_development:  # the settings refuse this; never guess a password
         raise RuntimeError("CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD is required")
-    return _generated_once(password_file(settings), lambda: secrets.token_urlsafe(18))
+    return generated_once(password_file(settings), lambda: secrets.token_urlsafe(18))
 
 
 def secrets_sealer(settings: IdentitySettings) -> SecretSealer:
@@ -79,7 +65,7 @@ def secrets_sealer(settings: IdentitySettings) -> SecretSealer:
         return SecretSealer.from_setting(configured)
     if not settings.is_development:  # the settings refuse this; never make up a key
         raise RuntimeError("CRM_IDENTITY_SECRETS_KEYS is required")
-    return SecretSealer.from_setting(_generated_once(secrets_key_file(settings), new_key))
+    return SecretSealer.from_setting(generated_once(secrets_key_file(settings), new_key))
 
 
 async def bootstrap(runtime: Runtime, settings: IdentitySettings, sealer: SecretSealer) -> None:
