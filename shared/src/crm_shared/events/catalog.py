@@ -60,9 +60,11 @@ def asyncapi_document() -> dict[str, Any]:
 
 
 def _message_name(type_name: str) -> str:
-    """``crm.customer.created.v1`` → ``CustomerCreatedV1``."""
-    _, domain, verb, version = type_name.split(".")
-    return "".join(part.capitalize() for part in (*domain.split("_"), *verb.split("_"), version))
+    """``crm.customer.created.v1`` → ``CustomerCreatedV1``, ``crm.support.sla.met.v1`` →
+    ``SupportSlaMetV1``."""
+    _, *name, version = type_name.split(".")
+    words = [word for part in name for word in part.split("_")]
+    return "".join(word.capitalize() for word in (*words, version))
 
 
 def _envelope_schema() -> dict[str, Any]:
