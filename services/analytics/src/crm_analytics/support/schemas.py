@@ -35,8 +35,13 @@ class ServiceOut(BaseModel):
     tickets_open: int = Field(description="Tickets not yet resolved (a reopened one counts)")
     tickets_total: int = Field(description="Complaints, inquiries and requests")
     complaints: int
-    major_complaints: int = Field(description="Complaints escalated to senior management")
-    breaches: int = Field(description="Service-level targets missed (each once per ticket)")
+    major_complaints: int = Field(
+        description="Complaints that turned major (escalated to a manager and senior management)"
+    )
+    breaches: int = Field(
+        description="Service-level targets missed (2-1-2-3 and promised replies), each counted "
+        "once per ticket and target"
+    )
     last_ticket_at: datetime | None = Field(description="When the latest ticket was received")
     recovery_cost_by_currency: dict[str, Decimal] = Field(
         description="Compensation and goodwill given, per currency (decimal strings)"
