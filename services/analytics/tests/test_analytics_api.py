@@ -32,7 +32,7 @@ PROFILE_FIELDS = {
     "customer_id", "resolved_from", "merged_ids", "status", "version", "kind", "name",
     "email", "phone", "company", "owner", "source", "tags", "birth_date", "region", "city",
     "industry", "segmentation", "consent", "contacts", "lifecycle", "credit", "sales",
-    "created_at", "updated_at", "erased_at", "timeline",
+    "service", "created_at", "updated_at", "erased_at", "timeline",
 }  # fmt: skip
 
 
@@ -62,6 +62,11 @@ async def test_profile_has_every_section(app: FastAPI, client: httpx.AsyncClient
         "last_order_at": None, "open_opportunities": 0, "weighted_pipeline": "0.00",
         "weighted_pipeline_by_currency": {}, "outstanding": "0.00",
         "outstanding_by_currency": {}, "overdue_orders": 0,
+    }  # fmt: skip
+    assert body["service"] == {
+        "tickets_open": 0, "tickets_total": 0, "complaints": 0, "major_complaints": 0,
+        "breaches": 0, "last_ticket_at": None, "recovery_cost_by_currency": {}, "surveys": 0,
+        "mean_score": None, "last_survey": None,
     }  # fmt: skip
     assert set(body["consent"]["email"]) == {"granted", "changed_at", "source"}
     assert set(body["timeline"]) == {"items", "next_cursor"}

@@ -184,16 +184,16 @@ async def test_erasure_scrubs_other_services_events_too(
     await deliver(app, created(C1, 1), at(0))
     await record_other_event(
         app,
-        "crm.support.ticket_opened.v1",
+        "crm.marketing.email_opened.v1",
         at(1),
-        {"customer_id": C1, "description": f"{PERSONAL['name']} says the engine broke"},
+        {"customer_id": C1, "reply": f"{PERSONAL['name']} says the engine broke"},
     )
     await deliver(app, erased(C1, 2), at(2))
 
     timeline = await timeline_of(client, C1)
 
     assert timeline[1]["data"] == {"customer_id": C1}
-    assert timeline[1]["summary"] == "Support: ticket opened"
+    assert timeline[1]["summary"] == "Marketing: email opened"
     assert_no_personal_data(timeline)
 
 

@@ -186,12 +186,12 @@ async def test_other_services_events_go_on_the_timeline(
     await deliver(app, created(C1, 1), at(0))
     await record_other_event(
         app,
-        "crm.support.ticket_opened.v1",
+        "crm.marketing.email_opened.v1",
         at(1),
-        {"customer_id": C1, "ticket_id": "t-1", "priority": "high"},
+        {"customer_id": C1, "campaign_id": "m-1", "variant": "b"},
     )
 
     newest = (await timeline_of(client, C1))[0]
 
-    assert (newest["source_service"], newest["summary"]) == ("support", "Support: ticket opened")
-    assert newest["data"]["ticket_id"] == "t-1"
+    assert (newest["source_service"], newest["summary"]) == ("marketing", "Marketing: email opened")
+    assert newest["data"]["campaign_id"] == "m-1"

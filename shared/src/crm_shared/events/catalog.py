@@ -60,11 +60,11 @@ def asyncapi_document() -> dict[str, Any]:
 
 
 def _message_name(type_name: str) -> str:
-    """``crm.customer.created.v1`` → ``CustomerCreatedV1``;
-    ``crm.support.sla.breached.v1`` → ``SupportSlaBreachedV1``."""
-    _, *words, version = type_name.split(".")
-    parts = [part for word in words for part in word.split("_")]
-    return "".join(part.capitalize() for part in (*parts, version))
+    """``crm.customer.created.v1`` → ``CustomerCreatedV1``, ``crm.support.sla.met.v1`` →
+    ``SupportSlaMetV1``."""
+    _, *name, version = type_name.split(".")
+    words = [word for part in name for word in part.split("_")]
+    return "".join(word.capitalize() for word in (*words, version))
 
 
 def _envelope_schema() -> dict[str, Any]:

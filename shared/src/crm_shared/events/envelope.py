@@ -19,7 +19,8 @@ class CloudEvent(BaseModel):
     specversion: Literal["1.0"] = "1.0"
     id: UUID = Field(default_factory=uuid4)
     source: str = Field(min_length=1)
-    type: str = Field(min_length=1, pattern=r"^crm\.[a-z_]+\.[a-z_]+\.v\d+$")
+    # crm.<domain>.<name>.v<n>; the name may have dotted parts (crm.support.sla.breached.v1).
+    type: str = Field(min_length=1, pattern=r"^crm\.[a-z_]+(\.[a-z_]+)+\.v\d+$")
     time: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
     subject: str = Field(min_length=1)
     datacontenttype: Literal["application/json"] = "application/json"

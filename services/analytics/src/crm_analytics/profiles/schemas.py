@@ -1,7 +1,7 @@
 """What the profile endpoints return.
 
-Sections for marketing, service and scores are added by the issues that project those events;
-until then they are absent rather than filled with made-up numbers.
+Sections for marketing and scores are added by the issues that project those events; until
+then they are absent rather than filled with made-up numbers.
 """
 
 from datetime import date, datetime
@@ -17,6 +17,7 @@ from crm_shared.contracts.customer import (
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm_analytics.sales.schemas import SalesOut
+from crm_analytics.support.schemas import ServiceOut
 from crm_analytics.timeline.schemas import TimelineSlice
 
 
@@ -98,6 +99,10 @@ class ProfileOut(BaseModel):
     sales: SalesOut = Field(
         description="Orders, revenue, payments and the open pipeline (of this customer and "
         "of every customer merged into it)"
+    )
+    service: ServiceOut = Field(
+        description="Tickets, complaints, missed targets, recovery cost and follow-up surveys "
+        "(of this customer and of every customer merged into it)"
     )
     created_at: datetime | None
     updated_at: datetime

@@ -18,6 +18,7 @@ from crm_analytics.profiles.schemas import (
     ProfileOut,
 )
 from crm_analytics.sales.views import read_sales
+from crm_analytics.support.views import read_service
 from crm_analytics.timeline import service as timeline
 from crm_analytics.timeline.schemas import TimelinePage
 
@@ -44,6 +45,7 @@ async def read_profile(
     profiles = ProfileRepository(session)
     history = await profiles.lifecycle_history(found_id)
     aliases = await profiles.aliases_of(found_id)
+    everyone = [found_id, *aliases]
     return ProfileOut(
         customer_id=found_id,
         resolved_from=customer_id if found_id != customer_id else None,
@@ -75,7 +77,8 @@ async def read_profile(
             basis=profile.credit_basis,
             rated_at=profile.credit_rated_at,
         ),
-        sales=await read_sales(session, [found_id, *aliases], today),
+        sales=await read_sales(session, everyone, today),
+        service=await read_service(session, everyone),
         created_at=profile.created_at,
         updated_at=profile.updated_at,
         erased_at=profile.erased_at,

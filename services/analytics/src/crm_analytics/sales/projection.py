@@ -1,16 +1,13 @@
 """The sales section's projection of a run of ``crm.sales`` events, in sets.
 
 Orders (placed, paid, cancelled) and opportunities (opened, changed, moved) each carry
-their record's full state and version. Of a run, the newest state of each record is kept
-(a cancellation wins at equal versions and is final); the rows the run names are read (and
-on PostgreSQL locked) in one query per table, and the states newer than the stored ones are
-written with one multi-row INSERT and one executemany UPDATE per table. Replays, duplicates
-and events older than what is stored change nothing. Leads, quotes and activities have no
-figures here: they reach the profile through its timeline.
+their record's full state and version: the newest of a run is written over older stored
+ones (:mod:`crm_analytics.records`); a cancellation wins at equal versions and is final.
+Leads, quotes and activities have no figures here: they reach the profile through its
+timeline.
 """
 
 from collections.abc import Sequence
-from typing import Any
 
 from crm_shared.bus.handlers import Delivery
 from crm_shared.contracts.sales import (
@@ -22,9 +19,10 @@ from crm_shared.contracts.sales import (
     OrderPlaced,
 )
 from crm_shared.db import UnitOfWork
-from crm_shared.db.rowset import BulkRows, Row, RowSet
+from crm_shared.db.rowset import Row
 from crm_shared.events import IntegrationEvent
 
+from crm_analytics.records import NewestStates
 from crm_analytics.sales.repository import SalesRepository
 
 ORDER_EVENTS = (OrderPlaced, OrderPaymentChanged, OrderCancelled)
@@ -38,17 +36,17 @@ class SalesProjection:
     handles_batches = True
 
     async def __call__(self, uow: UnitOfWork, deliveries: Sequence[Delivery]) -> None:
-        orders: dict[str, Row] = {}
-        opportunities: dict[str, Row] = {}
+        orders = NewestStates(_rank, final=_cancelled)
+        opportunities = NewestStates()
         for delivery in deliveries:
             event = delivery.event
             if isinstance(event, ORDER_EVENTS):
-                _keep_newest(orders, event.order.id, order_row(event))
+                orders.offer(event.order.id, order_row(event))
             elif isinstance(event, OPPORTUNITY_EVENTS):
-                _keep_newest(opportunities, event.opportunity.id, opportunity_row(event))
+                opportunities.offer(event.opportunity.id, opportunity_row(event))
         sales = SalesRepository(uow.session)
-        await _upsert(sales.orders(), orders)
-        await _upsert(sales.opportunities(), opportunities)
+        await orders.write(sales.orders())
+        await opportunities.write(sales.opportunities())
 
 
 def order_row(event: OrderPlaced | OrderPaymentChanged | OrderCancelled) -> Row:
@@ -85,27 +83,8 @@ def opportunity_row(
 
 def _rank(row: Row) -> tuple[int, bool]:
     """Newer version first; at equal versions a cancellation (nothing follows it)."""
-    return row["version"], bool(row.get("cancelled", False))
+    return row["version"], _cancelled(row)
 
 
-def supersedes(new: Row, held: Row) -> bool:
-    return not held.get("cancelled", False) and _rank(new) > _rank(held)
-
-
-def _keep_newest(newest: dict[str, Row], key: str, row: Row) -> None:
-    held = newest.get(key)
-    if held is None or _rank(row) > _rank(held):
-        newest[key] = row
-
-
-async def _upsert(store: BulkRows, newest: dict[str, Any]) -> None:
-    if not newest:
-        return
-    rows = RowSet(await store.load(newest))
-    for key, row in newest.items():
-        held = rows.get(key)
-        if held is None:
-            rows.insert(key, row)
-        elif supersedes(row, held):
-            rows.update(key, row)
-    await store.write(rows)
+def _cancelled(row: Row) -> bool:
+    return bool(row.get("cancelled", False))

@@ -4,9 +4,10 @@ Erasure keeps a timeline row's type and time (so counts still add up) and, from 
 the fields listed here as free of personal data (and, of a record snapshot it carries, the
 snapshot fields listed for it): an allow-list, so a field a producer adds later is scrubbed
 until someone decides it is safe. The summary is rendered again from the scrubbed data, so
-it cannot leak what the data no longer holds. Later issues register the
-support and marketing event types here; until then they get a generic summary and keep
-nothing but the customer id. The sales events are in :mod:`.sales_presentation`.
+it cannot leak what the data no longer holds. A later issue registers the marketing event
+types here; until then they get a generic summary and keep nothing but the customer id. The
+sales events are in :mod:`.sales_presentation`, the support events in
+:mod:`.support_presentation`.
 """
 
 from collections.abc import Callable, Mapping
@@ -26,10 +27,7 @@ from crm_shared.contracts.customer import (
     CustomerUpdated,
 )
 
-from crm_analytics.timeline.sales_presentation import (
-    SALES_PRESENTATIONS,
-    SNAPSHOTS_KEPT_ON_ERASURE,
-)
+from crm_analytics.timeline import sales_presentation, support_presentation
 
 SUMMARY_MAX_LENGTH = 300
 
@@ -142,14 +140,17 @@ PRESENTATIONS: dict[str, Presentation] = {
     CustomerErased.event_type: Presentation(_erased, frozenset({"erased_at"})),
     **{
         event_type: Presentation(summary, kept)
-        for event_type, (summary, kept) in SALES_PRESENTATIONS.items()
+        for event_type, (summary, kept) in (
+            sales_presentation.SALES_PRESENTATIONS | support_presentation.SUPPORT_PRESENTATIONS
+        ).items()
     },
 }
 
 # Of a record snapshot in an event's data, by its key: the fields kept on erasure.
 NESTED_KEPT_ON_ERASURE: dict[str, frozenset[str]] = {
     "customer": SNAPSHOT_KEPT_ON_ERASURE,
-    **SNAPSHOTS_KEPT_ON_ERASURE,
+    **sales_presentation.SNAPSHOTS_KEPT_ON_ERASURE,
+    **support_presentation.SNAPSHOTS_KEPT_ON_ERASURE,
 }
 
 
