@@ -178,7 +178,7 @@ class TicketEscalated(SupportEvent):
     ticket: TicketSnapshot
 
 
-@integration_event("crm.support.sla.at_risk.v1")
+@integration_event("crm.support.sla_at_risk.v1")
 class SlaAtRisk(SupportEvent):
     ticket_id: str
     target: TargetName
@@ -186,7 +186,7 @@ class SlaAtRisk(SupportEvent):
     owner: str
 
 
-@integration_event("crm.support.sla.met.v1")
+@integration_event("crm.support.sla_met.v1")
 class SlaMet(SupportEvent):
     ticket_id: str
     target: TargetName
@@ -194,7 +194,7 @@ class SlaMet(SupportEvent):
     met_at: AwareDatetime
 
 
-@integration_event("crm.support.sla.breached.v1")
+@integration_event("crm.support.sla_breached.v1")
 class SlaBreached(SupportEvent):
     ticket_id: str
     target: TargetName
