@@ -57,9 +57,7 @@ async def open_ticket(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any
     return ticket
 
 
-async def move(
-    client: httpx.AsyncClient, ticket_id: str, to: str, **body: Any
-) -> httpx.Response:
+async def move(client: httpx.AsyncClient, ticket_id: str, to: str, **body: Any) -> httpx.Response:
     return await client.post(f"/v1/tickets/{ticket_id}/transitions", json={"to": to, **body})
 
 

@@ -9,6 +9,7 @@ from crm_shared.testing import assert_problem, outbox_events
 from crm_shared.testing.auth import as_subject
 from crm_shared.testing.customer_events import uid
 from fastapi import FastAPI
+
 from services.support.tests.support_builders import (
     CUSTOMER,
     move,
@@ -50,7 +51,8 @@ async def test_opening_a_complaint_answers_the_contract(
     first = target_of(ticket, "first_contact")
     assert first["due_at"] == "2026-12-07T11:00:00Z"
     assert first["remaining_seconds"] == 7200
-    assert first["met_at"] is None and first["breached_at"] is None
+    assert first["met_at"] is None
+    assert first["breached_at"] is None
     assert target_of(ticket, "proposal")["due_at"] == "2026-12-08T09:00:00Z"
     assert [entry["kind"] for entry in ticket["history"]] == ["created"]
     [opened] = await outbox_events(support_app, "ticket_opened")

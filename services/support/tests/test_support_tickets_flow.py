@@ -5,7 +5,7 @@ from crm_shared.contracts.support import TicketKind
 from crm_shared.contracts.support import TicketStatus as S
 from crm_support.tickets.flow import OPEN, allowed_moves, may_move
 
-C, I, R = TicketKind.COMPLAINT, TicketKind.INQUIRY, TicketKind.REQUEST
+C, Q, R = TicketKind.COMPLAINT, TicketKind.INQUIRY, TicketKind.REQUEST
 
 COMPLAINT_MOVES = [
     (S.RECEIVED, S.ACKNOWLEDGED),
@@ -29,7 +29,7 @@ COMPLAINT_MOVES = [
 
 @pytest.mark.parametrize(("origin", "to"), COMPLAINT_MOVES)
 def test_every_move_of_the_flow_is_allowed(origin: S, to: S) -> None:
-    for kind in (C, I, R):
+    for kind in (C, Q, R):
         assert may_move(kind, origin, to)
 
 
@@ -51,7 +51,7 @@ def test_a_complaint_refuses_moves_outside_the_flow(origin: S, to: S) -> None:
     assert not may_move(C, origin, to)
 
 
-@pytest.mark.parametrize("kind", [I, R])
+@pytest.mark.parametrize("kind", [Q, R])
 def test_inquiries_and_requests_may_be_answered_on_the_spot_and_closed(kind: TicketKind) -> None:
     assert may_move(kind, S.ACKNOWLEDGED, S.RESOLVED)
     assert may_move(kind, S.RESOLVED, S.CLOSED)
@@ -72,7 +72,7 @@ def test_the_allowed_moves_are_listed_in_flow_order() -> None:
         S.REJECTED,
         S.WAITING_ON_CUSTOMER,
     ]
-    assert allowed_moves(I, S.ACKNOWLEDGED) == [
+    assert allowed_moves(Q, S.ACKNOWLEDGED) == [
         S.INVESTIGATING,
         S.RESOLVED,
         S.WAITING_ON_CUSTOMER,

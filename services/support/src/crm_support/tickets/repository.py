@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from crm_shared.views.customer_view import CustomerViewRepository
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_support.customers.view import customer_view
-from crm_support.db import count_rows, team_managers, team_members
+from crm_support.db import count_rows, customer_view_table, team_managers, team_members
 from crm_support.tickets.flow import OPEN
 from crm_support.tickets.models import CrisisAlert, Ticket, TicketHistoryEntry, TicketTarget
 
@@ -73,7 +73,7 @@ class TicketRepository:
 
     async def customer(self, customer_id: str) -> dict[str, Any] | None:
         """The customer view's row (a merged alias resolved to its survivor)."""
-        return await customer_view.repository(self.session).resolve(customer_id)
+        return await CustomerViewRepository(self.session, customer_view_table).resolve(customer_id)
 
     async def team_of(self, user_id: str) -> str | None:
         statement = select(team_members.c.team_id).where(team_members.c.user_id == user_id)
