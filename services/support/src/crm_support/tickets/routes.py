@@ -24,7 +24,7 @@ from crm_shared.preconditions import ExpectedVersion
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from crm_support.tickets import service
+from crm_support.tickets import queue, service
 from crm_support.tickets.models import Ticket
 from crm_support.tickets.repository import TicketQuery
 from crm_support.tickets.schemas import (
@@ -46,21 +46,21 @@ from crm_support.web import SettingsDep
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"], route_class=IfMatchRoute)
 
+# The actions on a ticket take an optional If-Match (see optional_if_match).
+OPTIONAL_IF_MATCH = " Optional `If-Match`: the ETag you read (412 when the ticket changed since)."
+
 READ = [requires(Permission.SUPPORT_READ)]
 WRITE = [requires(Permission.SUPPORT_WRITE)]
 
 
 async def optional_if_match(
-    if_match: Annotated[
-        str | None,
-        Header(
-            alias=IF_MATCH,
-            description="Optional: the ETag you read (412 when the ticket changed since)",
-        ),
-    ] = None,
+    if_match: Annotated[str | None, Header(alias=IF_MATCH, include_in_schema=False)] = None,
 ) -> ExpectedVersion:
-    """The actions on a ticket (a transition, a contact) may name the version read; without
-    If-Match they apply to whatever the ticket is now (the flow refuses what no longer fits)."""
+    """The actions on a ticket (a transition, a contact, a note, a hand-over) may name the
+    version read in If-Match (412 when the ticket changed since); without it they apply to
+    the ticket as it is now, and the flow refuses what no longer fits. (The header stays out
+    of the OpenAPI document, whose conventions make every If-Match it names required; the
+    operations say it in words.)"""
     if if_match is None:
         return ExpectedVersion(any_version=True)
     return parse_if_match(if_match)
@@ -166,7 +166,7 @@ async def list_tickets(
     query = TicketQuery(
         **filters.model_dump(include={"customer_id", "status", "owner", "kind", "major", "open"})
     )
-    found = await service.search_tickets(
+    found = await queue.search_tickets(
         uow, query, filters.sort.value, decode_cursor(cursor), limit, settings, count=total
     )
     return Page[TicketSummary](
@@ -221,7 +221,7 @@ async def update_ticket(
     description="An illegal move is 409 with the allowed ones (`allowed`). Waiting on the "
     "customer pauses the targets; going back resumes them. A major complaint closes only "
     "with `lessons_learned` and the sign-off of its manager, senior management or a holder "
-    "of support:manage.",
+    "of support:manage." + OPTIONAL_IF_MATCH,
     responses=problem_responses(
         403,
         409,
@@ -251,7 +251,8 @@ async def move_ticket(
     summary="Record a contact with the customer",
     description="By the owner or the handler it meets first_contact; by senior management "
     "(the ticket's senior, or support:manage) major_reply; any contact a promised reply. "
-    "Still unresolved after CRM_SUPPORT_MAJOR_AFTER_CONTACTS contacts, a complaint turns major.",
+    "Still unresolved after CRM_SUPPORT_MAJOR_AFTER_CONTACTS contacts, a complaint turns "
+    "major." + OPTIONAL_IF_MATCH,
 )
 async def record_contact(
     ticket_id: UUID,
@@ -273,6 +274,7 @@ async def record_contact(
     dependencies=WRITE,
     response_model=TicketOut,
     summary="Add a note to the ticket's history",
+    description=OPTIONAL_IF_MATCH.strip(),
 )
 async def add_note(
     ticket_id: UUID,
@@ -292,7 +294,8 @@ async def add_note(
     dependencies=WRITE,
     response_model=TicketOut,
     summary="Hand the ticket over to another owner (recorded, with the reason)",
-    description="Passed around CRM_SUPPORT_MAJOR_AFTER_HANDOVERS times, a complaint turns major.",
+    description="Passed around CRM_SUPPORT_MAJOR_AFTER_HANDOVERS times, a complaint turns "
+    "major." + OPTIONAL_IF_MATCH,
     responses=problem_responses(409, s409="the new owner owns it already"),
 )
 async def hand_over(
@@ -315,6 +318,8 @@ async def hand_over(
     dependencies=WRITE,
     response_model=TicketOut,
     summary="Escalate by hand (the owner's manager; with major: senior management)",
+    description="With `major` (complaints only) it turns major: senior management and the "
+    "major_reply target are added." + OPTIONAL_IF_MATCH,
     responses=problem_responses(409, s409="only a complaint can be made major"),
 )
 async def escalate(
@@ -337,6 +342,8 @@ async def escalate(
     dependencies=WRITE,
     response_model=TicketOut,
     summary="Promise the customer a reply by a time (a promised_reply target)",
+    description="The target's budget is the business time from now to `reply_by`; it "
+    "replaces an open earlier promise and the next contact meets it." + OPTIONAL_IF_MATCH,
     responses=problem_responses(
         409, 422, s409="the ticket is closed", s422="reply_by is not in business time ahead"
     ),

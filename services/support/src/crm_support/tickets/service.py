@@ -8,26 +8,19 @@ was answered) and :func:`breached` (the ``sla.breach`` timer's consequences).
 """
 
 import uuid
-from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from crm_shared.auth.tokens import Forbidden
 from crm_shared.contracts.support import (
     Category,
     Channel,
-    CrisisRaised,
     SlaBreached,
     TargetName,
-    TicketChanged,
-    TicketEscalated,
     TicketKind,
     TicketOpened,
-    TicketStatus,
 )
 from crm_shared.contracts.support import TicketStatus as S
-from crm_shared.cursors import InvalidCursorError, Slice, encode_cursor
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError, UnknownReferenceError
 from crm_shared.preconditions import ExpectedVersion, check_version
@@ -36,15 +29,12 @@ from crm_support.db import FIRST_VERSION
 from crm_support.settings import SupportSettings
 from crm_support.sla import targets
 from crm_support.sla.targets import ShownTarget
-from crm_support.tickets import flow, history
-from crm_support.tickets.events import snapshot_of
-from crm_support.tickets.models import CrisisAlert, Ticket, TicketHistoryEntry, TicketTarget
-from crm_support.tickets.repository import TicketQuery, TicketRepository
+from crm_support.tickets import escalation, flow, history
+from crm_support.tickets.models import Ticket, TicketHistoryEntry, TicketTarget
+from crm_support.tickets.repository import TicketRepository
 from crm_support.tickets.rules import (
     MANUAL,
-    MajorFacts,
     causes_of,
-    major_reasons,
     merged_reasons,
 )
 from crm_support.tickets.schemas import (
@@ -96,132 +86,6 @@ async def details(
 
 async def get_ticket(uow: UnitOfWork, ticket_id: str, settings: SupportSettings) -> TicketDetails:
     return await details(uow, await load(uow, ticket_id), settings)
-
-
-# --- publishing ---------------------------------------------------------------------------
-
-
-async def _snapshot(uow: UnitOfWork, ticket: Ticket) -> Any:
-    found = await TicketRepository(uow.session).targets(ticket.id)
-    return snapshot_of(ticket, found, uow.clock.now())
-
-
-async def _changed(
-    uow: UnitOfWork,
-    ticket: Ticket,
-    fields: Collection[str],
-    *,
-    from_status: str | None = None,
-    escalated: list[str] | None = None,
-) -> None:
-    """One change step of the ticket: its next version, and the events that say so."""
-    ticket.touch(uow.clock.now())
-    snapshot = await _snapshot(uow, ticket)
-    if escalated is not None:
-        uow.record(_escalated_event(ticket, escalated, snapshot))
-    uow.record(
-        TicketChanged(
-            record_id=ticket.id,
-            customer_id=ticket.customer_id,
-            changed_fields=sorted(set(fields)),
-            from_status=from_status,
-            ticket=snapshot,
-        )
-    )
-
-
-def _escalated_event(ticket: Ticket, reasons: list[str], snapshot: Any) -> TicketEscalated:
-    return TicketEscalated(
-        record_id=ticket.id,
-        customer_id=ticket.customer_id,
-        reasons=reasons,
-        manager=ticket.manager,
-        senior=ticket.senior,
-        ticket=snapshot,
-    )
-
-
-# --- major complaints and escalation -------------------------------------------------------
-
-
-async def _major_facts(uow: UnitOfWork, ticket: Ticket, settings: SupportSettings) -> MajorFacts:
-    repository = TicketRepository(uow.session)
-    customer = await repository.customer(ticket.customer_id) or {}
-    since = ticket.received_at - timedelta(days=settings.major_repeat_window_days)
-    repeat = await repository.has_recent_complaint(
-        ticket.customer_id, ticket.category, since, other_than=ticket.id
-    )
-    return MajorFacts(
-        kind=TicketKind(ticket.kind),
-        customer_tags=customer.get("tags") or (),
-        value_class=customer.get("value_class"),
-        complainant_profile=ticket.complainant_profile,
-        intensity=ticket.intensity,
-        compensation_demanded=ticket.compensation_demanded,
-        repeat_complaint=repeat,
-        contacts=ticket.contacts,
-        resolved=TicketStatus(ticket.status) in flow.RESOLVED,
-        handovers=ticket.handovers,
-        inconsistent_answers=ticket.inconsistent_answers,
-    )
-
-
-async def _escalate(
-    uow: UnitOfWork,
-    ticket: Ticket,
-    settings: SupportSettings,
-    *,
-    actor: str,
-    reasons: list[str],
-    major: bool,
-    text: str | None = None,
-) -> None:
-    """Add the owner's team manager (else the escalation manager); a major complaint also
-    gets senior management and its major_reply target. The major_reply target counts from
-    receipt (clock reading 0): the time the complaint took to turn major counts."""
-    repository = TicketRepository(uow.session)
-    ticket.manager = (
-        ticket.manager or await repository.manager_of(ticket.owner) or settings.escalation_manager
-    )
-    if major:
-        ticket.senior = ticket.senior or settings.senior_management
-        if await repository.target(ticket.id, TargetName.MAJOR_REPLY) is None:
-            await targets.start(uow, ticket, TargetName.MAJOR_REPLY, settings, start_reading=0.0)
-    history.record(
-        uow,
-        ticket.id,
-        "escalation",
-        actor,
-        text=text,
-        reasons=reasons,
-        manager=ticket.manager,
-        senior=ticket.senior,
-        major=major,
-    )
-
-
-async def _reevaluate(
-    uow: UnitOfWork,
-    ticket: Ticket,
-    settings: SupportSettings,
-    *,
-    actor: str,
-    extra: Collection[str] = (),
-) -> tuple[list[str] | None, bool]:
-    """Run the major rules: (the reasons when the complaint newly turned major, else None;
-    whether its reasons changed). Reasons only add up: major never silently drops."""
-    if ticket.kind != TicketKind.COMPLAINT:
-        return None, False
-    found = major_reasons(await _major_facts(uow, ticket, settings), settings) + list(extra)
-    merged = merged_reasons(list(ticket.major_reasons or []), found)
-    if merged == list(ticket.major_reasons or []):
-        return None, False
-    ticket.major_reasons = merged
-    if ticket.major:
-        return None, True
-    ticket.major = True
-    await _escalate(uow, ticket, settings, actor=actor, reasons=found, major=True)
-    return found, True
 
 
 # --- creation ------------------------------------------------------------------------------
@@ -281,50 +145,14 @@ async def create_ticket(
     history.record(uow, ticket.id, "created", actor, to_status=S.RECEIVED.value)
     await targets.start(uow, ticket, TargetName.FIRST_CONTACT, settings)
     await targets.start(uow, ticket, TargetName.PROPOSAL, settings)
-    escalated, _ = await _reevaluate(uow, ticket, settings, actor=actor)
-    snapshot = await _snapshot(uow, ticket)
+    escalated, _ = await escalation.reevaluate(uow, ticket, settings, actor=actor)
+    snapshot = await escalation.current_snapshot(uow, ticket)
     uow.record(TicketOpened(record_id=ticket.id, customer_id=ticket.customer_id, ticket=snapshot))
     if escalated is not None:
-        uow.record(_escalated_event(ticket, escalated, snapshot))
+        uow.record(escalation.escalated_event(ticket, escalated, snapshot))
     if ticket.kind == TicketKind.COMPLAINT:
-        await _group_complaint(uow, ticket, settings)
+        await escalation.group_complaint(uow, ticket, settings)
     return ticket
-
-
-async def _group_complaint(uow: UnitOfWork, ticket: Ticket, settings: SupportSettings) -> None:
-    """``crisis_threshold`` complaints on one cause (or one product) within the window raise
-    a crisis alert to senior management, once per subject and window."""
-    repository = TicketRepository(uow.session)
-    now = uow.clock.now()
-    since = now - timedelta(days=settings.crisis_window_days)
-    for column in ("cause", "product"):
-        value = getattr(ticket, column)
-        if value is None:
-            continue
-        about = f"{column}:{value}"
-        ticket_ids = await repository.complaints_about(column, value, since)
-        if len(ticket_ids) < settings.crisis_threshold:
-            continue
-        if await repository.crisis_raised(about, since):
-            continue
-        alert = CrisisAlert(
-            id=str(uuid.uuid4()),
-            about=about,
-            count=len(ticket_ids),
-            ticket_ids=ticket_ids,
-            raised_at=now,
-        )
-        repository.add(alert)
-        uow.record(
-            CrisisRaised(
-                record_id=alert.id,
-                about=about,
-                count=alert.count,
-                window_days=settings.crisis_window_days,
-                ticket_ids=ticket_ids,
-                raised_at=now,
-            )
-        )
 
 
 # --- the flow ------------------------------------------------------------------------------
@@ -428,7 +256,7 @@ async def _move(
         from_status=origin.value,
         to_status=to.value,
     )
-    await _changed(uow, ticket, fields, from_status=origin.value)
+    await escalation.changed(uow, ticket, fields, from_status=origin.value)
 
 
 # --- contacts, notes, hand-overs ---------------------------------------------------------
@@ -463,9 +291,9 @@ async def record_contact(
     if caller.manages or caller.id == ticket.senior:
         await targets.meet(uow, ticket, TargetName.MAJOR_REPLY, settings, actor=caller.id)
     await targets.meet(uow, ticket, TargetName.PROMISED_REPLY, settings, actor=caller.id)
-    escalated, reasons_changed = await _reevaluate(uow, ticket, settings, actor=caller.id)
+    escalated, reasons_changed = await escalation.reevaluate(uow, ticket, settings, actor=caller.id)
     fields = {"contacts", *(["major", "major_reasons"] if reasons_changed else [])}
-    await _changed(uow, ticket, fields, escalated=escalated)
+    await escalation.changed(uow, ticket, fields, escalated=escalated)
     return ticket
 
 
@@ -475,7 +303,7 @@ async def add_note(
     ticket = await load(uow, ticket_id)
     check_version(expected, ticket.version)
     history.record(uow, ticket.id, "note", caller.id, text=text)
-    await _changed(uow, ticket, ["history"])
+    await escalation.changed(uow, ticket, ["history"])
     return ticket
 
 
@@ -502,9 +330,9 @@ async def hand_over(
     )
     ticket.owner = body.to
     ticket.handovers += 1
-    escalated, reasons_changed = await _reevaluate(uow, ticket, settings, actor=caller.id)
+    escalated, reasons_changed = await escalation.reevaluate(uow, ticket, settings, actor=caller.id)
     fields = {"owner", "handovers", *(["major", "major_reasons"] if reasons_changed else [])}
-    await _changed(uow, ticket, fields, escalated=escalated)
+    await escalation.changed(uow, ticket, fields, escalated=escalated)
     return ticket
 
 
@@ -551,10 +379,10 @@ async def patch_ticket(
         await targets.replan(uow, ticket, settings)
         changed.append("targets")
     history.record(uow, ticket.id, "change", caller.id, fields=changed)
-    escalated, reasons_changed = await _reevaluate(uow, ticket, settings, actor=caller.id)
+    escalated, reasons_changed = await escalation.reevaluate(uow, ticket, settings, actor=caller.id)
     if reasons_changed:
         changed += ["major", "major_reasons"]
-    await _changed(uow, ticket, changed, escalated=escalated)
+    await escalation.changed(uow, ticket, changed, escalated=escalated)
     return ticket
 
 
@@ -578,7 +406,7 @@ async def escalate(
     if turn_major:
         ticket.major = True
         ticket.major_reasons = merged_reasons(list(ticket.major_reasons or []), [MANUAL])
-    await _escalate(
+    await escalation.escalate(
         uow,
         ticket,
         settings,
@@ -588,7 +416,7 @@ async def escalate(
         text=body.reason,
     )
     fields = ["manager", *(["major", "major_reasons", "senior"] if turn_major else [])]
-    await _changed(uow, ticket, fields, escalated=[MANUAL])
+    await escalation.changed(uow, ticket, fields, escalated=[MANUAL])
     return ticket
 
 
@@ -605,7 +433,7 @@ async def promise_reply(
     if S(ticket.status) == S.CLOSED:
         raise ConflictError(f"ticket {ticket.id} is closed", code="ticket-closed")
     await targets.promise(uow, ticket, reply_by, settings, actor=caller.id)
-    await _changed(uow, ticket, ["targets"])
+    await escalation.changed(uow, ticket, ["targets"])
     return ticket
 
 
@@ -618,9 +446,13 @@ async def breached(
     """A target was breached (``targets.breach``): the complaint turns major (reason
     ``breached:<target>``) and escalates, and SlaBreached is published."""
     reason = f"breached:{target.target}"
-    escalated, _ = await _reevaluate(uow, ticket, settings, actor="system", extra=[reason])
-    await _changed(uow, ticket, ["targets", "major", "major_reasons"], escalated=escalated)
-    snapshot = await _snapshot(uow, ticket)
+    escalated, _ = await escalation.reevaluate(
+        uow, ticket, settings, actor="system", extra=[reason]
+    )
+    await escalation.changed(
+        uow, ticket, ["targets", "major", "major_reasons"], escalated=escalated
+    )
+    snapshot = await escalation.current_snapshot(uow, ticket)
     assert target.breached_at is not None
     assert target.breached_due_at is not None
     uow.record(
@@ -663,63 +495,3 @@ async def follow_up_recorded(
         received_by=ticket.owner,
     )
     return await create_ticket(uow, body, settings, actor=actor)
-
-
-# --- lists -----------------------------------------------------------------------------------
-
-
-async def search_tickets(
-    uow: UnitOfWork,
-    query: TicketQuery,
-    sort: str,
-    cursor: dict[str, Any] | None,
-    limit: int,
-    settings: SupportSettings,
-    *,
-    count: bool = False,
-) -> Slice[TicketDetails]:
-    """``sort`` "due" (the queue; its cursor is a position, as the queue reorders itself
-    as targets fall due) or "received" (keyset on the receipt time)."""
-    repository = TicketRepository(uow.session)
-    if cursor is not None and cursor.get("order") != sort:
-        raise InvalidCursorError("the cursor belongs to another list; start again without one")
-    following: dict[str, Any] | None = None
-    if sort == "due":
-        offset = cursor.get("offset", 0) if cursor else 0
-        if not isinstance(offset, int) or offset < 0:
-            raise InvalidCursorError()
-        rows = await repository.by_due(query, offset, limit + 1)
-        if len(rows) > limit:
-            following = {"order": sort, "offset": offset + limit}
-    else:
-        after = _received_position(cursor)
-        rows = await repository.by_received(query, after, limit + 1)
-        if len(rows) > limit:
-            last = rows[limit - 1]
-            following = {"order": sort, "key": last.received_at.isoformat(), "id": last.id}
-    page = rows[:limit]
-    found = await repository.targets_of([ticket.id for ticket in page])
-    now = uow.clock.now()
-    items = [
-        TicketDetails(
-            ticket,
-            [targets.shown(ticket, target, now, settings) for target in found[ticket.id]],
-            [],
-        )
-        for ticket in page
-    ]
-    total = await repository.count(query) if count else None
-    return Slice(items, encode_cursor(following) if following else None, total)
-
-
-def _received_position(cursor: dict[str, Any] | None) -> tuple[datetime, str] | None:
-    if cursor is None:
-        return None
-    try:
-        key = datetime.fromisoformat(str(cursor["key"]))
-        ticket_id = cursor["id"]
-    except (KeyError, ValueError) as error:
-        raise InvalidCursorError() from error
-    if not isinstance(ticket_id, str) or key.tzinfo is None:
-        raise InvalidCursorError()
-    return key, ticket_id
