@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 from crm_shared.clock import FakeClock
 from crm_shared.contracts.customer import LifecycleStage
+from crm_shared.events import IntegrationEvent
 from crm_shared.testing import deliver, deliveries_of
 from crm_shared.testing.customer_events import created, uid
 from crm_support.db import team_managers, team_members
@@ -17,12 +18,15 @@ from sqlalchemy import insert
 CUSTOMER = uid("c1")
 
 
+async def deliver_events(app: FastAPI, *events: IntegrationEvent) -> None:
+    """Events of other services, through the support service's handlers (one run each)."""
+    await deliver(app.state.runtime.unit_of_work, handlers, deliveries_of(*events))
+
+
 async def seed_customer(app: FastAPI, customer_id: str = CUSTOMER, **fields: Any) -> str:
     """A customer in the support view, as the master's CustomerCreated puts it there."""
     values = {"lifecycle_stage": LifecycleStage.CUSTOMER, **fields}
-    await deliver(
-        app.state.runtime.unit_of_work, handlers, deliveries_of(created(customer_id, **values))
-    )
+    await deliver_events(app, created(customer_id, **values))
     return customer_id
 
 

@@ -7,11 +7,12 @@ import httpx
 from crm_shared.clock import FakeClock
 from crm_shared.testing import assert_problem, outbox_events
 from crm_shared.testing.auth import as_subject
-from crm_shared.testing.customer_events import uid
+from crm_shared.testing.customer_events import erased, merged, uid
 from fastapi import FastAPI
 
 from services.support.tests.support_builders import (
     CUSTOMER,
+    deliver_events,
     move,
     moved,
     open_ticket,
@@ -75,6 +76,20 @@ async def test_an_unknown_or_erased_customer_is_refused(
     response = await support_client.post("/v1/tickets", json=ticket_body(uid("nobody")))
     body = assert_problem(response, 422, contains="customer")
     assert body["errors"][0]["location"] == "body.customer_id"
+    await seed_customer(support_app, uid("gone"))
+    await deliver_events(support_app, erased(uid("gone"), 2))
+    response = await support_client.post("/v1/tickets", json=ticket_body(uid("gone")))
+    assert_problem(response, 422, contains="customer")
+
+
+async def test_a_merged_customers_ticket_goes_to_the_survivor(
+    support_app: FastAPI, support_client: httpx.AsyncClient
+) -> None:
+    await seed_customer(support_app, uid("alias"), lifecycle_stage="prospect")
+    await seed_customer(support_app)
+    await deliver_events(support_app, merged(CUSTOMER, uid("alias"), 2))
+    ticket = await open_ticket(support_client, customer_id=uid("alias"))
+    assert ticket["customer_id"] == CUSTOMER
 
 
 async def test_a_cause_must_fit_the_category(

@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from crm_shared.contracts.support import (
     Category,
@@ -13,9 +13,19 @@ from crm_shared.contracts.support import (
     TicketKind,
     TicketStatus,
 )
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from crm_shared.fields import (
+    Currency,
+    Instant,
+    NonNegativeAmount,
+    Omittable,
+    RecordId,
+    refuse_null,
+    text,
+)
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-UserId = Field(min_length=1, max_length=100)
+UserId = Annotated[str, text(100)]
+Text = Annotated[str, text(10000)]
 
 
 class ComplainantType(StrEnum):
@@ -48,55 +58,58 @@ class ComplaintFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    subject: str | None = Field(None, max_length=200)
-    occurred_at: AwareDatetime | None = None
-    product: str | None = Field(None, max_length=200)
-    price: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    staff_involved: str | None = Field(None, max_length=100)
-    real_cause: str | None = Field(None, max_length=10000)
-    desired_resolution: str | None = Field(None, max_length=10000)
+    subject: Annotated[str, text(200)] | None = None
+    occurred_at: Instant | None = None
+    product: Annotated[str, text(200)] | None = None
+    price: NonNegativeAmount | None = None
+    currency: Currency | None = None
+    staff_involved: UserId | None = None
+    real_cause: Text | None = None
+    desired_resolution: Text | None = None
     demand_reasonable: bool | None = None
     complainant_type: ComplainantType | None = None
     complainant_profile: ComplainantProfile | None = Field(
         None, description="A VIP complainant whatever their value: the complaint is major"
     )
     intensity: Intensity | None = None
-    compensation_demanded: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
-    actual_loss: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
-    cause: str | None = Field(
+    compensation_demanded: NonNegativeAmount | None = None
+    actual_loss: NonNegativeAmount | None = None
+    cause: Annotated[str, text(60)] | None = Field(
         None,
-        max_length=60,
         description="The second level of the cause tree; the category says which causes "
         "are allowed (product_quality: quality, design and the customer side; ...)",
     )
-    department: str | None = Field(None, max_length=100)
+    department: UserId | None = None
 
 
 class TicketCreate(ComplaintFields):
-    customer_id: str = Field(min_length=1, max_length=128)
+    customer_id: RecordId
     kind: TicketKind
     category: Category
     channel: Channel
-    description: str = Field(min_length=1, max_length=20000)
-    received_by: str = UserId
+    description: Text
+    received_by: UserId
     priority: Priority = Priority.NORMAL
     grievance: bool = False
 
 
 class TicketPatch(ComplaintFields):
-    priority: Priority | None = None
-    handler: str | None = Field(None, max_length=100)
-    decision_maker: str | None = Field(None, max_length=100)
-    follow_up_officer: str | None = Field(
-        None, max_length=100, description="Must not be the handler"
-    )
-    description: str | None = Field(None, min_length=1, max_length=20000)
-    inconsistent_answers: bool | None = Field(
+    """Only the fields sent change; null clears an optional one."""
+
+    priority: Omittable[Priority] = None
+    handler: UserId | None = None
+    decision_maker: UserId | None = None
+    follow_up_officer: UserId | None = Field(None, description="Must not be the handler")
+    description: Omittable[Text] = None
+    inconsistent_answers: Omittable[bool] = Field(
         None, description="Set by a manager: the customer was given inconsistent answers"
     )
-    grievance: Literal[False] | None = Field(
+    grievance: Omittable[Literal[False]] = Field(
         None, description="false: the grievance became a complaint (demands were made)"
+    )
+
+    _not_null = field_validator("priority", "description", "inconsistent_answers", "grievance")(
+        refuse_null
     )
 
 
@@ -104,10 +117,9 @@ class TransitionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to: TicketStatus
-    note: str | None = Field(None, max_length=10000)
-    lessons_learned: str | None = Field(
+    note: Text | None = None
+    lessons_learned: Text | None = Field(
         None,
-        max_length=10000,
         description="Required to close a major complaint (with the sign-off of its manager, "
         "senior management or a holder of support:manage)",
     )
@@ -118,33 +130,33 @@ class ContactIn(BaseModel):
 
     direction: Literal["outbound", "inbound"]
     channel: Channel
-    summary: str = Field(min_length=1, max_length=10000)
+    summary: Text
 
 
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=10000)
+    text: Text
 
 
 class HandoverIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to: str = UserId
-    reason: str = Field(min_length=1, max_length=2000)
+    to: UserId
+    reason: Annotated[str, text(2000)]
 
 
 class EscalateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[str, text(2000)]
     major: bool = Field(False, description="Also make the complaint major (senior management)")
 
 
 class PromiseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reply_by: AwareDatetime
+    reply_by: Instant
 
 
 class TicketFilter(BaseModel):

@@ -355,9 +355,6 @@ async def patch_ticket(
             "only the ticket's manager or a holder of support:manage flags inconsistent answers",
             code="manager-only",
         )
-    for name in ("priority", "description", "inconsistent_answers", "grievance"):
-        if name in sent and sent[name] is None:
-            raise InvalidError(f"{name} cannot be null", location=f"body.{name}")
     changed = [name for name, value in sorted(sent.items()) if getattr(ticket, name) != value]
     if not changed:
         return ticket
