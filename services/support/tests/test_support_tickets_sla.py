@@ -7,7 +7,9 @@ import httpx
 from crm_shared.clock import FakeClock
 from crm_shared.testing import outbox_events
 from crm_shared.testing.auth import as_subject
+from crm_support.sla import targets
 from crm_support.tickets import service
+from crm_support.tickets.repository import TicketRepository
 from fastapi import FastAPI
 
 from services.support.tests.support_builders import (
@@ -69,6 +71,27 @@ async def test_an_early_firing_timer_does_nothing_and_fires_again_on_time(
     )
     await pass_time(support_app, clock, timedelta(hours=2))
     assert len(await outbox_events(support_app, "sla_breached")) == 1
+
+
+async def test_the_breach_guard_leaves_met_paused_and_unknown_targets_alone(
+    support_app: FastAPI, support_client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    await seed_customer(support_app)
+    ticket = await open_ticket(support_client)
+    await moved(support_client, ticket["id"], "acknowledged", "waiting_on_customer")
+    clock.advance(days=5)
+    settings = support_app.state.runtime.settings
+    async with support_app.state.runtime.unit_of_work() as uow:
+        found = await TicketRepository(uow.session).get(ticket["id"])
+        assert found is not None
+        for name in ("first_contact", "proposal", "follow_up", "nonsense"):
+            assert await targets.breach(uow, found, name, settings) is None
+        await uow.commit()
+    after = await read(support_client, ticket["id"])
+    assert {t["target"]: t["state"] for t in after["targets"]} == {
+        "first_contact": "met",
+        "proposal": "paused",
+    }
 
 
 async def test_waiting_on_the_customer_pauses_the_targets(
