@@ -72,8 +72,8 @@ async def major_facts(uow: UnitOfWork, ticket: Ticket, settings: SupportSettings
     repository = TicketRepository(uow.session)
     customer = await repository.customer(ticket.customer_id) or {}
     since = ticket.received_at - timedelta(days=settings.major_repeat_window_days)
-    repeat = await repository.has_recent_complaint(
-        ticket.customer_id, ticket.category, since, other_than=ticket.id
+    repeat = await repository.has_earlier_complaint(
+        ticket.customer_id, ticket.category, since, before=ticket
     )
     return MajorFacts(
         kind=TicketKind(ticket.kind),

@@ -88,15 +88,18 @@ class TicketRepository:
         )
         return await self.session.scalar(statement)
 
-    async def has_recent_complaint(
-        self, customer_id: str, category: str, since: datetime, other_than: str
+    async def has_earlier_complaint(
+        self, customer_id: str, category: str, since: datetime, before: Ticket
     ) -> bool:
+        """Whether the customer complained in the category between ``since`` and ``before``
+        was received (so a later complaint never makes an earlier one a repeat)."""
         statement = select(Ticket.id).where(
             Ticket.customer_id == customer_id,
             Ticket.kind == "complaint",
             Ticket.category == category,
             Ticket.received_at >= since,
-            Ticket.id != other_than,
+            Ticket.received_at <= before.received_at,
+            Ticket.id != before.id,
         )
         return await self.session.scalar(statement.limit(1)) is not None
 
