@@ -24,6 +24,8 @@ from crm_shared.fields import (
 )
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from crm_support.tickets.rules import CAUSES_BY_CATEGORY as CAUSES
+
 UserId = Annotated[str, text(100)]
 Text = Annotated[str, text(10000)]
 
@@ -76,8 +78,8 @@ class ComplaintFields(BaseModel):
     actual_loss: NonNegativeAmount | None = None
     cause: Annotated[str, text(60)] | None = Field(
         None,
-        description="The second level of the cause tree; the category says which causes "
-        "are allowed (product_quality: quality, design and the customer side; ...)",
+        description="The second level of the cause tree; the category admits "
+        + "; ".join(f"{category}: {', '.join(causes)}" for category, causes in CAUSES.items()),
     )
     department: UserId | None = None
 
