@@ -16,7 +16,7 @@ from crm_support.handlers import handlers
 from crm_support.recoveries.routes import router as recoveries_router
 from crm_support.reports.routes import router as reports_router
 from crm_support.settings import SupportSettings
-from crm_support.sla.timers import TIMER_HANDLERS
+from crm_support.sla.timers import timer_handlers
 from crm_support.surveys.routes import router as surveys_router
 from crm_support.tickets.routes import router as tickets_router
 
@@ -33,8 +33,9 @@ change is published on `crm.support` (CloudEvents, keyed by customer id)."""
 def create_app(
     settings: SupportSettings | None = None, *, run_bus: bool = True, clock: Clock = SYSTEM_CLOCK
 ) -> FastAPI:
+    settings = settings or SupportSettings()
     definition = ServiceDefinition(
-        settings=settings or SupportSettings(),
+        settings=settings,
         tables=models.platform_tables,
         migrations=MIGRATIONS,
         routers=[
@@ -50,6 +51,6 @@ def create_app(
         consumes=(topics.CUSTOMER, topics.IDENTITY),
         run_bus=run_bus,
         clock=clock,
-        timers=TIMER_HANDLERS,
+        timers=timer_handlers(settings),
     )
     return create_service_app(definition)

@@ -1,5 +1,50 @@
-"""The timer kinds the support service handles: ``{kind: handler}`` (being built)."""
+"""The timer kinds the support service handles: ``{kind: handler}``.
 
-from crm_shared.timers import AnyTimerHandler
+``sla.breach`` and ``sla.at_risk`` (keyed ``"<ticket id>:<target>"``) need the service's
+settings (the calendar, the warning share), so :func:`timer_handlers` binds them;
+``TIMER_HANDLERS`` holds the kinds that need none. Both SLA handlers re-read the target and
+act only when it is still running and past its time by the ticket's clock, so a replayed or
+stale timer does nothing.
+"""
+
+from crm_shared.db import UnitOfWork
+from crm_shared.timers import AnyTimerHandler, Timer, TimerHandler
+
+from crm_support.settings import SupportSettings
+from crm_support.sla import targets
+from crm_support.tickets import service
+from crm_support.tickets.repository import TicketRepository
 
 TIMER_HANDLERS: dict[str, AnyTimerHandler] = {}
+
+
+def on_breach(settings: SupportSettings) -> TimerHandler:
+    async def handle(uow: UnitOfWork, timer: Timer) -> None:
+        ticket_id, name = targets.parse_timer_key(timer.key)
+        ticket = await TicketRepository(uow.session).get(ticket_id)
+        if ticket is None:
+            return
+        target = await targets.breach(uow, ticket, name, settings)
+        if target is not None:
+            await service.breached(uow, ticket, target, settings)
+
+    return handle
+
+
+def on_at_risk(settings: SupportSettings) -> TimerHandler:
+    async def handle(uow: UnitOfWork, timer: Timer) -> None:
+        ticket_id, name = targets.parse_timer_key(timer.key)
+        ticket = await TicketRepository(uow.session).get(ticket_id)
+        if ticket is not None:
+            await targets.warn(uow, ticket, name, settings)
+
+    return handle
+
+
+def timer_handlers(settings: SupportSettings) -> dict[str, AnyTimerHandler]:
+    """Every timer kind of the service, the SLA ones bound to ``settings``."""
+    return {
+        **TIMER_HANDLERS,
+        targets.BREACH: on_breach(settings),
+        targets.AT_RISK: on_at_risk(settings),
+    }

@@ -1,0 +1,173 @@
+"""All the SQL of tickets: the tickets, their targets and history, the customer view and
+the teams as the tickets need them, crisis alerts."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from crm_shared.views.customer_view import CustomerViewRepository
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_support.db import count_rows, customer_view_table, team_managers, team_members
+from crm_support.tickets.flow import OPEN
+from crm_support.tickets.models import CrisisAlert, Ticket, TicketHistoryEntry, TicketTarget
+
+OPEN_STATUSES = sorted({*OPEN, "waiting_on_customer"})
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    customer_id: str | None = None
+    status: str | None = None
+    owner: str | None = None
+    kind: str | None = None
+    major: bool | None = None
+    open: bool | None = None
+
+
+class TicketRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, record: Any) -> None:
+        self.session.add(record)
+
+    async def get(self, ticket_id: str) -> Ticket | None:
+        return await self.session.get(Ticket, ticket_id)
+
+    async def targets(self, ticket_id: str) -> list[TicketTarget]:
+        statement = (
+            select(TicketTarget)
+            .where(TicketTarget.ticket_id == ticket_id)
+            .order_by(TicketTarget.start_reading, TicketTarget.target)
+        )
+        return list((await self.session.scalars(statement)).all())
+
+    async def targets_of(self, ticket_ids: Sequence[str]) -> dict[str, list[TicketTarget]]:
+        found: dict[str, list[TicketTarget]] = {ticket_id: [] for ticket_id in ticket_ids}
+        if not ticket_ids:
+            return found
+        statement = (
+            select(TicketTarget)
+            .where(TicketTarget.ticket_id.in_(ticket_ids))
+            .order_by(TicketTarget.start_reading, TicketTarget.target)
+        )
+        for target in (await self.session.scalars(statement)).all():
+            found[target.ticket_id].append(target)
+        return found
+
+    async def target(self, ticket_id: str, name: str) -> TicketTarget | None:
+        return await self.session.get(TicketTarget, (ticket_id, name))
+
+    async def history(self, ticket_id: str) -> list[TicketHistoryEntry]:
+        statement = (
+            select(TicketHistoryEntry)
+            .where(TicketHistoryEntry.ticket_id == ticket_id)
+            .order_by(TicketHistoryEntry.at, TicketHistoryEntry.id)
+        )
+        return list((await self.session.scalars(statement)).all())
+
+    # --- what the rules look up ---------------------------------------------------------
+
+    async def customer(self, customer_id: str) -> dict[str, Any] | None:
+        """The customer view's row (a merged alias resolved to its survivor)."""
+        return await CustomerViewRepository(self.session, customer_view_table).resolve(customer_id)
+
+    async def team_of(self, user_id: str) -> str | None:
+        statement = select(team_members.c.team_id).where(team_members.c.user_id == user_id)
+        return await self.session.scalar(statement)
+
+    async def manager_of(self, user_id: str) -> str | None:
+        """The manager of the user's team, if both are known."""
+        statement = (
+            select(team_managers.c.manager_id)
+            .join(team_members, team_members.c.team_id == team_managers.c.team_id)
+            .where(team_members.c.user_id == user_id)
+        )
+        return await self.session.scalar(statement)
+
+    async def has_earlier_complaint(
+        self, customer_id: str, category: str, since: datetime, before: Ticket
+    ) -> bool:
+        """Whether the customer complained in the category between ``since`` and ``before``
+        was received (so a later complaint never makes an earlier one a repeat)."""
+        statement = select(Ticket.id).where(
+            Ticket.customer_id == customer_id,
+            Ticket.kind == "complaint",
+            Ticket.category == category,
+            Ticket.received_at >= since,
+            Ticket.received_at <= before.received_at,
+            Ticket.id != before.id,
+        )
+        return await self.session.scalar(statement.limit(1)) is not None
+
+    async def complaints_about(self, column: str, value: str, since: datetime) -> list[str]:
+        """The complaints with this cause or product received since ``since``."""
+        statement = (
+            select(Ticket.id)
+            .where(
+                getattr(Ticket, column) == value,
+                Ticket.kind == "complaint",
+                Ticket.received_at >= since,
+            )
+            .order_by(Ticket.received_at, Ticket.id)
+        )
+        return list((await self.session.scalars(statement)).all())
+
+    async def crisis_raised(self, about: str, since: datetime) -> bool:
+        statement = select(CrisisAlert.id).where(
+            CrisisAlert.about == about, CrisisAlert.raised_at >= since
+        )
+        return await self.session.scalar(statement.limit(1)) is not None
+
+    # --- lists --------------------------------------------------------------------------
+
+    def _matching(self, query: TicketQuery) -> Select[tuple[Ticket]]:
+        statement = select(Ticket)
+        for name in ("customer_id", "status", "owner", "kind", "major"):
+            value = getattr(query, name)
+            if value is not None:
+                statement = statement.where(getattr(Ticket, name) == value)
+        if query.open is True:
+            statement = statement.where(Ticket.status.in_(OPEN_STATUSES))
+        elif query.open is False:
+            statement = statement.where(Ticket.status.not_in(OPEN_STATUSES))
+        return statement
+
+    async def by_received(
+        self, query: TicketQuery, after: tuple[datetime, str] | None, limit: int
+    ) -> list[Ticket]:
+        statement = self._matching(query)
+        if after is not None:
+            statement = statement.where(
+                (Ticket.received_at > after[0])
+                | ((Ticket.received_at == after[0]) & (Ticket.id > after[1]))
+            )
+        statement = statement.order_by(Ticket.received_at, Ticket.id).limit(limit)
+        return list((await self.session.scalars(statement)).all())
+
+    async def by_due(self, query: TicketQuery, offset: int, limit: int) -> list[Ticket]:
+        """The queue: the ticket whose running target falls due first comes first; those
+        with none running follow, oldest first."""
+        next_due = (
+            select(
+                TicketTarget.ticket_id.label("ticket_id"),
+                func.min(TicketTarget.due_at).label("due_at"),
+            )
+            .where(TicketTarget.state == "running")
+            .group_by(TicketTarget.ticket_id)
+            .subquery()
+        )
+        statement = (
+            self._matching(query)
+            .outerjoin(next_due, next_due.c.ticket_id == Ticket.id)
+            .order_by(next_due.c.due_at.is_(None), next_due.c.due_at, Ticket.received_at, Ticket.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return list((await self.session.scalars(statement)).all())
+
+    async def count(self, query: TicketQuery) -> int:
+        return await count_rows(self.session, self._matching(query))
