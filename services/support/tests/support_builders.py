@@ -239,9 +239,14 @@ async def insert_ticket(app: FastAPI, **fields: Any) -> str:
         "resolved_at": TICKET_AT,
         **fields,
     }
+    await seed_customer(app, values["customer_id"])  # a dissatisfied answer opens a complaint
     ticket = report_ticket(TICKET_AT, **values)
     await report_insert(app, ticket)
     return ticket.id
+
+
+async def history_kinds(app: FastAPI, ticket_id: str, kind: str) -> list[TicketHistoryEntry]:
+    return [entry for entry in await history_of(app, ticket_id) if entry.kind == kind]
 
 
 async def history_of(app: FastAPI, ticket_id: str) -> list[TicketHistoryEntry]:

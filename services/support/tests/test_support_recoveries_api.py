@@ -5,7 +5,7 @@ from crm_shared.testing import assert_problem, bearer, outbox_events, token_for
 from crm_shared.testing.auth import as_subject
 from fastapi import FastAPI
 
-from services.support.tests.support_builders import history_of, insert_ticket
+from services.support.tests.support_builders import history_kinds, insert_ticket
 
 AGENT = as_subject("agent-1", "support")  # limit 200 per ticket by default
 
@@ -41,7 +41,7 @@ async def test_a_recovery_within_the_limit_is_recorded_and_published(
     assert event.key == recovery["customer_id"]
     assert str(event.payload.cost) == "150.00"
     assert event.payload.kind == "voucher"
-    [entry] = await history_of(support_app, ticket_id)
+    [entry] = await history_kinds(support_app, ticket_id, "recovery")
     assert (entry.kind, entry.actor) == ("recovery", "agent-1")
     assert entry.details["cost"] == "150.00"
 

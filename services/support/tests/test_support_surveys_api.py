@@ -6,7 +6,7 @@ from crm_shared.testing import assert_problem, bearer, outbox_events, token_for
 from crm_shared.testing.auth import as_subject
 from fastapi import FastAPI
 
-from services.support.tests.support_builders import history_of, insert_ticket
+from services.support.tests.support_builders import history_kinds, insert_ticket
 
 ALL_GOOD = [
     {"item": "problem_fixed", "score": 5, "expected": 4},
@@ -56,7 +56,7 @@ async def test_an_agent_records_the_survey_and_it_is_published(
     assert event.payload.department == "returns"
     assert event.payload.owner == "agent-7"
     assert [a.item for a in event.payload.answers] == ["problem_fixed", "speed"]
-    [entry] = await history_of(support_app, ticket_id)
+    [entry] = await history_kinds(support_app, ticket_id, "survey")
     assert (entry.kind, entry.actor) == ("survey", "agent-7")
     assert entry.details["dissatisfied"] is False
 
@@ -75,8 +75,26 @@ async def test_a_low_score_is_dissatisfied(
     )
     assert response.status_code == 201, response.text
     assert response.json()["dissatisfied"] is True
-    [entry] = await history_of(support_app, ticket_id)
+    [entry] = await history_kinds(support_app, ticket_id, "survey")
     assert entry.details["dissatisfied"] is True
+    # A dissatisfied answer opens a complaint at once, for the same customer.
+    listed = await support_client.get(f"/v1/tickets?customer_id={response.json()['customer_id']}")
+    opened = [t for t in listed.json()["items"] if t["id"] != ticket_id]
+    assert [(t["kind"], t["category"], t["status"]) for t in opened] == [
+        ("complaint", "service_quality", "received")
+    ]
+
+
+async def test_a_satisfied_answer_on_a_resolved_ticket_is_its_follow_up(
+    support_app: FastAPI, support_client: httpx.AsyncClient
+) -> None:
+    ticket_id = await insert_ticket(support_app, status="resolved")
+    response = await support_client.post(
+        f"/v1/tickets/{ticket_id}/survey", json={"answers": [{"item": "overall", "score": 5}]}
+    )
+    assert response.status_code == 201, response.text
+    ticket = (await support_client.get(f"/v1/tickets/{ticket_id}")).json()
+    assert ticket["status"] == "follow_up_done"
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from crm_shared.testing import assert_problem, outbox_events
 from crm_support.surveys.links import KEY_FILE
 from fastapi import FastAPI
 
-from services.support.tests.support_builders import history_of, insert_ticket
+from services.support.tests.support_builders import history_kinds, insert_ticket
 
 FORM = {"score-problem_fixed": "2", "expected-problem_fixed": "5", "score-overall": "4"}
 
@@ -63,7 +63,7 @@ async def test_the_customer_answers_through_the_link(
     ]
     [event] = await outbox_events(support_app, "survey_answered")
     assert event.payload.answered_by == "customer"
-    [entry] = await history_of(support_app, ticket_id)
+    [entry] = await history_kinds(support_app, ticket_id, "survey")
     assert (entry.kind, entry.actor) == ("survey", "customer")
 
     again = await public.get(path)

@@ -10,14 +10,14 @@ from crm_shared.testing import (
 )
 from crm_support.db import team_managers
 from crm_support.handlers import handlers
-from crm_support.teams import manager_of
+from crm_support.tickets.repository import TicketRepository
 from fastapi import FastAPI
 from sqlalchemy import select
 
 
 async def _manager_of(app: FastAPI, owner: str) -> str | None:
     async with app.state.runtime.session_factory() as session:
-        return await manager_of(session, owner)
+        return await TicketRepository(session).manager_of(owner)
 
 
 async def _rows(app: FastAPI) -> dict[str, tuple[str | None, int]]:

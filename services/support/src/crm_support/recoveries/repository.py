@@ -3,10 +3,10 @@
 from sqlalchemy import select
 
 from crm_support.recoveries.models import Recovery
-from crm_support.ticket_records import TicketRecords
+from crm_support.tickets.repository import TicketRepository
 
 
-class RecoveryRepository(TicketRecords):
+class RecoveryRepository(TicketRepository):
     async def recoveries_of(self, ticket_id: str) -> list[Recovery]:
         statement = (
             select(Recovery)

@@ -14,6 +14,7 @@ from crm_support.recoveries.events import recovery_recorded
 from crm_support.recoveries.models import Recovery
 from crm_support.recoveries.repository import RecoveryRepository
 from crm_support.settings import SupportSettings
+from crm_support.tickets import history
 
 CENT = Decimal("0.01")
 
@@ -80,18 +81,16 @@ async def record_recovery(
         recorded_at=uow.clock.now(),
     )
     await repository.add_recovery(recovery)
-    repository.add_history(
-        ticket,
-        kind="recovery",
-        actor=approver.subject,
-        at=recovery.recorded_at,
-        details={
-            "recovery_id": recovery.id,
-            "kind": recovery.kind,
-            "cost": str(cost),
-            "currency": currency,
-            "over_limit": over_limit,
-        },
+    history.record(
+        uow,
+        ticket.id,
+        "recovery",
+        approver.subject,
+        recovery_id=recovery.id,
+        recovery_kind=recovery.kind,
+        cost=str(cost),
+        currency=currency,
+        over_limit=over_limit,
     )
     uow.record(recovery_recorded(recovery))
     return recovery

@@ -5,10 +5,10 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from crm_support.surveys.models import Survey, SurveyItemAnswer
-from crm_support.ticket_records import TicketRecords
+from crm_support.tickets.repository import TicketRepository
 
 
-class SurveyRepository(TicketRecords):
+class SurveyRepository(TicketRepository):
     async def survey_of(self, ticket_id: str) -> Survey | None:
         return (
             await self.session.scalars(select(Survey).where(Survey.ticket_id == ticket_id))

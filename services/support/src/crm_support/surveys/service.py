@@ -14,6 +14,8 @@ from crm_support.surveys import links, rules
 from crm_support.surveys.events import survey_answered
 from crm_support.surveys.models import Survey, SurveyItemAnswer
 from crm_support.surveys.repository import SurveyRepository
+from crm_support.tickets import history
+from crm_support.tickets import service as tickets
 from crm_support.tickets.models import Ticket
 
 CUSTOMER = "customer"  # answered_by of a survey filled in through the signed link
@@ -104,23 +106,21 @@ async def after_answer(
     settings: SupportSettings,
     actor: str,
 ) -> None:
-    """What an answered survey does to its ticket. Today: a history entry.
-
-    LEAD: wire the ticket flow here, once ``crm_support.tickets.service`` is merged:
-    ``await tickets.service.follow_up_recorded(uow, ticket.id, actor=actor,
-    dissatisfied=dissatisfied, settings=settings)`` (follow-up done; a dissatisfied answer
-    opens a complaint)."""
-    SurveyRepository(uow.session).add_history(
-        ticket,
-        kind="survey",
-        actor=actor,
-        at=survey.answered_at,
-        text=None,  # the customer's comment stays on the survey (erasure scrubs it there)
-        details={
-            "survey_id": survey.id,
-            "questionnaire_version": survey.questionnaire_version,
-            "dissatisfied": dissatisfied,
-        },
+    """What an answered survey does to its ticket: a history entry, the follow-up done
+    (a resolved ticket moves to follow_up_done, meeting its follow_up target), and a
+    dissatisfied answer opens a complaint at once (DOMAIN.md §4)."""
+    history.record(
+        uow,
+        ticket.id,
+        "survey",
+        actor,
+        # The customer's comment stays on the survey (erasure scrubs it there).
+        survey_id=survey.id,
+        questionnaire_version=survey.questionnaire_version,
+        dissatisfied=dissatisfied,
+    )
+    await tickets.follow_up_recorded(
+        uow, ticket.id, actor=actor, dissatisfied=dissatisfied, settings=settings
     )
 
 

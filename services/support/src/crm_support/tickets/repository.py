@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from crm_shared.db import RepositoryBase
+from crm_shared.errors import NotFoundError
 from crm_shared.views.customer_view import CustomerViewRepository
+from crm_shared.views.team_managers import manager_of
 from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_support.db import count_rows, customer_view_table, team_managers, team_members
 from crm_support.tickets.flow import OPEN
@@ -27,15 +29,16 @@ class TicketQuery:
     open: bool | None = None
 
 
-class TicketRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class TicketRepository(RepositoryBase[Ticket]):
+    model = Ticket
 
-    def add(self, record: Any) -> None:
-        self.session.add(record)
-
-    async def get(self, ticket_id: str) -> Ticket | None:
-        return await self.session.get(Ticket, ticket_id)
+    async def existing(self, ticket_id: str, *, lock: bool = False) -> Ticket:
+        """The ticket, or NotFoundError; ``lock``: FOR UPDATE (PostgreSQL), so that two
+        writers of one ticket (two survey answers) queue."""
+        ticket = await self.get(ticket_id, for_update=lock)
+        if ticket is None:
+            raise NotFoundError.of("ticket", ticket_id)
+        return ticket
 
     async def targets(self, ticket_id: str) -> list[TicketTarget]:
         statement = (
@@ -81,12 +84,7 @@ class TicketRepository:
 
     async def manager_of(self, user_id: str) -> str | None:
         """The manager of the user's team, if both are known."""
-        statement = (
-            select(team_managers.c.manager_id)
-            .join(team_members, team_members.c.team_id == team_managers.c.team_id)
-            .where(team_members.c.user_id == user_id)
-        )
-        return await self.session.scalar(statement)
+        return await manager_of(self.session, user_id, team_members, team_managers)
 
     async def has_earlier_complaint(
         self, customer_id: str, category: str, since: datetime, before: Ticket
