@@ -33,7 +33,7 @@ from crm_shared.timers import Timer, TimerSettings, TimerWorker, schedule
 from crm_support.app import create_app
 from crm_support.handlers import handlers as support_handlers
 from crm_support.settings import SupportSettings
-from crm_support.sla.timers import TIMER_HANDLERS
+from crm_support.sla.timers import timer_handlers
 from crm_support.tickets.models import Ticket, TicketTarget
 from fastapi import FastAPI
 from sqlalchemy import insert
@@ -180,9 +180,8 @@ async def fire_backlog(
         customers = customer_ids()
         await seed_customers(app, customers)
         await seed_backlog(app, count, customers)
-        worker = worker_of(
-            app, {BREACH: TIMER_HANDLERS[BREACH]}, chunk_size=chunk_size, batch_size=1_000
-        )
+        breach = timer_handlers(app.state.runtime.settings)[BREACH]
+        worker = worker_of(app, {BREACH: breach}, chunk_size=chunk_size, batch_size=1_000)
         started = time.perf_counter()
         fired = 0
         while True:

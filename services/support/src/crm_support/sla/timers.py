@@ -7,6 +7,8 @@ act only when it is still running and past its time by the ticket's clock, so a 
 stale timer does nothing.
 """
 
+from collections.abc import Sequence
+
 from crm_shared.db import UnitOfWork
 from crm_shared.timers import AnyTimerHandler, Timer, TimerHandler
 
@@ -18,17 +20,28 @@ from crm_support.tickets.repository import TicketRepository
 TIMER_HANDLERS: dict[str, AnyTimerHandler] = {}
 
 
-def on_breach(settings: SupportSettings) -> TimerHandler:
-    async def handle(uow: UnitOfWork, timer: Timer) -> None:
-        ticket_id, name = targets.parse_timer_key(timer.key)
-        ticket = await TicketRepository(uow.session).get(ticket_id)
-        if ticket is None:
-            return
-        target = await targets.breach(uow, ticket, name, settings)
-        if target is not None:
-            await service.breached(uow, ticket, target, settings)
+class OnBreach:
+    """The breach timers of a chunk at once: their tickets and targets are read in two
+    queries, then each breach is applied in turn (``CRM_TIMER_CHUNK_SIZE`` per commit)."""
 
-    return handle
+    handles_batches = True
+
+    def __init__(self, settings: SupportSettings) -> None:
+        self.settings = settings
+
+    async def __call__(self, uow: UnitOfWork, timers: Sequence[Timer]) -> None:
+        keys = [targets.parse_timer_key(timer.key) for timer in timers]
+        tickets = await TicketRepository(uow.session).prefetch([ticket_id for ticket_id, _ in keys])
+        # Everything they read is in the session: their changes are written once, at the
+        # commit, rather than before each statement.
+        with uow.session.no_autoflush:
+            for ticket_id, name in keys:
+                ticket = tickets.get(ticket_id)
+                if ticket is None:
+                    continue
+                target = await targets.breach(uow, ticket, name, self.settings)
+                if target is not None:
+                    await service.breached(uow, ticket, target, self.settings)
 
 
 def on_at_risk(settings: SupportSettings) -> TimerHandler:
@@ -45,6 +58,6 @@ def timer_handlers(settings: SupportSettings) -> dict[str, AnyTimerHandler]:
     """Every timer kind of the service, the SLA ones bound to ``settings``."""
     return {
         **TIMER_HANDLERS,
-        targets.BREACH: on_breach(settings),
+        targets.BREACH: OnBreach(settings),
         targets.AT_RISK: on_at_risk(settings),
     }

@@ -38,8 +38,9 @@ async def changed(
     *,
     from_status: str | None = None,
     escalated: list[str] | None = None,
-) -> None:
-    """One change step of the ticket: its next version, and the events that say so."""
+) -> TicketSnapshot:
+    """One change step of the ticket: its next version, and the events that say so;
+    returns the ticket's snapshot as published."""
     ticket.touch(uow.clock.now())
     snapshot = await current_snapshot(uow, ticket)
     if escalated is not None:
@@ -53,6 +54,7 @@ async def changed(
             ticket=snapshot,
         )
     )
+    return snapshot
 
 
 def escalated_event(
@@ -131,12 +133,17 @@ async def reevaluate(
     *,
     actor: str,
     extra: Collection[str] = (),
+    rules: bool = True,
 ) -> tuple[list[str] | None, bool]:
-    """Run the major rules: (the reasons when the complaint newly turned major, else None;
-    whether its reasons changed). Reasons only add up: major never silently drops."""
+    """Run the major rules (``rules``; without, only the ``extra`` reasons count: a breach
+    adds its own to what the last change found): (the reasons when the complaint newly
+    turned major, else None; whether its reasons changed). Reasons only add up: major never
+    silently drops."""
     if ticket.kind != TicketKind.COMPLAINT:
         return None, False
-    found = major_reasons(await major_facts(uow, ticket, settings), settings) + list(extra)
+    found = list(extra)
+    if rules:
+        found = major_reasons(await major_facts(uow, ticket, settings), settings) + found
     merged = merged_reasons(list(ticket.major_reasons or []), found)
     if merged == list(ticket.major_reasons or []):
         return None, False

@@ -17,6 +17,9 @@ from crm_support.tickets.flow import OPEN
 from crm_support.tickets.models import CrisisAlert, Ticket, TicketHistoryEntry, TicketTarget
 
 OPEN_STATUSES = sorted({*OPEN, "waiting_on_customer"})
+# The session's set of tickets whose targets are all in the session (TicketRepository.prefetch).
+PREFETCHED = "support.prefetched_tickets"
+MANAGERS = "support.managers"
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,43 @@ class TicketRepository(RepositoryBase[Ticket]):
         return ticket
 
     async def targets(self, ticket_id: str) -> list[TicketTarget]:
+        if ticket_id in self._prefetched():
+            return self._targets_in_session(ticket_id)
         statement = (
             select(TicketTarget)
             .where(TicketTarget.ticket_id == ticket_id)
             .order_by(TicketTarget.start_reading, TicketTarget.target)
         )
         return list((await self.session.scalars(statement)).all())
+
+    async def prefetch(self, ticket_ids: Sequence[str]) -> dict[str, Ticket]:
+        """Load the tickets and all their targets in two queries (a chunk of timers): the
+        targets of these tickets are then read from the session, not the database."""
+        tickets = {ticket.id: ticket for ticket in await self.get_many(list(ticket_ids))}
+        known = self._prefetched()
+        for ticket_id in tickets:
+            known.setdefault(ticket_id, [])
+        if tickets:
+            statement = select(TicketTarget).where(TicketTarget.ticket_id.in_(list(tickets)))
+            for target in (await self.session.scalars(statement)).all():
+                known[target.ticket_id].append(target)
+        return tickets
+
+    def add(self, instance: Any) -> Any:
+        if isinstance(instance, TicketTarget) and instance.ticket_id in self._prefetched():
+            self._prefetched()[instance.ticket_id].append(instance)
+        self.session.add(instance)
+        return instance
+
+    def _prefetched(self) -> dict[str, list[TicketTarget]]:
+        """The prefetched tickets' targets, held here: the session's identity map keeps
+        only weak references to unchanged objects."""
+        known: dict[str, list[TicketTarget]] = self.session.info.setdefault(PREFETCHED, {})
+        return known
+
+    def _targets_in_session(self, ticket_id: str) -> list[TicketTarget]:
+        found = self._prefetched()[ticket_id]
+        return sorted(found, key=lambda target: (target.start_reading, target.target))
 
     async def targets_of(self, ticket_ids: Sequence[str]) -> dict[str, list[TicketTarget]]:
         found: dict[str, list[TicketTarget]] = {ticket_id: [] for ticket_id in ticket_ids}
@@ -62,6 +96,9 @@ class TicketRepository(RepositoryBase[Ticket]):
         return found
 
     async def target(self, ticket_id: str, name: str) -> TicketTarget | None:
+        if ticket_id in self._prefetched():
+            found = [t for t in self._targets_in_session(ticket_id) if t.target == name]
+            return found[0] if found else None
         return await self.session.get(TicketTarget, (ticket_id, name))
 
     async def history(self, ticket_id: str) -> list[TicketHistoryEntry]:
@@ -83,8 +120,12 @@ class TicketRepository(RepositoryBase[Ticket]):
         return await self.session.scalar(statement)
 
     async def manager_of(self, user_id: str) -> str | None:
-        """The manager of the user's team, if both are known."""
-        return await manager_of(self.session, user_id, team_members, team_managers)
+        """The manager of the user's team, if both are known (asked once per session: a
+        chunk of breaches escalates many tickets of few owners)."""
+        known: dict[str, str | None] = self.session.info.setdefault(MANAGERS, {})
+        if user_id not in known:
+            known[user_id] = await manager_of(self.session, user_id, team_members, team_managers)
+        return known[user_id]
 
     async def has_earlier_complaint(
         self, customer_id: str, category: str, since: datetime, before: Ticket

@@ -444,12 +444,11 @@ async def breached(
     ``breached:<target>``) and escalates, and SlaBreached is published."""
     reason = f"breached:{target.target}"
     escalated, _ = await escalation.reevaluate(
-        uow, ticket, settings, actor="system", extra=[reason]
+        uow, ticket, settings, actor="system", extra=[reason], rules=False
     )
-    await escalation.changed(
+    snapshot = await escalation.changed(
         uow, ticket, ["targets", "major", "major_reasons"], escalated=escalated
     )
-    snapshot = await escalation.current_snapshot(uow, ticket)
     assert target.breached_at is not None
     assert target.breached_due_at is not None
     uow.record(
