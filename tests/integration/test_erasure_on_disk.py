@@ -111,6 +111,44 @@ async def sales_records_about(platform: Platform, customer_id: str, person: dict
         assert response.status_code == 201, response.text
 
 
+async def support_records_about(
+    platform: Platform, customer_id: str, person: dict[str, Any]
+) -> None:
+    """A complaint whose story names the person, a note and a contact quoting them, a
+    goodwill voucher and a survey comment: support's own tables must forget them too."""
+    support = platform.clients["support"]
+    ticket = await support.post(
+        "/v1/tickets",
+        json={
+            "customer_id": customer_id,
+            "kind": "complaint",
+            "category": "delivery",
+            "channel": "phone",
+            "description": f"{person['name']} ({person['phone']}) never got the parcel",
+            "desired_resolution": f"Call {person['name']} back on {person['phone']}",
+            "received_by": "agent-1",
+        },
+    )
+    assert ticket.status_code == 201, ticket.text
+    path = f"/v1/tickets/{ticket.json()['id']}"
+    for step, body in (
+        ("/notes", {"text": f"{person['name']} wrote from {person['email']}"}),
+        ("/contacts", {"direction": "outbound", "channel": "phone", "summary": person["name"]}),
+        ("/recoveries", {"kind": "voucher", "cost": "20", "description": person["name"]}),
+    ):
+        response = await support.post(path + step, json=body)
+        assert response.status_code in (200, 201), response.text
+    for status in ("acknowledged", "investigating", "responsibility_determined",
+                   "resolution_proposed", "accepted", "resolved"):  # fmt: skip
+        moved = await support.post(path + "/transitions", json={"to": status})
+        assert moved.status_code == 200, moved.text
+    survey = await support.post(
+        path + "/survey",
+        json={"answers": [{"item": "overall", "score": 5}], "comment": person["name"]},
+    )
+    assert survey.status_code == 201, survey.text
+
+
 def every_file(folder: Path) -> list[Path]:
     return sorted(path for path in folder.rglob("*") if path.is_file())
 
@@ -127,6 +165,7 @@ async def test_an_erased_customer_is_in_no_file_of_any_service(
     customer_id = created["id"]
     await platform.wait_everywhere(customer_id, has_name(person["name"]), what="the creation")
     await sales_records_about(platform, customer_id, person)
+    await support_records_about(platform, customer_id, person)
 
     # The scan sees the person while they are there, in every service's files.
     before = files_holding(every_file(data_folder), secrets)

@@ -50,3 +50,39 @@ async def test_a_vip_from_the_master_makes_a_new_complaint_major(platform: Platf
     assert ticket["manager"]
     assert ticket["senior"]
     assert "major_reply" in {target["target"] for target in ticket["targets"]}
+
+
+async def test_support_events_reach_the_profile_and_the_timeline(platform: Platform) -> None:
+    person = await platform.create_customer(**unique_person("Sam"))
+
+    async def known() -> bool:
+        return await platform.view("support", person["id"]) is not None
+
+    await wait_for(known, timeout=PROPAGATION_TIMEOUT, message="the customer reached support")
+    ticket = await open_complaint(platform, person["id"], category="billing", channel="phone")
+    moved = await platform.clients["support"].post(
+        f"/v1/tickets/{ticket['id']}/transitions", json={"to": "acknowledged"}
+    )
+    assert moved.status_code == 200, moved.text
+
+    async def service_section() -> dict[str, Any] | None:
+        profile = await platform.view("analytics", person["id"])
+        section = (profile or {}).get("service") or {}
+        return section if section.get("tickets_total") == 1 else None
+
+    section = await wait_for(
+        service_section, timeout=PROPAGATION_TIMEOUT, message="the profile's service section"
+    )
+    assert (section["tickets_open"], section["complaints"]) == (1, 1)
+
+    async def support_lines() -> list[str]:
+        response = await platform.clients["analytics"].get(
+            f"/v1/profiles/{person['id']}/timeline?limit=50"
+        )
+        entries = response.json()["items"] if response.status_code == 200 else []
+        lines = [e["summary"] for e in entries if e["source_service"].endswith("support")]
+        return lines if len(lines) >= 3 else []  # opened, acknowledged, first contact met
+
+    lines = await wait_for(support_lines, timeout=PROPAGATION_TIMEOUT, message="the timeline")
+    assert "Complaint received (billing, by phone)" in lines
+    assert "Ticket acknowledged" in lines
