@@ -37,6 +37,7 @@ BEYOND_THE_SCHEMA = (
     "/amount-too-large",  # sales: a total beyond the money columns
     "/survey-answers-refused",  # support: items not of the questionnaire, or answered twice
     "/currency-mismatch",  # support: a recovery in another currency than the ticket's others
+    "/invalid-period",  # support: a week or month of the pattern that does not exist (2026-W60)
 )
 BEYOND_THE_SCHEMA_ERRORS = {"email_address"}
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeAlias, TypeVar
+from zoneinfo import available_timezones
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
@@ -189,6 +190,21 @@ def _not_a_uuid() -> str:
 
 RecordId = Annotated[
     str, BeforeValidator(_canonical_uuid), WithJsonSchema({"type": "string", "format": "uuid"})
+]
+
+
+def _known_zone(name: str) -> str:
+    if name not in ZONES:
+        raise PydanticCustomError("time_zone", "not an IANA time zone such as Europe/Berlin")
+    return name
+
+
+ZONES = frozenset(available_timezones())
+# An IANA time zone name: the schema lists them all, so a client (and schemathesis) knows.
+TimeZone = Annotated[
+    str,
+    AfterValidator(_known_zone),
+    WithJsonSchema({"type": "string", "enum": sorted(ZONES), "examples": ["Europe/Berlin"]}),
 ]
 
 T = TypeVar("T")

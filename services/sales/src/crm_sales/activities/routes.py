@@ -12,6 +12,7 @@ from crm_shared.api.openapi import problem_responses
 from crm_shared.api.pagination import Page, decode_cursor, encode_cursor
 from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
+from crm_shared.fields import TimeZone
 from fastapi import APIRouter, Depends, Query, Request, Response, params
 from fastapi.responses import JSONResponse
 
@@ -24,7 +25,6 @@ from crm_sales.activities.schemas import (
     ActivityOut,
     ActivityUpdate,
     CompleteIn,
-    TimeZone,
 )
 from crm_sales.web import ActorDep, SettingsDep
 

@@ -3,26 +3,11 @@
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
-from zoneinfo import available_timezones
 
 from crm_shared.contracts.sales import ActivityKind
-from crm_shared.fields import Instant, Omittable, RecordId, refuse_null, text
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
-from pydantic_core import PydanticCustomError
+from crm_shared.fields import Instant, Omittable, RecordId, TimeZone, refuse_null, text
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-
-def _known_zone(name: str) -> str:
-    if name not in ZONES:
-        raise PydanticCustomError("time_zone", "not an IANA time zone such as Europe/Berlin")
-    return name
-
-
-ZONES = frozenset(available_timezones())
-TimeZone = Annotated[
-    str,
-    AfterValidator(_known_zone),
-    WithJsonSchema({"type": "string", "enum": sorted(ZONES), "examples": ["Europe/Berlin"]}),
-]
 Subject = Annotated[str, text(200)]
 Outcome = Annotated[str, text(4000)]
 Owner = Annotated[str, text(100)]

@@ -19,6 +19,7 @@ from crm_shared.contracts.sales import (
 from crm_shared.cursors import InvalidCursorError
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError, UnknownReferenceError
+from crm_shared.fields import ZONES
 from crm_shared.preconditions import ExpectedVersion, check_version
 from crm_shared.timers import Timer, cancel, schedule
 
@@ -27,7 +28,6 @@ from crm_sales.activities.models import Activity
 from crm_sales.activities.repository import ActivityQuery, ActivityRepository
 from crm_sales.activities.rules import REMINDER_KIND, day_of, needs_a_link, reminder_at
 from crm_sales.activities.schemas import (
-    ZONES,
     ActivityCreate,
     ActivityFilter,
     ActivityUpdate,

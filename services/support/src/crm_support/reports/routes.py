@@ -9,6 +9,7 @@ from crm_shared.api.openapi import problem_responses
 from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from crm_shared.csv_export import CSV_MEDIA_TYPE, csv_text
+from crm_shared.fields import TimeZone
 from fastapi import APIRouter, Header, Query, Response
 
 from crm_support.reports import service
@@ -70,9 +71,7 @@ async def complaint_report(
         DEFAULT_KIND
     ),
     department: Annotated[str | None, Query(max_length=100, description="one department's")] = None,
-    tz: Annotated[
-        str, Query(max_length=60, description="IANA time zone of the period's midnights")
-    ] = "UTC",
+    tz: Annotated[TimeZone, Query(description="IANA time zone of the period's midnights")] = "UTC",
     chosen: Annotated[
         ReportFormat | None,
         Query(alias="format", description="json or csv; else the Accept header decides"),
