@@ -11,8 +11,11 @@ from crm_shared.service import ServiceDefinition, create_service_app
 from fastapi import FastAPI
 
 from crm_support import models
+from crm_support.corrective_actions.routes import router as corrective_actions_router
 from crm_support.customers.routes import router as customers_router
+from crm_support.follow_ups.routes import router as follow_ups_router
 from crm_support.handlers import handlers
+from crm_support.knowledge.routes import router as knowledge_router
 from crm_support.recoveries.routes import router as recoveries_router
 from crm_support.reports.routes import router as reports_router
 from crm_support.settings import SupportSettings
@@ -44,11 +47,14 @@ def create_app(
             recoveries_router,
             surveys_router,
             reports_router,
+            knowledge_router,
+            follow_ups_router,
+            corrective_actions_router,
         ],
         title="CRM support",
         description=DESCRIPTION,
         handlers=handlers,
-        consumes=(topics.CUSTOMER, topics.IDENTITY),
+        consumes=(topics.CUSTOMER, topics.IDENTITY, topics.SALES),
         run_bus=run_bus,
         clock=clock,
         timers=timer_handlers(settings),

@@ -13,6 +13,7 @@ from crm_shared.views.team_members import team_members_handlers
 
 from crm_support.customers.view import customer_view
 from crm_support.db import team_managers, team_members
+from crm_support.follow_ups.handlers import follow_up_handlers
 from crm_support.tickets.handlers import ticket_handlers
 
 handlers = combine(
@@ -20,4 +21,5 @@ handlers = combine(
     team_members_handlers(team_members),
     team_managers_handlers(team_managers),
     ticket_handlers(),
+    follow_up_handlers(),  # orders and visits schedule follow-up calls
 )

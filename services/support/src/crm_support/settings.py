@@ -90,6 +90,12 @@ class SupportSettings(ServiceSettings):
     # Where customers reach the support service (the link's base).
     public_url: str = "http://127.0.0.1:8004"
 
+    # --- the knowledge base ---
+
+    # --- service visits and follow-up calls ---
+
+    # --- corrective actions ---
+
     @field_validator("sla_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

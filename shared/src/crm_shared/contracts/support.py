@@ -252,3 +252,12 @@ class CrisisRaised(SupportEvent):
     window_days: int
     ticket_ids: list[str]
     raised_at: datetime
+
+
+# --- the knowledge base ----------------------------------------------------------------
+
+
+# --- service visits and follow-up calls ------------------------------------------------
+
+
+# --- corrective actions ----------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from crm_shared.db import UnitOfWork
 from crm_shared.timers import AnyTimerHandler, Timer, TimerHandler
 
+from crm_support.follow_ups.timers import FOLLOW_UP_TIMERS
 from crm_support.settings import SupportSettings
 from crm_support.sla import targets
 from crm_support.tickets import service
@@ -58,6 +59,7 @@ def timer_handlers(settings: SupportSettings) -> dict[str, AnyTimerHandler]:
     """Every timer kind of the service, the SLA ones bound to ``settings``."""
     return {
         **TIMER_HANDLERS,
+        **{kind: bind(settings) for kind, bind in FOLLOW_UP_TIMERS.items()},
         targets.BREACH: OnBreach(settings),
         targets.AT_RISK: on_at_risk(settings),
     }

@@ -1,0 +1,5 @@
+"""The corrective actions routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""The follow ups routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

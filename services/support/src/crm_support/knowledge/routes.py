@@ -1,0 +1,5 @@
+"""The knowledge routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
