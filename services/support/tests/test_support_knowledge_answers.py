@@ -20,8 +20,10 @@ async def test_an_admin_writes_an_answer_once_per_idempotency_key(
     response = await support_client.post(ANSWERS, json=body, headers={"Idempotency-Key": "a-1"})
     assert response.status_code == 201, response.text
     answer = response.json()
-    assert answer["category"] == "billing" and answer["cause"] == "price_regret"
-    assert answer["active"] is True and answer["version"] == 1
+    assert answer["category"] == "billing"
+    assert answer["cause"] == "price_regret"
+    assert answer["active"] is True
+    assert answer["version"] == 1
     assert answer["created_at"] == "2026-12-07T09:00:00Z"
     assert response.headers["Location"] == f"{ANSWERS}/{answer['id']}"
     assert response.headers["ETag"] == '"1"'
@@ -106,7 +108,8 @@ async def test_a_change_is_the_next_version_guarded_by_if_match(
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["body"] == "Under Orders, then Invoices."
-    assert changed.json()["version"] == 2 and changed.headers["ETag"] == '"2"'
+    assert changed.json()["version"] == 2
+    assert changed.headers["ETag"] == '"2"'
     stale = await support_client.patch(path, json={"title": "Old"}, headers={"If-Match": '"1"'})
     assert_problem(stale, 412)
     missing = await support_client.patch(path, json={"title": "Old"})

@@ -66,7 +66,8 @@ async def test_the_gaps_of_a_week_and_the_answers_used_in_it(
         {"category": "delivery", "cause": "waiting", "count": 1, "ticket_ids": [delivery.id]},
     ]
     [usage] = report["usage"]
-    assert usage["answer_id"] == answer["id"] and usage["answer_id"] != unused["id"]
+    assert usage["answer_id"] == answer["id"]
+    assert usage["answer_id"] != unused["id"]
     assert (usage["uses"], usage["ratings"], usage["mean_rating"]) == (2, 2, 3.0)
     assert (usage["helpful"], usage["not_helpful"], usage["active"]) == (0, 1, True)
 
