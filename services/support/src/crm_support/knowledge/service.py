@@ -158,21 +158,23 @@ async def use_answer(
         use.rating, use.helpful = rating.rating, rating.helpful
         use.rated_at = now if rated else None
         await answers.add_use(use)
-        history.record(
-            uow, ticket.id, "answer_used", actor, answer_id=answer.id,
-            rating=use.rating, helpful=use.helpful,
-        )  # fmt: skip
+        _record(uow, "answer_used", use, actor)
         return use, True
     changed = {name for name in rated if getattr(use, name) != getattr(rating, name)}
     if changed:
         for name in changed:
             setattr(use, name, getattr(rating, name))
         use.rated_at = now
-        history.record(
-            uow, ticket.id, "answer_rated", actor, answer_id=answer.id,
-            rating=use.rating, helpful=use.helpful,
-        )  # fmt: skip
+        _record(uow, "answer_rated", use, actor)
     return use, False
+
+
+def _record(uow: UnitOfWork, kind: str, use: AnswerUse, actor: str) -> None:
+    """The ticket's history: which answer, and its rating (no free text)."""
+    history.record(
+        uow, use.ticket_id, kind, actor, answer_id=use.answer_id, rating=use.rating,
+        helpful=use.helpful,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
