@@ -257,3 +257,30 @@ async def history_of(app: FastAPI, ticket_id: str) -> list[TicketHistoryEntry]:
             .order_by(TicketHistoryEntry.id)
         )
         return list(await session.scalars(statement))
+
+
+# --- knowledge: standard answers written by an admin (who curates them) -------------------
+
+
+def answer_body(**fields: Any) -> dict[str, Any]:
+    return {
+        "category": "billing",
+        "title": "Where is my invoice?",
+        "body": "Invoices are in your account under Orders.",
+        **fields,
+    }
+
+
+async def write_answer(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    response = await client.post("/v1/knowledge/answers", json=answer_body(**fields))
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def use_answer(
+    client: httpx.AsyncClient, ticket_id: str, answer_id: str, **fields: Any
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/tickets/{ticket_id}/answers", json={"answer_id": answer_id, **fields}
+    )

@@ -91,6 +91,8 @@ class SupportSettings(ServiceSettings):
     public_url: str = "http://127.0.0.1:8004"
 
     # --- the knowledge base ---
+    knowledge_suggestions: int = Field(10, ge=1)  # standard answers suggested on a ticket
+    knowledge_gap_ticket_ids: int = Field(50, ge=1)  # ticket ids listed per gap (category)
 
     # --- service visits and follow-up calls ---
 
