@@ -1,6 +1,7 @@
 """Imports every model so that the metadata (and the mapper registry) is complete."""
 
 from crm_support.db import Base, platform_tables
+from crm_support.follow_ups.models import FollowUpCall, Visit
 from crm_support.recoveries.models import Recovery
 from crm_support.surveys.models import Survey, SurveyItemAnswer
 from crm_support.tickets.models import CrisisAlert, Ticket, TicketHistoryEntry, TicketTarget
@@ -8,11 +9,13 @@ from crm_support.tickets.models import CrisisAlert, Ticket, TicketHistoryEntry, 
 __all__ = [
     "Base",
     "CrisisAlert",
+    "FollowUpCall",
     "Recovery",
     "Survey",
     "SurveyItemAnswer",
     "Ticket",
     "TicketHistoryEntry",
     "TicketTarget",
+    "Visit",
     "platform_tables",
 ]
