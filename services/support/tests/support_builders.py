@@ -279,9 +279,7 @@ async def follow_up_calls(client: httpx.AsyncClient, **filters: str) -> list[dic
     return calls
 
 
-async def call_outcome(
-    client: httpx.AsyncClient, call_id: str, **answers: Any
-) -> httpx.Response:
+async def call_outcome(client: httpx.AsyncClient, call_id: str, **answers: Any) -> httpx.Response:
     return await client.post(f"/v1/follow-up-calls/{call_id}/outcome", json=answers)
 
 

@@ -163,7 +163,11 @@ async def test_an_order_schedules_one_call_however_often_it_arrives(
     await deliver_events(support_app, placed)
     await deliver_events(support_app, placed.model_copy())  # redelivered: a new envelope
     [call] = await follow_up_calls(support_client)
-    assert (call["reason"], call["source_id"], call["owner"]) == ("order", uid("order-1"), "seller-1")
+    assert (call["reason"], call["source_id"], call["owner"]) == (
+        "order",
+        uid("order-1"),
+        "seller-1",
+    )
     assert call["customer_id"] == CUSTOMER
 
     await deliver_events(support_app, order_placed_event(uid("order-2"), owner=None))

@@ -52,9 +52,7 @@ def upgrade() -> None:
         sa.Column("done_by", sa.String(length=100), nullable=True),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_follow_up_calls")),
-        sa.UniqueConstraint(
-            "reason", "source_id", name=op.f("uq_follow_up_calls_reason_source_id")
-        ),
+        sa.UniqueConstraint("reason", "source_id", name=op.f("uq_follow_up_calls_reason")),
     )
     op.create_index(
         op.f("ix_follow_up_calls_customer_id"), "follow_up_calls", ["customer_id"], unique=False
