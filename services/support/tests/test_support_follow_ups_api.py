@@ -186,3 +186,38 @@ async def test_no_call_after_an_order_when_the_setting_is_off(
         deliveries_of(order_placed_event(uid("order-1"))),
     )
     assert await follow_up_calls(support_client) == []
+
+
+async def test_a_retried_visit_with_its_idempotency_key_is_recorded_once(
+    support_app: FastAPI, support_client: httpx.AsyncClient
+) -> None:
+    await seed_customer(support_app)
+    body = {"customer_id": CUSTOMER, "kind": "service"}
+    headers = {"Idempotency-Key": "visit-1"}
+    first = await support_client.post("/v1/visits", json=body, headers=headers)
+    again = await support_client.post("/v1/visits", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json()["id"] == again.json()["id"]
+    assert len(await follow_up_calls(support_client)) == 1
+
+
+async def test_visits_and_calls_come_in_pages(
+    support_app: FastAPI, support_client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    await seed_customer(support_app)
+    recorded = []
+    for _ in range(3):
+        recorded.append((await record_visit(support_client))["id"])
+        clock.advance(timedelta(minutes=5))
+    for path in ("/v1/visits", "/v1/follow-up-calls"):
+        seen: list[str] = []
+        cursor = ""
+        while True:
+            page = (await support_client.get(path, params={"limit": 2, "cursor": cursor})).json()
+            seen += [
+                item["id"] if path == "/v1/visits" else item["source_id"] for item in page["items"]
+            ]
+            if page["next_cursor"] is None:
+                break
+            cursor = page["next_cursor"]
+        assert seen == recorded
