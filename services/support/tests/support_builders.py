@@ -14,6 +14,7 @@ from crm_shared.contracts.support import TargetState, TicketKind, TicketStatus
 from crm_shared.events import IntegrationEvent
 from crm_shared.testing import deliver, deliveries_of
 from crm_shared.testing.customer_events import created, uid
+from crm_shared.testing.sales_fact_events import order, order_placed
 from crm_support.db import team_managers, team_members
 from crm_support.handlers import handlers
 from crm_support.recoveries.models import Recovery
@@ -284,3 +285,34 @@ async def use_answer(
     return await client.post(
         f"/v1/tickets/{ticket_id}/answers", json={"answer_id": answer_id, **fields}
     )
+
+
+# --- visits and follow-up calls --------------------------------------------------------------
+
+
+async def record_visit(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    """A service visit of CUSTOMER (seed it first), through the API."""
+    body = {"customer_id": CUSTOMER, "kind": "repair", "staff": "tech-1", **fields}
+    response = await client.post("/v1/visits", json=body)
+    assert response.status_code == 201, response.text
+    visit: dict[str, Any] = response.json()
+    return visit
+
+
+async def follow_up_calls(client: httpx.AsyncClient, **filters: str) -> list[dict[str, Any]]:
+    response = await client.get("/v1/follow-up-calls", params=filters)
+    assert response.status_code == 200, response.text
+    calls: list[dict[str, Any]] = response.json()["items"]
+    return calls
+
+
+async def call_outcome(client: httpx.AsyncClient, call_id: str, **answers: Any) -> httpx.Response:
+    return await client.post(f"/v1/follow-up-calls/{call_id}/outcome", json=answers)
+
+
+def order_placed_event(
+    order_id: str, customer_id: str = CUSTOMER, owner: str | None = "seller-1"
+) -> IntegrationEvent:
+    """Sales' OrderPlaced of an order of ``customer_id`` owned by ``owner``."""
+    snapshot = order(order_id, customer_id).model_copy(update={"owner": owner})
+    return order_placed(snapshot)

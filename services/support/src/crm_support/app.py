@@ -14,7 +14,7 @@ from crm_support import models
 from crm_support.corrective_actions.routes import router as corrective_actions_router
 from crm_support.customers.routes import router as customers_router
 from crm_support.follow_ups.routes import router as follow_ups_router
-from crm_support.handlers import handlers
+from crm_support.handlers import handlers_for
 from crm_support.knowledge.routes import router as knowledge_router
 from crm_support.recoveries.routes import router as recoveries_router
 from crm_support.reports.routes import router as reports_router
@@ -53,7 +53,7 @@ def create_app(
         ],
         title="CRM support",
         description=DESCRIPTION,
-        handlers=handlers,
+        handlers=handlers_for(settings),
         consumes=(topics.CUSTOMER, topics.IDENTITY, topics.SALES),
         run_bus=run_bus,
         clock=clock,

@@ -3,10 +3,11 @@
 - every ``crm.customer`` event keeps the customer view up to date (the guarded transitions
   of ``crm_shared.views.customer_handlers``), VIP tag and value class included;
 - identity's users and teams say who is on which team and who manages it (escalation);
-- merges and erasures reach every support table (``crm_support.tickets.handlers``).
+- merges and erasures reach every support table (``crm_support.tickets.handlers``);
+- sales' orders schedule follow-up calls (``crm_support.follow_ups.handlers``).
 """
 
-from crm_shared.bus.handlers import combine
+from crm_shared.bus.handlers import HandlerMap, combine
 from crm_shared.views import customer_view_handlers
 from crm_shared.views.team_managers import team_managers_handlers
 from crm_shared.views.team_members import team_members_handlers
@@ -14,12 +15,21 @@ from crm_shared.views.team_members import team_members_handlers
 from crm_support.customers.view import customer_view
 from crm_support.db import team_managers, team_members
 from crm_support.follow_ups.handlers import follow_up_handlers
+from crm_support.settings import SupportSettings
 from crm_support.tickets.handlers import ticket_handlers
 
-handlers = combine(
-    customer_view_handlers(customer_view),
-    team_members_handlers(team_members),
-    team_managers_handlers(team_managers),
-    ticket_handlers(),
-    follow_up_handlers(),  # orders and visits schedule follow-up calls
-)
+
+def handlers_for(settings: SupportSettings) -> HandlerMap:
+    """The handlers, those that follow the service's rules bound to ``settings``."""
+    return combine(
+        customer_view_handlers(customer_view),
+        team_members_handlers(team_members),
+        team_managers_handlers(team_managers),
+        ticket_handlers(),
+        follow_up_handlers(settings),  # orders schedule follow-up calls
+    )
+
+
+# With the settings' defaults, for tests and tools that deliver events directly (the app
+# binds its own settings: handlers_for).
+handlers = handlers_for(SupportSettings.model_construct())

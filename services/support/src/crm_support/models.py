@@ -1,6 +1,7 @@
 """Imports every model so that the metadata (and the mapper registry) is complete."""
 
 from crm_support.db import Base, platform_tables
+from crm_support.follow_ups.models import FollowUpCall, Visit
 from crm_support.knowledge.models import AnswerUse, StandardAnswer
 from crm_support.recoveries.models import Recovery
 from crm_support.surveys.models import Survey, SurveyItemAnswer
@@ -10,6 +11,7 @@ __all__ = [
     "AnswerUse",
     "Base",
     "CrisisAlert",
+    "FollowUpCall",
     "Recovery",
     "StandardAnswer",
     "Survey",
@@ -17,5 +19,6 @@ __all__ = [
     "Ticket",
     "TicketHistoryEntry",
     "TicketTarget",
+    "Visit",
     "platform_tables",
 ]

@@ -95,6 +95,12 @@ class SupportSettings(ServiceSettings):
     knowledge_gap_ticket_ids: int = Field(50, ge=1)  # ticket ids listed per gap (category)
 
     # --- service visits and follow-up calls ---
+    # After every sale (crm.sales OrderPlaced) and every service visit a follow-up call
+    # falls due this long after (ISO 8601: CRM_SUPPORT_FOLLOW_UP_CALL_WITHIN=P3D).
+    follow_up_call_within: timedelta = Field(timedelta(days=3), gt=timedelta(0))
+    follow_up_after_orders: bool = True
+    # Who makes the call when the visit names no staff and the order no owner.
+    follow_up_default_owner: str = Field("service-desk", min_length=1, max_length=100)
 
     # --- corrective actions ---
 

@@ -10,7 +10,7 @@ travels: it stays in the support database, where an erasure reaches it.
 Money is a ``Decimal`` (serialised as a string, never a float) in the ticket's currency.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import ClassVar
@@ -258,6 +258,62 @@ class CrisisRaised(SupportEvent):
 
 
 # --- service visits and follow-up calls ------------------------------------------------
+
+
+class VisitKind(StrEnum):
+    SERVICE = "service"
+    REPAIR = "repair"
+    CONSULTATION = "consultation"
+
+
+class FollowUpReason(StrEnum):
+    """What a follow-up call follows: a sale (``source_id`` the order) or a visit."""
+
+    ORDER = "order"
+    VISIT = "visit"
+
+
+@integration_event("crm.support.visit_recorded.v1")
+class VisitRecorded(SupportEvent):
+    """The customer came in (a service, a repair, a consultation): a contact, like an
+    order, for recency and win-back ("no purchase or visit"). Its notes never travel."""
+
+    visit_id: str
+    kind: VisitKind
+    staff: str | None = None
+    visited_at: AwareDatetime
+
+
+class FollowUpCallRef(SupportEvent):
+    """What every follow-up call event names: the call, what it follows and its owner."""
+
+    call_id: str
+    reason: FollowUpReason
+    source_id: str  # the order's or the visit's id
+    owner: str
+
+
+@integration_event("crm.support.follow_up_call_due.v1")
+class FollowUpCallDue(FollowUpCallRef):
+    """A follow-up call fell due and is not done yet (once per call)."""
+
+    due_at: AwareDatetime
+
+
+@integration_event("crm.support.follow_up_call_done.v1")
+class FollowUpCallDone(FollowUpCallRef):
+    """A follow-up call made, with what the customer said (None: not asked). A "not fixed"
+    or dissatisfied answer opened the complaint ``complaint_ticket_id``."""
+
+    due_at: AwareDatetime
+    done_at: AwareDatetime
+    done_by: str
+    problem_fixed: bool | None = None
+    questions_answered: bool | None = None
+    next_service_date: date | None = None
+    lead_spotted: bool = False
+    satisfied: bool | None = None
+    complaint_ticket_id: str | None = None
 
 
 # --- corrective actions ----------------------------------------------------------------

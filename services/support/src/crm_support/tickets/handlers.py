@@ -1,11 +1,12 @@
 """What the customer master's events change on every support table.
 
-- ``crm.customer.merged.v1``: the duplicate's tickets, recoveries and surveys follow the
-  survivor (each ticket a new version);
+- ``crm.customer.merged.v1``: the duplicate's tickets, recoveries, surveys, visits and
+  follow-up calls follow the survivor (each ticket a new version);
 - ``crm.customer.erased.v1``: the personal free text of the person's tickets, their history,
-  recoveries and surveys is scrubbed, and so are the audit log's entries of those tickets and
-  the sent events about them (support's events are keyed by the customer; a ticket's id is
-  the key only of one that names no customer); the WAL is checkpointed after the commit.
+  recoveries, surveys, visits and follow-up calls is scrubbed, and so are the audit log's
+  entries of those tickets and the sent events about them (support's events are keyed by the
+  customer; a ticket's id is the key only of one that names no customer); the WAL is
+  checkpointed after the commit.
 """
 
 from crm_shared.bus.handlers import EventHandler

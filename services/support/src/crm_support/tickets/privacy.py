@@ -1,11 +1,13 @@
 """The SQL of what a merge or an erasure of a customer changes on every support table:
-tickets, their history, recoveries and surveys. Set-based: one UPDATE per table."""
+tickets, their history, recoveries, surveys, service visits and follow-up calls.
+Set-based: one UPDATE per table."""
 
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_support.follow_ups.models import FollowUpCall, Visit
 from crm_support.recoveries.models import Recovery
 from crm_support.surveys.models import Survey
 from crm_support.tickets.models import Ticket, TicketHistoryEntry
@@ -38,15 +40,15 @@ class CustomerRecordsRepository:
         return list(await self.session.scalars(_tickets_of(customer_id).order_by(Ticket.id)))
 
     async def move_customer(self, from_id: str, to_id: str, now: datetime) -> int:
-        """Merge: the duplicate's tickets (a new version each), recoveries and surveys
-        follow the survivor. Returns the tickets moved."""
+        """Merge: the duplicate's tickets (a new version each), recoveries, surveys, visits
+        and follow-up calls follow the survivor. Returns the tickets moved."""
         moved = await self.session.execute(
             update(Ticket)
             .where(Ticket.customer_id == from_id)
             .values(customer_id=to_id, version=Ticket.version + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        for model in (Recovery, Survey):
+        for model in (Recovery, Survey, Visit, FollowUpCall):
             await self.session.execute(
                 update(model)
                 .where(model.customer_id == from_id)
@@ -57,8 +59,9 @@ class CustomerRecordsRepository:
 
     async def scrub_free_text(self, customer_id: str, now: datetime) -> None:
         """Erasure: the personal free text of the customer's tickets, their history, their
-        recoveries and surveys. The business record (kinds, categories, times, costs,
-        scores) stays: the statistics still count it."""
+        recoveries, surveys, visits' notes and follow-up calls' notes. The business record
+        (kinds, categories, times, costs, scores, call outcomes) stays: the statistics still
+        count it."""
         tickets = _tickets_of(customer_id)
         await self.session.execute(
             update(TicketHistoryEntry)
@@ -76,6 +79,18 @@ class CustomerRecordsRepository:
             update(Survey)
             .where(_about(Survey, customer_id))
             .values(comment=None)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(
+            update(Visit)
+            .where(Visit.customer_id == customer_id, Visit.notes.is_not(None))
+            .values(notes=None)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(
+            update(FollowUpCall)
+            .where(FollowUpCall.customer_id == customer_id, FollowUpCall.note.is_not(None))
+            .values(note=None)
             .execution_options(synchronize_session=False)
         )
         cleared = dict.fromkeys(PERSONAL_FIELDS - {"description"})
