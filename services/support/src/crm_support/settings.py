@@ -95,6 +95,15 @@ class SupportSettings(ServiceSettings):
     # --- service visits and follow-up calls ---
 
     # --- corrective actions ---
+    # A survey item whose mean score in a department over the window is under this is weak:
+    # the department gets a corrective action (one open per item and questionnaire version).
+    corrective_weak_mean: float = Field(3.0, gt=1, le=5)
+    corrective_min_answers: int = Field(5, ge=1)  # fewer answers: no verdict
+    corrective_window_days: int = Field(30, ge=1)
+    corrective_review_cron: str = "0 6 * * 1"  # weekly, Monday 06:00 UTC
+    # A lost complainant costs the customers they tell too (DOMAIN.md: 10-20 people): the
+    # value at risk on a complaint is the customer's lifetime value times this.
+    word_of_mouth_multiplier: float = Field(10, ge=0)
 
     @field_validator("sla_timezone")
     @classmethod
