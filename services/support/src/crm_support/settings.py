@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crm_shared.contracts.support import Priority
 from crm_shared.settings import ServiceSettings
+from croniter import croniter
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -132,4 +133,6 @@ class SupportSettings(ServiceSettings):
         for name in ("sla_first_contact", "sla_proposal", "sla_major_reply", "sla_follow_up"):
             if getattr(self, name) <= timedelta(0):
                 raise ValueError(f"{name} must be a positive duration")
+        if not croniter.is_valid(self.corrective_review_cron):
+            raise ValueError(f"corrective_review_cron: {self.corrective_review_cron!r} is not cron")
         return self
