@@ -118,7 +118,7 @@ async def change_action(
     for name in changed:
         setattr(action, name, sent[name])
     now = uow.clock.now()
-    if target in (State.DONE, State.DISMISSED):
+    if target is not None and target not in rules.OPEN_STATES:
         action.closed_at = now
         changed.append("closed_at")
     action.touch(now)
