@@ -316,3 +316,26 @@ def order_placed_event(
     """Sales' OrderPlaced of an order of ``customer_id`` owned by ``owner``."""
     snapshot = order(order_id, customer_id).model_copy(update={"owner": owner})
     return order_placed(snapshot)
+
+
+# --- corrective actions: surveys of one department, answered in the review's window -------
+
+
+async def insert_surveys(
+    app: FastAPI,
+    department: str,
+    scores: dict[str, list[int]],
+    *,
+    answered_at: datetime,
+    questionnaire_version: int = 1,
+) -> None:
+    """One ticket and survey of ``department`` per answer: ``{item: [score, ...]}`` (the
+    n-th survey answers each item's n-th score)."""
+    rows: list[Any] = []
+    for index in range(max(len(item_scores) for item_scores in scores.values())):
+        ticket = report_ticket(answered_at - timedelta(days=2), department=department)
+        answers = {item: (values[index], None) for item, values in scores.items()
+                   if index < len(values)}  # fmt: skip
+        rows += [ticket, *report_survey(ticket, answers, answered_at=answered_at,
+                                        questionnaire_version=questionnaire_version)]  # fmt: skip
+    await report_insert(app, rows)

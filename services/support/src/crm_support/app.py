@@ -8,9 +8,11 @@ from pathlib import Path
 from crm_shared.bus import topics
 from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.service import ServiceDefinition, create_service_app
+from crm_shared.timers import Schedule
 from fastapi import FastAPI
 
 from crm_support import models
+from crm_support.corrective_actions import service as corrective_actions
 from crm_support.corrective_actions.routes import router as corrective_actions_router
 from crm_support.customers.routes import router as customers_router
 from crm_support.follow_ups.routes import router as follow_ups_router
@@ -58,5 +60,12 @@ def create_app(
         run_bus=run_bus,
         clock=clock,
         timers=timer_handlers(settings),
+        schedules=[
+            Schedule(
+                corrective_actions.REVIEW_SCHEDULE,
+                settings.corrective_review_cron,
+                corrective_actions.review_handler(settings),
+            )
+        ],
     )
     return create_service_app(definition)

@@ -1,5 +1,6 @@
 """Imports every model so that the metadata (and the mapper registry) is complete."""
 
+from crm_support.corrective_actions.models import CorrectiveAction
 from crm_support.db import Base, platform_tables
 from crm_support.follow_ups.models import FollowUpCall, Visit
 from crm_support.knowledge.models import AnswerUse, StandardAnswer
@@ -10,6 +11,7 @@ from crm_support.tickets.models import CrisisAlert, Ticket, TicketHistoryEntry, 
 __all__ = [
     "AnswerUse",
     "Base",
+    "CorrectiveAction",
     "CrisisAlert",
     "FollowUpCall",
     "Recovery",

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crm_shared.contracts.support import Priority
 from crm_shared.settings import ServiceSettings
+from croniter import croniter
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -103,6 +104,15 @@ class SupportSettings(ServiceSettings):
     follow_up_default_owner: str = Field("service-desk", min_length=1, max_length=100)
 
     # --- corrective actions ---
+    # A survey item whose mean score in a department over the window is under this is weak:
+    # the department gets a corrective action (one open per item and questionnaire version).
+    corrective_weak_mean: float = Field(3.0, gt=1, le=5)
+    corrective_min_answers: int = Field(5, ge=1)  # fewer answers: no verdict
+    corrective_window_days: int = Field(30, ge=1)
+    corrective_review_cron: str = "0 6 * * 1"  # weekly, Monday 06:00 UTC
+    # A lost complainant costs the customers they tell too (DOMAIN.md: 10-20 people): the
+    # value at risk on a complaint is the customer's lifetime value times this.
+    word_of_mouth_multiplier: float = Field(10, ge=0)
 
     @field_validator("sla_timezone")
     @classmethod
@@ -131,4 +141,6 @@ class SupportSettings(ServiceSettings):
         for name in ("sla_first_contact", "sla_proposal", "sla_major_reply", "sla_follow_up"):
             if getattr(self, name) <= timedelta(0):
                 raise ValueError(f"{name} must be a positive duration")
+        if not croniter.is_valid(self.corrective_review_cron):
+            raise ValueError(f"corrective_review_cron: {self.corrective_review_cron!r} is not cron")
         return self

@@ -317,3 +317,52 @@ class FollowUpCallDone(FollowUpCallRef):
 
 
 # --- corrective actions ----------------------------------------------------------------
+
+
+class CorrectiveActionState(StrEnum):
+    """open → in_progress → done (with a resolution); open or in_progress → dismissed."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DISMISSED = "dismissed"
+
+
+class CorrectiveActionSnapshot(BaseModel):
+    """A corrective action with the evidence it was opened on; no free text (the plan, the
+    resolution and the reason stay in the support database)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    department: str
+    item: str  # the survey item found weak
+    questionnaire_version: int
+    state: CorrectiveActionState
+    mean_score: float  # the item's mean over the window, at detection
+    answers: int  # how many answers that mean is of
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    owner: str | None = None
+    due_date: date | None = None
+    opened_at: AwareDatetime
+    closed_at: AwareDatetime | None = None  # done or dismissed
+    version: int
+
+
+@integration_event("crm.support.corrective_action_opened.v1")
+class CorrectiveActionOpened(SupportEvent):
+    """A survey item scored weak in a department: an action for it to work. Keyed by
+    ``record_id`` (the action's id)."""
+
+    action: CorrectiveActionSnapshot
+
+
+@integration_event("crm.support.corrective_action_changed.v1")
+class CorrectiveActionChanged(SupportEvent):
+    """Owner, due date, plan or state changed (``from_state`` → ``action.state`` on a move);
+    ``changed_fields`` says which."""
+
+    changed_fields: list[str]
+    from_state: CorrectiveActionState | None = None
+    action: CorrectiveActionSnapshot
