@@ -86,3 +86,32 @@ async def test_support_events_reach_the_profile_and_the_timeline(platform: Platf
     lines = await wait_for(support_lines, timeout=PROPAGATION_TIMEOUT, message="the timeline")
     assert "Complaint received (billing, by phone)" in lines
     assert "Ticket acknowledged" in lines
+
+
+async def test_an_order_in_sales_schedules_a_follow_up_call_in_support(platform: Platform) -> None:
+    person = await platform.create_customer(**unique_person("Olga"))
+
+    async def in_sales() -> bool:
+        return await platform.view("sales", person["id"]) is not None
+
+    await wait_for(in_sales, timeout=PROPAGATION_TIMEOUT, message="the customer reached sales")
+    response = await platform.clients["sales"].post(
+        "/v1/orders",
+        json={
+            "customer_id": person["id"],
+            "lines": [{"product": "Kettle", "quantity": 1, "unit_price": "40.00"}],
+        },
+    )
+    assert response.status_code == 201, response.text
+    order_id = response.json()["id"]
+
+    async def scheduled() -> list[dict[str, Any]]:
+        listed = await platform.clients["support"].get(
+            f"/v1/follow-up-calls?customer_id={person['id']}"
+        )
+        return listed.json()["items"] if listed.status_code == 200 else []
+
+    calls = await wait_for(scheduled, timeout=PROPAGATION_TIMEOUT, message="the follow-up call")
+    assert [(call["reason"], call["source_id"], call["state"]) for call in calls] == [
+        ("order", order_id, "open")
+    ]

@@ -31,8 +31,10 @@ DESCRIPTION = """Customer service: tickets (complaints, inquiries, requests) wit
 history, first responsibility and explicit hand-overs, the 2-1-2-3 service-level targets
 (each with its own due time and state; paused while the ticket waits on the customer; on a
 business calendar), escalation of major complaints, service recovery, follow-up surveys (also
-through a signed link that needs no login) and weekly / monthly complaint statistics. Every
-change is published on `crm.support` (CloudEvents, keyed by customer id)."""
+through a signed link that needs no login), weekly / monthly complaint statistics, service
+visits and the routine follow-up call after every sale and visit, the knowledge base of
+standard answers, and corrective actions from weak survey items. Every change is published
+on `crm.support` (CloudEvents, keyed by customer id)."""
 
 
 def create_app(
