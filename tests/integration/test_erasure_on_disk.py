@@ -115,7 +115,8 @@ async def support_records_about(
     platform: Platform, customer_id: str, person: dict[str, Any]
 ) -> None:
     """A complaint whose story names the person, a note and a contact quoting them, a
-    goodwill voucher and a survey comment: support's own tables must forget them too."""
+    goodwill voucher, a survey comment, a visit's notes and a follow-up call's note:
+    support's own tables must forget them too."""
     support = platform.clients["support"]
     ticket = await support.post(
         "/v1/tickets",
@@ -147,6 +148,17 @@ async def support_records_about(
         json={"answers": [{"item": "overall", "score": 5}], "comment": person["name"]},
     )
     assert survey.status_code == 201, survey.text
+    visit = await support.post(
+        "/v1/visits",
+        json={"customer_id": customer_id, "kind": "repair", "notes": f"{person['name']} came"},
+    )
+    assert visit.status_code == 201, visit.text
+    [call] = (await support.get(f"/v1/follow-up-calls?customer_id={customer_id}")).json()["items"]
+    outcome = await support.post(
+        f"/v1/follow-up-calls/{call['id']}/outcome",
+        json={"problem_fixed": True, "satisfied": True, "note": f"{person['phone']} answered"},
+    )
+    assert outcome.status_code == 200, outcome.text
 
 
 def every_file(folder: Path) -> list[Path]:

@@ -3,7 +3,6 @@ and (where a server is reachable) PostgreSQL, on a FakeClock whose timers the te
 itself, and clients for it."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -14,7 +13,7 @@ from crm_support.app import create_app
 from crm_support.settings import SupportSettings
 from fastapi import FastAPI
 
-START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # a Monday morning
+from services.support.tests.support_builders import START
 
 
 @pytest.fixture

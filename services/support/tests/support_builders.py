@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from sqlalchemy import insert, select
 
 CUSTOMER = uid("c1")
+START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # the tests' FakeClock starts here (a Monday)
 
 
 async def deliver_events(app: FastAPI, *events: IntegrationEvent) -> None:
@@ -311,10 +312,18 @@ async def call_outcome(client: httpx.AsyncClient, call_id: str, **answers: Any) 
 
 
 def order_placed_event(
-    order_id: str, customer_id: str = CUSTOMER, owner: str | None = "seller-1"
+    order_id: str,
+    customer_id: str = CUSTOMER,
+    owner: str | None = "seller-1",
+    *,
+    ordered_at: datetime = START,
+    source: str = "api",
 ) -> IntegrationEvent:
-    """Sales' OrderPlaced of an order of ``customer_id`` owned by ``owner``."""
-    snapshot = order(order_id, customer_id).model_copy(update={"owner": owner})
+    """Sales' OrderPlaced of an order of ``customer_id`` owned by ``owner``, placed when the
+    tests' clock starts."""
+    snapshot = order(order_id, customer_id, ordered_at=ordered_at).model_copy(
+        update={"owner": owner, "source": source}
+    )
     return order_placed(snapshot)
 
 

@@ -8,8 +8,7 @@ from crm_shared.testing import assert_problem, bearer, outbox_events, token_for
 from crm_shared.testing.auth import as_subject
 from fastapi import FastAPI
 
-from services.support.tests.conftest import START
-from services.support.tests.support_builders import insert_surveys
+from services.support.tests.support_builders import START, insert_surveys
 
 AGENT = as_subject("agent-1", "support")
 ANALYST = bearer(token_for("analyst"))

@@ -9,8 +9,7 @@ from crm_shared.testing import outbox_events
 from crm_support.settings import SupportSettings
 from fastapi import FastAPI
 
-from services.support.tests.conftest import START
-from services.support.tests.support_builders import insert_surveys
+from services.support.tests.support_builders import START, insert_surveys
 
 REVIEW = "/v1/corrective-actions/review"
 LAST_WEEK = START - timedelta(days=7)

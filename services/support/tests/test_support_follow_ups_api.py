@@ -11,9 +11,9 @@ from crm_support.handlers import handlers_for
 from crm_support.settings import SupportSettings
 from fastapi import FastAPI
 
-from services.support.tests.conftest import START
 from services.support.tests.support_builders import (
     CUSTOMER,
+    START,
     call_outcome,
     deliver_events,
     follow_up_calls,
@@ -186,6 +186,17 @@ async def test_no_call_after_an_order_when_the_setting_is_off(
         deliveries_of(order_placed_event(uid("order-1"))),
     )
     assert await follow_up_calls(support_client) == []
+
+
+async def test_no_call_for_imported_history_nor_a_sale_whose_window_has_passed(
+    support_app: FastAPI, support_client: httpx.AsyncClient
+) -> None:
+    await seed_customer(support_app)
+    imported = order_placed_event(uid("order-1"), source="import")
+    long_ago = order_placed_event(uid("order-2"), ordered_at=START - timedelta(days=4))
+    recent = order_placed_event(uid("order-3"), ordered_at=START - timedelta(days=2))
+    await deliver_events(support_app, imported, long_ago, recent)
+    assert [call["source_id"] for call in await follow_up_calls(support_client)] == [uid("order-3")]
 
 
 async def test_a_retried_visit_with_its_idempotency_key_is_recorded_once(

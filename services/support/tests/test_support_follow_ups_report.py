@@ -12,9 +12,9 @@ from crm_support.handlers import handlers
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from services.support.tests.conftest import START
 from services.support.tests.support_builders import (
     CUSTOMER,
+    START,
     call_outcome,
     follow_up_calls,
     record_visit,

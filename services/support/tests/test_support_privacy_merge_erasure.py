@@ -17,8 +17,8 @@ from crm_support.tickets.privacy import ERASED
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from services.support.tests.conftest import START
 from services.support.tests.support_builders import (
+    START,
     report_insert,
     report_recovery,
     report_step,

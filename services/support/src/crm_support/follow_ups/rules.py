@@ -1,4 +1,5 @@
-"""The pure rules of follow-up calls: who makes the call, when a answer opens a complaint,
+"""The pure rules of follow-up calls: which sales get one, who makes the call, when an
+answer opens a complaint,
 what "today" spans, and the per-staff tally of the report.
 
 The report counts the calls **due** in the period, per owner: ``due`` all of them, ``done``
@@ -12,6 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
+
+from crm_shared.contracts.sales import OrderSnapshot
+
+from crm_support.settings import SupportSettings
 
 OPEN = "open"
 DONE = "done"
@@ -72,3 +77,12 @@ def tally(calls: Iterable[CallFacts], now: datetime) -> list[OwnerTally]:
         row.dissatisfied += call.satisfied is False
         row.leads_spotted += bool(call.lead_spotted)
     return [by_owner[owner] for owner in sorted(by_owner)]
+
+
+def calls_after(order: OrderSnapshot, now: datetime, settings: SupportSettings) -> bool:
+    """Whether a sale gets a follow-up call (``follow_up_after_orders``): not an order of the
+    history import (those sales are long past) nor one whose follow-up window closed before
+    the event arrived."""
+    if not settings.follow_up_after_orders or order.source == "import":
+        return False
+    return order.ordered_at + settings.follow_up_call_within > now

@@ -118,10 +118,13 @@ async def schedule_call(
 
 async def order_placed(uow: UnitOfWork, event: OrderPlaced, settings: SupportSettings) -> None:
     """A sale: its follow-up call (one per order, however often the event comes), with the
-    order's owner; none for a customer the support view knows as erased."""
-    if not settings.follow_up_after_orders:
-        return
+    order's owner; none for an order from the history import or one whose follow-up window
+    has passed already, nor for a customer the support view knows as erased."""
     order = event.order
+    if not settings.follow_up_after_orders or not rules.calls_after(
+        order, uow.clock.now(), settings
+    ):
+        return
     customer = await VisitRepository(uow.session).customer(order.customer_id)
     if customer is not None and customer["status"] != "active":
         return
