@@ -66,8 +66,8 @@ log = logging.getLogger(__name__)
 
 SCHEDULE_CHECK_SECONDS = 60.0
 GAUGE_SECONDS = 30.0
-# Shortest wait between passes: a due timer that another instance holds is not polled for
-# in a tight loop.
+# The wait after a pass that left a due timer behind (another instance holds it): it is not
+# polled for in a tight loop.
 MIN_WAIT_SECONDS = 0.05
 
 
@@ -166,7 +166,12 @@ class TimerWorker:
         if next_run is None:
             return poll
         until = (next_run - self.clock.now()).total_seconds()
-        return max(MIN_WAIT_SECONDS, min(poll, until))
+        if until <= 0:
+            # Due, and still here after a pass: another instance holds it. Look again
+            # shortly, not in a tight loop.
+            return MIN_WAIT_SECONDS
+        # Exactly until the soonest one: a timer due in 10 ms fires then, not 50 ms later.
+        return min(poll, until)
 
     # --- one pass ---
 
