@@ -59,6 +59,22 @@ async def test_a_breached_target_makes_the_complaint_major_once(
     assert target_of(late, "first_contact")["met_at"] == "2026-12-07T11:01:01Z"
 
 
+async def test_an_inquiry_that_misses_a_target_escalates_without_turning_major(
+    support_app: FastAPI, support_client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    await seed_customer(support_app)
+    await seed_team(support_app, "team-1", "boss-1", "agent-1")
+    ticket = await open_ticket(support_client, kind="inquiry", category="other")
+    await pass_time(support_app, clock, timedelta(hours=2, seconds=1))
+    [breach] = await outbox_events(support_app, "sla.breached")
+    assert breach.payload.target == "first_contact"
+    after = await read(support_client, ticket["id"])
+    assert (after["major"], after["manager"], after["senior"]) == (False, "boss-1", None)
+    assert target_of(after, "first_contact")["state"] == "breached"
+    [escalated] = await outbox_events(support_app, "ticket_escalated")
+    assert escalated.payload.reasons == ["breached:first_contact"]
+
+
 async def test_an_early_firing_timer_does_nothing_and_fires_again_on_time(
     support_app: FastAPI, support_client: httpx.AsyncClient, clock: FakeClock
 ) -> None:

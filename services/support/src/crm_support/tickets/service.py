@@ -440,12 +440,18 @@ async def promise_reply(
 async def breached(
     uow: UnitOfWork, ticket: Ticket, target: TicketTarget, settings: SupportSettings
 ) -> None:
-    """A target was breached (``targets.breach``): the complaint turns major (reason
-    ``breached:<target>``) and escalates, and SlaBreached is published."""
+    """A target was breached (``targets.breach``): a complaint turns major (reason
+    ``breached:<target>``) and escalates to a manager and senior management; an inquiry or
+    request, never major, still escalates to a manager. SlaBreached is published."""
     reason = f"breached:{target.target}"
     escalated, _ = await escalation.reevaluate(
         uow, ticket, settings, actor="system", extra=[reason], rules=False
     )
+    if ticket.kind != TicketKind.COMPLAINT:
+        await escalation.escalate(
+            uow, ticket, settings, actor="system", reasons=[reason], major=False
+        )
+        escalated = [reason]
     snapshot = await escalation.changed(
         uow, ticket, ["targets", "major", "major_reasons"], escalated=escalated
     )
