@@ -4,7 +4,7 @@ features of the learnt model, work allocation, and the activities' time rules.""
 from datetime import UTC, datetime
 
 import pytest
-from crm_sales.activities.rules import day_of, needs_a_link, reminder_at
+from crm_sales.activities.rules import needs_a_link, reminder_at
 from crm_sales.leads.rules import (
     FEATURES,
     ScoreInputs,
@@ -16,6 +16,7 @@ from crm_sales.leads.rules import (
     size_points,
 )
 from crm_sales.settings import SalesSettings
+from crm_shared.clock import day_of
 from crm_shared.contracts.sales import ActivityKind, LeadStatus
 
 SETTINGS = SalesSettings()

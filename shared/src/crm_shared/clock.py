@@ -4,8 +4,10 @@ The composition root (the service runtime) holds one clock and hands it to every
 work (``uow.clock``); tests inject a :class:`FakeClock` and move time instead of sleeping.
 """
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -45,3 +47,21 @@ class FakeClock:
 
 
 SYSTEM_CLOCK = SystemClock()
+
+
+@dataclass(frozen=True)
+class Day:
+    """One calendar day of a time zone, as the UTC instants it starts and ends at."""
+
+    start: datetime
+    end: datetime  # excluded
+
+
+def day_of(now: datetime, zone: str = "UTC") -> Day:
+    """The calendar day ``now`` falls on in ``zone`` (an IANA name), in UTC ("today" for a
+    caller there); a day with a daylight-saving change is 23 or 25 hours long."""
+    tz = ZoneInfo(zone)
+    local = now.astimezone(tz).date()
+    start = datetime.combine(local, time.min, tzinfo=tz)
+    end = datetime.combine(local + timedelta(days=1), time.min, tzinfo=tz)
+    return Day(start.astimezone(UTC), end.astimezone(UTC))

@@ -1,9 +1,7 @@
-"""The rules of activities, pure: when a reminder fires, what "today" and "overdue" mean for
-a caller in their time zone, and which links an activity needs."""
+"""The rules of activities, pure: when a reminder fires and which links an activity needs
+("today" in a caller's time zone is ``crm_shared.clock.day_of``)."""
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from crm_shared.contracts.sales import ActivityKind
 
@@ -13,24 +11,6 @@ REMINDER_KIND = "activity.due"
 def reminder_at(due_at: datetime, lead_minutes: int) -> datetime:
     """When the reminder of an activity due at ``due_at`` fires."""
     return due_at - timedelta(minutes=lead_minutes)
-
-
-@dataclass(frozen=True)
-class Day:
-    """One calendar day of a time zone, as the UTC instants it starts and ends at."""
-
-    start: datetime
-    end: datetime
-
-
-def day_of(now: datetime, zone: str = "UTC") -> Day:
-    """The calendar day ``now`` falls on in ``zone`` (an IANA name), in UTC; a day with a
-    daylight-saving change is 23 or 25 hours long."""
-    tz = ZoneInfo(zone)
-    local = now.astimezone(tz).date()
-    start = datetime.combine(local, time.min, tzinfo=tz)
-    end = datetime.combine(local + timedelta(days=1), time.min, tzinfo=tz)
-    return Day(start.astimezone(UTC), end.astimezone(UTC))
 
 
 def needs_a_link(kind: ActivityKind) -> bool:

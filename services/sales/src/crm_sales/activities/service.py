@@ -10,6 +10,7 @@ from typing import Any
 
 from crm_shared.auth.access import RecordScope
 from crm_shared.auth.tokens import Forbidden
+from crm_shared.clock import day_of
 from crm_shared.contracts.sales import (
     ActivityCompleted,
     ActivityDue,
@@ -26,7 +27,7 @@ from crm_shared.timers import Timer, cancel, schedule
 from crm_sales.activities.events import snapshot_of
 from crm_sales.activities.models import Activity
 from crm_sales.activities.repository import ActivityQuery, ActivityRepository
-from crm_sales.activities.rules import REMINDER_KIND, day_of, needs_a_link, reminder_at
+from crm_sales.activities.rules import REMINDER_KIND, needs_a_link, reminder_at
 from crm_sales.activities.schemas import (
     ActivityCreate,
     ActivityFilter,

@@ -10,9 +10,8 @@ answers "no", ``leads_spotted`` the calls that spotted a sales lead.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from crm_shared.contracts.sales import OrderSnapshot
 
@@ -30,14 +29,6 @@ def owner_of(named: str | None, default: str) -> str:
 def opens_complaint(problem_fixed: bool | None, satisfied: bool | None) -> bool:
     """A "not fixed" or dissatisfied answer opens a complaint at once (not asked: no)."""
     return problem_fixed is False or satisfied is False
-
-
-def day_bounds(now: datetime, tz: str) -> tuple[datetime, datetime]:
-    """Today in the time zone ``tz``, as a half-open range of aware datetimes."""
-    zone = ZoneInfo(tz)
-    today: date = now.astimezone(zone).date()
-    start = datetime.combine(today, time(), tzinfo=zone)
-    return start, datetime.combine(today + timedelta(days=1), time(), tzinfo=zone)
 
 
 class CallFacts(NamedTuple):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from crm_shared.clock import day_of
 from crm_shared.contracts.sales import OrderPlaced
 from crm_shared.contracts.support import Category, Channel, FollowUpReason, TicketKind
 from crm_shared.cursors import Slice, instant, position_of, slice_of, text
@@ -159,8 +160,8 @@ def _query_of(filters: CallFilter, now: datetime) -> CallQuery:
     if filters.due is DueFilter.OVERDUE:
         return replace(query, open_past=now)
     if filters.due is DueFilter.TODAY:
-        start, end = rules.day_bounds(now, filters.tz)
-        return replace(query, due_from=start, due_before=end)
+        today = day_of(now, filters.tz)
+        return replace(query, due_from=today.start, due_before=today.end)
     return query
 
 
