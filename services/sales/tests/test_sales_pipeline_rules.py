@@ -1,6 +1,6 @@
 """Unit tests of the opportunity, pipeline, forecast and analysis rules (pure functions)."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,6 @@ from crm_sales.pipeline.rules import (
     StageTotal,
     committed_stages,
     forecast_total,
-    parse_period,
     pipeline_table,
     sorted_lines,
     weighted_total,
@@ -129,30 +128,6 @@ def test_a_closed_stage_does_not_run() -> None:
 
 
 # -- periods, the pipeline table, forecast categories ------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "label", "start", "end"),
-    [
-        ("2026-12", "2026-12", date(2026, 12, 1), date(2027, 1, 1)),
-        ("2026-02", "2026-02", date(2026, 2, 1), date(2026, 3, 1)),
-        ("2026-Q4", "2026-Q4", date(2026, 10, 1), date(2027, 1, 1)),
-        ("2026-q1", "2026-Q1", date(2026, 1, 1), date(2026, 4, 1)),
-        (" 2027-Q2 ", "2027-Q2", date(2027, 4, 1), date(2027, 7, 1)),
-    ],
-)
-def test_periods(text: str, label: str, start: date, end: date) -> None:
-    period = parse_period(text)
-    assert (period.label, period.start, period.end) == (label, start, end)
-    assert period.start_at == datetime(start.year, start.month, 1, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    "text", ["2026-13", "2026-00", "2026-Q5", "2026-Q0", "2026", "Q4", "", "26-12"]
-)
-def test_bad_periods(text: str) -> None:
-    with pytest.raises(ValueError, match=r"period|month|quarter"):
-        parse_period(text)
 
 
 def test_committed_is_negotiation_and_later_by_default() -> None:

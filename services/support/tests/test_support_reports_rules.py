@@ -1,54 +1,14 @@
-"""The complaint statistics' arithmetic: periods, nearest-rank percentiles, rates, money,
+"""The complaint statistics' arithmetic: nearest-rank percentiles, rates, money,
 satisfaction and the strongest / weakest items."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import pytest
 from crm_support.reports import rules
 
 
 def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("text", "start", "end"),
-    [
-        ("2026-W49", utc(2026, 11, 30), utc(2026, 12, 7)),
-        ("2026-w01", utc(2025, 12, 29), utc(2026, 1, 5)),  # week 1 starts in the year before
-        ("2026-W53", utc(2026, 12, 28), utc(2027, 1, 4)),  # 2026 has 53 ISO weeks
-        ("2026-12", utc(2026, 12, 1), utc(2027, 1, 1)),
-        ("2028-02", utc(2028, 2, 1), utc(2028, 3, 1)),
-    ],
-)
-def test_a_week_or_a_month_is_a_half_open_utc_range(
-    text: str, start: datetime, end: datetime
-) -> None:
-    period = rules.parse_period(text)
-    assert (period.label, period.start, period.end) == (text.upper(), start, end)
-
-
-def test_a_time_zone_moves_the_midnights() -> None:
-    period = rules.parse_period("2026-07", "Europe/Berlin")  # summer time: UTC+2
-    assert (period.start, period.end) == (utc(2026, 6, 30, 22), utc(2026, 7, 31, 22))
-    assert period.tz == "Europe/Berlin"
-
-
-@pytest.mark.parametrize(
-    "text", ["2027-W53", "2026-W00", "2026-13", "2026-00", "2026-1", "26-12", "2026-Q4", "",
-             "9999-12", "2026-12-01"],
-)  # fmt: skip
-def test_anything_else_names_the_expected_forms(text: str) -> None:
-    with pytest.raises(ValueError, match=r"2026-W49.*2026-12"):
-        rules.parse_period(text)
-
-
-def test_an_unknown_time_zone_is_refused() -> None:
-    with pytest.raises(ValueError, match="time zone"):
-        rules.parse_period("2026-12", "Mars/Olympus")
-    with pytest.raises(ValueError, match="time zone"):
-        rules.time_zone("../etc/passwd")
 
 
 def test_percentiles_are_nearest_rank() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from crm_shared.auth.access import RecordScope
 from crm_shared.contracts.sales import OPEN_STAGES, OpportunityStage
+from crm_shared.periods import Period
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +17,7 @@ from crm_sales.db import team_members
 from crm_sales.opportunities.models import Opportunity, StageChange
 from crm_sales.opportunities.repository import within
 from crm_sales.pipeline.analysis import FUNNEL, LossReason, Span
-from crm_sales.pipeline.rules import ZERO, ForecastLine, Period, StageTotal
+from crm_sales.pipeline.rules import ZERO, ForecastLine, StageTotal
 
 OPEN = [stage.value for stage in OPEN_STAGES]
 WON = OpportunityStage.WON.value
@@ -84,13 +85,13 @@ class PipelineRepository:
         """One row per group (``owner``, ``team`` or ``none``) with every category."""
         expected = Opportunity.expected_close_date
         in_period = and_(
-            Opportunity.stage.in_(OPEN), expected >= period.start, expected < period.end
+            Opportunity.stage.in_(OPEN), expected >= period.first, expected < period.after
         )
         is_committed = and_(in_period, Opportunity.stage.in_([s.value for s in committed]))
         won = and_(
             Opportunity.stage == WON,
-            Opportunity.closed_at >= period.start_at,
-            Opportunity.closed_at < period.end_at,
+            Opportunity.closed_at >= period.start,
+            Opportunity.closed_at < period.end,
         )
         key: ColumnElement[Any]
         if group_by == "owner":

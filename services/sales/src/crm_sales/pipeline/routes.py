@@ -127,8 +127,8 @@ async def get_forecast(
     )
     return ForecastOut(
         period=found.period.label,
-        starts=found.period.start,
-        ends=found.period.end.fromordinal(found.period.end.toordinal() - 1),
+        starts=found.period.first,
+        ends=found.period.last,
         currency=found.currency,
         group_by=group_by,
         committed_from=found.committed_from,

@@ -11,59 +11,17 @@ periods (a month ``2026-12`` or a quarter ``2026-Q4``) and the forecast's catego
 An open opportunity without an expected close date belongs to no period.
 """
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from crm_shared.contracts.sales import OPEN_STAGES, OpportunityStage
+from crm_shared.periods import PeriodForm
 
 ZERO = Decimal("0.00")
-_MONTH = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})")
-_QUARTER = re.compile(r"(?P<year>\d{4})-[Qq](?P<quarter>[1-4])")
 
 
-@dataclass(frozen=True)
-class Period:
-    """``[start, end)`` in days; the instants are UTC midnights."""
-
-    label: str
-    start: date
-    end: date  # the first day after the period
-
-    @property
-    def start_at(self) -> datetime:
-        return datetime.combine(self.start, time(), UTC)
-
-    @property
-    def end_at(self) -> datetime:
-        return datetime.combine(self.end, time(), UTC)
-
-
-def _month_start(year: int, month: int) -> date:
-    """The first of ``month`` (13 is January of the next year)."""
-    return date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
-
-
-def parse_period(text: str) -> Period:
-    """``YYYY-MM`` or ``YYYY-Qn``; ValueError for anything else."""
-    value = text.strip()
-    if match := _MONTH.fullmatch(value):
-        year, month = int(match["year"]), int(match["month"])
-        if not 1 <= month <= 12 or year < 1:
-            raise ValueError(f"no month {value!r}")
-        return Period(value, _month_start(year, month), _month_start(year, month + 1))
-    if match := _QUARTER.fullmatch(value):
-        year, quarter = int(match["year"]), int(match["quarter"])
-        if year < 1:
-            raise ValueError(f"no quarter {value!r}")
-        first = 3 * (quarter - 1) + 1
-        label = f"{year:04d}-Q{quarter}"
-        return Period(label, _month_start(year, first), _month_start(year, first + 3))
-    raise ValueError(
-        f"a period is a month such as 2026-12 or a quarter such as 2026-Q4, not {value!r}"
-    )
+FORECAST_PERIODS = (PeriodForm.MONTH, PeriodForm.QUARTER)
 
 
 def committed_stages(committed_from: OpportunityStage) -> tuple[OpportunityStage, ...]:

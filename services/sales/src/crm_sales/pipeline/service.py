@@ -10,6 +10,7 @@ from crm_shared.auth.access import RecordScope
 from crm_shared.contracts.sales import OpportunityStage
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import InvalidError
+from crm_shared.periods import Period, parse_period
 
 from crm_sales.pipeline import analysis, rules
 from crm_sales.pipeline.repository import PipelineRepository, Slice
@@ -48,16 +49,16 @@ async def pipeline(
 
 @dataclass(frozen=True)
 class Forecast:
-    period: rules.Period
+    period: Period
     currency: str
     committed_from: OpportunityStage
     groups: list[rules.ForecastLine]
     total: rules.ForecastLine
 
 
-def period_of(text: str) -> rules.Period:
+def period_of(text: str) -> Period:
     try:
-        return rules.parse_period(text)
+        return parse_period(text, rules.FORECAST_PERIODS)
     except ValueError as error:
         raise InvalidError(str(error), location="query.period", code="invalid-period") from error
 

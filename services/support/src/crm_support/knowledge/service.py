@@ -9,6 +9,7 @@ from crm_shared.contracts.support import Category, TicketKind
 from crm_shared.cursors import Slice, instant, position_of, slice_of, text
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError, UnknownReferenceError
+from crm_shared.periods import Period
 from crm_shared.preconditions import ExpectedVersion, check_version
 
 from crm_support.db import FIRST_VERSION
@@ -16,7 +17,6 @@ from crm_support.knowledge.models import AnswerUse, StandardAnswer
 from crm_support.knowledge.repository import AnswerQuery, AnswerRepository, Gap
 from crm_support.knowledge.rules import Usage, cause_refused, suggestion_key
 from crm_support.knowledge.schemas import AnswerCreate, AnswerFilter, AnswerPatch, AnswerStatus
-from crm_support.reports.rules import Period
 from crm_support.reports.service import period_of
 from crm_support.settings import SupportSettings
 from crm_support.tickets import history

@@ -1,8 +1,8 @@
 """The pure arithmetic of the complaint statistics.
 
-- **Periods**: an ISO week ``2026-W49`` (Monday to Monday) or a month ``2026-12``, from
-  midnight to midnight in a time zone (UTC unless asked), as a half-open UTC range
-  ``[start, end)``.
+- **Periods** (``crm_shared.periods``): an ISO week ``2026-W49`` (Monday to Monday) or a
+  month ``2026-12``, from midnight to midnight in a time zone (UTC unless asked), as a
+  half-open UTC range ``[start, end)``.
 - **Percentiles** by the nearest rank: the p-th percentile of n sorted values is the value
   at rank ``ceil(p / 100 * n)`` (1-based), always one of the values; so the median of an
   even count is the lower of the two middle ones.
@@ -13,59 +13,16 @@
 """
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-PERIOD_FORMS = "an ISO week such as 2026-W49 or a month such as 2026-12"
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+from crm_shared.periods import PeriodForm, forms_text
+
+REPORT_PERIODS = (PeriodForm.WEEK, PeriodForm.MONTH)
+PERIOD_FORMS = forms_text(REPORT_PERIODS)
 CENT = Decimal("0.01")
-
-
-@dataclass(frozen=True)
-class Period:
-    label: str
-    start: datetime  # UTC, included
-    end: datetime  # UTC, excluded
-    tz: str
-
-
-def parse_period(text: str, tz: str = "UTC") -> Period:
-    """The week or month ``text`` names, in the time zone ``tz``; ValueError otherwise."""
-    value = text.strip().upper()
-    zone = time_zone(tz)
-    try:
-        first, after = _bounds(value)
-        return Period(value, _midnight(first, zone), _midnight(after, zone), tz)
-    except (ValueError, OverflowError):  # no such week or month, or past year 9999
-        raise ValueError(f"a period is {PERIOD_FORMS}, not {text!r}") from None
-
-
-def time_zone(name: str) -> ZoneInfo:
-    """The IANA time zone ``name`` (``Europe/Berlin``); ValueError if there is none."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"no time zone {name!r}: an IANA name such as Europe/Berlin") from None
-
-
-def _bounds(value: str) -> tuple[date, date]:
-    """The first day of the week or month and the first day after it."""
-    if week := _WEEK.match(value):
-        first = date.fromisocalendar(int(week[1]), int(week[2]), 1)
-        return first, first + timedelta(days=7)
-    if month := _MONTH.match(value):
-        year, number = int(month[1]), int(month[2])
-        return date(year, number, 1), date(year + number // 12, number % 12 + 1, 1)
-    raise ValueError(value)
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:

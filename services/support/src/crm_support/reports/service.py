@@ -9,6 +9,7 @@ from typing import Any
 from crm_shared.contracts.support import TargetState
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import InvalidError
+from crm_shared.periods import Period, parse_period, time_zone
 
 from crm_support.reports import rules
 from crm_support.reports.repository import ReportFilter, ReportRepository
@@ -37,13 +38,13 @@ OPEN_STATES = frozenset({TargetState.RUNNING, TargetState.AT_RISK, TargetState.P
 CSV_COLUMNS = ("section", "dimension", "key", "metric", "value")
 
 
-def period_of(text: str, tz: str) -> rules.Period:
+def period_of(text: str, tz: str) -> Period:
     try:
-        rules.time_zone(tz)
+        time_zone(tz)
     except ValueError as error:
         raise InvalidError(str(error), location="query.tz", code="invalid-time-zone") from error
     try:
-        return rules.parse_period(text, tz)
+        return parse_period(text, rules.REPORT_PERIODS, tz)
     except ValueError as error:
         raise InvalidError(str(error), location="query.period", code="invalid-period") from error
 
