@@ -6,18 +6,16 @@ A row applies an event only if its ``team_version`` is newer than the stored one
 duplicates and late events change nothing.
 """
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_shared.bus.handlers import BatchHandler, Delivery
+from crm_shared.bus.handlers import BatchHandler
 from crm_shared.contracts.identity import TeamChanged, TeamCreated
 from crm_shared.db.model import NAMING_CONVENTION
-from crm_shared.db.rowset import BulkRows, RowSet
-from crm_shared.db.uow import UnitOfWork
 from crm_shared.events.registry import IntegrationEvent
+from crm_shared.views.newest_rows import NewestRowsProjection
 
 TABLE_NAME = "team_managers"
 
@@ -41,29 +39,22 @@ def drop_team_managers_table(op: Any) -> None:
     define_team_managers_table(MetaData(naming_convention=NAMING_CONVENTION)).drop(op.get_bind())
 
 
-class TeamManagersProjection:
-    handles_batches = True
-
-    def __init__(self, table: Table) -> None:
-        self.table = table
-
-    async def __call__(self, uow: UnitOfWork, deliveries: Sequence[Delivery]) -> None:
-        store = BulkRows(uow.session, self.table, key="team_id")
-        rows = RowSet(await store.load(d.event.team_id for d in deliveries))
-        for delivery in deliveries:
-            event: TeamCreated | TeamChanged = delivery.event
-            row = rows.get(event.team_id)
-            values = {"manager_id": event.team.manager_id, "team_version": event.team_version}
-            if row is None:
-                rows.insert(event.team_id, {"team_id": event.team_id, **values})
-            elif event.team_version > row["team_version"]:
-                rows.update(event.team_id, values)
-        await store.write(rows)
+def _manager_of_team(event: TeamCreated | TeamChanged) -> tuple[str, int, dict[str, Any]]:
+    return event.team_id, event.team_version, {"manager_id": event.team.manager_id}
 
 
 def team_managers_handlers(table: Table) -> dict[type[IntegrationEvent], BatchHandler]:
     """The ``{event: handler}`` entries that keep ``table`` up to date."""
-    projection = TeamManagersProjection(table)
+    projection = NewestRowsProjection(
+        table,
+        key="team_id",
+        version="team_version",
+        read=lambda event: (
+            event.team_id,
+            event.team_version,
+            {"manager_id": event.team.manager_id},
+        ),
+    )
     return {TeamCreated: projection, TeamChanged: projection}
 
 

@@ -10,7 +10,7 @@ A row applies an event only if its ``user_version`` is newer than the stored one
 duplicates and late events change nothing.
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import (
@@ -29,13 +29,12 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_shared.auth.access import RecordScope
-from crm_shared.bus.handlers import BatchHandler, Delivery
+from crm_shared.bus.handlers import BatchHandler
 from crm_shared.contracts.identity import UserChanged, UserCreated
 from crm_shared.db.model import NAMING_CONVENTION
-from crm_shared.db.rowset import BulkRows, RowSet
 from crm_shared.db.statements import KEYS_PER_QUERY
-from crm_shared.db.uow import UnitOfWork
 from crm_shared.events.registry import IntegrationEvent
+from crm_shared.views.newest_rows import NewestRowsProjection
 
 TABLE_NAME = "team_members"
 
@@ -60,29 +59,18 @@ def drop_team_members_table(op: Any) -> None:
     define_team_members_table(MetaData(naming_convention=NAMING_CONVENTION)).drop(op.get_bind())
 
 
-class TeamMembersProjection:
-    handles_batches = True
-
-    def __init__(self, table: Table) -> None:
-        self.table = table
-
-    async def __call__(self, uow: UnitOfWork, deliveries: Sequence[Delivery]) -> None:
-        store = BulkRows(uow.session, self.table, key="user_id")
-        rows = RowSet(await store.load(d.event.user_id for d in deliveries))
-        for delivery in deliveries:
-            event: UserCreated | UserChanged = delivery.event
-            row = rows.get(event.user_id)
-            values = {"team_id": event.user.team_id, "user_version": event.user_version}
-            if row is None:
-                rows.insert(event.user_id, {"user_id": event.user_id, **values})
-            elif event.user_version > row["user_version"]:
-                rows.update(event.user_id, values)
-        await store.write(rows)
+def _team_of_user(event: UserCreated | UserChanged) -> tuple[str, int, dict[str, Any]]:
+    return event.user_id, event.user_version, {"team_id": event.user.team_id}
 
 
 def team_members_handlers(table: Table) -> dict[type[IntegrationEvent], BatchHandler]:
     """The ``{event: handler}`` entries that keep ``table`` up to date."""
-    projection = TeamMembersProjection(table)
+    projection = NewestRowsProjection(
+        table,
+        key="user_id",
+        version="user_version",
+        read=_team_of_user,
+    )
     return {UserCreated: projection, UserChanged: projection}
 
 
