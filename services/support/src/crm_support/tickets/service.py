@@ -22,7 +22,7 @@ from crm_shared.contracts.support import (
 )
 from crm_shared.contracts.support import TicketStatus as S
 from crm_shared.db import UnitOfWork
-from crm_shared.errors import ConflictError, InvalidError, NotFoundError, UnknownReferenceError
+from crm_shared.errors import ConflictError, InvalidError, UnknownReferenceError
 from crm_shared.preconditions import ExpectedVersion, check_version
 
 from crm_support.db import FIRST_VERSION
@@ -65,9 +65,13 @@ class TicketDetails:
 
 
 async def load(uow: UnitOfWork, ticket_id: str) -> Ticket:
-    ticket = await TicketRepository(uow.session).get(ticket_id)
-    if ticket is None:
-        raise NotFoundError.of("ticket", ticket_id)
+    return await TicketRepository(uow.session).existing(ticket_id)
+
+
+async def load_current(uow: UnitOfWork, ticket_id: str, expected: ExpectedVersion) -> Ticket:
+    """The ticket a change is about, at the version the caller saw (412 otherwise)."""
+    ticket = await load(uow, ticket_id)
+    check_version(expected, ticket.version)
     return ticket
 
 
@@ -197,8 +201,7 @@ async def transition(
     expected: ExpectedVersion,
     caller: Caller,
 ) -> Ticket:
-    ticket = await load(uow, ticket_id)
-    check_version(expected, ticket.version)
+    ticket = await load_current(uow, ticket_id, expected)
     await _move(uow, ticket, body, settings, caller)
     return ticket
 
@@ -273,8 +276,7 @@ async def record_contact(
     """A contact with the customer. By the owner or the handler it meets first_contact; by
     senior management (the ticket's senior, or support:manage) it meets major_reply; any
     contact keeps a promised reply."""
-    ticket = await load(uow, ticket_id)
-    check_version(expected, ticket.version)
+    ticket = await load_current(uow, ticket_id, expected)
     ticket.contacts += 1
     history.record(
         uow,
@@ -300,8 +302,7 @@ async def record_contact(
 async def add_note(
     uow: UnitOfWork, ticket_id: str, text: str, expected: ExpectedVersion, caller: Caller
 ) -> Ticket:
-    ticket = await load(uow, ticket_id)
-    check_version(expected, ticket.version)
+    ticket = await load_current(uow, ticket_id, expected)
     history.record(uow, ticket.id, "note", caller.id, text=text)
     await escalation.changed(uow, ticket, ["history"])
     return ticket
@@ -316,8 +317,7 @@ async def hand_over(
     caller: Caller,
 ) -> Ticket:
     """An explicit, recorded hand-over of ownership (ownership never drops)."""
-    ticket = await load(uow, ticket_id)
-    check_version(expected, ticket.version)
+    ticket = await load_current(uow, ticket_id, expected)
     if body.to == ticket.owner:
         raise ConflictError(f"{body.to} owns ticket {ticket.id} already", code="same-owner")
     history.record(
@@ -347,8 +347,7 @@ async def patch_ticket(
     expected: ExpectedVersion,
     caller: Caller,
 ) -> Ticket:
-    ticket = await load(uow, ticket_id)
-    check_version(expected, ticket.version)
+    ticket = await load_current(uow, ticket_id, expected)
     sent = body.model_dump(exclude_unset=True)
     if "inconsistent_answers" in sent and not (caller.manages or caller.id == ticket.manager):
         raise Forbidden(
@@ -392,8 +391,7 @@ async def escalate(
     caller: Caller,
 ) -> Ticket:
     """Escalation by hand: the manager is added; with ``major`` the complaint turns major."""
-    ticket = await load(uow, ticket_id)
-    check_version(expected, ticket.version)
+    ticket = await load_current(uow, ticket_id, expected)
     if body.major and ticket.kind != TicketKind.COMPLAINT:
         raise ConflictError(
             f"only complaints are major; ticket {ticket.id} is a {ticket.kind}",
@@ -425,8 +423,7 @@ async def promise_reply(
     expected: ExpectedVersion,
     caller: Caller,
 ) -> Ticket:
-    ticket = await load(uow, ticket_id)
-    check_version(expected, ticket.version)
+    ticket = await load_current(uow, ticket_id, expected)
     if S(ticket.status) == S.CLOSED:
         raise ConflictError(f"ticket {ticket.id} is closed", code="ticket-closed")
     await targets.promise(uow, ticket, reply_by, settings, actor=caller.id)
