@@ -8,13 +8,18 @@ from fastapi import FastAPI
 
 import crm_analytics.profiles.models
 import crm_analytics.sales.models
+import crm_analytics.scores.models
 import crm_analytics.support.models
 import crm_analytics.timeline.models  # noqa: F401  (every table on Base.metadata)
 from crm_analytics.db import platform_tables
 from crm_analytics.handlers import CONSUMED_TOPICS, HANDLERS
 from crm_analytics.profiles.routes import router as profiles_router
+from crm_analytics.reports.routes import router as reports_router
+from crm_analytics.scores.routes import router as scores_router
+from crm_analytics.segments.routes import router as segments_router
 from crm_analytics.settings import AnalyticsSettings
 from crm_analytics.timeline.routes import router as timeline_router
+from crm_analytics.tools.routes import router as tools_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -26,7 +31,14 @@ def create_app(
         settings=settings or AnalyticsSettings(),
         tables=platform_tables,
         migrations=MIGRATIONS,
-        routers=(profiles_router, timeline_router),
+        routers=(
+            profiles_router,
+            timeline_router,
+            scores_router,
+            segments_router,
+            reports_router,
+            tools_router,
+        ),
         title="CRM analytics",
         description="The 360-degree customer profile and the unified timeline of every "
         "event about a customer, built from the events of every service.",

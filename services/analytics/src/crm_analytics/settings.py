@@ -14,3 +14,11 @@ class AnalyticsSettings(ServiceSettings):
 
     # How many of the newest timeline entries GET /v1/profiles/{id} embeds.
     profile_timeline_size: int = Field(20, ge=0, le=200)
+
+    # --- scores (RFM, ABC, CLV, churn risk, value class) --------------------------------
+
+    # --- segments -------------------------------------------------------------------------
+
+    # --- churn model and reports ------------------------------------------------------------
+
+    # --- cross-sell, most-valuable-customer order, loyalty, market size -----------------------

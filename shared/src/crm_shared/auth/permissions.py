@@ -29,6 +29,10 @@ class Permission(StrEnum):
     SUPPORT_WRITE = "support:write"  # open and work tickets, record contacts and surveys
     # Escalate, sign off a major complaint's closing, approve recovery above the role limit.
     SUPPORT_MANAGE = "support:manage"
+    # Scores, CLV models, segments and their members, the analytical reports.
+    ANALYTICS_READ = "analytics:read"
+    SEGMENTS_WRITE = "segments:write"  # save, change and delete segments
+    ANALYTICS_MANAGE = "analytics:manage"  # refit the models, rescore now
     EVENTS_READ = "events:read"  # the event catalog
     OPERATIONS = "operations"  # outbox state and replay
     AUDIT_READ = "audit:read"  # the audit log of every service (admin only)
@@ -56,8 +60,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SALES_IMPORT,
         }
     ),
+    # Marketing builds the segments its campaigns reach.
     Role.MARKETING: frozenset(
-        _CUSTOMER_FACING | {Permission.CUSTOMERS_WRITE, Permission.CUSTOMERS_IMPORT}
+        _CUSTOMER_FACING
+        | {
+            Permission.CUSTOMERS_WRITE,
+            Permission.CUSTOMERS_IMPORT,
+            Permission.ANALYTICS_READ,
+            Permission.SEGMENTS_WRITE,
+        }
     ),
     # Service sees a complainant's orders (billing and delivery complaints are about them).
     Role.SUPPORT: frozenset(
@@ -70,7 +81,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     # Pipeline analysis, the forecast and the complaint statistics are an analyst's reading.
-    Role.ANALYST: frozenset(_EVERYONE | {Permission.SALES_READ, Permission.SUPPORT_READ}),
+    Role.ANALYST: frozenset(
+        _EVERYONE
+        | {
+            Permission.SALES_READ,
+            Permission.SUPPORT_READ,
+            Permission.ANALYTICS_READ,
+            Permission.SEGMENTS_WRITE,
+            Permission.ANALYTICS_MANAGE,
+        }
+    ),
 }
 
 

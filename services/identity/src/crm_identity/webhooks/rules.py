@@ -29,7 +29,7 @@ EVENT_PERMISSIONS: dict[str, Permission] = {
     "crm.sales.": Permission.SALES_READ,
     "crm.support.": Permission.SUPPORT_READ,
     "crm.marketing.": Permission.PROFILES_READ,
-    "crm.analytics.": Permission.PROFILES_READ,
+    "crm.analytics.": Permission.ANALYTICS_READ,
 }
 
 
