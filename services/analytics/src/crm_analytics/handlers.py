@@ -11,25 +11,34 @@ from collections.abc import Sequence
 
 import crm_shared.contracts  # noqa: F401  (registers every contract before the map is built)
 from crm_shared.bus.handlers import BatchHandler, HandlerMap
-from crm_shared.bus.topics import CUSTOMER, MARKETING, SALES, SUPPORT
+from crm_shared.bus.topics import ANALYTICS, CUSTOMER, MARKETING, SALES, SUPPORT
 from crm_shared.events import IntegrationEvent, all_event_types, topic_of
 
 from crm_analytics.profiles.projection import ProfileProjection
 from crm_analytics.sales.projection import SALES_FIGURE_EVENTS, SalesProjection
+from crm_analytics.scores.live import SCORE_EVENTS, LiveScores
+from crm_analytics.segments.live import MembershipRefresh
 from crm_analytics.support.projection import SUPPORT_FIGURE_EVENTS, SupportProjection
 
-CONSUMED_TOPICS: tuple[str, ...] = (CUSTOMER, SALES, SUPPORT, MARKETING)
+# Its own topic too: what analytics publishes (value class, churn risk, segment joins and
+# leaves) lands on the customer's timeline like every other event.
+CONSUMED_TOPICS: tuple[str, ...] = (CUSTOMER, SALES, SUPPORT, MARKETING, ANALYTICS)
 
 profile_projection = ProfileProjection()
 SECTION_PROJECTIONS: Sequence[tuple[tuple[type[IntegrationEvent], ...], BatchHandler]] = (
     (SALES_FIGURE_EVENTS, SalesProjection()),
     (SUPPORT_FIGURE_EVENTS, SupportProjection()),
+    # After the sections: the scores of the customers whose orders or tickets changed ...
+    (SCORE_EVENTS, LiveScores()),
 )
+# ... and last, on every run, the segment membership of every customer the run changed.
+membership_refresh = MembershipRefresh()
 
 HANDLERS: HandlerMap = {
     event: [
         profile_projection,
         *(projection for events, projection in SECTION_PROJECTIONS if event in events),
+        membership_refresh,
     ]
     for type_name, event in all_event_types().items()
     if topic_of(type_name) in CONSUMED_TOPICS
