@@ -7,9 +7,9 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from crm_analytics.handlers import HANDLERS, profile_projection
+from crm_analytics.handlers import profile_projection
 from crm_analytics.timeline.models import TimelineEntry
-from crm_shared.bus.handlers import Delivery
+from crm_shared.bus.handlers import Delivery, HandlerMap
 from crm_shared.events import CloudEvent, IntegrationEvent
 from crm_shared.testing import PERSONAL, deliveries_of, envelope_of
 from crm_shared.testing import deliver as deliver_events
@@ -19,13 +19,19 @@ from sqlalchemy import func, select
 TIMELINE_SIZE = 5  # the profile embeds this many timeline entries in the tests
 
 
+def handlers_of(app: FastAPI) -> HandlerMap:
+    """The service's own handler map (bound to its settings)."""
+    handlers: HandlerMap = app.state.runtime.definition.handlers
+    return handlers
+
+
 async def deliver(
     app: FastAPI, event: IntegrationEvent, time: datetime, event_id: UUID | None = None
 ) -> CloudEvent:
     """Run the service's handler for ``event``, sent by the customer service at ``time``, in
     one unit of work and commit it; returns the envelope."""
     sent = envelope_of(event, "crm/customer", time=time, event_id=event_id)
-    await deliver_events(app.state.runtime.unit_of_work, HANDLERS, deliveries_of(sent))
+    await deliver_events(app.state.runtime.unit_of_work, handlers_of(app), deliveries_of(sent))
     return sent
 
 
@@ -36,7 +42,7 @@ async def deliver_run(
     topic it is on at ``time``; returns the envelopes."""
     sent = [envelope_of(e, f"crm/{e.event_type.split('.')[1]}", time=time) for e in events]
     await deliver_events(
-        app.state.runtime.unit_of_work, HANDLERS, deliveries_of(*sent), one_run=True
+        app.state.runtime.unit_of_work, handlers_of(app), deliveries_of(*sent), one_run=True
     )
     return sent
 

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from crm_analytics.handlers import HANDLERS
 from crm_analytics.profiles.models import ProfileContact
 from crm_shared.contracts.customer import (
     ConsentChannel,
@@ -23,7 +22,12 @@ from crm_shared.testing import deliver as deliver_events
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from services.analytics.tests.analytics_harness import deliver, profile_of, timeline_of
+from services.analytics.tests.analytics_harness import (
+    deliver,
+    handlers_of,
+    profile_of,
+    timeline_of,
+)
 
 # Customer ids (UUIDs, as the master issues them) named for the tests.
 C1, C2, C9 = uid("c1"), uid("c2"), uid("c9")
@@ -167,7 +171,7 @@ async def test_a_run_applied_in_one_transaction_equals_the_events_one_by_one(
     ]
     sent = [envelope_of(event, "crm/customer", time=at(n)) for n, event in enumerate(events)]
     unit_of_work = app.state.runtime.unit_of_work
-    await deliver_events(unit_of_work, HANDLERS, deliveries_of(*sent), one_run=True)
+    await deliver_events(unit_of_work, handlers_of(app), deliveries_of(*sent), one_run=True)
     profile = await profile_of(client, C1)
     assert shown(profile) == [("Joe Park", True), ("Robert Stone", False)]
 

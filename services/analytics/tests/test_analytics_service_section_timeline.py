@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-from crm_analytics.handlers import HANDLERS
 from crm_shared.clock import Clock, FakeClock
 from crm_shared.contracts.support import (
     Category,
@@ -47,6 +46,7 @@ from services.analytics.tests.analytics_harness import (
     assert_no_personal_data,
     deliver,
     deliver_run,
+    handlers_of,
     profile_of,
     timeline_of,
     timeline_row_count,
@@ -159,7 +159,7 @@ async def test_erasure_scrubs_the_timeline_and_keeps_the_figures(
     data = {**opened.data, "ticket": {**opened.data["ticket"], "story": PERSONAL["name"]}}
     await deliver_events(
         app.state.runtime.unit_of_work,
-        HANDLERS,
+        handlers_of(app),
         deliveries_of(opened.model_copy(update={"data": data})),
     )
     await deliver_run(

@@ -12,7 +12,7 @@ import crm_analytics.scores.models
 import crm_analytics.support.models
 import crm_analytics.timeline.models  # noqa: F401  (every table on Base.metadata)
 from crm_analytics.db import platform_tables
-from crm_analytics.handlers import CONSUMED_TOPICS, HANDLERS
+from crm_analytics.handlers import CONSUMED_TOPICS, handlers_for
 from crm_analytics.profiles.routes import router as profiles_router
 from crm_analytics.reports.routes import router as reports_router
 from crm_analytics.scores.routes import router as scores_router
@@ -27,8 +27,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(
     settings: AnalyticsSettings | None = None, *, run_bus: bool = True, clock: Clock = SYSTEM_CLOCK
 ) -> FastAPI:
+    settings = settings or AnalyticsSettings()
     definition = ServiceDefinition(
-        settings=settings or AnalyticsSettings(),
+        settings=settings,
         tables=platform_tables,
         migrations=MIGRATIONS,
         routers=(
@@ -42,7 +43,7 @@ def create_app(
         title="CRM analytics",
         description="The 360-degree customer profile and the unified timeline of every "
         "event about a customer, built from the events of every service.",
-        handlers=HANDLERS,
+        handlers=handlers_for(settings),
         consumes=CONSUMED_TOPICS,
         run_bus=run_bus,
         clock=clock,

@@ -18,6 +18,7 @@ from crm_analytics.profiles.projection import ProfileProjection
 from crm_analytics.sales.projection import SALES_FIGURE_EVENTS, SalesProjection
 from crm_analytics.scores.live import SCORE_EVENTS, LiveScores
 from crm_analytics.segments.live import MembershipRefresh
+from crm_analytics.settings import AnalyticsSettings
 from crm_analytics.support.projection import SUPPORT_FIGURE_EVENTS, SupportProjection
 
 # Its own topic too: what analytics publishes (value class, churn risk, segment joins and
@@ -25,21 +26,23 @@ from crm_analytics.support.projection import SUPPORT_FIGURE_EVENTS, SupportProje
 CONSUMED_TOPICS: tuple[str, ...] = (CUSTOMER, SALES, SUPPORT, MARKETING, ANALYTICS)
 
 profile_projection = ProfileProjection()
-SECTION_PROJECTIONS: Sequence[tuple[tuple[type[IntegrationEvent], ...], BatchHandler]] = (
-    (SALES_FIGURE_EVENTS, SalesProjection()),
-    (SUPPORT_FIGURE_EVENTS, SupportProjection()),
-    # After the sections: the scores of the customers whose orders or tickets changed ...
-    (SCORE_EVENTS, LiveScores()),
-)
 # ... and last, on every run, the segment membership of every customer the run changed.
 membership_refresh = MembershipRefresh()
 
-HANDLERS: HandlerMap = {
-    event: [
-        profile_projection,
-        *(projection for events, projection in SECTION_PROJECTIONS if event in events),
-        membership_refresh,
-    ]
-    for type_name, event in all_event_types().items()
-    if topic_of(type_name) in CONSUMED_TOPICS
-}
+
+def handlers_for(settings: AnalyticsSettings) -> HandlerMap:
+    section_projections: Sequence[tuple[tuple[type[IntegrationEvent], ...], BatchHandler]] = (
+        (SALES_FIGURE_EVENTS, SalesProjection()),
+        (SUPPORT_FIGURE_EVENTS, SupportProjection()),
+        # After the sections: the scores of the customers whose orders or tickets changed ...
+        (SCORE_EVENTS, LiveScores(settings)),
+    )
+    return {
+        event: [
+            profile_projection,
+            *(projection for events, projection in section_projections if event in events),
+            membership_refresh,
+        ]
+        for type_name, event in all_event_types().items()
+        if topic_of(type_name) in CONSUMED_TOPICS
+    }

@@ -4,7 +4,7 @@
 from typing import ClassVar
 
 from crm_shared.settings import ServiceSettings
-from pydantic import Field
+from pydantic import Field, model_validator
 
 
 class AnalyticsSettings(ServiceSettings):
@@ -17,8 +17,41 @@ class AnalyticsSettings(ServiceSettings):
 
     # --- scores (RFM, ABC, CLV, churn risk, value class) --------------------------------
 
+    # Every money figure of the scores is in this currency; an order in another currency
+    # counts at its rate here (units of the reporting currency per unit), and an order in a
+    # currency without a rate is left out of the scores (the profile's sales section still
+    # shows it).
+    currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
+    exchange_rates: dict[str, float] = Field(default_factory=dict)
+    value_window_days: int = Field(365, ge=1, le=3650)  # ABC ranks the value over this
+    trend_window_days: int = Field(180, ge=7, le=1825)  # falling frequency / spend: two of these
+    # ABC: the shares of A and B (a third share makes ABCD: C, then D for the rest).
+    abc_shares: list[float] = Field(
+        default_factory=lambda: [0.15, 0.25], min_length=2, max_length=3
+    )
+    vip_tag: str = "vip"  # the master's tag that makes a customer VIP whatever the value
+    vip_share: float = Field(0.01, ge=0, le=0.5)  # and the top share by value
+    worksheet_years: float = Field(3.0, gt=0, le=50)  # the worksheet's expected relationship
+    clv_horizon_months: int = Field(12, ge=1, le=120)  # the model's predicted value horizon
+    clv_monthly_discount_rate: float = Field(0.01, ge=0, le=1)
+    clv_min_repeat_customers: int = Field(20, ge=2)  # fewer bought twice: no fit
+    churn_medium: float = Field(0.3, gt=0, lt=1)  # churn-risk score cuts of the levels
+    churn_high: float = Field(0.6, gt=0, le=1)
+    churn_default_gap_days: float = Field(90.0, gt=0)  # the rhythm of a one-day customer
+    # Refit the CLV model and rescore everyone (cron, UTC); a new order rescores its
+    # customer at once against the last full run's edges.
+    scores_refresh_cron: str = "30 2 * * *"
+
     # --- segments -------------------------------------------------------------------------
 
     # --- churn model and reports ------------------------------------------------------------
 
     # --- cross-sell, most-valuable-customer order, loyalty, market size -----------------------
+
+    @model_validator(mode="after")
+    def _shares_leave_a_rest(self) -> "AnalyticsSettings":
+        if any(share <= 0 for share in self.abc_shares) or sum(self.abc_shares) >= 1:
+            raise ValueError("abc_shares must be positive and leave a share for the last class")
+        if self.churn_medium >= self.churn_high:
+            raise ValueError("churn_medium must be below churn_high")
+        return self

@@ -1,5 +1,7 @@
-"""Placeholder: live scores of the customers a run of order and ticket events names (filled
-in by the change that builds the scoring run)."""
+"""Live scores: the customers a run of order, ticket, breach and survey events names are
+rescored in the same transaction, against the last full run's edges, so a new order or
+complaint moves the customer's scores (and their value class and churn-risk events) at once
+instead of at the next nightly run."""
 
 from collections.abc import Sequence
 
@@ -7,11 +9,25 @@ from crm_shared.bus.handlers import Delivery
 from crm_shared.db import UnitOfWork
 from crm_shared.events import IntegrationEvent
 
-SCORE_EVENTS: tuple[type[IntegrationEvent], ...] = ()
+from crm_analytics.profiles.repository import ProfileRepository
+from crm_analytics.sales.projection import ORDER_EVENTS
+from crm_analytics.scores.service import rescore
+from crm_analytics.settings import AnalyticsSettings
+from crm_analytics.support.projection import SUPPORT_FIGURE_EVENTS
+
+SCORE_EVENTS: tuple[type[IntegrationEvent], ...] = ORDER_EVENTS + SUPPORT_FIGURE_EVENTS
 
 
 class LiveScores:
     handles_batches = True
 
+    def __init__(self, settings: AnalyticsSettings) -> None:
+        self.settings = settings
+
     async def __call__(self, uow: UnitOfWork, deliveries: Sequence[Delivery]) -> None:
-        return None
+        named = {d.event.about_customer for d in deliveries} - {None}
+        if not named:
+            return
+        survivors = await ProfileRepository(uow.session).survivors_of(named)
+        customers = {survivors.get(c, c) for c in named if c is not None}
+        await rescore(uow, self.settings, customers)

@@ -1,0 +1,205 @@
+"""The scoring run and the CLV model fit: the use cases of the scores.
+
+``rescore`` scores everyone (a full run: new edges from the whole base) or the customers it
+names (a live run, against the last full run's edges; the first run is always full). It
+writes the rows in sets, removes the rows of customers who no longer have a score (erased,
+merged away, every order cancelled), and records ``value_class.changed`` and
+``churn_risk.changed`` for each customer whose class or level moved, all in the caller's
+unit of work. ``fit_clv`` fits BG/NBD and Gamma-Gamma on the order history up to the
+observation end, stores the fit, and rescores everyone at that date with it.
+"""
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from crm_shared.contracts.analytics import (
+    AbcClass,
+    ChurnLevel,
+    ChurnReason,
+    ChurnRiskChanged,
+    ValueClass,
+    ValueClassChanged,
+)
+from crm_shared.db import UnitOfWork
+from crm_shared.errors import ConflictError
+
+from crm_analytics.scores import clv
+from crm_analytics.scores.compute import (
+    ServiceFigures,
+    clv_summary,
+    full_run_edges,
+    score_rows,
+)
+from crm_analytics.scores.models import ClvModel, ScoreRun
+from crm_analytics.scores.repository import ScoreRepository, Window, day_number
+from crm_analytics.settings import AnalyticsSettings
+
+
+class NotEnoughHistory(ConflictError):
+    """Too few customers bought on two days for the CLV models to be fitted."""
+
+    default_code = "not-enough-history"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    sequence: int
+    kind: str
+    customers: int
+    changed: list[str]  # customers whose value class or churn level moved
+
+
+async def rescore(
+    uow: UnitOfWork,
+    settings: AnalyticsSettings,
+    customer_ids: Collection[str] | None = None,
+    *,
+    as_of: date | None = None,
+) -> RunResult:
+    scores = ScoreRepository(uow.session)
+    now = uow.clock.now()
+    window = _window(as_of or now.date(), settings)
+    last_full = await scores.last_full_run()
+    full = customer_ids is None or last_full is None
+    names = None if full else await scores.names_of(customer_ids or ())
+    summary = await scores.order_summary(window, _rates(settings), settings.vip_tag, names)
+    if full or last_full is None:
+        edges = full_run_edges(summary, window, settings)
+    else:
+        edges = last_full.edges
+    breach_since = now - timedelta(days=365)
+    service = ServiceFigures(*await scores.service_figures(summary.customer_ids, breach_since))
+    run = await scores.add_run(
+        ScoreRun(
+            kind="full" if full else "live",
+            started_at=now,
+            finished_at=now,
+            as_of=now,
+            customers=len(summary.customer_ids),
+            edges=edges,
+        )
+    )
+    model = await scores.newest_model()
+    rows = score_rows(summary, service, window, edges, model, settings, run.sequence, now)
+    before = await scores.classes_of(None if full else summary.customer_ids)
+    if full:
+        await scores.replace_all(rows)
+    else:
+        await scores.upsert(rows)
+        await scores.remove(set(customer_ids or ()) - set(summary.customer_ids))
+    changed = _record_changes(uow, rows, before, settings, run.sequence)
+    run.finished_at = uow.clock.now()
+    return RunResult(run.sequence, run.kind, len(rows), changed)
+
+
+async def fit_clv(
+    uow: UnitOfWork, settings: AnalyticsSettings, observation_end: date | None = None
+) -> ClvModel:
+    scores = ScoreRepository(uow.session)
+    end = observation_end or uow.clock.now().date()
+    window = _window(end, settings)
+    summary = await scores.order_summary(window, _rates(settings), settings.vip_tag)
+    inputs = clv_summary(summary, window)
+    repeat = int((inputs.frequency > 0).sum())
+    if repeat < settings.clv_min_repeat_customers:
+        raise NotEnoughHistory(
+            f"{repeat} customers bought on more than one day; the fit needs "
+            f"{settings.clv_min_repeat_customers}",
+            repeat_customers=repeat,
+        )
+    try:
+        bgnbd = clv.fit_bgnbd(inputs.frequency, inputs.recency, inputs.T)
+    except clv.NotEnoughHistory as error:
+        raise NotEnoughHistory(str(error), repeat_customers=repeat) from error
+    try:
+        gamma_gamma: clv.GammaGammaParams | None = clv.fit_gamma_gamma(
+            inputs.frequency, inputs.monetary_value
+        )
+    except clv.NotEnoughHistory:
+        gamma_gamma = None
+    model = await scores.add_model(
+        ClvModel(
+            fitted_at=uow.clock.now(),
+            observation_end=end,
+            customers=len(summary.customer_ids),
+            r=bgnbd.r,
+            alpha=bgnbd.alpha,
+            a=bgnbd.a,
+            b=bgnbd.b,
+            p=gamma_gamma.p if gamma_gamma else None,
+            q=gamma_gamma.q if gamma_gamma else None,
+            v=gamma_gamma.v if gamma_gamma else None,
+            bgnbd_log_likelihood=bgnbd.log_likelihood,
+            gamma_gamma_log_likelihood=gamma_gamma.log_likelihood if gamma_gamma else None,
+        )
+    )
+    await rescore(uow, settings, as_of=end)
+    return model
+
+
+async def newest_model(uow: UnitOfWork) -> ClvModel | None:
+    return await ScoreRepository(uow.session).newest_model()
+
+
+def _window(end: date, settings: AnalyticsSettings) -> Window:
+    return Window(
+        end=day_number(end),
+        value_days=settings.value_window_days,
+        trend_days=settings.trend_window_days,
+    )
+
+
+def _rates(settings: AnalyticsSettings) -> dict[str, float]:
+    return {**settings.exchange_rates, settings.currency: 1.0}
+
+
+def _record_changes(
+    uow: UnitOfWork,
+    rows: list[dict[str, Any]],
+    before: dict[str, tuple[Any, ...]],
+    settings: AnalyticsSettings,
+    sequence: int,
+) -> list[str]:
+    changed: list[str] = []
+    for row in rows:
+        value_class, churn_level = before.get(row["customer_id"], (None, None))
+        moved = False
+        if row["value_class"] != value_class:
+            moved = True
+            uow.record(
+                ValueClassChanged(
+                    customer_id=row["customer_id"],
+                    value_class=ValueClass(row["value_class"]) if row["value_class"] else None,
+                    previous=ValueClass(value_class) if value_class else None,
+                    abc_class=AbcClass(row["abc_class"]) if row["abc_class"] else None,
+                    value=str(row["window_value"]),
+                    currency=settings.currency,
+                    sequence=sequence,
+                    computed_at=row["computed_at"],
+                )
+            )
+        if row["churn_level"] != churn_level:
+            moved = True
+            uow.record(
+                ChurnRiskChanged(
+                    customer_id=row["customer_id"],
+                    level=ChurnLevel(row["churn_level"]),
+                    previous=ChurnLevel(churn_level) if churn_level else None,
+                    score=row["churn_score"],
+                    reasons=[ChurnReason(**reason) for reason in row["churn_reasons"]],
+                    days_inactive=row["recency_days"],
+                    usual_gap_days=_usual_gap(row),
+                    sequence=sequence,
+                    computed_at=row["computed_at"],
+                )
+            )
+        if moved:
+            changed.append(row["customer_id"])
+    return changed
+
+
+def _usual_gap(row: dict[str, Any]) -> float | None:
+    frequency = row["clv_frequency"]
+    return round(row["clv_recency"] / frequency, 1) if frequency > 0 else None
