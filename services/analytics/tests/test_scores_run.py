@@ -104,7 +104,8 @@ async def test_a_new_order_rescores_its_customer_live(app: FastAPI) -> None:
     assert before.value_class == "C"
     await deliver_run(app, [placed(CUSTOMERS[0], 0, "500", 9)], NOW)
     after = (await scores(app))[CUSTOMERS[0]]
-    assert after.orders == 2 and after.sequence > before.sequence
+    assert after.orders == 2
+    assert after.sequence > before.sequence
     assert after.value_class in {"A", "VIP"}
     changes = await outbox_events(app, "crm.analytics.value_class.changed.v1")
     assert changes[-1].payload.customer_id == CUSTOMERS[0]
@@ -137,5 +138,6 @@ async def test_cancelled_orders_and_erased_customers_have_no_scores(app: FastAPI
     await deliver_run(app, [order_cancelled(only_order), erased(CUSTOMERS[2], 2)], NOW)
     await run_full(app)
     rows = await scores(app)
-    assert CUSTOMERS[1] not in rows and CUSTOMERS[2] not in rows
+    assert CUSTOMERS[1] not in rows
+    assert CUSTOMERS[2] not in rows
     assert len(rows) == 8

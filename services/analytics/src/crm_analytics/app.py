@@ -16,6 +16,7 @@ from crm_analytics.handlers import CONSUMED_TOPICS, handlers_for
 from crm_analytics.profiles.routes import router as profiles_router
 from crm_analytics.reports.routes import router as reports_router
 from crm_analytics.scores.routes import router as scores_router
+from crm_analytics.scores.timers import refresh_schedule
 from crm_analytics.segments.routes import router as segments_router
 from crm_analytics.settings import AnalyticsSettings
 from crm_analytics.timeline.routes import router as timeline_router
@@ -44,6 +45,7 @@ def create_app(
         description="The 360-degree customer profile and the unified timeline of every "
         "event about a customer, built from the events of every service.",
         handlers=handlers_for(settings),
+        schedules=[refresh_schedule(settings)],
         consumes=CONSUMED_TOPICS,
         run_bus=run_bus,
         clock=clock,

@@ -18,27 +18,18 @@ from crm_shared.api.pagination import SYNC_CONTRACT, Page, page_of
 from crm_shared.auth.permissions import Permission
 from crm_shared.contracts.customer import CustomerKind, CustomerStatus, LifecycleStage
 from crm_shared.masking import BIRTH, CONTACT_POINTS, mask_fields
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from crm_analytics.profiles import views
 from crm_analytics.profiles.repository import ProfileFilter
 from crm_analytics.profiles.schemas import ProfileOut, ProfileSummary
-from crm_analytics.settings import AnalyticsSettings
 from crm_analytics.timeline.masking import timeline_masked
+from crm_analytics.web import SettingsDep
 
 router = APIRouter(
     prefix="/v1/profiles", tags=["profiles"], dependencies=[requires(Permission.PROFILES_READ)]
 )
-
-
-async def get_settings(runtime: RuntimeDep) -> AnalyticsSettings:
-    settings = runtime.settings
-    assert isinstance(settings, AnalyticsSettings)
-    return settings
-
-
-SettingsDep = Annotated[AnalyticsSettings, Depends(get_settings)]
 
 
 @router.get(
@@ -82,6 +73,10 @@ async def list_profiles(
     "`service` counts the tickets, complaints and missed service-level targets of the "
     "customer and of every customer merged into it, their recovery cost per currency, and "
     "the latest follow-up survey (scores 1 to 5, satisfaction C = score / expected).\n\n"
+    "`scores` holds RFM, the ABC and value class, the CLV summary with the BG/NBD and "
+    "Gamma-Gamma predictions and the worksheet value, and the churn risk with its reasons, "
+    "as of the last scoring run (a new order or ticket rescores the customer at once; "
+    "everyone is rescored nightly); its fields are null for a customer without purchases.\n\n"
     "The `ETag` names this exact answer (the profile's version and a digest of what it "
     "shows: contacts, lifecycle history and timeline change without a new version): send it "
     "as `If-None-Match` to get 304 while nothing changed.\n\n"
@@ -99,7 +94,7 @@ async def get_profile(
     # Today by the service's clock (the one its units of work use): when orders fall overdue.
     today = runtime.unit_of_work(read_only=True).clock.now().date()
     profile = await views.read_profile(
-        session, str(customer_id), settings.profile_timeline_size, today
+        session, str(customer_id), settings.profile_timeline_size, today, settings.currency
     )
     if not access.personal_data:
         profile = personal_data_masked(profile)

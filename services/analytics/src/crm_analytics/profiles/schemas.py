@@ -17,6 +17,7 @@ from crm_shared.contracts.customer import (
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm_analytics.sales.schemas import SalesOut
+from crm_analytics.scores.schemas import ScoresOut
 from crm_analytics.support.schemas import ServiceOut
 from crm_analytics.timeline.schemas import TimelineSlice
 
@@ -103,6 +104,9 @@ class ProfileOut(BaseModel):
     service: ServiceOut = Field(
         description="Tickets, complaints, missed targets, recovery cost and follow-up surveys "
         "(of this customer and of every customer merged into it)"
+    )
+    scores: ScoresOut = Field(
+        description="RFM, ABC and value class, CLV, churn risk (null fields: no purchases)"
     )
     created_at: datetime | None
     updated_at: datetime

@@ -18,6 +18,7 @@ from crm_analytics.profiles.schemas import (
     ProfileOut,
 )
 from crm_analytics.sales.views import read_sales
+from crm_analytics.scores.views import read_scores
 from crm_analytics.support.views import read_service
 from crm_analytics.timeline import service as timeline
 from crm_analytics.timeline.schemas import TimelinePage
@@ -36,9 +37,9 @@ async def find_profile(session: AsyncSession, customer_id: str) -> tuple[Profile
 
 
 async def read_profile(
-    session: AsyncSession, customer_id: str, timeline_size: int, today: date
+    session: AsyncSession, customer_id: str, timeline_size: int, today: date, currency: str
 ) -> ProfileOut:
-    """``today``: the day orders fall overdue against."""
+    """``today``: the day orders fall overdue against; ``currency``: the scores'."""
     profile, found_id = await find_profile(session, customer_id)
     if profile is None:
         raise not_found("customer profile", customer_id)
@@ -79,6 +80,7 @@ async def read_profile(
         ),
         sales=await read_sales(session, everyone, today),
         service=await read_service(session, everyone),
+        scores=await read_scores(session, found_id, currency),
         created_at=profile.created_at,
         updated_at=profile.updated_at,
         erased_at=profile.erased_at,

@@ -82,26 +82,27 @@ def segments(r: Ints, f: Ints) -> list[str]:
 # --- ABC and the value class -----------------------------------------------------------
 
 
-def abc_thresholds(values: Floats, shares: Sequence[float]) -> list[float]:
+def abc_thresholds(values: Floats, shares: Sequence[float]) -> list[float | None]:
     """The lowest value of each class but the last, from the ranking of ``values`` (the
-    customers with value; a class that would hold nobody gets an unreachable threshold)."""
+    customers with value); None for a class that holds nobody (no one reaches it)."""
     ranked = np.sort(values[values > 0])[::-1]
-    thresholds: list[float] = []
+    thresholds: list[float | None] = []
     position = 0.0
     for share in shares:
         position += share * ranked.size
         index = int(np.ceil(position)) - 1
-        thresholds.append(float(ranked[index]) if ranked.size and index >= 0 else float("inf"))
+        thresholds.append(float(ranked[index]) if ranked.size and index >= 0 else None)
     return thresholds
 
 
-def abc_classes(values: Floats, thresholds: Sequence[float]) -> list[str]:
+def abc_classes(values: Floats, thresholds: Sequence[float | None]) -> list[str]:
     """A, B, C (and D with three thresholds) by value against the thresholds."""
     names = np.asarray(["A", "B", "C", "D"][: len(thresholds) + 1], dtype=object)
     # Number of thresholds the value falls below = index of the class.
     below = np.zeros(values.shape, dtype=np.int64)
     for threshold in thresholds:
-        below += (values < threshold) | (values <= 0)
+        reached = values >= threshold if threshold is not None else np.zeros(values.shape, bool)
+        below += ~reached | (values <= 0)
     return list(names[np.minimum(below, len(thresholds))])
 
 

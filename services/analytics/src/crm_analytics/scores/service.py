@@ -23,7 +23,7 @@ from crm_shared.contracts.analytics import (
     ValueClassChanged,
 )
 from crm_shared.db import UnitOfWork
-from crm_shared.errors import ConflictError
+from crm_shared.errors import ConflictError, NotFoundError
 
 from crm_analytics.scores import clv
 from crm_analytics.scores.compute import (
@@ -139,8 +139,11 @@ async def fit_clv(
     return model
 
 
-async def newest_model(uow: UnitOfWork) -> ClvModel | None:
-    return await ScoreRepository(uow.session).newest_model()
+async def newest_model(uow: UnitOfWork) -> ClvModel:
+    model = await ScoreRepository(uow.session).newest_model()
+    if model is None:
+        raise NotFoundError("no CLV model has been fitted yet", code="no-clv-model")
+    return model
 
 
 def _window(end: date, settings: AnalyticsSettings) -> Window:
