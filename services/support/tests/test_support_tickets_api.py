@@ -1,10 +1,11 @@
 """The tickets API: the creation contract, the flow's refusals, contacts, notes,
 hand-overs, changes, escalation and the major sign-off."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from crm_shared.clock import FakeClock
+from crm_shared.contracts.analytics import AbcClass, ValueClass, ValueClassChanged
 from crm_shared.testing import assert_problem, outbox_events
 from crm_shared.testing.auth import as_subject
 from crm_shared.testing.customer_events import erased, merged, uid
@@ -261,6 +262,32 @@ async def test_a_vip_customers_complaint_is_major_at_once(
     assert escalated.payload.reasons == ["vip"]
     inquiry = await open_ticket(support_client, kind="inquiry", category="other")
     assert inquiry["major"] is False
+
+
+def value_class_changed(value_class: str | None, sequence: int) -> ValueClassChanged:
+    return ValueClassChanged(
+        customer_id=CUSTOMER,
+        value_class=ValueClass(value_class) if value_class else None,
+        previous=None,
+        abc_class=AbcClass.A if value_class == "A" else None,
+        value="5000.00",
+        currency="EUR",
+        sequence=sequence,
+        computed_at=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+
+
+async def test_a_complaint_of_a_customer_analytics_classes_a_is_major(
+    support_app: FastAPI, support_client: httpx.AsyncClient
+) -> None:
+    await seed_customer(support_app)
+    await deliver_events(support_app, value_class_changed("A", 2))
+    await deliver_events(support_app, value_class_changed(None, 1))  # older run: ignored
+    ticket = await open_ticket(support_client)
+    assert ticket["major_reasons"] == ["vip"]
+    await deliver_events(support_app, value_class_changed("C", 3))
+    other = await open_ticket(support_client, category="billing")
+    assert other["major"] is False
 
 
 async def test_a_repeat_complaint_in_the_category_is_major(

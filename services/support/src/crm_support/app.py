@@ -58,7 +58,7 @@ def create_app(
         title="CRM support",
         description=DESCRIPTION,
         handlers=handlers_for(settings),
-        consumes=(topics.CUSTOMER, topics.IDENTITY, topics.SALES),
+        consumes=(topics.ANALYTICS, topics.CUSTOMER, topics.IDENTITY, topics.SALES),
         run_bus=run_bus,
         clock=clock,
         timers=timer_handlers(settings),

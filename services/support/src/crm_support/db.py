@@ -11,6 +11,7 @@ from crm_shared.db.versioned import FIRST_VERSION, Versioned, count_rows
 from crm_shared.views.customer_view import define_customer_view_table
 from crm_shared.views.team_managers import define_team_managers_table
 from crm_shared.views.team_members import define_team_members_table
+from crm_shared.views.value_classes import define_value_classes_table
 from sqlalchemy import MetaData, Numeric
 from sqlalchemy.orm import DeclarativeBase
 
@@ -24,6 +25,7 @@ __all__ = [
     "platform_tables",
     "team_managers",
     "team_members",
+    "value_classes",
 ]
 
 
@@ -40,3 +42,5 @@ customer_view_table = define_customer_view_table(Base.metadata)
 team_members = define_team_members_table(Base.metadata)
 # ... and who manages each team (crm.identity's teams): a ticket escalates to its owner's.
 team_managers = define_team_managers_table(Base.metadata)
+# What each customer is worth (crm.analytics): a VIP's or an A customer's complaint is major.
+value_classes = define_value_classes_table(Base.metadata)

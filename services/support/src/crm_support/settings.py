@@ -58,7 +58,7 @@ class SupportSettings(ServiceSettings):
 
     # --- major complaints ---
     major_vip_tag: str = "vip"  # a customer with this tag in the master is a VIP
-    major_value_classes: list[str] = Field(default_factory=lambda: ["A"])  # from analytics
+    major_value_classes: list[str] = Field(default_factory=lambda: ["VIP", "A"])  # analytics
     major_compensation_threshold: Decimal = Field(Decimal(1000), ge=0)
     major_repeat_window_days: int = Field(90, ge=1)  # same customer, same category
     major_after_contacts: int = Field(3, ge=1)  # still unresolved after this many contacts

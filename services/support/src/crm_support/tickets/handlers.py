@@ -14,7 +14,9 @@ from crm_shared.contracts.customer import CustomerErased, CustomerMerged
 from crm_shared.db import UnitOfWork
 from crm_shared.events import CloudEvent, IntegrationEvent
 from crm_shared.privacy import forget_subjects, redact_audit, scrub_from_disk
+from crm_shared.views.value_classes import forget_value_class
 
+from crm_support.db import value_classes
 from crm_support.tickets.privacy import AUDIT_KEPT, CustomerRecordsRepository
 
 
@@ -24,6 +26,7 @@ async def on_customer_erased(uow: UnitOfWork, event: CustomerErased, envelope: C
     await records.scrub_free_text(event.customer_id, uow.clock.now())
     await redact_audit(uow, "ticket", ticket_ids, AUDIT_KEPT)
     await forget_subjects(uow, [event.customer_id, *ticket_ids])
+    await forget_value_class(uow.session, value_classes, event.customer_id)
     scrub_from_disk(uow)
 
 

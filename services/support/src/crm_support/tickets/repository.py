@@ -10,9 +10,16 @@ from crm_shared.db import RepositoryBase
 from crm_shared.errors import NotFoundError
 from crm_shared.views.customer_view import CustomerViewRepository
 from crm_shared.views.team_managers import manager_of
+from crm_shared.views.value_classes import value_class_of
 from sqlalchemy import Select, func, select
 
-from crm_support.db import count_rows, customer_view_table, team_managers, team_members
+from crm_support.db import (
+    count_rows,
+    customer_view_table,
+    team_managers,
+    team_members,
+    value_classes,
+)
 from crm_support.tickets.flow import OPEN
 from crm_support.tickets.models import CrisisAlert, Ticket, TicketHistoryEntry, TicketTarget
 
@@ -112,8 +119,13 @@ class TicketRepository(RepositoryBase[Ticket]):
     # --- what the rules look up ---------------------------------------------------------
 
     async def customer(self, customer_id: str) -> dict[str, Any] | None:
-        """The customer view's row (a merged alias resolved to its survivor)."""
-        return await CustomerViewRepository(self.session, customer_view_table).resolve(customer_id)
+        """The customer view's row (a merged alias resolved to its survivor), with the value
+        class analytics last published for the customer."""
+        row = await CustomerViewRepository(self.session, customer_view_table).resolve(customer_id)
+        if row is None:
+            return None
+        published = await value_class_of(self.session, value_classes, row["id"])
+        return {**row, "value_class": published or row.get("value_class")}
 
     async def team_of(self, user_id: str) -> str | None:
         statement = select(team_members.c.team_id).where(team_members.c.user_id == user_id)
