@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from crm_analytics.scores import clv
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 
@@ -92,8 +93,6 @@ def generated(customers: int, params: clv.BgNbdParams, spend: clv.GammaGammaPara
     at once: a customer buys as a Poisson process of rate lambda ~ Gamma(r, 1/alpha) until
     the purchase after which they drop out (a geometric count, p ~ Beta(a, b)); given n
     purchases in (0, T], the k-th falls at T times a Beta(k, n - k + 1)."""
-    import pandas as pd
-
     rng = np.random.default_rng(SEED)
     age = rng.integers(1, MAX_AGE_DAYS + 1, customers).astype(float)
     rate = rng.gamma(params.r, 1 / params.alpha, customers)
