@@ -218,6 +218,13 @@ def test_not_enough_history_for_gamma_gamma() -> None:
         clv.fit_gamma_gamma([0, 0, 3], [0, 12.5, 0])  # no repeat purchase with a spend
 
 
+def test_a_likelihood_without_a_maximum_is_not_enough_history() -> None:
+    """Every repeat buyer spent the same: the spend's spread is unidentified."""
+    with pytest.raises(clv.NoConvergence) as raised:
+        clv.fit_gamma_gamma([2, 2, 2], [10, 10, 10])
+    assert isinstance(raised.value, clv.NotEnoughHistory)
+
+
 @pytest.mark.parametrize(
     ("frequency", "recency", "age"),
     [
