@@ -19,6 +19,7 @@ from typing import Any
 from tests.benchmarks import (
     bulk_import,
     catchup,
+    clv_fit,
     create_rate,
     memory,
     order_import,
@@ -40,6 +41,7 @@ MEASUREMENTS: dict[str, ModuleType] = {
     "token": token_check,
     "orders": order_import,
     "timers": sla_timers,
+    "clv": clv_fit,
 }
 
 

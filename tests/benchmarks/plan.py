@@ -25,6 +25,7 @@ class Plan:
     # Kafka consumer session timeout for services and baseline consumers: a new group's first
     # join on the bundled broker takes about half of it. None: the services' default (10 s).
     session_timeout_ms: int | None = None
+    clv_customers: int = 1_000_000  # generated customers the CLV models are fitted to
 
     @property
     def kafka_session_timeout_ms(self) -> int:
@@ -70,4 +71,5 @@ QUICK = Plan(
     timer_steady_rate=10.0,
     timer_steady_seconds=3.0,
     session_timeout_ms=2_000,  # faster group joins; start-up is not measured anyway
+    clv_customers=50_000,
 )
