@@ -45,6 +45,8 @@ async def test_without_a_spend_only_the_customers(client: httpx.AsyncClient) -> 
         {"population": 10_000_000_001},
         {"purchasing_power_share": 1.5},
         {"motivation_share": -0.1},
+        {"motivation_share": True},  # not a number, however lax JSON readers are
+        {"population": "10"},
         {"average_annual_spend": 250},  # money is a decimal string
         {"average_annual_spend": "-5.00"},
         {"average_annual_spend": "1" * 13},

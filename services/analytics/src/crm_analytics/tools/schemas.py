@@ -11,7 +11,7 @@ Spend = Annotated[Decimal, Money(integer_digits=12, positive=False)]
 
 
 class MarketSizeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     population: int = Field(ge=0, le=10_000_000_000, description="People (or firms) in the market")
     purchasing_power_share: float = Field(
