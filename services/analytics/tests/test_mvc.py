@@ -16,11 +16,13 @@ from crm_analytics.scores.mvc import MvcCuts, evaluate, loyalty_scores, mvc_clas
 from crm_analytics.scores.mvc_inputs import mvc_inputs
 from crm_analytics.support.models import SupportTicket
 from crm_shared.contracts.customer import CreditGrade, CustomerKind
+from crm_shared.contracts.sales import OpportunityStage
 from crm_shared.testing import at, created, uid
+from crm_shared.testing.sales_fact_events import opportunity, opportunity_opened, stage_changed
 from fastapi import FastAPI
 from sqlalchemy import insert
 
-from services.analytics.tests.analytics_harness import deliver
+from services.analytics.tests.analytics_harness import deliver, deliver_run
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 BIG, BIG_OLD, SMALL, RICH, UNKNOWN = (
@@ -209,3 +211,18 @@ async def test_the_report_counts_customers_and_value_per_class(
         "0.00",
         None,
     )
+
+
+async def test_the_projection_keeps_what_the_loyalty_indicators_read(app: FastAPI) -> None:
+    opened = opportunity("p-9", SMALL)
+    lost = opportunity("p-9", SMALL, stage=OpportunityStage.LOST, version=2).model_copy(
+        update={"competitor": "Rival", "closed_at": days(12)}
+    )
+    await deliver_run(app, [opportunity_opened(opened), stage_changed(lost, opened.stage)], NOW)
+
+    async with app.state.runtime.session_factory() as session:
+        stored = await session.get(SalesOpportunity, "p-9")
+
+    assert stored is not None
+    assert (stored.stage, stored.competitor) == ("lost", "Rival")
+    assert (stored.opened_at, stored.closed_at) == (opened.created_at, days(12))
