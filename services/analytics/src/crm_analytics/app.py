@@ -7,6 +7,7 @@ from crm_shared.service import ServiceDefinition, create_service_app
 from fastapi import FastAPI
 
 import crm_analytics.profiles.models
+import crm_analytics.recommendations.models
 import crm_analytics.sales.models
 import crm_analytics.scores.models
 import crm_analytics.support.models
@@ -14,6 +15,7 @@ import crm_analytics.timeline.models  # noqa: F401  (every table on Base.metadat
 from crm_analytics.db import platform_tables
 from crm_analytics.handlers import CONSUMED_TOPICS, handlers_for
 from crm_analytics.profiles.routes import router as profiles_router
+from crm_analytics.recommendations.routes import router as recommendations_router
 from crm_analytics.reports.routes import router as reports_router
 from crm_analytics.scores.routes import router as scores_router
 from crm_analytics.scores.timers import refresh_schedule
@@ -40,6 +42,7 @@ def create_app(
             segments_router,
             reports_router,
             tools_router,
+            recommendations_router,
         ),
         title="CRM analytics",
         description="The 360-degree customer profile and the unified timeline of every "

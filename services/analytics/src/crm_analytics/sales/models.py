@@ -49,5 +49,9 @@ class SalesOpportunity(Base):
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[Decimal] = mapped_column(Money)
     weighted_amount: Mapped[Decimal] = mapped_column(Money)
+    # For the loyalty indicators: attention to competitors, decision time (opened → won).
+    competitor: Mapped[str | None] = mapped_column(String(200))
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_sales_opportunities_customer_id", "customer_id", "stage"),)

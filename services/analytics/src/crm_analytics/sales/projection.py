@@ -38,15 +38,19 @@ class SalesProjection:
     async def __call__(self, uow: UnitOfWork, deliveries: Sequence[Delivery]) -> None:
         orders = NewestStates(_rank, final=_cancelled)
         opportunities = NewestStates()
+        first_lines: dict[str, list[Row]] = {}
         for delivery in deliveries:
             event = delivery.event
             if isinstance(event, ORDER_EVENTS):
                 orders.offer(event.order.id, order_row(event))
+                first_lines.setdefault(event.order.id, line_rows(event))
             elif isinstance(event, OPPORTUNITY_EVENTS):
                 opportunities.offer(event.opportunity.id, opportunity_row(event))
         sales = SalesRepository(uow.session)
         await orders.write(sales.orders())
         await opportunities.write(sales.opportunities())
+        # An order's lines never change after its first event; a stored one wins.
+        await sales.add_order_lines([row for rows in first_lines.values() for row in rows])
 
 
 def order_row(event: OrderPlaced | OrderPaymentChanged | OrderCancelled) -> Row:
@@ -66,6 +70,21 @@ def order_row(event: OrderPlaced | OrderPaymentChanged | OrderCancelled) -> Row:
     }
 
 
+def line_rows(event: OrderPlaced | OrderPaymentChanged | OrderCancelled) -> list[Row]:
+    order = event.order
+    return [
+        {
+            "order_id": order.id,
+            "line_no": number,
+            "customer_id": order.customer_id,
+            "product": line.product[:200],  # the column's length; names are far shorter
+            "quantity": line.quantity,
+            "amount": line.amount,
+        }
+        for number, line in enumerate(order.lines, start=1)
+    ]
+
+
 def opportunity_row(
     event: OpportunityOpened | OpportunityChanged | OpportunityStageChanged,
 ) -> Row:
@@ -78,6 +97,9 @@ def opportunity_row(
         "currency": opportunity.currency,
         "amount": opportunity.amount,
         "weighted_amount": opportunity.weighted_amount,
+        "competitor": opportunity.competitor,
+        "opened_at": opportunity.created_at,
+        "closed_at": opportunity.closed_at,
     }
 
 

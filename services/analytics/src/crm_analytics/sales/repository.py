@@ -7,11 +7,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from crm_shared.contracts.sales import OPEN_STAGES
-from crm_shared.db.rowset import BulkRows
+from crm_shared.db.rowset import BulkRows, Row
+from crm_shared.db.statements import insert_ignoring_duplicates
 from sqlalchemy import Table, case, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_analytics.sales.models import SalesOpportunity, SalesOrder
+from crm_analytics.scores.models import OrderLine
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,13 @@ class SalesRepository:
     def opportunities(self) -> BulkRows:
         table: Table = SalesOpportunity.__table__
         return BulkRows(self.session, table, key="opportunity_id")
+
+    async def add_order_lines(self, rows: list[Row]) -> None:
+        """Order lines not stored yet (one executemany; stored ones are left as they are)."""
+        if rows:
+            table: Table = OrderLine.__table__
+            statement = insert_ignoring_duplicates(self.session, table, ("order_id", "line_no"))
+            await self.session.execute(statement, rows)
 
     async def order_totals(self, customer_ids: Collection[str], today: date) -> list[OrderTotals]:
         """Per currency, over the orders of these customers (one and its aliases)."""

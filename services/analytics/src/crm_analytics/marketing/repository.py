@@ -1,0 +1,62 @@
+"""All SQL of the marketing section: consent withdrawals counted over the timeline (one
+GROUP BY for many customers) and the profiles' current consent."""
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from crm_shared.contracts.customer import CustomerConsentChanged
+from crm_shared.db.statements import KEYS_PER_QUERY
+from sqlalchemy import false, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_analytics.profiles.models import Profile
+from crm_analytics.timeline.models import TimelineEntry
+
+
+@dataclass(frozen=True)
+class Withdrawals:
+    customer_id: str
+    channel: str
+    count: int
+    last_at: datetime
+
+
+async def consent_withdrawals(
+    session: AsyncSession, customer_ids: Collection[str]
+) -> list[Withdrawals]:
+    """Per customer and channel. A merge moves the alias's timeline rows to the survivor,
+    and erasure keeps the channel and the answer, so the counts hold through both."""
+    entry = TimelineEntry
+    channel = entry.data["channel"].as_string()
+    found: list[Withdrawals] = []
+    for chunk in _chunks(customer_ids):
+        statement = (
+            select(entry.customer_id, channel, func.count(), func.max(entry.occurred_at))
+            .where(
+                entry.customer_id.in_(chunk),
+                entry.event_type == CustomerConsentChanged.event_type,
+                entry.data["granted"].as_boolean() == false(),
+            )
+            .group_by(entry.customer_id, channel)
+        )
+        found.extend(Withdrawals(*row) for row in await session.execute(statement))
+    return found
+
+
+async def current_consent(
+    session: AsyncSession, customer_ids: Collection[str]
+) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(customer_ids):
+        rows = await session.execute(
+            select(Profile.customer_id, Profile.consent).where(Profile.customer_id.in_(chunk))
+        )
+        found.update((row.customer_id, row.consent or {}) for row in rows)
+    return found
+
+
+def _chunks(keys: Collection[str]) -> list[list[str]]:
+    ordered = sorted(set(keys))
+    return [ordered[at : at + KEYS_PER_QUERY] for at in range(0, len(ordered), KEYS_PER_QUERY)]
