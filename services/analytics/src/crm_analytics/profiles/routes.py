@@ -77,6 +77,9 @@ async def list_profiles(
     "Gamma-Gamma predictions and the worksheet value, and the churn risk with its reasons, "
     "as of the last scoring run (a new order or ticket rescores the customer at once; "
     "everyone is rescored nightly); its fields are null for a customer without purchases.\n\n"
+    "`marketing` counts campaigns received, responses and unsubscribes (per channel); "
+    "`suggestions` are cross-sell products from what customers with the same purchases "
+    "bought, each with its reason (CRM_ANALYTICS_PROFILE_SUGGESTIONS of them).\n\n"
     "The `ETag` names this exact answer (the profile's version and a digest of what it "
     "shows: contacts, lifecycle history and timeline change without a new version): send it "
     "as `If-None-Match` to get 304 while nothing changed.\n\n"
@@ -94,7 +97,12 @@ async def get_profile(
     # Today by the service's clock (the one its units of work use): when orders fall overdue.
     today = runtime.unit_of_work(read_only=True).clock.now().date()
     profile = await views.read_profile(
-        session, str(customer_id), settings.profile_timeline_size, today, settings.currency
+        session,
+        str(customer_id),
+        settings.profile_timeline_size,
+        today,
+        settings.currency,
+        settings.profile_suggestions,
     )
     if not access.personal_data:
         profile = personal_data_masked(profile)

@@ -16,6 +16,8 @@ from crm_shared.contracts.customer import (
 )
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm_analytics.marketing.schemas import MarketingOut
+from crm_analytics.recommendations.schemas import SuggestionOut
 from crm_analytics.sales.schemas import SalesOut
 from crm_analytics.scores.schemas import ScoresOut
 from crm_analytics.support.schemas import ServiceOut
@@ -105,8 +107,14 @@ class ProfileOut(BaseModel):
         description="Tickets, complaints, missed targets, recovery cost and follow-up surveys "
         "(of this customer and of every customer merged into it)"
     )
+    marketing: MarketingOut = Field(
+        description="Campaigns received, responses, last touch, unsubscribes per channel"
+    )
     scores: ScoresOut = Field(
         description="RFM, ABC and value class, CLV, churn risk (null fields: no purchases)"
+    )
+    suggestions: list[SuggestionOut] = Field(
+        description="Cross-sell / up-sell: products similar customers bought, with the reason"
     )
     created_at: datetime | None
     updated_at: datetime

@@ -7,6 +7,7 @@ from crm_shared.api.problems import not_found
 from crm_shared.cursors import Slice, instant, position_of, slice_of, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_analytics.marketing.service import marketing_sections
 from crm_analytics.profiles.models import Profile, ProfileContact
 from crm_analytics.profiles.repository import ProfileFilter, ProfileRepository
 from crm_analytics.profiles.schemas import (
@@ -17,6 +18,8 @@ from crm_analytics.profiles.schemas import (
     LifecycleOut,
     ProfileOut,
 )
+from crm_analytics.recommendations.schemas import SuggestionOut
+from crm_analytics.recommendations.service import suggestions_for
 from crm_analytics.sales.views import read_sales
 from crm_analytics.scores.views import read_scores
 from crm_analytics.support.views import read_service
@@ -37,9 +40,15 @@ async def find_profile(session: AsyncSession, customer_id: str) -> tuple[Profile
 
 
 async def read_profile(
-    session: AsyncSession, customer_id: str, timeline_size: int, today: date, currency: str
+    session: AsyncSession,
+    customer_id: str,
+    timeline_size: int,
+    today: date,
+    currency: str,
+    suggestions: int,
 ) -> ProfileOut:
-    """``today``: the day orders fall overdue against; ``currency``: the scores'."""
+    """``today``: the day orders fall overdue against; ``currency``: the scores';
+    ``suggestions``: how many cross-sell suggestions to show."""
     profile, found_id = await find_profile(session, customer_id)
     if profile is None:
         raise not_found("customer profile", customer_id)
@@ -80,12 +89,21 @@ async def read_profile(
         ),
         sales=await read_sales(session, everyone, today),
         service=await read_service(session, everyone),
+        marketing=(await marketing_sections(session, [found_id]))[found_id],
         scores=await read_scores(session, found_id, currency),
+        suggestions=await _suggestions(session, found_id, suggestions),
         created_at=profile.created_at,
         updated_at=profile.updated_at,
         erased_at=profile.erased_at,
         timeline=await timeline.read_slice(session, found_id, timeline_size),
     )
+
+
+async def _suggestions(session: AsyncSession, customer_id: str, limit: int) -> list[SuggestionOut]:
+    if not limit:
+        return []
+    found = await suggestions_for(session, [customer_id], limit)
+    return [SuggestionOut.model_validate(item) for item in found[customer_id]]
 
 
 def _contacts(rows: list[ProfileContact]) -> list[ContactOut]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 from crm_shared.contracts.analytics import (
     AbcClass,
     ChurnLevel,
@@ -25,7 +26,8 @@ from crm_shared.contracts.analytics import (
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, NotFoundError
 
-from crm_analytics.scores import clv
+from crm_analytics.recommendations.service import refresh_rules
+from crm_analytics.scores import clv, mvc
 from crm_analytics.scores.compute import (
     ServiceFigures,
     clv_summary,
@@ -33,6 +35,7 @@ from crm_analytics.scores.compute import (
     score_rows,
 )
 from crm_analytics.scores.models import ClvModel, ScoreRun
+from crm_analytics.scores.mvc_inputs import mvc_inputs
 from crm_analytics.scores.repository import ScoreRepository, Window, day_number
 from crm_analytics.settings import AnalyticsSettings
 
@@ -83,6 +86,7 @@ async def rescore(
     )
     model = await scores.newest_model()
     rows = score_rows(summary, service, window, edges, model, settings, run.sequence, now)
+    await _add_mvc(uow, rows, None if full else summary.customer_ids, settings)
     before = await scores.classes_of(None if full else summary.customer_ids)
     if full:
         await scores.replace_all(rows)
@@ -90,6 +94,13 @@ async def rescore(
         await scores.upsert(rows)
         await scores.remove(set(customer_ids or ()) - set(summary.customer_ids))
     changed = _record_changes(uow, rows, before, settings, run.sequence)
+    if full:
+        await refresh_rules(
+            uow.session,
+            now,
+            min_support=settings.recommendation_min_support,
+            min_confidence=settings.recommendation_min_confidence,
+        )
     run.finished_at = uow.clock.now()
     return RunResult(run.sequence, run.kind, len(rows), changed)
 
@@ -144,6 +155,26 @@ async def newest_model(uow: UnitOfWork) -> ClvModel:
     if model is None:
         raise NotFoundError("no CLV model has been fitted yet", code="no-clv-model")
     return model
+
+
+async def _add_mvc(
+    uow: UnitOfWork,
+    rows: list[dict[str, Any]],
+    customer_ids: list[str] | None,
+    settings: AnalyticsSettings,
+) -> None:
+    """The most-valuable-customer class and loyalty score of each scored customer with a
+    profile (None: everyone's, in one pass)."""
+    inputs = await mvc_inputs(uow.session, customer_ids, settings.currency)
+    result = mvc.evaluate(inputs, mvc.MvcCuts.of(settings))
+    found = {
+        customer_id: (int(klass), None if np.isnan(loyalty) else round(float(loyalty), 4))
+        for customer_id, klass, loyalty in zip(
+            inputs.customer_ids, result.mvc_class, result.loyalty, strict=True
+        )
+    }
+    for row in rows:
+        row["mvc_class"], row["loyalty_score"] = found.get(row["customer_id"], (None, None))
 
 
 def _window(end: date, settings: AnalyticsSettings) -> Window:
