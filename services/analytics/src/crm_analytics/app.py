@@ -6,11 +6,13 @@ from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.service import ServiceDefinition, create_service_app
 from fastapi import FastAPI
 
+import crm_analytics.churn.models
 import crm_analytics.profiles.models
 import crm_analytics.sales.models
 import crm_analytics.scores.models
 import crm_analytics.support.models
 import crm_analytics.timeline.models  # noqa: F401  (every table on Base.metadata)
+from crm_analytics.churn.routes import router as churn_router
 from crm_analytics.db import platform_tables
 from crm_analytics.handlers import CONSUMED_TOPICS, HANDLERS
 from crm_analytics.profiles.routes import router as profiles_router
@@ -38,6 +40,7 @@ def create_app(
             segments_router,
             reports_router,
             tools_router,
+            churn_router,
         ),
         title="CRM analytics",
         description="The 360-degree customer profile and the unified timeline of every "

@@ -78,6 +78,8 @@ def opportunity_row(
         "currency": opportunity.currency,
         "amount": opportunity.amount,
         "weighted_amount": opportunity.weighted_amount,
+        "loss_reason": opportunity.loss_reason,
+        "closed_at": opportunity.closed_at,
     }
 
 
