@@ -58,7 +58,7 @@ async def test_the_tree_learns_the_known_rule(app: FastAPI, client: httpx.AsyncC
         180,
     )
     assert (model["customers"], model["churned"], model["test_customers"]) == (300, 80, 75)
-    assert model["accuracy"] == 1.0 and model["auc"] == 1.0
+    assert (model["accuracy"], model["auc"]) == (1.0, 1.0)
     root = model["tree"]
     # Complaints split off every quiet customer; among complainers, inactivity decides.
     assert (root["feature"], root["threshold"]) == ("complaints", 0.5)
@@ -68,12 +68,13 @@ async def test_the_tree_learns_the_known_rule(app: FastAPI, client: httpx.AsyncC
     assert 40 < inactivity["threshold"] < 90  # the truth: between 40 and 90 days
     assert inactivity["gt"] == {"probability": 1.0, "customers": 80, "churned": 80}
     assert inactivity["le"] == {"probability": 0.0, "customers": 60, "churned": 0}
-    threshold = int(inactivity["threshold"])
+    days = int(inactivity["threshold"])
+    inactive = f"complaints ≥ 1 and days since last purchase ≥ {days + 1}"
     assert model["rules"] == [
         "if complaints ≤ 0 then churn 0 % (160 customers)",
-        f"if complaints ≥ 1 and days since last purchase ≤ {threshold} then churn 0 % (60 customers)",
-        f"if complaints ≥ 1 and days since last purchase ≥ {threshold + 1} then churn 100 % (80 customers)",
-    ]  # fmt: skip
+        f"if complaints ≥ 1 and days since last purchase ≤ {days} then churn 0 % (60 customers)",
+        f"if {inactive} then churn 100 % (80 customers)",
+    ]
 
     newest = await client.get("/v1/models/churn")
     assert newest.status_code == 200
@@ -93,7 +94,8 @@ async def test_prediction_walks_the_stored_tree_for_every_row(
 
     churned = np.array([customer.startswith("gone-") for customer in ids])
     assert len(ids) == 300
-    assert (probabilities[churned] == 1.0).all() and (probabilities[~churned] == 0.0).all()
+    assert (probabilities[churned] == 1.0).all()
+    assert (probabilities[~churned] == 0.0).all()
     gone = features[ids.index("gone-0")]
     assert rule_for(tree, gone).endswith("then churn 100 % (80 customers)")
     assert rule_for(tree, features[ids.index("happy-0")]).startswith("if complaints ≤ 0")
@@ -122,7 +124,7 @@ async def test_features_as_of_a_day_by_hand(app: FastAPI) -> None:
         ids, features = await churn_features(session, ["c1"], CUT)
         all_ids, _ = await churn_features(session, None, CUT)
 
-    assert ids == ["c1"] and all_ids == ["c1", "c2"]
+    assert (ids, all_ids) == (["c1"], ["c1", "c2"])
     assert dict(zip(FEATURE_NAMES, features[0].tolist(), strict=True)) == {
         "days_since_last_purchase": 10.0,
         "usual_gap_days": 80.0,  # (250 - 10) / 3 gaps

@@ -17,6 +17,7 @@ from crm_analytics.db import platform_tables
 from crm_analytics.handlers import CONSUMED_TOPICS, HANDLERS
 from crm_analytics.profiles.routes import router as profiles_router
 from crm_analytics.reports.routes import router as reports_router
+from crm_analytics.satisfaction.routes import router as satisfaction_router
 from crm_analytics.scores.routes import router as scores_router
 from crm_analytics.segments.routes import router as segments_router
 from crm_analytics.settings import AnalyticsSettings
@@ -41,6 +42,7 @@ def create_app(
             reports_router,
             tools_router,
             churn_router,
+            satisfaction_router,
         ),
         title="CRM analytics",
         description="The 360-degree customer profile and the unified timeline of every "
