@@ -10,7 +10,7 @@ import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 from crm_shared.contracts.support import TicketKind
@@ -29,13 +29,14 @@ SECONDS_PER_DAY = 86_400.0
 # Without a survey, the scale's midpoint: neither satisfied nor dissatisfied.
 NO_SURVEY_SCORE = 3.0
 LOST_STAGE = "lost"
+AnySelect = Select[Unpack[tuple[Any, ...]]]
 
 
 def _survivor(customer_id: Any) -> ColumnElement[str]:
     return func.coalesce(CustomerAlias.survivor_id, customer_id)
 
 
-def _by_survivor(statement: Select[Any], customer_id: Any) -> Select[Any]:
+def _by_survivor(statement: AnySelect, customer_id: Any) -> AnySelect:
     return statement.outerjoin(CustomerAlias, CustomerAlias.alias_id == customer_id)
 
 
@@ -178,7 +179,7 @@ class ChurnRepository:
         return await self._grouped(statement, survivor, customer_ids)
 
     async def _grouped(
-        self, statement: Select[Any], survivor: Any, customer_ids: Collection[str] | None
+        self, statement: AnySelect, survivor: Any, customer_ids: Collection[str] | None
     ) -> Sequence[Any]:
         if customer_ids is not None:
             statement = statement.where(survivor.in_(sorted(customer_ids)))
