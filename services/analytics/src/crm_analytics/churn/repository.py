@@ -6,11 +6,10 @@ named; each query maps an alias to its survivor (``customer_aliases``) and group
 survivor, so a merged customer's history counts once, for the survivor.
 """
 
-import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Unpack
+from typing import Any
 
 import numpy as np
 from crm_shared.contracts.support import TicketKind
@@ -29,7 +28,7 @@ SECONDS_PER_DAY = 86_400.0
 # Without a survey, the scale's midpoint: neither satisfied nor dissatisfied.
 NO_SURVEY_SCORE = 3.0
 LOST_STAGE = "lost"
-AnySelect = Select[Unpack[tuple[Any, ...]]]
+AnySelect = Select[*tuple[Any, ...]]
 
 
 def _survivor(customer_id: Any) -> ColumnElement[str]:
@@ -82,30 +81,27 @@ class ChurnRepository:
         ids = [row[0] for row in orders]
         index = {customer_id: position for position, customer_id in enumerate(ids)}
         matrix = np.zeros((len(ids), len(FEATURE_NAMES)), dtype=np.float64)
-        churned = np.zeros(len(ids), dtype=np.bool_)
-        for position, row in enumerate(orders):
-            _, count, first, last, recent, before, spend_recent, spend_before, bought = row
-            since_last = _days(cut - last)
-            gap = _days(last - first) / (count - 1) if count > 1 else since_last
-            matrix[position, :6] = (
-                since_last,
-                math.floor(gap),
-                recent,
-                before,
-                float(spend_recent),
-                float(spend_before),
+        if orders:
+            _, count, first, last, recent, before, spend_recent, spend_before, bought = zip(
+                *orders, strict=True
             )
-            churned[position] = not bought
+            orders_before_cut = np.array(count, dtype=np.float64)
+            since_last = _whole_days(cut.timestamp() - _seconds(last))
+            span = _whole_days(_seconds(last) - _seconds(first))
+            # With one purchase, the only gap known is the one still open.
+            gap = np.where(
+                orders_before_cut > 1, span / np.maximum(orders_before_cut - 1, 1), since_last
+            )
+            matrix[:, 0] = since_last
+            matrix[:, 1] = np.floor(gap)
+            matrix[:, 2:6] = np.array(
+                [recent, before, spend_recent, spend_before], dtype=np.float64
+            ).T
+        churned = ~np.array([bool(flag) for flag in bought] if orders else [], dtype=np.bool_)
         matrix[:, 9] = NO_SURVEY_SCORE
-        for customer_id, complaints, still_open in await self._complaints(cut, customer_ids):
-            if (at := index.get(customer_id)) is not None:
-                matrix[at, 6:8] = (complaints, still_open)
-        for customer_id, breaches in await self._breaches(cut, customer_ids):
-            if (at := index.get(customer_id)) is not None:
-                matrix[at, 8] = breaches
-        for customer_id, mean_score in await self._survey_means(cut, customer_ids):
-            if (at := index.get(customer_id)) is not None and mean_score is not None:
-                matrix[at, 9] = float(mean_score)
+        _fill(matrix, index, await self._complaints(cut, customer_ids), [6, 7])
+        _fill(matrix, index, await self._breaches(cut, customer_ids), [8])
+        _fill(matrix, index, await self._survey_means(cut, customer_ids), [9])
         return FeatureSet(ids, matrix, churned)
 
     async def _order_figures(
@@ -266,9 +262,31 @@ class ChurnRepository:
         return [(reason, int(count)) for reason, count in await self.session.execute(statement)]
 
 
-def _days(span: timedelta) -> int:
+def _seconds(moments: Sequence[datetime]) -> NDArray[np.float64]:
+    return np.array([moment.timestamp() for moment in moments], dtype=np.float64)
+
+
+def _whole_days(seconds: NDArray[np.float64]) -> NDArray[np.float64]:
     """Whole days, as the features count them."""
-    return math.floor(span.total_seconds() / SECONDS_PER_DAY)
+    result: NDArray[np.float64] = np.floor(seconds / SECONDS_PER_DAY)
+    return result
+
+
+def _fill(matrix: Matrix, index: dict[str, int], rows: Sequence[Any], columns: list[int]) -> None:
+    """Per-customer figures (id first) into their columns; customers without an order
+    before the cut are not in the matrix, and a None (no survey score) leaves the default."""
+    found = [(index[row[0]], row[1:]) for row in rows if row[0] in index]
+    if not found:
+        return
+    positions = np.array([position for position, _ in found], dtype=np.int64)
+    values = np.array(
+        [[np.nan if value is None else float(value) for value in figures] for _, figures in found],
+        dtype=np.float64,
+    )
+    known = ~np.isnan(values)
+    for offset, column in enumerate(columns):
+        chosen = known[:, offset]
+        matrix[positions[chosen], column] = values[chosen, offset]
 
 
 def midnight(day: Any) -> datetime:
