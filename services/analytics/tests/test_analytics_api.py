@@ -32,7 +32,8 @@ PROFILE_FIELDS = {
     "customer_id", "resolved_from", "merged_ids", "status", "version", "kind", "name",
     "email", "phone", "company", "owner", "source", "tags", "birth_date", "region", "city",
     "industry", "segmentation", "consent", "contacts", "lifecycle", "credit", "sales",
-    "service", "marketing", "scores", "suggestions", "created_at", "updated_at", "erased_at", "timeline",
+    "service", "marketing", "scores", "suggestions", "created_at", "updated_at", "erased_at",
+    "timeline",
 }  # fmt: skip
 
 

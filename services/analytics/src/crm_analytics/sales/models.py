@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from crm_shared.db import UTCDateTime
-from sqlalchemy import Boolean, Date, Index, Numeric, String
+from sqlalchemy import Boolean, Date, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_analytics.db import Base
@@ -52,6 +52,8 @@ class SalesOpportunity(Base):
     # For the loyalty indicators: attention to competitors, decision time (opened → won).
     competitor: Mapped[str | None] = mapped_column(String(200))
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # For the churn reasons report: why a lost opportunity was lost, and when it closed.
+    loss_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_sales_opportunities_customer_id", "customer_id", "stage"),)

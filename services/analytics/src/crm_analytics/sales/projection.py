@@ -99,6 +99,7 @@ def opportunity_row(
         "weighted_amount": opportunity.weighted_amount,
         "competitor": opportunity.competitor,
         "opened_at": opportunity.created_at,
+        "loss_reason": opportunity.loss_reason,
         "closed_at": opportunity.closed_at,
     }
 

@@ -69,6 +69,7 @@ class SupportSurvey(Base):
     customer_id: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[str] = mapped_column(String(64))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    department: Mapped[str | None] = mapped_column(String(100))  # the survey's, for the CSI
     # The mean of the answers' scores (None without answers): the mean over surveys is one AVG.
     mean_score: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))
     # [{"item": str, "score": 1-5, "expected": 1-5 | None}], as answered.

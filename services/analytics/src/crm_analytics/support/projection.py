@@ -109,6 +109,7 @@ def survey_row(event: SurveyAnswered, customer_id: str) -> Row:
         "customer_id": customer_id,
         "ticket_id": event.ticket_id,
         "answered_at": event.answered_at,
+        "department": event.department,
         "mean_score": mean.quantize(STORED_PLACES) if mean is not None else None,
         "answers": answers,
     }

@@ -32,12 +32,10 @@ def upgrade() -> None:
     )
     op.add_column("sales_opportunities", sa.Column("competitor", sa.String(200), nullable=True))
     op.add_column("sales_opportunities", sa.Column("opened_at", UTCDateTime(), nullable=True))
-    op.add_column("sales_opportunities", sa.Column("closed_at", UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("sales_opportunities") as table:
-        table.drop_column("closed_at")
         table.drop_column("opened_at")
         table.drop_column("competitor")
     op.drop_table("association_rules")
