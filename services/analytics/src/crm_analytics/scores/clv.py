@@ -85,7 +85,7 @@ class GammaGammaParams:
 def fit_bgnbd(
     frequency: npt.ArrayLike,
     recency: npt.ArrayLike,
-    T: npt.ArrayLike,
+    T: npt.ArrayLike,  # noqa: N803 (the literature's name, as in the reference)
     *,
     weights: npt.ArrayLike | None = None,
 ) -> BgNbdParams:
@@ -104,7 +104,7 @@ def fit_bgnbd(
     if longest <= 0:
         raise NotEnoughHistory("no time has passed since anybody's first purchase")
 
-    (x, tx, age), counts = _distinct((x, tx, age), counts)
+    (x, tx, age), counts, _ = _distinct((x, tx, age), counts)
     scale = 1.0 / longest
     likelihood = _BgNbdLikelihood(x, tx * scale, age * scale, counts)
     log_params = _maximise(likelihood.negative_mean_and_gradient, 4, "BG/NBD")
@@ -130,7 +130,7 @@ def fit_gamma_gamma(
     kept = (counts > 0) & (x > 0) & (m > 0)
     if not np.any(kept):
         raise NotEnoughHistory("nobody made a repeat purchase with a positive spend")
-    (x, m), counts = _distinct((x[kept], m[kept]), counts[kept])
+    (x, m), counts, _ = _distinct((x[kept], m[kept]), counts[kept])
     likelihood = _GammaGammaLikelihood(x, m, counts)
     log_params = _maximise(likelihood.negative_mean_and_gradient, 3, "Gamma-Gamma")
     p, q, v = np.exp(log_params)
@@ -257,7 +257,7 @@ def expected_purchases(
     t: npt.ArrayLike,
     frequency: npt.ArrayLike,
     recency: npt.ArrayLike,
-    T: npt.ArrayLike,
+    T: npt.ArrayLike,  # noqa: N803 (the literature's name, as in the reference)
 ) -> Floats:
     """The expected number of purchases in the next ``t`` days of each customer given their
     history (equation 10; the reference's
@@ -292,7 +292,7 @@ def probability_alive(
     params: BgNbdParams,
     frequency: npt.ArrayLike,
     recency: npt.ArrayLike,
-    T: npt.ArrayLike,
+    T: npt.ArrayLike,  # noqa: N803 (the literature's name, as in the reference)
 ) -> Floats:
     """The probability each customer has not dropped out (Hardie's note 021); 1 for a
     customer without a repeat purchase, who in this model cannot have left yet."""
@@ -325,7 +325,7 @@ def lifetime_value(
     gamma_gamma: GammaGammaParams,
     frequency: npt.ArrayLike,
     recency: npt.ArrayLike,
-    T: npt.ArrayLike,
+    T: npt.ArrayLike,  # noqa: N803 (the literature's name, as in the reference)
     monetary_value: npt.ArrayLike,
     *,
     months: int = 12,
@@ -343,8 +343,7 @@ def lifetime_value(
     if x.size == 0 or months < 1:
         return value
     # Predict once per distinct history, for every month end at once.
-    (px, ptx, page), _ = _distinct((x, tx, age), np.ones_like(x))
-    _, where = _groups((x, tx, age))
+    (px, ptx, page), _, where = _distinct((x, tx, age), np.ones_like(x))
     ends = days_per_month * np.arange(0, months + 1, dtype=np.float64)
     cumulative = expected_purchases(bgnbd, ends[:, None], px, ptx, page)
     cumulative[0] = 0.0
@@ -393,9 +392,11 @@ def _weights(weights: npt.ArrayLike | None, size: int) -> Floats:
     return counts
 
 
-def _groups(columns: tuple[Floats, ...]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Rows sorted by ``columns`` (the order) and, for every row, the index of its distinct
-    pattern among the sorted distinct patterns."""
+def _distinct(
+    columns: tuple[Floats, ...], counts: Floats
+) -> tuple[tuple[Floats, ...], Floats, npt.NDArray[np.intp]]:
+    """The distinct rows of ``columns`` (sorted), the summed ``counts`` of each, and for every
+    row the index of its distinct row."""
     order = np.lexsort(columns[::-1])
     starts = np.zeros(len(order), dtype=bool)
     starts[:1] = True
@@ -404,14 +405,6 @@ def _groups(columns: tuple[Floats, ...]) -> tuple[npt.NDArray[np.intp], npt.NDAr
         starts[1:] |= ordered[1:] != ordered[:-1]
     group = np.empty(len(order), dtype=np.intp)
     group[order] = np.cumsum(starts) - 1
-    return order, group
-
-
-def _distinct(columns: tuple[Floats, ...], counts: Floats) -> tuple[tuple[Floats, ...], Floats]:
-    """The distinct rows of ``columns`` (sorted) and the summed ``counts`` of each."""
-    _, group = _groups(columns)
-    patterns = int(group.max()) + 1 if len(group) else 0
-    first = np.zeros(patterns, dtype=np.intp)
-    first[group[::-1]] = np.arange(len(group))[::-1]
-    summed = np.bincount(group, weights=counts, minlength=patterns)
-    return tuple(column[first] for column in columns), summed
+    first = order[starts]
+    summed = np.bincount(group, weights=counts, minlength=len(first)).astype(np.float64)
+    return tuple(column[first] for column in columns), summed, group
