@@ -200,14 +200,16 @@ class _GammaGammaLikelihood:
         self.x, self.m, self.counts = x, m, counts
         self.log_m = np.log(m)
         self.log_x = np.log(x)
+        # The gamma functions depend on the frequency alone: once per distinct frequency.
+        self.frequencies, self.by_frequency = np.unique(x, return_inverse=True)
 
     def _values(self, p: float, q: float, v: float) -> tuple[Floats, Floats, Floats]:
         px = p * self.x
         spent = np.log(self.x * self.m + v)
+        pf = p * self.frequencies
+        by_frequency = gammaln(pf + q) - gammaln(pf) - gammaln(q)
         values = (
-            gammaln(px + q)
-            - gammaln(px)
-            - gammaln(q)
+            by_frequency[self.by_frequency]
             + q * np.log(v)
             + (px - 1) * self.log_m
             + px * self.log_x
@@ -222,9 +224,11 @@ class _GammaGammaLikelihood:
     def negative_mean_and_gradient(self, log_params: Floats) -> tuple[float, Floats]:
         p, q, v = (float(value) for value in np.exp(log_params))
         values, px, spent = self._values(p, q, v)
-        w, x = self.counts, self.x
-        digamma_pxq = psi(px + q)
-        d_p = x * (digamma_pxq - psi(px) + self.log_m + self.log_x - spent)
+        w, x, at = self.counts, self.x, self.by_frequency
+        pf = p * self.frequencies
+        digamma_pxq = psi(pf + q)[at]
+        digamma_px = psi(pf)[at]
+        d_p = x * (digamma_pxq - digamma_px + self.log_m + self.log_x - spent)
         d_q = digamma_pxq - psi(q) + np.log(v) - spent
         d_v = q / v - (px + q) / (x * self.m + v)
         total = w.sum()
@@ -269,11 +273,13 @@ def expected_purchases(
     z = horizon / (alpha + age + horizon)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         log_hyp = np.log(hyp2f1(first, second, third, z))
-        # Where the series overflows, Euler's transformation gives the same value.
-        log_hyp_alt = np.log(hyp2f1(third - first, third - second, third, z)) + (
-            third - first - second
-        ) * np.log1p(-z)
-    log_hyp = np.where(np.isinf(log_hyp), log_hyp_alt, log_hyp)
+        overflowed = np.isinf(log_hyp)
+        if np.any(overflowed):
+            # Where the series overflows, Euler's transformation gives the same value.
+            f, s, c, at = (
+                np.broadcast_to(v, log_hyp.shape)[overflowed] for v in (first, second, third, z)
+            )
+            log_hyp[overflowed] = np.log(hyp2f1(c - f, c - s, c, at)) + (c - f - s) * np.log1p(-at)
     bought = (
         third
         / (a - 1)
@@ -344,9 +350,9 @@ def lifetime_value(
         return value
     # Predict once per distinct history, for every month end at once.
     (px, ptx, page), _, where = _distinct((x, tx, age), np.ones_like(x))
-    ends = days_per_month * np.arange(0, months + 1, dtype=np.float64)
-    cumulative = expected_purchases(bgnbd, ends[:, None], px, ptx, page)
-    cumulative[0] = 0.0
+    ends = days_per_month * np.arange(1, months + 1, dtype=np.float64)
+    by_month_end = expected_purchases(bgnbd, ends[:, None], px, ptx, page)
+    cumulative = np.vstack([np.zeros_like(px), by_month_end])  # nothing bought by now
     discount = (1 + discount_rate) ** -np.arange(1, months + 1, dtype=np.float64)
     per_pattern = discount @ np.diff(cumulative, axis=0)
     value = spend * per_pattern[where]
