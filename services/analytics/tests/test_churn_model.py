@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from crm_analytics.churn.repository import churn_features
 from crm_analytics.churn.tree import FEATURE_NAMES, predict, rule_for
+from crm_analytics.scores.models import CustomerScore
 from crm_shared.clock import Clock, FakeClock
 from crm_shared.testing.problems import assert_problem
 from fastapi import FastAPI
@@ -156,3 +157,23 @@ async def test_not_enough_history_is_refused_with_the_counts(
     assert (problem["customers"], problem["churned"], problem["stayed"]) == (5, 5, 0)
     assert (problem["min_customers"], problem["min_per_class"]) == (200, 20)
     assert_problem(future, 422, contains="as_of")
+
+
+async def test_the_learnt_rule_weighs_in_the_churn_risk(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await known_rule_history().write(app)
+    assert (await client.post("/v1/models/churn/fit", json={})).status_code == 200
+
+    run = await client.post("/v1/scores/run", json={})
+
+    assert run.status_code == 200, run.text
+    async with app.state.runtime.session_factory() as session:
+        gone = await session.get(CustomerScore, "gone-0")
+        happy = await session.get(CustomerScore, "happy-0")
+    assert gone is not None
+    assert happy is not None
+    learnt = [reason for reason in gone.churn_reasons if reason["code"] == "learnt_rule"]
+    assert learnt[0]["detail"].endswith("then churn 100 % (80 customers)")
+    assert gone.churn_level == "high"
+    assert all(reason["code"] != "learnt_rule" for reason in happy.churn_reasons)

@@ -3,18 +3,18 @@
 from typing import Annotated
 
 from crm_shared.api.auth import requires
-from crm_shared.api.deps import RuntimeDep, SessionDep, UnitOfWorkDep
+from crm_shared.api.deps import SessionDep, UnitOfWorkDep
 from crm_shared.api.openapi import problem_responses
 from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from crm_shared.csv_export import CSV_MEDIA_TYPE, csv_text
-from fastapi import APIRouter, Body, Depends, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Response
 
 from crm_analytics.churn import service
 from crm_analytics.churn.rules import NOT_RECORDED
 from crm_analytics.churn.schemas import ChurnModelOut, ChurnReport, FitRequest
 from crm_analytics.reporting import CSV_COLUMNS, PERIOD_FORMS, ReportFormat, wants_csv
-from crm_analytics.settings import AnalyticsSettings
+from crm_analytics.web import SettingsDep
 
 router = APIRouter()
 
@@ -25,14 +25,6 @@ CSV_EXAMPLE = (
     "reasons,reason,indifference,total,6\r\n"
 )
 
-
-async def get_settings(runtime: RuntimeDep) -> AnalyticsSettings:
-    settings = runtime.settings
-    assert isinstance(settings, AnalyticsSettings)
-    return settings
-
-
-SettingsDep = Annotated[AnalyticsSettings, Depends(get_settings)]
 PeriodQuery = Annotated[
     str, Query(max_length=20, description=PERIOD_FORMS, examples=["2026-Q1", "2026-03"])
 ]

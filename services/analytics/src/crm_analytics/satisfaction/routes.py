@@ -3,17 +3,17 @@
 from typing import Annotated
 
 from crm_shared.api.auth import requires
-from crm_shared.api.deps import RuntimeDep, SessionDep
+from crm_shared.api.deps import SessionDep
 from crm_shared.api.openapi import problem_responses
 from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from crm_shared.csv_export import CSV_MEDIA_TYPE, csv_text
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from crm_analytics.reporting import CSV_COLUMNS, PERIOD_FORMS, ReportFormat, wants_csv
 from crm_analytics.satisfaction import service
 from crm_analytics.satisfaction.schemas import CsiReport
-from crm_analytics.settings import AnalyticsSettings
+from crm_analytics.web import SettingsDep
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -23,15 +23,6 @@ CSV_EXAMPLE = (
     "csi,department,service,mean_satisfaction,1.05\r\n"
     "csi,department_item,service/speed,dissatisfied_percent,25.0\r\n"
 )
-
-
-async def get_settings(runtime: RuntimeDep) -> AnalyticsSettings:
-    settings = runtime.settings
-    assert isinstance(settings, AnalyticsSettings)
-    return settings
-
-
-SettingsDep = Annotated[AnalyticsSettings, Depends(get_settings)]
 
 
 @router.get(

@@ -161,6 +161,12 @@ def score_rows(
     return rows
 
 
+def churn_level(score: float, settings: AnalyticsSettings) -> str:
+    if score >= settings.churn_high:
+        return "high"
+    return "medium" if score >= settings.churn_medium else "low"
+
+
 def _predictions(
     inputs: ClvSummary, model: ClvModel | None, settings: AnalyticsSettings
 ) -> dict[str, Floats]:

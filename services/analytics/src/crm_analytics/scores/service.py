@@ -26,10 +26,13 @@ from crm_shared.contracts.analytics import (
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, NotFoundError
 
+from crm_analytics.churn import tree
+from crm_analytics.churn.repository import ChurnRepository, churn_features
 from crm_analytics.recommendations.service import refresh_rules
 from crm_analytics.scores import clv, mvc
 from crm_analytics.scores.compute import (
     ServiceFigures,
+    churn_level,
     clv_summary,
     full_run_edges,
     score_rows,
@@ -87,6 +90,7 @@ async def rescore(
     model = await scores.newest_model()
     rows = score_rows(summary, service, window, edges, model, settings, run.sequence, now)
     await _add_mvc(uow, rows, None if full else summary.customer_ids, settings)
+    await _add_learnt_churn(uow, rows, None if full else summary.customer_ids, settings)
     before = await scores.classes_of(None if full else summary.customer_ids)
     if full:
         await scores.replace_all(rows)
@@ -175,6 +179,38 @@ async def _add_mvc(
     }
     for row in rows:
         row["mvc_class"], row["loyalty_score"] = found.get(row["customer_id"], (None, None))
+
+
+async def _add_learnt_churn(
+    uow: UnitOfWork,
+    rows: list[dict[str, Any]],
+    customer_ids: list[str] | None,
+    settings: AnalyticsSettings,
+) -> None:
+    """Once a churn decision tree has been learnt, its probability weighs half of the
+    churn-risk score, and the rule of the customer's leaf is a reason when it predicts churn."""
+    model = await ChurnRepository(uow.session).newest_model()
+    if model is None:
+        return
+    ids, features = await churn_features(uow.session, customer_ids, uow.clock.now())
+    probabilities = tree.predict(model.tree, features) if ids else np.zeros(0)
+    learnt = {customer_id: i for i, customer_id in enumerate(ids)}
+    for row in rows:
+        i = learnt.get(row["customer_id"])
+        if i is None:
+            continue
+        probability = float(probabilities[i])
+        row["churn_score"] = round((row["churn_score"] + probability) / 2, 4)
+        row["churn_level"] = churn_level(row["churn_score"], settings)
+        if probability >= 0.5:
+            reason = {
+                "code": "learnt_rule",
+                "weight": round(probability / 2, 4),
+                "detail": tree.rule_for(model.tree, features[i]),
+            }
+            row["churn_reasons"] = sorted(
+                [*row["churn_reasons"], reason], key=lambda line: -float(line["weight"])
+            )
 
 
 def _window(end: date, settings: AnalyticsSettings) -> Window:
