@@ -24,6 +24,7 @@ from tests.benchmarks import (
     memory,
     order_import,
     profile_latency,
+    scores_run,
     sla_timers,
     token_check,
 )
@@ -42,6 +43,7 @@ MEASUREMENTS: dict[str, ModuleType] = {
     "orders": order_import,
     "timers": sla_timers,
     "clv": clv_fit,
+    "scores": scores_run,
 }
 
 

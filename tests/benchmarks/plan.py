@@ -26,6 +26,7 @@ class Plan:
     # join on the bundled broker takes about half of it. None: the services' default (10 s).
     session_timeout_ms: int | None = None
     clv_customers: int = 1_000_000  # generated customers the CLV models are fitted to
+    scores_customers: int = 1_000_000  # generated customers (~10 orders each) scored in-service
 
     @property
     def kafka_session_timeout_ms(self) -> int:
@@ -72,4 +73,5 @@ QUICK = Plan(
     timer_steady_seconds=3.0,
     session_timeout_ms=2_000,  # faster group joins; start-up is not measured anyway
     clv_customers=50_000,
+    scores_customers=20_000,
 )

@@ -10,7 +10,7 @@ from crm_analytics.scores.models import CustomerScore
 from crm_analytics.scores.service import rescore
 from crm_analytics.settings import AnalyticsSettings
 from crm_shared.clock import Clock, FakeClock
-from crm_shared.testing import created, erased, uid
+from crm_shared.testing import created, erased, merged, uid
 from crm_shared.testing.outbox import outbox_events
 from crm_shared.testing.sales_fact_events import order, order_cancelled, order_placed
 from fastapi import FastAPI
@@ -141,3 +141,18 @@ async def test_cancelled_orders_and_erased_customers_have_no_scores(app: FastAPI
     assert CUSTOMERS[1] not in rows
     assert CUSTOMERS[2] not in rows
     assert len(rows) == 8
+
+
+async def test_erasure_and_merge_reach_the_scores_at_once(app: FastAPI) -> None:
+    await ten_customers(app)
+    await run_full(app)
+    await deliver_run(
+        app,
+        [erased(CUSTOMERS[2], 2), merged(CUSTOMERS[9], CUSTOMERS[8], 2)],
+        NOW,
+    )
+    rows = await scores(app)
+    assert CUSTOMERS[2] not in rows
+    assert CUSTOMERS[8] not in rows
+    # The survivor is scored over both customers' orders: 3 of its own and 1 of the alias.
+    assert rows[CUSTOMERS[9]].orders == 4
