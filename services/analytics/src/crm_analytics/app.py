@@ -9,6 +9,7 @@ from fastapi import FastAPI
 import crm_analytics.profiles.models
 import crm_analytics.sales.models
 import crm_analytics.scores.models
+import crm_analytics.segments.models
 import crm_analytics.support.models
 import crm_analytics.timeline.models  # noqa: F401  (every table on Base.metadata)
 from crm_analytics.db import platform_tables
