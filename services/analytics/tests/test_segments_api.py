@@ -35,9 +35,7 @@ async def seed(app: FastAPI) -> None:
         industry = "retail" if customer_id != C5 else "mining"
         email = f"person{n}@example.org"
         await deliver(app, created(customer_id, industry=industry, email=email), at(n))
-    await write_scores(
-        app, *(score_row(c, monetary_total=Decimal("150.00")) for c in (C1, C3, C5))
-    )
+    await write_scores(app, *(score_row(c, monetary_total=Decimal("150.00")) for c in (C1, C3, C5)))
 
 
 async def test_a_saved_segment_has_the_members_its_preview_counted(
