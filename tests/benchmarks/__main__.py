@@ -23,6 +23,7 @@ from tests.benchmarks import (
     memory,
     order_import,
     profile_latency,
+    segment_membership,
     sla_timers,
     token_check,
 )
@@ -40,6 +41,7 @@ MEASUREMENTS: dict[str, ModuleType] = {
     "token": token_check,
     "orders": order_import,
     "timers": sla_timers,
+    "segments": segment_membership,
 }
 
 
