@@ -9,23 +9,27 @@ A filter is a condition or a combination of filters::
 
 Each field is of a kind, and the kind says which operators it takes:
 
-- categories (``eq``, ``ne``, ``in``, ``not_in``, ``exists``): the profile's ``industry``,
-  ``region``, ``city``, ``customer_type`` (kind), ``lifecycle_stage``, ``occupation``
-  (segmentation), the bands ``age_band`` (birth date, today) and ``spend_band`` (total
-  spend), the scores' ``rfm_segment``, ``abc_class``, ``value_class``, ``churn_risk``;
-- numbers (``eq``, ``ne``, ``gte``, ``lte``, ``between`` [low, high], ``exists``):
+- categories (``eq``, ``ne`` a text; ``in``, ``not_in`` a list of texts; ``exists``): the
+  profile's ``industry``, ``region``, ``city``, ``customer_type`` (kind),
+  ``lifecycle_stage``, ``occupation`` (segmentation), the bands ``age_band`` (birth date,
+  today) and ``spend_band`` (total spend), the scores' ``rfm_segment``, ``abc_class``,
+  ``value_class``, ``churn_risk``;
+- numbers (``eq``, ``ne``, ``gte``, ``lte`` a number; ``between`` [low, high]; ``exists``):
   ``monetary_total``, ``orders``, ``recency_days``, ``churn_score``, ``clv_predicted``,
   ``probability_alive``;
 - sets (``contains``; tags also ``exists``): ``tags`` (a tag), ``consent`` (a channel the
   customer granted).
 
-Conditions are two-valued: a missing value never satisfies ``eq``/``in``/``gte``…, always
-satisfies ``ne``/``not_in``, and ``not`` is the exact complement.
+Each (kind, operator) pair is a model of its own, so the JSON Schema (and the OpenAPI) says
+exactly which value each operator takes. Conditions are two-valued: a missing value never
+satisfies ``eq``/``in``/``gte``…, always satisfies ``ne``/``not_in``, and ``not`` is the
+exact complement.
 """
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, get_args
 
+from crm_shared.contracts.customer import ConsentChannel
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -33,6 +37,7 @@ from pydantic import (
     Field,
     Tag,
     TypeAdapter,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -60,19 +65,19 @@ class Op(StrEnum):
     EXISTS = "exists"
 
 
-CATEGORIES = (
+CategoryField = Literal[
     "age_band", "spend_band", "industry", "occupation", "customer_type", "region", "city",
     "lifecycle_stage", "rfm_segment", "abc_class", "value_class", "churn_risk",
-)  # fmt: skip
-NUMBERS = (
+]  # fmt: skip
+NumberField = Literal[
     "monetary_total", "orders", "recency_days", "churn_score", "clv_predicted",
     "probability_alive",
-)  # fmt: skip
-SETS = ("tags", "consent")
+]  # fmt: skip
+ExistsField = Literal[CategoryField, NumberField, "tags"]
 FIELD_KINDS: dict[str, Kind] = {
-    **dict.fromkeys(CATEGORIES, Kind.CATEGORY),
-    **dict.fromkeys(NUMBERS, Kind.NUMBER),
-    **dict.fromkeys(SETS, Kind.SET),
+    **dict.fromkeys(get_args(CategoryField), Kind.CATEGORY),
+    **dict.fromkeys(get_args(NumberField), Kind.NUMBER),
+    **dict.fromkeys(("tags", "consent"), Kind.SET),
 }
 OPS_OF_KIND: dict[Kind, frozenset[Op]] = {
     Kind.CATEGORY: frozenset({Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.EXISTS}),
@@ -82,20 +87,8 @@ OPS_OF_KIND: dict[Kind, frozenset[Op]] = {
 # Which of its kind's operators a field does not take.
 REFUSED_OPS: dict[str, frozenset[Op]] = {"consent": frozenset({Op.EXISTS})}
 
-FieldName = Literal[
-    "age_band", "spend_band", "industry", "occupation", "customer_type", "region", "city",
-    "lifecycle_stage", "rfm_segment", "abc_class", "value_class", "churn_risk",
-    "monetary_total", "orders", "recency_days", "churn_score", "clv_predicted",
-    "probability_alive", "tags", "consent",
-]  # fmt: skip
 Word = Annotated[str, Field(min_length=1, max_length=100)]
-Number = Annotated[float, Field(ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)]
-Value = (
-    bool
-    | Number
-    | Word
-    | Annotated[list[Word | Number], Field(min_length=1, max_length=MAX_VALUES)]
-)
+Number = Annotated[float, Field(strict=True, ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)]
 
 
 def ops_of(field: str) -> list[str]:
@@ -103,49 +96,109 @@ def ops_of(field: str) -> list[str]:
     return sorted(op.value for op in allowed)
 
 
-class Condition(BaseModel):
-    """``{"field", "op", "value"}``; ``exists`` takes ``true`` (the default) or ``false``."""
-
+class _Condition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    field: FieldName
-    op: Op
-    value: Value | None = None
 
-    @model_validator(mode="after")
-    def _fits(self) -> Self:
-        if self.op.value not in ops_of(self.field):
-            raise ValueError(
-                f"field {self.field!r} takes the operators {', '.join(ops_of(self.field))}, "
-                f"not {self.op.value!r}"
-            )
-        problem = _value_problem(FIELD_KINDS[self.field], self.op, self.value)
-        if problem is not None:
-            raise ValueError(f"{self.field} {self.op.value}: {problem}")
-        return self
+class CategoryIs(_Condition):
+    field: CategoryField
+    op: Literal["eq", "ne"]
+    value: Word
 
 
-def _value_problem(kind: Kind, op: Op, value: Any) -> str | None:
-    scalar = str if kind is not Kind.NUMBER else float
-    is_scalar = isinstance(value, scalar) and not isinstance(value, bool)
-    if op is Op.EXISTS:
-        return None if value is None or isinstance(value, bool) else "value is true or false"
-    if op in (Op.IN, Op.NOT_IN):
-        if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            return None
-        return "value is a list of text values"
-    if op is Op.BETWEEN:
-        if (
-            isinstance(value, list)
-            and len(value) == 2
-            and all(isinstance(item, float) for item in value)
-            and value[0] <= value[1]
-        ):
-            return None
-        return "value is [low, high], two numbers, low <= high"
-    if not is_scalar:
-        return "value is a number" if kind is Kind.NUMBER else "value is a text value"
-    return None
+class CategoryIn(_Condition):
+    field: CategoryField
+    op: Literal["in", "not_in"]
+    value: list[Word] = Field(min_length=1, max_length=MAX_VALUES)
+
+
+class NumberIs(_Condition):
+    field: NumberField
+    op: Literal["eq", "ne", "gte", "lte"]
+    value: Number
+
+
+class NumberBetween(_Condition):
+    """``[low, high]``, both included (low above high selects no one)."""
+
+    field: NumberField
+    op: Literal["between"]
+    value: tuple[Number, Number]
+
+
+class Exists(_Condition):
+    """The field has a value (``true``, the default) or has none (``false``)."""
+
+    field: ExistsField
+    op: Literal["exists"]
+    value: bool = True
+
+
+class TagContains(_Condition):
+    field: Literal["tags"]
+    op: Literal["contains"]
+    value: Word
+
+
+class ConsentContains(_Condition):
+    """The customer granted consent on this channel."""
+
+    field: Literal["consent"]
+    op: Literal["contains"]
+    value: ConsentChannel
+
+
+class _Refused(BaseModel):
+    """A condition of an unknown field, or with an operator its field does not take:
+    refused with a message saying what the field takes. Absent from the JSON Schema (it
+    is never valid)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse(cls, value: Any) -> Any:
+        field, op = value.get("field"), value.get("op")
+        if not isinstance(field, str) or field not in FIELD_KINDS:
+            raise ValueError(f"unknown field {field!r}: one of {', '.join(FIELD_KINDS)}")
+        raise ValueError(
+            f"field {field!r} takes the operators {', '.join(ops_of(field))}, not {op!r}"
+        )
+
+
+CONDITIONS: dict[tuple[Kind, str], type[_Condition]] = {
+    **{(Kind.CATEGORY, op): CategoryIs for op in ("eq", "ne")},
+    **{(Kind.CATEGORY, op): CategoryIn for op in ("in", "not_in")},
+    **{(Kind.NUMBER, op): NumberIs for op in ("eq", "ne", "gte", "lte")},
+    (Kind.NUMBER, "between"): NumberBetween,
+    **{(kind, "exists"): Exists for kind in Kind},
+}
+ANY_CONDITION = (CategoryIs, CategoryIn, NumberIs, NumberBetween, Exists, TagContains,
+                 ConsentContains)  # fmt: skip
+
+
+def _condition_tag(value: Any) -> str:
+    if isinstance(value, BaseModel):
+        return type(value).__name__
+    field, op = value.get("field"), value.get("op")
+    if field == "tags" and op == "contains":
+        return TagContains.__name__
+    if field == "consent" and op == "contains":
+        return ConsentContains.__name__
+    if not isinstance(field, str) or field not in FIELD_KINDS or op not in ops_of(field):
+        return "refused"
+    return CONDITIONS[(FIELD_KINDS[field], op)].__name__
+
+
+Condition = Annotated[
+    Annotated[CategoryIs, Tag("CategoryIs")]
+    | Annotated[CategoryIn, Tag("CategoryIn")]
+    | Annotated[NumberIs, Tag("NumberIs")]
+    | Annotated[NumberBetween, Tag("NumberBetween")]
+    | Annotated[Exists, Tag("Exists")]
+    | Annotated[TagContains, Tag("TagContains")]
+    | Annotated[ConsentContains, Tag("ConsentContains")]
+    | Annotated[_Refused, Tag("refused"), WithJsonSchema({"not": {}})],
+    Discriminator(_condition_tag),
+]
 
 
 class AllOf(BaseModel):
@@ -166,7 +219,7 @@ class NotOf(BaseModel):
     not_: "Filter" = Field(alias="not")
 
 
-SHAPES = {"all": AllOf, "any": AnyOf, "not": NotOf, "field": Condition}
+SHAPES: dict[str, Any] = {"all": AllOf, "any": AnyOf, "not": NotOf, "field": ANY_CONDITION}
 
 
 def _shape(value: Any) -> str | None:
@@ -194,7 +247,7 @@ NotOf.model_rebuild()
 FILTER = TypeAdapter[Any](Filter)
 
 
-def conditions_of(node: Any, depth: int = 1) -> list[tuple[Condition, int]]:
+def conditions_of(node: Any, depth: int = 1) -> list[tuple[Any, int]]:
     """Every condition of a filter with its depth (1: the filter is the condition)."""
     match node:
         case AllOf(all=parts) | AnyOf(any=parts):
@@ -216,10 +269,8 @@ def bounded(node: Any) -> Any:
 
 
 def stored(node: Any) -> dict[str, Any]:
-    """The filter as saved (and shown): its JSON, without absent values."""
-    document: dict[str, Any] = FILTER.dump_python(
-        node, mode="json", by_alias=True, exclude_none=True
-    )
+    """The filter as saved (and shown): its JSON, every default written out."""
+    document: dict[str, Any] = FILTER.dump_python(node, mode="json", by_alias=True)
     return document
 
 

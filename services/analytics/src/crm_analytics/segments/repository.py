@@ -26,7 +26,7 @@ from sqlalchemy import (
 from crm_analytics.db import upsert
 from crm_analytics.profiles.models import Profile, ProfileTag
 from crm_analytics.scores.models import CustomerScore
-from crm_analytics.segments.filters import AllOf, AnyOf, Condition, NotOf, Op
+from crm_analytics.segments.filters import AllOf, AnyOf, NotOf, Op
 from crm_analytics.segments.models import Segment, SegmentMember
 from crm_analytics.segments.rules import Band, birth_dates_of
 
@@ -74,23 +74,21 @@ def where_of(node: Any, context: Context) -> ColumnElement[bool]:
             return or_(*(where_of(part, context) for part in parts))
         case NotOf(not_=part):
             return not_(where_of(part, context))
-        case Condition():
-            return _condition(node, context)
-    raise TypeError(node)
+    return _condition(node, context)
 
 
-def _condition(condition: Condition, context: Context) -> ColumnElement[bool]:
-    op, value = condition.op, condition.value
+def _condition(condition: Any, context: Context) -> ColumnElement[bool]:
+    op, value = Op(condition.op), condition.value
     # ne and not_in are the complement of eq and in: every leaf is two-valued (never NULL).
     if op is Op.NE:
-        return not_(_condition(condition.model_copy(update={"op": Op.EQ}), context))
+        return not_(_condition(condition.model_copy(update={"op": "eq"}), context))
     if op is Op.NOT_IN:
-        return not_(_condition(condition.model_copy(update={"op": Op.IN}), context))
+        return not_(_condition(condition.model_copy(update={"op": "in"}), context))
     match condition.field:
         case "tags":
             return _tagged(value if op is Op.CONTAINS else None, value is not False)
         case "consent":
-            granted = Profile.consent[(str(value), "granted")].as_boolean()
+            granted = Profile.consent[(value.value, "granted")].as_boolean()
             return and_(granted.is_not(None), granted == true())
         case "age_band":
             born = Profile.birth_date
