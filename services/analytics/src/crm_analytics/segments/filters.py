@@ -35,6 +35,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    StrictBool,
     Tag,
     TypeAdapter,
     WithJsonSchema,
@@ -131,7 +132,7 @@ class Exists(_Condition):
 
     field: ExistsField
     op: Literal["exists"]
-    value: bool = True
+    value: StrictBool = True
 
 
 class TagContains(_Condition):

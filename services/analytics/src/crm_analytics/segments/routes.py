@@ -152,7 +152,16 @@ async def list_segments(
     return page_of(found, limit, segment_out)
 
 
-@router.get("/{segment_id}", dependencies=READ, response_model=SegmentOut, summary="Read a segment")
+@router.get(
+    "/{segment_id}",
+    dependencies=READ,
+    response_model=SegmentOut,
+    summary="Read a segment",
+    description="The `ETag` names the segment's version (its name, description, filter), "
+    "which `If-Match` names on a change; `size` moves with every join and leave without a "
+    "new version, so a 304 to `If-None-Match` says the definition is unchanged. The live "
+    "count is also `total` of the members list (`?total=true`).",
+)
 async def get_segment(segment_id: UUID, uow: UnitOfWorkDep) -> JSONResponse:
     return _segment(await service.load(uow, str(segment_id)))
 
