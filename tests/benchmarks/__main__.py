@@ -25,6 +25,7 @@ from tests.benchmarks import (
     order_import,
     profile_latency,
     scores_run,
+    segment_membership,
     sla_timers,
     token_check,
 )
@@ -44,6 +45,7 @@ MEASUREMENTS: dict[str, ModuleType] = {
     "timers": sla_timers,
     "clv": clv_fit,
     "scores": scores_run,
+    "segments": segment_membership,
 }
 
 

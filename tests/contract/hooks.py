@@ -39,6 +39,7 @@ BEYOND_THE_SCHEMA = (
     "/currency-mismatch",  # support: a recovery in another currency than the ticket's others
     "/invalid-period",  # support: a week or month of the pattern that does not exist (2026-W60)
     "/cause-not-of-category",  # support: a standard answer's cause its category does not admit
+    "/unknown-band",  # analytics: an age or spend band the settings do not name
 )
 BEYOND_THE_SCHEMA_ERRORS = {"email_address"}
 

@@ -11,6 +11,7 @@ import crm_analytics.profiles.models
 import crm_analytics.recommendations.models
 import crm_analytics.sales.models
 import crm_analytics.scores.models
+import crm_analytics.segments.models
 import crm_analytics.support.models
 import crm_analytics.timeline.models  # noqa: F401  (every table on Base.metadata)
 from crm_analytics.churn.routes import router as churn_router

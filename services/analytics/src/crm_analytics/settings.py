@@ -5,7 +5,9 @@ from decimal import Decimal
 from typing import ClassVar
 
 from crm_shared.settings import ServiceSettings
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from crm_analytics.segments.rules import DEFAULT_AGE_BANDS, DEFAULT_SPEND_BANDS, parse_bands
 
 
 class AnalyticsSettings(ServiceSettings):
@@ -44,6 +46,22 @@ class AnalyticsSettings(ServiceSettings):
     scores_refresh_cron: str = "30 2 * * *"
 
     # --- segments -------------------------------------------------------------------------
+    # The bands of the age_band and spend_band filter fields ("<N", "N-M", "N+" or ">N"); a
+    # segment keeps the bands it was saved with.
+    segment_age_bands: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_AGE_BANDS), min_length=1, max_length=30
+    )
+    segment_spend_bands: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SPEND_BANDS), min_length=1, max_length=30
+    )
+    # How many customer ids a segment preview shows.
+    segment_preview_sample: int = Field(10, ge=0, le=100)
+
+    @field_validator("segment_age_bands", "segment_spend_bands")
+    @classmethod
+    def _segment_bands(cls, names: list[str], info: ValidationInfo) -> list[str]:
+        parse_bands(names, whole_years=info.field_name == "segment_age_bands")
+        return names
 
     # --- churn model and reports ------------------------------------------------------------
 
