@@ -40,6 +40,7 @@ from crm_analytics.scores.compute import (
 from crm_analytics.scores.models import ClvModel, ScoreRun
 from crm_analytics.scores.mvc_inputs import mvc_inputs
 from crm_analytics.scores.repository import ScoreRepository, Window, day_number
+from crm_analytics.segments.service import refresh_membership
 from crm_analytics.settings import AnalyticsSettings
 
 
@@ -105,6 +106,9 @@ async def rescore(
             min_support=settings.recommendation_min_support,
             min_confidence=settings.recommendation_min_confidence,
         )
+        # Every segment over everyone (age bands move with the date too); after a live run,
+        # the membership refresh that ends every run of events re-evaluates its customers.
+        await refresh_membership(uow, None, now)
     run.finished_at = uow.clock.now()
     return RunResult(run.sequence, run.kind, len(rows), changed)
 
