@@ -164,7 +164,9 @@ def _postgres_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 async def analytics(url: str, folder: Path) -> Any:
-    settings = AnalyticsSettings(database_url=url, data_dir=folder, clv_min_repeat_customers=2)
+    settings = AnalyticsSettings(
+        database_url=url, data_dir=folder, clv_min_repeat_customers=2, rate_limit_enabled=False
+    )
     return create_app(settings, run_bus=False)
 
 

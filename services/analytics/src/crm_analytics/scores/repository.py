@@ -248,8 +248,10 @@ class ScoreRepository:
         """A full run's rows in place of every stored one (readers see the old ones until
         the commit)."""
         await self.session.execute(delete(CustomerScore))
+        # Core, not ORM, bulk INSERT: the rows are plain dicts, no identity map to keep.
+        table = CustomerScore.__table__
         for start in range(0, len(rows), WRITE_CHUNK):
-            await self.session.execute(insert(CustomerScore), rows[start : start + WRITE_CHUNK])
+            await self.session.execute(insert(table), rows[start : start + WRITE_CHUNK])
 
     async def upsert(self, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
