@@ -7,14 +7,14 @@ a merged-away id) are re-evaluated against every segment, in one set-based pass 
 
 An erased customer no longer matches (only active profiles do), and a merged-away one has
 no profile left: both leave every segment they were in, and the survivor is re-evaluated.
-The membership events analytics publishes itself come back on its own topic (for the
-timeline): they change nothing here and are skipped.
+The events analytics publishes itself come back on its own topic (for the timeline): the
+scoring run that published them has already refreshed their customers, so they are skipped.
 """
 
 from collections.abc import Sequence
 
 from crm_shared.bus.handlers import Delivery
-from crm_shared.contracts.analytics import SegmentMembershipChanged
+from crm_shared.contracts.analytics import AnalyticsEvent
 from crm_shared.contracts.customer import CustomerMerged
 from crm_shared.db import UnitOfWork
 
@@ -26,7 +26,7 @@ def customers_named(deliveries: Sequence[Delivery]) -> set[str]:
     named: set[str] = set()
     for delivery in deliveries:
         event = delivery.event
-        if isinstance(event, SegmentMembershipChanged):
+        if isinstance(event, AnalyticsEvent):
             continue
         if event.about_customer is not None:
             named.add(event.about_customer)
