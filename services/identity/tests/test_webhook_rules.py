@@ -33,7 +33,7 @@ def test_patterns_match_whole_segments(pattern: str, event_type: str, expected: 
 
 def test_each_event_domain_needs_its_permission_and_identity_events_are_never_sent() -> None:
     assert rules.permission_for("crm.customer.erased.v1") == Permission.CUSTOMERS_READ
-    assert rules.permission_for("crm.analytics.churn_risk_changed.v1") == Permission.PROFILES_READ
+    assert rules.permission_for("crm.analytics.churn_risk.changed.v1") == Permission.ANALYTICS_READ
     assert rules.permission_for("crm.identity.user_created.v1") is None
     assert rules.may_receive(["customers:read"], "crm.customer.created.v1")
     assert not rules.may_receive(["customers:read"], "crm.sales.order_placed.v1")
@@ -50,6 +50,7 @@ def test_a_pattern_needs_every_permission_of_what_it_can_match() -> None:
         Permission.SALES_READ,
         Permission.SUPPORT_READ,
         Permission.PROFILES_READ,
+        Permission.ANALYTICS_READ,
     }
     assert rules.permissions_for_pattern("*") == everything
     assert rules.permissions_for_pattern("crm.*") == everything
@@ -60,6 +61,7 @@ def test_a_pattern_needs_every_permission_of_what_it_can_match() -> None:
         Permission.SALES_READ,
         Permission.SUPPORT_READ,
         Permission.PROFILES_READ,
+        Permission.ANALYTICS_READ,
     }
     assert rules.missing_permissions("crm.customer.created.v1", ["customers:read"]) == set()
 
