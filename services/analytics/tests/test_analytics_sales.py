@@ -207,7 +207,10 @@ async def test_a_big_run_projects_in_a_few_statements(
     finally:
         event.remove(engine, "before_cursor_execute", count)
 
-    assert len(statements) < 40, statements
+    # A fixed number whatever the run's size: the profile, the sales section and its order
+    # lines, the live scores of the 200 customers (summary, service figures, MVC inputs,
+    # the write) and the membership refresh each take a few statements for the whole run.
+    assert len(statements) < 60, statements
     response = await client.get(f"/v1/profiles/{customers[7]}/timeline")
     assert response.status_code == 200  # history shown before the customer's own events
     await deliver(app, created(customers[7], 1), at(0))
