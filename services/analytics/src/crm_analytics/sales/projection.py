@@ -1,22 +1,29 @@
 """The sales section's projection of a run of ``crm.sales`` events, in sets.
 
-Orders (placed, paid, cancelled) and opportunities (opened, changed, moved) each carry
-their record's full state and version: the newest of a run is written over older stored
-ones (:mod:`crm_analytics.records`); a cancellation wins at equal versions and is final.
-Leads, quotes and activities have no figures here: they reach the profile through its
-timeline.
+Orders (placed, paid, cancelled), opportunities (opened, changed, moved), leads (their
+source and campaign, for the campaign report) and quotes (their decision, for the "why did
+a customer not buy" report) each carry their record's full state and version: the newest of
+a run is written over older stored ones (:mod:`crm_analytics.records`); a cancellation wins
+at equal versions and is final. Activities have no figures here: they reach the profile
+through its timeline.
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from crm_shared.bus.handlers import Delivery
 from crm_shared.contracts.sales import (
+    LeadChanged,
+    LeadConverted,
+    LeadCreated,
     OpportunityChanged,
     OpportunityOpened,
     OpportunityStageChanged,
     OrderCancelled,
     OrderPaymentChanged,
     OrderPlaced,
+    QuoteDecided,
+    QuoteIssued,
 )
 from crm_shared.db import UnitOfWork
 from crm_shared.db.rowset import Row
@@ -27,7 +34,11 @@ from crm_analytics.sales.repository import SalesRepository
 
 ORDER_EVENTS = (OrderPlaced, OrderPaymentChanged, OrderCancelled)
 OPPORTUNITY_EVENTS = (OpportunityOpened, OpportunityChanged, OpportunityStageChanged)
-SALES_FIGURE_EVENTS: tuple[type[IntegrationEvent], ...] = ORDER_EVENTS + OPPORTUNITY_EVENTS
+LEAD_EVENTS = (LeadCreated, LeadChanged, LeadConverted)
+QUOTE_EVENTS = (QuoteIssued, QuoteDecided)
+SALES_FIGURE_EVENTS: tuple[type[IntegrationEvent], ...] = (
+    ORDER_EVENTS + OPPORTUNITY_EVENTS + LEAD_EVENTS + QUOTE_EVENTS
+)
 
 
 class SalesProjection:
@@ -38,15 +49,23 @@ class SalesProjection:
     async def __call__(self, uow: UnitOfWork, deliveries: Sequence[Delivery]) -> None:
         orders = NewestStates(_rank, final=_cancelled)
         opportunities = NewestStates()
+        leads = NewestStates()
+        quotes = NewestStates()
         for delivery in deliveries:
             event = delivery.event
             if isinstance(event, ORDER_EVENTS):
                 orders.offer(event.order.id, order_row(event))
             elif isinstance(event, OPPORTUNITY_EVENTS):
                 opportunities.offer(event.opportunity.id, opportunity_row(event))
+            elif isinstance(event, LEAD_EVENTS):
+                leads.offer(event.lead.id, lead_row(event))
+            elif isinstance(event, QUOTE_EVENTS):
+                quotes.offer(event.quote.id, quote_row(event, delivery.envelope.time))
         sales = SalesRepository(uow.session)
         await orders.write(sales.orders())
         await opportunities.write(sales.opportunities())
+        await leads.write(sales.leads())
+        await quotes.write(sales.quotes())
 
 
 def order_row(event: OrderPlaced | OrderPaymentChanged | OrderCancelled) -> Row:
@@ -78,6 +97,36 @@ def opportunity_row(
         "currency": opportunity.currency,
         "amount": opportunity.amount,
         "weighted_amount": opportunity.weighted_amount,
+        "lead_id": opportunity.lead_id,
+        "loss_reason": opportunity.loss_reason,
+        "competitor": opportunity.competitor,
+        "closed_at": opportunity.closed_at,
+    }
+
+
+def lead_row(event: LeadCreated | LeadChanged | LeadConverted) -> Row:
+    lead = event.lead
+    return {
+        "lead_id": lead.id,
+        "customer_id": lead.customer_id or event.customer_id,
+        "version": lead.version,
+        "status": lead.status.value,
+        "source": lead.source,
+        "campaign_id": lead.campaign_id,
+        "created_at": lead.created_at,
+    }
+
+
+def quote_row(event: QuoteIssued | QuoteDecided, sent_at: datetime) -> Row:
+    quote = event.quote
+    return {
+        "quote_id": quote.id,
+        "customer_id": quote.customer_id or event.customer_id,
+        "version": quote.version,
+        "status": quote.status,
+        "currency": quote.currency,
+        "total": quote.total,
+        "decided_at": sent_at if isinstance(event, QuoteDecided) else None,
     }
 
 

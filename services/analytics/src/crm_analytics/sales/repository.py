@@ -11,7 +11,7 @@ from crm_shared.db.rowset import BulkRows
 from sqlalchemy import Table, case, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_analytics.sales.models import SalesOpportunity, SalesOrder
+from crm_analytics.sales.models import SalesLead, SalesOpportunity, SalesOrder, SalesQuote
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,14 @@ class SalesRepository:
     def opportunities(self) -> BulkRows:
         table: Table = SalesOpportunity.__table__
         return BulkRows(self.session, table, key="opportunity_id")
+
+    def leads(self) -> BulkRows:
+        table: Table = SalesLead.__table__
+        return BulkRows(self.session, table, key="lead_id")
+
+    def quotes(self) -> BulkRows:
+        table: Table = SalesQuote.__table__
+        return BulkRows(self.session, table, key="quote_id")
 
     async def order_totals(self, customer_ids: Collection[str], today: date) -> list[OrderTotals]:
         """Per currency, over the orders of these customers (one and its aliases)."""
