@@ -50,7 +50,7 @@ def period_of(text: str) -> tuple[Period, Span]:
     return period, Span(period.start, period.end)
 
 
-def _period_out(period: Period) -> PeriodOut:
+def period_out(period: Period) -> PeriodOut:
     return PeriodOut(label=period.label, start=period.start, end=period.end)
 
 
@@ -63,7 +63,7 @@ async def lost_sales(uow: UnitOfWork, period: str, customer_id: str | None) -> L
         opportunities = await reports.lost_opportunities(span, customers, DETAIL_LIMIT)
         quotes = await reports.refused_quote_rows(span, customers, DETAIL_LIMIT)
     return LostSalesReport(
-        period=_period_out(asked),
+        period=period_out(asked),
         customer_id=customer_id,
         by_reason=_lost(await reports.lost_by(SalesOpportunity.loss_reason, span, customers)),
         by_competitor=_lost(await reports.lost_by(SalesOpportunity.competitor, span, customers)),
@@ -112,7 +112,7 @@ async def customer_yield(
     found = await reports.yields(span, currency, highest_first=order is YieldOrder.TOP, limit=limit)
     customers, totals = await reports.yield_totals(span, currency)
     return CustomerYieldReport(
-        period=_period_out(asked),
+        period=period_out(asked),
         currency=currency,
         order=order,
         totals=YieldTotals(customers=customers, **_figures(totals)),
@@ -142,7 +142,7 @@ async def campaigns(uow: UnitOfWork, period: str) -> CampaignReport:
             )
         )
     return CampaignReport(
-        period=_period_out(asked),
+        period=period_out(asked),
         campaigns=[
             CampaignOut(
                 campaign_id=campaign,
@@ -162,7 +162,7 @@ async def dissatisfaction(uow: UnitOfWork, period: str, limit: int) -> Dissatisf
     asked, span = period_of(period)
     reports = ReportRepository(uow.session)
     return DissatisfactionReport(
-        period=_period_out(asked),
+        period=period_out(asked),
         complaints=[
             CategoryCount(category=category, complaints=count, major=major)
             for category, count, major in await reports.complaint_categories(span)

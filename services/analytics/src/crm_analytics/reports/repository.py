@@ -6,7 +6,7 @@ customer's are counted for its survivor (an outer join on ``customer_aliases``).
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    or_,
     select,
     true,
     union_all,
@@ -27,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from crm_analytics.profiles.models import CustomerAlias
+from crm_analytics.profiles.models import CustomerAlias, Profile
 from crm_analytics.sales.models import SalesLead, SalesOpportunity, SalesOrder, SalesQuote
 from crm_analytics.scores.models import CustomerScore, ScoreRun
 from crm_analytics.support.models import SupportRecovery, SupportSurvey, SupportTicket
@@ -36,6 +37,7 @@ Money = Numeric(18, 2)
 LOST = "lost"
 REFUSED_QUOTES = ("rejected", "expired")
 COMPLAINT = "complaint"
+ACTIVE = "active"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,30 @@ def _within(column: Any, span: Span) -> ColumnElement[bool]:
 
 def _of_customers(column: Any, customer_ids: Collection[str] | None) -> ColumnElement[bool]:
     return true() if customer_ids is None else column.in_(sorted(customer_ids))
+
+
+DIMENSIONS = ("age_band", "occupation", "industry", "region", "value_band")
+
+
+@dataclass(frozen=True)
+class Bands:
+    """How the composition bands ages and spends (the rules compute them)."""
+
+    ages: list[tuple[str, date]]  # youngest first: (label, earliest birth date in it)
+    oldest: str
+    unknown: str
+    spends: list[tuple[Decimal, str]]  # lowest first: (upper edge, label)
+    highest: str
+
+
+def _dimension(name: str, c: Any, bands: Bands) -> Any:
+    if name == "age_band":
+        ages = [(c.birth_date > earliest, label) for label, earliest in bands.ages]
+        return case((c.birth_date.is_(None), bands.unknown), *ages, else_=bands.oldest)
+    if name == "value_band":
+        spends = [(c.spend < edge, label) for edge, label in bands.spends]
+        return case(*spends, else_=bands.highest)
+    return getattr(c, name)
 
 
 @dataclass(frozen=True)
@@ -411,3 +437,119 @@ class ReportRepository:
         items are inside a JSON array, which the two databases read differently)."""
         statement = select(SupportSurvey.answers).where(_within(SupportSurvey.answered_at, span))
         return [list(answers or []) for answers in await self.session.scalars(statement)]
+
+    # --- composition and scorecard ---------------------------------------------------------
+
+    async def composition(
+        self, span: Span, currency: str, dimension: str, bands: Bands
+    ) -> list[tuple[str | None, int, Decimal]]:
+        """Per value of ``dimension`` (one of DIMENSIONS; ages and spends in ``bands``): the
+        active customers who existed by the period's end and their spend in the period
+        (orders not cancelled, in ``currency``)."""
+        base = self.base(span, currency)
+        key = _dimension(dimension, base.c, bands)
+        statement = select(key, func.count(), func.sum(base.c.spend)).group_by(key)
+        rows = await self.session.execute(statement)
+        return [(k, int(n), Decimal(str(total or 0))) for k, n, total in rows]
+
+    def base(self, span: Span, currency: str) -> Any:
+        """The active customers who existed by the period's end, with their age, occupation,
+        industry, region, RFM segment and spend (and the rest of their figures) in the
+        period."""
+        profile, score = Profile, CustomerScore
+        orders = self._per_survivor_orders(span, currency)
+        return (
+            select(
+                profile.customer_id,
+                profile.birth_date,
+                profile.segmentation["occupation"].as_string().label("occupation"),
+                profile.industry,
+                profile.region,
+                profile.created_at,
+                score.rfm_segment,
+                score.first_order_at,
+                func.coalesce(orders.c.orders, 0).label("orders"),
+                func.coalesce(orders.c.revenue, 0).label("spend"),
+                func.coalesce(orders.c.written_off, 0).label("written_off"),
+            )
+            .outerjoin(score, score.customer_id == profile.customer_id)
+            .outerjoin(orders, orders.c.customer_id == profile.customer_id)
+            .where(
+                profile.status == ACTIVE,
+                or_(profile.created_at.is_(None), profile.created_at < span.end),
+            )
+            .subquery()
+        )
+
+    async def scorecard(self, span: Span, currency: str) -> list[tuple[Any, ...]]:
+        """Per RFM segment (null: not scored), over the base: customers; new ones (created
+        in the period); first-time buyers (first order in it); the returning base (bought
+        before the period) and those of it who bought in the period; orders, revenue and
+        written-off amount of the period; tickets received and recovery cost recorded in it."""
+        base = self.base(span, currency)
+        tickets = self._per_survivor(SupportTicket, SupportTicket.received_at, span, func.count())
+        recoveries = self._per_survivor(
+            SupportRecovery,
+            SupportRecovery.recorded_at,
+            span,
+            func.sum(SupportRecovery.cost),
+            SupportRecovery.currency == currency,
+        )
+        returning = base.c.first_order_at < span.start
+        statement = (
+            select(
+                base.c.rfm_segment,
+                func.count(),
+                _count_if(_within(base.c.created_at, span)),
+                _count_if(_within(base.c.first_order_at, span)),
+                _count_if(returning),
+                _count_if(and_(returning, base.c.orders > 0)),
+                func.sum(base.c.orders),
+                func.sum(base.c.spend),
+                func.sum(base.c.written_off),
+                func.sum(func.coalesce(tickets.c.value, 0)),
+                func.sum(func.coalesce(recoveries.c.value, 0)),
+            )
+            .outerjoin(tickets, tickets.c.customer_id == base.c.customer_id)
+            .outerjoin(recoveries, recoveries.c.customer_id == base.c.customer_id)
+            .group_by(base.c.rfm_segment)
+        )
+        return [tuple(row) for row in await self.session.execute(statement)]
+
+    def _per_survivor_orders(self, span: Span, currency: str) -> Any:
+        order = SalesOrder
+        alias = aliased(CustomerAlias)
+        survivor = func.coalesce(alias.survivor_id, order.customer_id)
+        return (
+            select(
+                survivor.label("customer_id"),
+                func.count().label("orders"),
+                func.sum(order.total).label("revenue"),
+                func.sum(order.written_off_amount).label("written_off"),
+            )
+            .outerjoin(alias, alias.alias_id == order.customer_id)
+            .where(
+                order.currency == currency,
+                order.cancelled == false(),
+                _within(order.ordered_at, span),
+            )
+            .group_by(survivor)
+            .subquery()
+        )
+
+    def _per_survivor(self, model: Any, when: Any, span: Span, value: Any, *conditions: Any) -> Any:
+        """``value`` (an aggregate) per survivor over the rows of ``model`` in the period."""
+        alias = aliased(CustomerAlias)
+        survivor = func.coalesce(alias.survivor_id, model.customer_id)
+        return (
+            select(survivor.label("customer_id"), value.label("value"))
+            .select_from(model)
+            .outerjoin(alias, alias.alias_id == model.customer_id)
+            .where(_within(when, span), *conditions)
+            .group_by(survivor)
+            .subquery()
+        )
+
+
+def _count_if(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)

@@ -12,7 +12,7 @@ from crm_shared.csv_export import CSV_MEDIA_TYPE, csv_text
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel
 
-from crm_analytics.reports import questions, service
+from crm_analytics.reports import composition, questions, service
 from crm_analytics.reports.long_form import CSV_COLUMNS, long_rows
 from crm_analytics.reports.rules import PERIOD_FORMS
 from crm_analytics.reports.schemas import (
@@ -21,11 +21,13 @@ from crm_analytics.reports.schemas import (
     BestBy,
     BestCustomersReport,
     CampaignReport,
+    CompositionReport,
     CustomerYieldReport,
     DissatisfactionReport,
     LostSalesReport,
     ReportFormat,
     RfmReport,
+    ScorecardReport,
     YieldOrder,
 )
 from crm_analytics.settings import AnalyticsSettings
@@ -48,6 +50,10 @@ SNAPSHOT = {200: CSV_ANSWER, **problem_responses(422)}
 
 Period = Annotated[
     str, Query(max_length=20, description=PERIOD_FORMS, examples=["2026-12", "2026-Q4"])
+]
+Currency = Annotated[
+    str | None,
+    Query(pattern="^[A-Z]{3}$", description="ISO 4217; the setting reports_currency if absent"),
 ]
 Limit = Annotated[int, Query(ge=1, le=1000, description="How many customers to list")]
 Chosen = Annotated[
@@ -184,7 +190,7 @@ async def customer_yield(
     uow: UnitOfWorkDep,
     settings: SettingsDep,
     period: Period,
-    currency: Annotated[str | None, Query(pattern="^[A-Z]{3}$", description="ISO 4217")] = None,
+    currency: Currency = None,
     order: Annotated[YieldOrder, Query(description="top: highest net first")] = YieldOrder.TOP,
     limit: Limit = 50,
     chosen: Chosen = None,
@@ -229,3 +235,51 @@ async def dissatisfaction(
 ) -> Response:
     report = await questions.dissatisfaction(uow, period, limit)
     return answer(report, f"dissatisfaction-{report.period.label}", chosen, accept)
+
+
+@router.get(
+    "/composition",
+    response_model=CompositionReport,
+    summary="The composition of the customer base",
+    description="The active customers who existed by the period's end, counted by age band "
+    "(whole years on the period's last day: <20, 20-29, ... 70+, unknown), occupation, "
+    "industry, region and value band (their spend in the period in one currency: the setting "
+    "`reports_spend_bands`, by default <100, 100-250, 250-500, >=500), with the spend of "
+    "each. A month gives the monthly report. " + FORMS,
+    responses=PERIODIC,
+)
+async def composition_report(
+    uow: UnitOfWorkDep,
+    settings: SettingsDep,
+    period: Period,
+    currency: Currency = None,
+    chosen: Chosen = None,
+    accept: Accept = None,
+) -> Response:
+    report = await composition.composition(
+        uow, period, currency or settings.reports_currency, settings.reports_spend_bands
+    )
+    return answer(report, f"composition-{report.period.label}", chosen, accept)
+
+
+@router.get(
+    "/scorecard",
+    response_model=ScorecardReport,
+    summary="The scorecard per customer segment",
+    description="Per RFM segment of the active customers: acquisition (customers created in "
+    "the period, first-time buyers), retention (of those who had bought before the period, "
+    "the share who bought in it), profitability (orders, revenue, written off, recovery "
+    "cost, net, net per customer) and cost to serve (tickets received, recovery cost per "
+    "customer), in one currency. " + FORMS,
+    responses=PERIODIC,
+)
+async def scorecard_report(
+    uow: UnitOfWorkDep,
+    settings: SettingsDep,
+    period: Period,
+    currency: Currency = None,
+    chosen: Chosen = None,
+    accept: Accept = None,
+) -> Response:
+    report = await composition.scorecard(uow, period, currency or settings.reports_currency)
+    return answer(report, f"scorecard-{report.period.label}", chosen, accept)

@@ -85,17 +85,33 @@ def spend_bands(edges: Sequence[Decimal]) -> list[str]:
     return [*labels, f">={edges[-1]}"] if edges else [">=0"]
 
 
-def age_in_years(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+def years_before(day: date, years: int) -> date:
+    """The same day ``years`` earlier (28 February for a 29th that year lacks)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_cutoffs(on: date) -> list[tuple[str, date]]:
+    """Each age band but the oldest, youngest first, with the earliest birth date in it on
+    ``on`` (someone born on a cutoff has just had that birthday): a birth date after the
+    first cutoff is in the first band, and so on; on or before the last, the oldest band."""
+    edges = (0, *AGE_BAND_EDGES)
+    labels = [f"<{AGE_BAND_EDGES[0]}"]
+    labels += [f"{low}-{high - 1}" for low, high in itertools.pairwise(AGE_BAND_EDGES)]
+    return [(label, years_before(on, edge)) for label, edge in zip(labels, edges[1:], strict=True)]
+
+
+OLDEST_AGE_BAND = f"{AGE_BAND_EDGES[-1]}+"
+UNKNOWN = "unknown"
 
 
 def age_band(birth: date | None, on: date) -> str:
+    """The band of a birth date on ``on`` (what the report's SQL computes in bulk)."""
     if birth is None:
-        return "unknown"
-    age = age_in_years(birth, on)
-    if age < AGE_BAND_EDGES[0]:
-        return f"<{AGE_BAND_EDGES[0]}"
-    for low, high in itertools.pairwise(AGE_BAND_EDGES):
-        if age < high:
-            return f"{low}-{high - 1}"
-    return f"{AGE_BAND_EDGES[-1]}+"
+        return UNKNOWN
+    for label, earliest in age_cutoffs(on):
+        if birth > earliest:
+            return label
+    return OLDEST_AGE_BAND

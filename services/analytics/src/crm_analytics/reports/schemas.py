@@ -272,3 +272,49 @@ class DissatisfactionReport(BaseModel):
     period: PeriodOut
     complaints: list[CategoryCount] = Field(description="Most complaints first")
     items: list[SurveyItemOut] = Field(description="Lowest mean score first")
+
+
+# --- composition and scorecard ----------------------------------------------------------
+
+
+class BandCount(BaseModel):
+    csv_key: ClassVar[tuple[str, ...]] = ("dimension", "key")
+    dimension: str = Field(description="age_band, occupation, industry, region or value_band")
+    key: str | None = Field(description="The band or value (null: not recorded)")
+    customers: int
+    customers_share: float | None
+    spend: Decimal = Field(description="Their spend in the period")
+
+
+class CompositionReport(BaseModel):
+    period: PeriodOut
+    currency: str
+    customers: int = Field(description="Active customers who existed by the period's end")
+    spend_bands: list[str] = Field(description="The value bands, lowest first (a setting)")
+    dimensions: list[BandCount]
+
+
+class SegmentScorecard(BaseModel):
+    csv_key: ClassVar[tuple[str, ...]] = ("segment",)
+    segment: str | None = Field(description="The RFM segment (null: not scored)")
+    customers: int
+    new_customers: int = Field(description="Acquisition: customers created in the period")
+    first_time_buyers: int = Field(description="Acquisition: first order in the period")
+    returning_base: int = Field(description="Customers who had bought before the period")
+    retained: int = Field(description="Of the returning base, those who bought in the period")
+    retention_rate: float | None = Field(description="retained / returning_base")
+    orders: int
+    revenue: Decimal
+    written_off: Decimal
+    recovery_cost: Decimal
+    net: Decimal = Field(description="Profitability: revenue - written_off - recovery_cost")
+    net_per_customer: Decimal | None
+    tickets: int = Field(description="Cost to serve: tickets received in the period")
+    tickets_per_customer: float | None
+    recovery_cost_per_customer: Decimal | None
+
+
+class ScorecardReport(BaseModel):
+    period: PeriodOut
+    currency: str
+    segments: list[SegmentScorecard] = Field(description="Most customers first")
