@@ -18,7 +18,7 @@
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -42,6 +42,25 @@ def share(part: float | Decimal | int, whole: float | Decimal | int) -> float | 
 
 def mean(total: float | Decimal | int | None, count: int) -> float | None:
     return float(total) / count if count and total is not None else None
+
+
+@dataclass
+class Tally:
+    """Customers and their summed monetary total (of an RFM cell or segment), and how many
+    of them are in each named segment."""
+
+    customers: int = 0
+    total: Decimal = Decimal(0)
+    segments: dict[str, int] = field(default_factory=dict)
+
+    def add(self, customers: int, total: Decimal, segment: str | None) -> None:
+        self.customers += customers
+        self.total += total
+        if segment is not None:
+            self.segments[segment] = self.segments.get(segment, 0) + customers
+
+    def mean(self) -> Decimal | None:
+        return money(self.total / self.customers) if self.customers else None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ the last run, aggregated by the repository, shaped into the reports. The reports
 period are in :mod:`crm_analytics.reports.questions`."""
 
 from collections import Counter, defaultdict
-from typing import Any
 
 from crm_shared.db import UnitOfWork
 
@@ -45,19 +44,12 @@ async def rfm_report(uow: UnitOfWork) -> RfmReport:
     reports = ReportRepository(uow.session)
     cells = await reports.rfm_cells()
     run = await reports.last_full_run()
-    grid: dict[tuple[int, int], list[Any]] = {
-        (r, f): [0, rules.money(0), {}] for r in SCORES for f in SCORES
-    }
-    segments: dict[str | None, list[Any]] = defaultdict(lambda: [0, rules.money(0)])
+    grid = {(r, f): rules.Tally() for r in SCORES for f in SCORES}
+    segments: dict[str | None, rules.Tally] = defaultdict(rules.Tally)
     for r, f, segment, count, total in cells:
-        held = grid.setdefault((r, f), [0, rules.money(0), {}])
-        held[0] += count
-        held[1] += total
-        if segment is not None:
-            held[2][segment] = held[2].get(segment, 0) + count
-        segments[segment][0] += count
-        segments[segment][1] += total
-    customers = sum(count for count, _ in segments.values())
+        grid.setdefault((r, f), rules.Tally()).add(count, total, segment)
+        segments[segment].add(count, total, segment)
+    customers = sum(tally.customers for tally in segments.values())
     return RfmReport(
         run=_run_out(run),
         customers=customers,
@@ -65,30 +57,27 @@ async def rfm_report(uow: UnitOfWork) -> RfmReport:
             RfmCell(
                 r=r,
                 f=f,
-                customers=count,
-                mean_monetary=_mean_money(total, count),
-                segments=dict(sorted(named.items())),
+                customers=cell.customers,
+                mean_monetary=cell.mean(),
+                segments=dict(sorted(cell.segments.items())),
             )
-            for (r, f), (count, total, named) in sorted(grid.items())
+            for (r, f), cell in sorted(grid.items())
         ],
         segments=[
             RfmSegmentOut(
                 segment=segment,
-                customers=count,
-                customers_share=rules.share(count, customers),
-                monetary_total=rules.money(total),
-                mean_monetary=_mean_money(total, count),
+                customers=tally.customers,
+                customers_share=rules.share(tally.customers, customers),
+                monetary_total=rules.money(tally.total),
+                mean_monetary=tally.mean(),
             )
-            for segment, (count, total) in sorted(
-                segments.items(), key=lambda item: (-item[1][0], item[0] is None, item[0] or "")
+            for segment, tally in sorted(
+                segments.items(),
+                key=lambda item: (-item[1].customers, item[0] is None, item[0] or ""),
             )
         ],
         edges=None if run is None else {k: v for k, v in run.edges.items() if k != "abc"},
     )
-
-
-def _mean_money(total: Any, count: int) -> Any:
-    return rules.money(total / count) if count else None
 
 
 async def abc_report(uow: UnitOfWork) -> AbcReport:
