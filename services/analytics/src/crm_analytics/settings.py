@@ -115,6 +115,14 @@ class AnalyticsSettings(ServiceSettings):
     # Decision time (opportunity opened → won) counting half towards loyalty.
     loyalty_decision_days: float = Field(30.0, gt=0)
 
+    # --- reports ------------------------------------------------------------------------------
+
+    # The upper edges of the composition's spend bands per period: < 100, 100-250, 250-500,
+    # >= 500 by default (ascending).
+    reports_spend_bands: list[Decimal] = Field(
+        default_factory=lambda: [Decimal(100), Decimal(250), Decimal(500)], min_length=1
+    )
+
     @model_validator(mode="after")
     def _shares_leave_a_rest(self) -> "AnalyticsSettings":
         if any(share <= 0 for share in self.abc_shares) or sum(self.abc_shares) >= 1:

@@ -54,6 +54,39 @@ class SalesOpportunity(Base):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # For the churn reasons report: why a lost opportunity was lost, and when it closed.
     loss_reason: Mapped[str | None] = mapped_column(Text)
+    # The lead it came from (the campaigns report).
+    lead_id: Mapped[str | None] = mapped_column(String(64))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_sales_opportunities_customer_id", "customer_id", "stage"),)
+
+
+class SalesLead(Base):
+    """Where a lead came from (its source and campaign), for the campaign report; no name,
+    company or contact point is kept."""
+
+    __tablename__ = "sales_leads"
+
+    lead_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Set once the lead is somebody's customer (or through its opportunity's customer).
+    customer_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str | None] = mapped_column(String(100))
+    campaign_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SalesQuote(Base):
+    """The last state of each quote revision; ``decided_at`` is when it was accepted,
+    rejected or expired (the decision event's time)."""
+
+    __tablename__ = "sales_quotes"
+
+    quote_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[Decimal] = mapped_column(Money)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,22 +1,29 @@
 """The sales section's projection of a run of ``crm.sales`` events, in sets.
 
-Orders (placed, paid, cancelled) and opportunities (opened, changed, moved) each carry
-their record's full state and version: the newest of a run is written over older stored
-ones (:mod:`crm_analytics.records`); a cancellation wins at equal versions and is final.
-Leads, quotes and activities have no figures here: they reach the profile through its
-timeline.
+Orders (placed, paid, cancelled), opportunities (opened, changed, moved), leads (their
+source and campaign, for the campaign report) and quotes (their decision, for the "why did
+a customer not buy" report) each carry their record's full state and version: the newest of
+a run is written over older stored ones (:mod:`crm_analytics.records`); a cancellation wins
+at equal versions and is final. Activities have no figures here: they reach the profile
+through its timeline.
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from crm_shared.bus.handlers import Delivery
 from crm_shared.contracts.sales import (
+    LeadChanged,
+    LeadConverted,
+    LeadCreated,
     OpportunityChanged,
     OpportunityOpened,
     OpportunityStageChanged,
     OrderCancelled,
     OrderPaymentChanged,
     OrderPlaced,
+    QuoteDecided,
+    QuoteIssued,
 )
 from crm_shared.db import UnitOfWork
 from crm_shared.db.rowset import Row
@@ -27,7 +34,11 @@ from crm_analytics.sales.repository import SalesRepository
 
 ORDER_EVENTS = (OrderPlaced, OrderPaymentChanged, OrderCancelled)
 OPPORTUNITY_EVENTS = (OpportunityOpened, OpportunityChanged, OpportunityStageChanged)
-SALES_FIGURE_EVENTS: tuple[type[IntegrationEvent], ...] = ORDER_EVENTS + OPPORTUNITY_EVENTS
+LEAD_EVENTS = (LeadCreated, LeadChanged, LeadConverted)
+QUOTE_EVENTS = (QuoteIssued, QuoteDecided)
+SALES_FIGURE_EVENTS: tuple[type[IntegrationEvent], ...] = (
+    ORDER_EVENTS + OPPORTUNITY_EVENTS + LEAD_EVENTS + QUOTE_EVENTS
+)
 
 
 class SalesProjection:
@@ -39,6 +50,8 @@ class SalesProjection:
         orders = NewestStates(_rank, final=_cancelled)
         opportunities = NewestStates()
         first_lines: dict[str, list[Row]] = {}
+        leads = NewestStates()
+        quotes = NewestStates()
         for delivery in deliveries:
             event = delivery.event
             if isinstance(event, ORDER_EVENTS):
@@ -46,11 +59,17 @@ class SalesProjection:
                 first_lines.setdefault(event.order.id, line_rows(event))
             elif isinstance(event, OPPORTUNITY_EVENTS):
                 opportunities.offer(event.opportunity.id, opportunity_row(event))
+            elif isinstance(event, LEAD_EVENTS):
+                leads.offer(event.lead.id, lead_row(event))
+            elif isinstance(event, QUOTE_EVENTS):
+                quotes.offer(event.quote.id, quote_row(event, delivery.envelope.time))
         sales = SalesRepository(uow.session)
         await orders.write(sales.orders())
         await opportunities.write(sales.opportunities())
         # An order's lines never change after its first event; a stored one wins.
         await sales.add_order_lines([row for rows in first_lines.values() for row in rows])
+        await leads.write(sales.leads())
+        await quotes.write(sales.quotes())
 
 
 def order_row(event: OrderPlaced | OrderPaymentChanged | OrderCancelled) -> Row:
@@ -101,6 +120,33 @@ def opportunity_row(
         "opened_at": opportunity.created_at,
         "loss_reason": opportunity.loss_reason,
         "closed_at": opportunity.closed_at,
+        "lead_id": opportunity.lead_id,
+    }
+
+
+def lead_row(event: LeadCreated | LeadChanged | LeadConverted) -> Row:
+    lead = event.lead
+    return {
+        "lead_id": lead.id,
+        "customer_id": lead.customer_id or event.customer_id,
+        "version": lead.version,
+        "status": lead.status.value,
+        "source": lead.source,
+        "campaign_id": lead.campaign_id,
+        "created_at": lead.created_at,
+    }
+
+
+def quote_row(event: QuoteIssued | QuoteDecided, sent_at: datetime) -> Row:
+    quote = event.quote
+    return {
+        "quote_id": quote.id,
+        "customer_id": quote.customer_id or event.customer_id,
+        "version": quote.version,
+        "status": quote.status,
+        "currency": quote.currency,
+        "total": quote.total,
+        "decided_at": sent_at if isinstance(event, QuoteDecided) else None,
     }
 
 

@@ -12,7 +12,7 @@ from crm_shared.db.statements import insert_ignoring_duplicates
 from sqlalchemy import Table, case, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_analytics.sales.models import SalesOpportunity, SalesOrder
+from crm_analytics.sales.models import SalesLead, SalesOpportunity, SalesOrder, SalesQuote
 from crm_analytics.scores.models import OrderLine
 
 
@@ -55,6 +55,14 @@ class SalesRepository:
             table: Table = OrderLine.__table__
             statement = insert_ignoring_duplicates(self.session, table, ("order_id", "line_no"))
             await self.session.execute(statement, rows)
+
+    def leads(self) -> BulkRows:
+        table: Table = SalesLead.__table__
+        return BulkRows(self.session, table, key="lead_id")
+
+    def quotes(self) -> BulkRows:
+        table: Table = SalesQuote.__table__
+        return BulkRows(self.session, table, key="quote_id")
 
     async def order_totals(self, customer_ids: Collection[str], today: date) -> list[OrderTotals]:
         """Per currency, over the orders of these customers (one and its aliases)."""

@@ -34,6 +34,8 @@ class SupportTicket(Base):
     kind: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(32))
     major: Mapped[bool] = mapped_column(Boolean)
+    # The complaint category (None on rows projected before it was kept).
+    category: Mapped[str | None] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_support_tickets_customer_id", "customer_id", "status"),)

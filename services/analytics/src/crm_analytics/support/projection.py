@@ -76,6 +76,7 @@ def ticket_row(ticket: TicketSnapshot) -> Row:
         "kind": ticket.kind.value,
         "status": ticket.status.value,
         "major": ticket.major,
+        "category": ticket.category.value,
         "received_at": ticket.received_at,
     }
 
