@@ -62,7 +62,8 @@ def full_run_edges(
         "recency": rules.quintile_edges(recency),
         "frequency": rules.quintile_edges(summary.orders),
         "monetary": rules.quintile_edges(summary.total),
-        "abc": rules.abc_thresholds(summary.window_value, settings.abc_shares),
+        # The least value of each class but the last: {"A": 610.0, "B": 95.5}.
+        "abc": dict(zip("ABC", rules.abc_thresholds(summary.window_value, settings.abc_shares))),
         "vip": vip_thresholds[0] if settings.vip_share > 0 else None,
     }
 
@@ -82,7 +83,7 @@ def score_rows(
     f = rules.higher_is_better(summary.orders, edges["frequency"])
     m = rules.higher_is_better(summary.total, edges["monetary"])
     segments = rules.segments(r, f)
-    abc = rules.abc_classes(summary.window_value, edges["abc"])
+    abc = rules.abc_classes(summary.window_value, [edges["abc"][k] for k in sorted(edges["abc"])])
     vip_value = edges.get("vip")
     vip = summary.vip | (
         (summary.window_value >= vip_value) & (summary.window_value > 0)
