@@ -17,7 +17,7 @@ Rust regex and ECMA-262 (JSON Schema) all read the same way.
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeAlias, TypeVar
 from zoneinfo import available_timezones
@@ -175,6 +175,21 @@ def _rfc_3339_text(value: Any) -> Any:
 
 
 Instant = Annotated[AwareDatetime, BeforeValidator(_rfc_3339_text)]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value: Any) -> Any:
+    if isinstance(value, date):  # built in Python, not read from a request
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("day", "send a date such as 2026-12-01 (ISO 8601)")
+    return value
+
+
+# A calendar day as a request sends it: "2026-12-01" only (pydantic would also take a
+# number as seconds since 1970, which the OpenAPI's "format: date" does not allow).
+Day = Annotated[date, BeforeValidator(_iso_date_text)]
 
 
 def _canonical_uuid(value: Any) -> str:

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
+from crm_shared.fields import Day
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm_analytics.reporting import PeriodOut
@@ -13,7 +14,7 @@ EARLIEST_AS_OF = date(1970, 1, 1)
 class FitRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    as_of: date | None = Field(
+    as_of: Day | None = Field(
         None,
         ge=EARLIEST_AS_OF,
         description="The day the history is known up to (default today, never later): "

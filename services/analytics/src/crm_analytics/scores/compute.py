@@ -58,12 +58,13 @@ def full_run_edges(
     """The edges of a full run, from its whole base."""
     recency = window.end - summary.last_day
     vip_thresholds = rules.abc_thresholds(summary.window_value, [settings.vip_share])
+    abc = rules.abc_thresholds(summary.window_value, settings.abc_shares)
     return {
         "recency": rules.quintile_edges(recency),
         "frequency": rules.quintile_edges(summary.orders),
         "monetary": rules.quintile_edges(summary.total),
         # The least value of each class but the last: {"A": 610.0, "B": 95.5}.
-        "abc": dict(zip("ABC", rules.abc_thresholds(summary.window_value, settings.abc_shares))),
+        "abc": dict(zip("ABC", abc, strict=False)),
         "vip": vip_thresholds[0] if settings.vip_share > 0 else None,
     }
 

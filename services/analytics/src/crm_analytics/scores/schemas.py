@@ -4,7 +4,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from crm_shared.contracts.analytics import AbcClass, ChurnLevel, ChurnReason, ValueClass
-from pydantic import BaseModel, Field
+from crm_shared.fields import Day
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RfmOut(BaseModel):
@@ -78,13 +79,17 @@ class ClvModelOut(BaseModel):
 
 
 class FitIn(BaseModel):
-    observation_end: date | None = Field(
+    model_config = ConfigDict(extra="forbid")
+
+    observation_end: Day | None = Field(
         None, description="The last day of history the fit sees (default: today)"
     )
 
 
 class RunIn(BaseModel):
-    as_of: date | None = Field(None, description="The scoring day (default: today)")
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: Day | None = Field(None, description="The scoring day (default: today)")
 
 
 class RunOut(BaseModel):
