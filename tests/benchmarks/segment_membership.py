@@ -233,7 +233,7 @@ def section(plan: Plan) -> Section:
     count, batches, rescans = sizes(plan)
     return Section(
         key="segments",
-        title="10. Segment membership: incremental refresh against the full rescan",
+        title="11. Segment membership: incremental refresh against the full rescan",
         service_name="incremental",
         baseline_name="rescan",
         method=[
