@@ -12,33 +12,21 @@ observation end, stores the fit, and rescores everyone at that date with it.
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
-import numpy as np
-from crm_shared.contracts.analytics import (
-    AbcClass,
-    ChurnLevel,
-    ChurnReason,
-    ChurnRiskChanged,
-    ValueClass,
-    ValueClassChanged,
-)
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, NotFoundError
 
-from crm_analytics.churn import tree
-from crm_analytics.churn.repository import ChurnRepository, churn_features
 from crm_analytics.recommendations.service import refresh_rules
-from crm_analytics.scores import clv, mvc
+from crm_analytics.scores import clv
 from crm_analytics.scores.compute import (
     ServiceFigures,
-    churn_level,
     clv_summary,
     full_run_edges,
     score_rows,
 )
+from crm_analytics.scores.enrich import add_learnt_churn, add_mvc
+from crm_analytics.scores.events import record_changes
 from crm_analytics.scores.models import ClvModel, ScoreRun
-from crm_analytics.scores.mvc_inputs import mvc_inputs
 from crm_analytics.scores.repository import ScoreRepository, Window, day_number
 from crm_analytics.segments.service import refresh_membership
 from crm_analytics.settings import AnalyticsSettings
@@ -90,15 +78,15 @@ async def rescore(
     )
     model = await scores.newest_model()
     rows = score_rows(summary, service, window, edges, model, settings, run.sequence, now)
-    await _add_mvc(uow, rows, None if full else summary.customer_ids, settings)
-    await _add_learnt_churn(uow, rows, None if full else summary.customer_ids, settings)
+    await add_mvc(uow, rows, None if full else summary.customer_ids, settings)
+    await add_learnt_churn(uow, rows, None if full else summary.customer_ids, settings)
     before = await scores.classes_of(None if full else summary.customer_ids)
     if full:
         await scores.replace_all(rows)
     else:
         await scores.upsert(rows)
         await scores.remove(set(customer_ids or ()) - set(summary.customer_ids))
-    changed = _record_changes(uow, rows, before, settings, run.sequence)
+    changed = record_changes(uow, rows, before, settings, run.sequence)
     if full:
         await refresh_rules(
             uow.session,
@@ -165,58 +153,6 @@ async def newest_model(uow: UnitOfWork) -> ClvModel:
     return model
 
 
-async def _add_mvc(
-    uow: UnitOfWork,
-    rows: list[dict[str, Any]],
-    customer_ids: list[str] | None,
-    settings: AnalyticsSettings,
-) -> None:
-    """The most-valuable-customer class and loyalty score of each scored customer with a
-    profile (None: everyone's, in one pass)."""
-    inputs = await mvc_inputs(uow.session, customer_ids, settings.currency)
-    result = mvc.evaluate(inputs, mvc.MvcCuts.of(settings))
-    found = {
-        customer_id: (int(klass), None if np.isnan(loyalty) else round(float(loyalty), 4))
-        for customer_id, klass, loyalty in zip(
-            inputs.customer_ids, result.mvc_class, result.loyalty, strict=True
-        )
-    }
-    for row in rows:
-        row["mvc_class"], row["loyalty_score"] = found.get(row["customer_id"], (None, None))
-
-
-async def _add_learnt_churn(
-    uow: UnitOfWork,
-    rows: list[dict[str, Any]],
-    customer_ids: list[str] | None,
-    settings: AnalyticsSettings,
-) -> None:
-    """Once a churn decision tree has been learnt, its probability weighs half of the
-    churn-risk score, and the rule of the customer's leaf is a reason when it predicts churn."""
-    model = await ChurnRepository(uow.session).newest_model()
-    if model is None:
-        return
-    ids, features = await churn_features(uow.session, customer_ids, uow.clock.now())
-    probabilities = tree.predict(model.tree, features) if ids else np.zeros(0)
-    learnt = {customer_id: i for i, customer_id in enumerate(ids)}
-    for row in rows:
-        i = learnt.get(row["customer_id"])
-        if i is None:
-            continue
-        probability = float(probabilities[i])
-        row["churn_score"] = round((row["churn_score"] + probability) / 2, 4)
-        row["churn_level"] = churn_level(row["churn_score"], settings)
-        if probability >= 0.5:
-            reason = {
-                "code": "learnt_rule",
-                "weight": round(probability / 2, 4),
-                "detail": tree.rule_for(model.tree, features[i]),
-            }
-            row["churn_reasons"] = sorted(
-                [*row["churn_reasons"], reason], key=lambda line: -float(line["weight"])
-            )
-
-
 def _window(end: date, settings: AnalyticsSettings) -> Window:
     return Window(
         end=day_number(end),
@@ -227,53 +163,3 @@ def _window(end: date, settings: AnalyticsSettings) -> Window:
 
 def _rates(settings: AnalyticsSettings) -> dict[str, float]:
     return {**settings.exchange_rates, settings.currency: 1.0}
-
-
-def _record_changes(
-    uow: UnitOfWork,
-    rows: list[dict[str, Any]],
-    before: dict[str, tuple[Any, ...]],
-    settings: AnalyticsSettings,
-    sequence: int,
-) -> list[str]:
-    changed: list[str] = []
-    for row in rows:
-        value_class, churn_level = before.get(row["customer_id"], (None, None))
-        moved = False
-        if row["value_class"] != value_class:
-            moved = True
-            uow.record(
-                ValueClassChanged(
-                    customer_id=row["customer_id"],
-                    value_class=ValueClass(row["value_class"]) if row["value_class"] else None,
-                    previous=ValueClass(value_class) if value_class else None,
-                    abc_class=AbcClass(row["abc_class"]) if row["abc_class"] else None,
-                    value=str(row["window_value"]),
-                    currency=settings.currency,
-                    sequence=sequence,
-                    computed_at=row["computed_at"],
-                )
-            )
-        if row["churn_level"] != churn_level:
-            moved = True
-            uow.record(
-                ChurnRiskChanged(
-                    customer_id=row["customer_id"],
-                    level=ChurnLevel(row["churn_level"]),
-                    previous=ChurnLevel(churn_level) if churn_level else None,
-                    score=row["churn_score"],
-                    reasons=[ChurnReason(**reason) for reason in row["churn_reasons"]],
-                    days_inactive=row["recency_days"],
-                    usual_gap_days=_usual_gap(row),
-                    sequence=sequence,
-                    computed_at=row["computed_at"],
-                )
-            )
-        if moved:
-            changed.append(row["customer_id"])
-    return changed
-
-
-def _usual_gap(row: dict[str, Any]) -> float | None:
-    frequency = row["clv_frequency"]
-    return round(row["clv_recency"] / frequency, 1) if frequency > 0 else None
