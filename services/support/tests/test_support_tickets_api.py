@@ -285,6 +285,8 @@ async def test_a_complaint_of_a_customer_analytics_classes_a_is_major(
     await deliver_events(support_app, value_class_changed(None, 1))  # older run: ignored
     ticket = await open_ticket(support_client)
     assert ticket["major_reasons"] == ["vip"]
+    shown = await support_client.get(f"/v1/customers/{CUSTOMER}")
+    assert shown.json()["value_class"] == "A"
     await deliver_events(support_app, value_class_changed("C", 3))
     other = await open_ticket(support_client, category="billing")
     assert other["major"] is False

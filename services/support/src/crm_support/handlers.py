@@ -15,7 +15,7 @@ from crm_shared.views.team_members import team_members_handlers
 from crm_shared.views.value_classes import value_class_handlers
 
 from crm_support.customers.view import customer_view
-from crm_support.db import team_managers, team_members, value_classes
+from crm_support.db import customer_view_table, team_managers, team_members, value_classes
 from crm_support.follow_ups.handlers import follow_up_handlers
 from crm_support.settings import SupportSettings
 from crm_support.tickets.handlers import ticket_handlers
@@ -27,7 +27,9 @@ def handlers_for(settings: SupportSettings) -> HandlerMap:
         customer_view_handlers(customer_view),
         team_members_handlers(team_members),
         team_managers_handlers(team_managers),
-        value_class_handlers(value_classes),  # analytics' value class: VIP / A turn major
+        value_class_handlers(
+            value_classes, customer_view_table
+        ),  # analytics' value class: VIP / A turn major
         ticket_handlers(),
         follow_up_handlers(settings),  # orders schedule follow-up calls
     )

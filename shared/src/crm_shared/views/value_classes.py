@@ -7,14 +7,16 @@ stored one, so replays, duplicates and late events change nothing. The row holds
 data (an id and a class): erasure of the customer deletes it all the same.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, delete, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_shared.bus.handlers import BatchHandler
+from crm_shared.bus.handlers import BatchHandler, Delivery
 from crm_shared.contracts.analytics import ValueClassChanged
 from crm_shared.db.model import NAMING_CONVENTION
+from crm_shared.db.uow import UnitOfWork
 from crm_shared.events.registry import IntegrationEvent
 from crm_shared.views.newest_rows import NewestRowsProjection
 
@@ -41,10 +43,38 @@ def drop_value_classes_table(op: Any) -> None:
     define_value_classes_table(MetaData(naming_convention=NAMING_CONVENTION)).drop(op.get_bind())
 
 
-def value_class_handlers(table: Table) -> dict[type[IntegrationEvent], BatchHandler]:
-    """The ``{event: handler}`` entry that keeps ``table`` up to date."""
-    projection = NewestRowsProjection(
+class ValueClassProjection(NewestRowsProjection):
+    """The newest value class per customer, copied onto the customer view's ``value_class``
+    (what the view's API shows) for the customers the run names that the view knows."""
+
+    def __init__(self, table: Table, customer_view: Table | None, **kwargs: Any) -> None:
+        super().__init__(table, **kwargs)
+        self.customer_view = customer_view
+
+    async def __call__(self, uow: UnitOfWork, deliveries: Sequence[Delivery]) -> None:
+        await super().__call__(uow, deliveries)
+        if self.customer_view is None:
+            return
+        named = {delivery.event.customer_id for delivery in deliveries}
+        newest = (
+            select(self.table.c.value_class)
+            .where(self.table.c.customer_id == self.customer_view.c.id)
+            .scalar_subquery()
+        )
+        await uow.session.execute(
+            update(self.customer_view)
+            .where(self.customer_view.c.id.in_(named))
+            .values(value_class=newest)
+        )
+
+
+def value_class_handlers(
+    table: Table, customer_view: Table | None = None
+) -> dict[type[IntegrationEvent], BatchHandler]:
+    """The ``{event: handler}`` entry that keeps ``table`` (and the view's column) up to date."""
+    projection = ValueClassProjection(
         table,
+        customer_view,
         key="customer_id",
         version="sequence",
         read=lambda event: (

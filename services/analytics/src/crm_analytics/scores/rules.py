@@ -2,10 +2,12 @@
 
 **RFM.** Recency (days since the last purchase), frequency (purchases) and monetary (total
 spend) are each scored 1-5 against the quintile edges of the active customer base (the
-20th, 40th, 60th and 80th percentiles, numpy's linear interpolation). A score is 1 plus the
-number of edges the value is above (for recency: below, since recent is better), so equal
-values always get the same score, however many customers share them: a base where most
-customers bought once scores them all F = 1 rather than splitting them at random.
+20th, 40th, 60th and 80th percentiles, numpy's linear interpolation). For frequency and
+monetary a score is 1 plus the number of edges the value is above; for recency (recent is
+better) 5 minus the number of edges it is above. Equal values always get the same score,
+however many customers share them: a base where most customers bought once scores them all
+F = 1 rather than splitting them at random, and a customer who bought today is R = 5 even
+in a base where everyone did.
 
 **Named segments** come from R and F by the grid :data:`SEGMENT_GRID` (the widely used map
 of RxF; M is reported beside, not mixed in).
@@ -70,8 +72,8 @@ def higher_is_better(values: Floats, edges: Sequence[float]) -> Ints:
 def lower_is_better(values: Floats, edges: Sequence[float]) -> Ints:
     if not edges:
         return np.full(values.shape, 3, dtype=np.int64)
-    above = len(edges) - np.searchsorted(np.asarray(edges), values, side="right")
-    return 1 + above.astype(np.int64)
+    below = np.searchsorted(np.asarray(edges), values, side="left")
+    return (len(edges) + 1 - below).astype(np.int64)
 
 
 def segments(r: Ints, f: Ints) -> list[str]:
