@@ -49,11 +49,7 @@ def team_managers_handlers(table: Table) -> dict[type[IntegrationEvent], BatchHa
         table,
         key="team_id",
         version="team_version",
-        read=lambda event: (
-            event.team_id,
-            event.team_version,
-            {"manager_id": event.team.manager_id},
-        ),
+        read=_manager_of_team,
     )
     return {TeamCreated: projection, TeamChanged: projection}
 

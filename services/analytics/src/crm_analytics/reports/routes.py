@@ -4,12 +4,12 @@ each as JSON or as a long CSV (section, key, metric, value)."""
 from typing import Annotated, Any
 
 from crm_shared.api.auth import requires
-from crm_shared.api.deps import RuntimeDep, UnitOfWorkDep
+from crm_shared.api.deps import UnitOfWorkDep
 from crm_shared.api.openapi import problem_responses
 from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from crm_shared.csv_export import CSV_MEDIA_TYPE, csv_text
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
 from crm_analytics.reports import composition, questions, service
@@ -30,7 +30,7 @@ from crm_analytics.reports.schemas import (
     ScorecardReport,
     YieldOrder,
 )
-from crm_analytics.settings import AnalyticsSettings
+from crm_analytics.web import SettingsDep
 
 router = APIRouter(
     prefix="/v1/reports", tags=["reports"], dependencies=[requires(Permission.ANALYTICS_READ)]
@@ -64,15 +64,6 @@ Chosen = Annotated[
     Query(alias="format", description="json or csv; else the Accept header decides"),
 ]
 Accept = Annotated[str | None, Header(include_in_schema=False)]
-
-
-async def get_settings(runtime: RuntimeDep) -> AnalyticsSettings:
-    settings = runtime.settings
-    assert isinstance(settings, AnalyticsSettings)
-    return settings
-
-
-SettingsDep = Annotated[AnalyticsSettings, Depends(get_settings)]
 
 
 def wants_csv(chosen: ReportFormat | None, accept: str | None) -> bool:

@@ -1,7 +1,6 @@
 """/v1/segments: saved filters over the profiles and their scores, a preview before saving,
 the members (a page, or all of them as CSV)."""
 
-from typing import Annotated
 from uuid import UUID
 
 from crm_shared.api.access import AccessDep
@@ -11,7 +10,6 @@ from crm_shared.api.deps import (
     CursorDep,
     IdempotencyKeyDep,
     LimitDep,
-    RuntimeDep,
     TotalDep,
     UnitOfWorkDep,
 )
@@ -22,7 +20,7 @@ from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from crm_shared.csv_export import CSV_MEDIA_TYPE, csv_text
 from crm_shared.masking import CONTACT_POINTS, mask_fields
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from crm_analytics.segments import service
@@ -36,7 +34,7 @@ from crm_analytics.segments.schemas import (
     SegmentOut,
     SegmentPatch,
 )
-from crm_analytics.settings import AnalyticsSettings
+from crm_analytics.web import SettingsDep
 
 router = APIRouter(prefix="/v1/segments", tags=["segments"], route_class=IfMatchRoute)
 
@@ -50,15 +48,6 @@ CSV_COLUMNS = (
     "customer_id", "name", "email", "customer_type", "joined_at", "rfm_segment",
     "value_class", "churn_risk", "monetary_total",
 )  # fmt: skip
-
-
-async def get_settings(runtime: RuntimeDep) -> AnalyticsSettings:
-    settings = runtime.settings
-    assert isinstance(settings, AnalyticsSettings)
-    return settings
-
-
-SettingsDep = Annotated[AnalyticsSettings, Depends(get_settings)]
 
 
 def segment_out(segment: Segment) -> SegmentOut:
