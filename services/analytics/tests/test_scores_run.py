@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 from crm_analytics.scores.models import CustomerScore
 from crm_analytics.scores.service import rescore
+from crm_analytics.segments.timers import REFRESH_ALL
 from crm_analytics.settings import AnalyticsSettings
 from crm_shared.clock import Clock, FakeClock
 from crm_shared.testing import created, erased, merged, uid
 from crm_shared.testing.outbox import outbox_events
 from crm_shared.testing.sales_fact_events import order, order_cancelled, order_placed
+from crm_shared.timers import get_timer
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -156,3 +158,11 @@ async def test_erasure_and_merge_reach_the_scores_at_once(app: FastAPI) -> None:
     assert CUSTOMERS[8] not in rows
     # The survivor is scored over both customers' orders: 3 of its own and 1 of the alias.
     assert rows[CUSTOMERS[9]].orders == 4
+
+
+async def test_a_full_run_asks_for_every_segment_to_be_refreshed(app: FastAPI) -> None:
+    await ten_customers(app)
+    await run_full(app)
+    async with app.state.runtime.unit_of_work() as uow:
+        found = await get_timer(uow, REFRESH_ALL, "everyone")
+    assert found is not None

@@ -24,6 +24,7 @@ from crm_analytics.satisfaction.routes import router as satisfaction_router
 from crm_analytics.scores.routes import router as scores_router
 from crm_analytics.scores.timers import refresh_schedule
 from crm_analytics.segments.routes import router as segments_router
+from crm_analytics.segments.timers import SEGMENT_TIMERS
 from crm_analytics.settings import AnalyticsSettings
 from crm_analytics.timeline.routes import router as timeline_router
 from crm_analytics.tools.routes import router as tools_router
@@ -54,6 +55,7 @@ def create_app(
         description="The 360-degree customer profile and the unified timeline of every "
         "event about a customer, built from the events of every service.",
         handlers=handlers_for(settings),
+        timers=SEGMENT_TIMERS,
         schedules=[refresh_schedule(settings)],
         consumes=CONSUMED_TOPICS,
         run_bus=run_bus,

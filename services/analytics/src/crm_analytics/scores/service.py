@@ -28,7 +28,7 @@ from crm_analytics.scores.enrich import add_learnt_churn, add_mvc
 from crm_analytics.scores.events import record_changes
 from crm_analytics.scores.models import ClvModel, ScoreRun
 from crm_analytics.scores.repository import ScoreRepository, Window, day_number
-from crm_analytics.segments.service import refresh_membership
+from crm_analytics.segments.timers import request_full_refresh
 from crm_analytics.settings import AnalyticsSettings
 
 
@@ -94,9 +94,10 @@ async def rescore(
             min_support=settings.recommendation_min_support,
             min_confidence=settings.recommendation_min_confidence,
         )
-        # Every segment over everyone (age bands move with the date too); after a live run,
-        # the membership refresh that ends every run of events re-evaluates its customers.
-        await refresh_membership(uow, None, now)
+        # Every segment over everyone, right after the commit (age bands move with the date
+        # too); after a live run, the membership refresh that ends every run of events
+        # re-evaluates its customers.
+        await request_full_refresh(uow)
     run.finished_at = uow.clock.now()
     return RunResult(run.sequence, run.kind, len(rows), changed)
 
