@@ -2,6 +2,7 @@
 PostgreSQL database where a server is reachable), without the broker."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -22,11 +23,21 @@ def clock() -> Clock:
 
 
 @pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Settings of the app beyond the defaults; a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
 async def app(
-    make_database: Callable[[str], Awaitable[str]], clock: Clock
+    make_database: Callable[[str], Awaitable[str]],
+    clock: Clock,
+    settings_overrides: dict[str, Any],
 ) -> AsyncIterator[FastAPI]:
     settings = AnalyticsSettings(
-        database_url=await make_database("analytics"), profile_timeline_size=TIMELINE_SIZE
+        database_url=await make_database("analytics"),
+        profile_timeline_size=TIMELINE_SIZE,
+        **settings_overrides,
     )
     application = create_app(settings, run_bus=False, clock=clock)
     async with application.router.lifespan_context(application):

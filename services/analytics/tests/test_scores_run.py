@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from crm_analytics.scores.models import CustomerScore
+from crm_analytics.scores.models import CustomerScore, ScoreRun
 from crm_analytics.scores.service import rescore
 from crm_analytics.segments.timers import REFRESH_ALL
 from crm_analytics.settings import AnalyticsSettings
@@ -27,6 +27,12 @@ CUSTOMERS = [uid(f"s{n}") for n in range(10)]
 @pytest.fixture
 def clock() -> Clock:
     return FakeClock(NOW)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    # Live runs against the last full run's edges even over these ten customers.
+    return {"scores_small_base": 0}
 
 
 def placed(customer_id: str, days_ago: int, total: str, n: int) -> Any:
@@ -112,6 +118,22 @@ async def test_a_new_order_rescores_its_customer_live(app: FastAPI) -> None:
     changes = await outbox_events(app, "crm.analytics.value_class.changed.v1")
     assert changes[-1].payload.customer_id == CUSTOMERS[0]
     assert changes[-1].payload.previous == "C"
+
+
+@pytest.mark.parametrize("settings_overrides", [{}])
+async def test_every_run_is_full_while_the_base_is_small(app: FastAPI) -> None:
+    # A new installation whose first event is an erasure: its full run has nobody to draw
+    # edges from, and must not stand for the base that follows.
+    await deliver_run(app, [erased(uid("gone"), 2)], NOW - timedelta(days=2))
+    await ten_customers(app)
+    big = uid("big")
+    await deliver_run(app, [created(big, 1), placed(big, 0, "990000", 0)], NOW)
+    rows = await scores(app)
+    assert rows[big].value_class == "VIP"
+    assert rows[CUSTOMERS[9]].abc_class == "A"
+    async with app.state.runtime.session_factory() as session:
+        kinds = (await session.scalars(select(ScoreRun.kind))).all()
+    assert set(kinds) == {"full"}
 
 
 async def test_inactive_customer_gets_churn_risk_with_reasons(app: FastAPI) -> None:

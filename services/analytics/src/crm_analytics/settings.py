@@ -44,6 +44,11 @@ class AnalyticsSettings(ServiceSettings):
     # Refit the CLV model and rescore everyone (cron, UTC); a new order rescores its
     # customer at once against the last full run's edges.
     scores_refresh_cron: str = "30 2 * * *"
+    # Live runs score everyone while the last full run scored fewer customers than this: edges
+    # drawn from a handful of customers (or none, when the first event was an erasure) would
+    # misjudge everyone who follows until the nightly run, and a full run of so small a base
+    # costs what a live one does.
+    scores_small_base: int = Field(1000, ge=0)
 
     # --- segments -------------------------------------------------------------------------
     # The bands of the age_band and spend_band filter fields ("<N", "N-M", "N+" or ">N"); a

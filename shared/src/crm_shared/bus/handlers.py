@@ -11,9 +11,14 @@ kinds of handler:
 
 Several handlers may be registered for one event type; each is an independent projection
 and sees its events in partition order (so per-key order holds for each). A handler
-registered for several types gets them together, interleaved as they arrived.
+registered for several types gets them together, interleaved as they arrived. Within a run
+the handlers are called in one order that keeps every event type's list in its order (a
+handler that reads what another writes, listed after it, runs after it even when the run's
+first event is of a type the writer does not take).
 """
 
+import heapq
+import itertools
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias, runtime_checkable
@@ -91,6 +96,7 @@ class Dispatcher:
         for event, registered in handlers.items():
             listed = [registered] if callable(registered) else list(registered)
             self._by_type.setdefault(event.event_type, []).extend(listed)
+        self._rank = _rank_of_handlers(self._by_type.values())
 
     def handles(self, event_type: str) -> bool:
         return event_type in self._by_type
@@ -117,12 +123,46 @@ class Dispatcher:
         return new
 
     def _plan(self, deliveries: Iterable[Delivery]) -> list[tuple[Handler, list[Delivery]]]:
-        """Each handler with the events it takes, handlers in order of first use."""
+        """Each handler with the events it takes, handlers in the map's order."""
         plan: dict[int, tuple[Handler, list[Delivery]]] = {}
         for delivery in deliveries:
             for handler in self._by_type.get(delivery.envelope.type, ()):
                 plan.setdefault(id(handler), (handler, []))[1].append(delivery)
-        return list(plan.values())
+        return sorted(plan.values(), key=lambda entry: self._rank[id(entry[0])])
+
+
+def _rank_of_handlers(lists: Iterable[Sequence[Handler]]) -> dict[int, int]:
+    """One order of all handlers that keeps each list's order (a topological order of
+    "listed before"; among handlers free to go, the one met first in the map goes first).
+    Raises ValueError when two lists order two handlers both ways."""
+    first_seen: dict[int, int] = {}
+    handler_of: dict[int, Handler] = {}
+    after: dict[int, set[int]] = {}
+    waiting_on: dict[int, int] = {}
+    for handlers in lists:
+        for handler in handlers:
+            key = id(handler)
+            if key not in first_seen:
+                first_seen[key], handler_of[key] = len(first_seen), handler
+                after[key], waiting_on[key] = set(), 0
+        for earlier, later in itertools.pairwise(handlers):
+            if id(earlier) != id(later) and id(later) not in after[id(earlier)]:
+                after[id(earlier)].add(id(later))
+                waiting_on[id(later)] += 1
+    ready = [(seen, key) for key, seen in first_seen.items() if waiting_on[key] == 0]
+    heapq.heapify(ready)
+    rank: dict[int, int] = {}
+    while ready:
+        _, key = heapq.heappop(ready)
+        rank[key] = len(rank)
+        for successor in after[key]:
+            waiting_on[successor] -= 1
+            if waiting_on[successor] == 0:
+                heapq.heappush(ready, (first_seen[successor], successor))
+    if len(rank) < len(first_seen):
+        tangled = [handler_of[key] for key in first_seen if key not in rank]
+        raise ValueError(f"the handler map orders these handlers both ways: {tangled!r}")
+    return rank
 
 
 def _first_of_each_id(deliveries: Sequence[Delivery]) -> list[Delivery]:

@@ -1,7 +1,8 @@
 """The scoring run and the CLV model fit: the use cases of the scores.
 
 ``rescore`` scores everyone (a full run: new edges from the whole base) or the customers it
-names (a live run, against the last full run's edges; the first run is always full). It
+names (a live run, against the last full run's edges; while the last full run's base is
+small, or there is none, every run is full). It
 writes the rows in sets, removes the rows of customers who no longer have a score (erased,
 merged away, every order cancelled), and records ``value_class.changed`` and
 ``churn_risk.changed`` for each customer whose class or level moved, all in the caller's
@@ -57,7 +58,11 @@ async def rescore(
     now = uow.clock.now()
     window = _window(as_of or now.date(), settings)
     last_full = await scores.last_full_run()
-    full = customer_ids is None or last_full is None
+    full = (
+        customer_ids is None
+        or last_full is None
+        or last_full.customers < settings.scores_small_base
+    )
     names = None if full else await scores.names_of(customer_ids or ())
     summary = await scores.order_summary(window, _rates(settings), settings.vip_tag, names)
     if full or last_full is None:
