@@ -33,6 +33,9 @@ class Permission(StrEnum):
     ANALYTICS_READ = "analytics:read"
     SEGMENTS_WRITE = "segments:write"  # save, change and delete segments
     ANALYTICS_MANAGE = "analytics:manage"  # refit the models, rescore now
+    # Campaigns, their messages, sends and results; the care and win-back programmes.
+    CAMPAIGNS_READ = "campaigns:read"
+    CAMPAIGNS_WRITE = "campaigns:write"  # plan, change, launch, pause and stop them
     EVENTS_READ = "events:read"  # the event catalog
     OPERATIONS = "operations"  # outbox state and replay
     AUDIT_READ = "audit:read"  # the audit log of every service (admin only)
@@ -68,6 +71,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CUSTOMERS_IMPORT,
             Permission.ANALYTICS_READ,
             Permission.SEGMENTS_WRITE,
+            Permission.CAMPAIGNS_READ,
+            Permission.CAMPAIGNS_WRITE,
         }
     ),
     # Service sees a complainant's orders (billing and delivery complaints are about them).
@@ -89,6 +94,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ANALYTICS_READ,
             Permission.SEGMENTS_WRITE,
             Permission.ANALYTICS_MANAGE,
+            Permission.CAMPAIGNS_READ,  # a campaign's results are an analyst's reading too
         }
     ),
 }

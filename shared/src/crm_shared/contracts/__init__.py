@@ -4,6 +4,6 @@ Importing this package registers every event type, so a consumer can validate an
 any topic (and send the ones it cannot read to the dead-letter topic).
 """
 
-from crm_shared.contracts import analytics, customer, identity, sales, support
+from crm_shared.contracts import analytics, customer, identity, marketing, sales, support
 
-__all__ = ["analytics", "customer", "identity", "sales", "support"]
+__all__ = ["analytics", "customer", "identity", "marketing", "sales", "support"]

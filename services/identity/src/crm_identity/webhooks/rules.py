@@ -28,7 +28,7 @@ EVENT_PERMISSIONS: dict[str, Permission] = {
     "crm.customer.": Permission.CUSTOMERS_READ,
     "crm.sales.": Permission.SALES_READ,
     "crm.support.": Permission.SUPPORT_READ,
-    "crm.marketing.": Permission.PROFILES_READ,
+    "crm.marketing.": Permission.CAMPAIGNS_READ,
     "crm.analytics.": Permission.ANALYTICS_READ,
 }
 

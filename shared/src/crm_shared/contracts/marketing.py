@@ -1,0 +1,93 @@
+"""Events the marketing service publishes on ``crm.marketing``.
+
+Every event is about one customer and keyed by the customer id, so it is ordered with the
+customer's other events and files under the customer on the 360 timeline. No message text
+and no address travels: the customer master owns addresses, the marketing database keeps
+what was sent (where an erasure reaches it).
+
+- ``message.sent``: a campaign's message to a customer was handed to its channel (an SMTP
+  server, an SMS provider, a call task, a mail list); ``message.delivered`` and
+  ``message.bounced`` follow with the channel's answer (at once for SMTP, later for an SMS
+  provider's delivery report);
+- ``message.opened`` (the e-mail's pixel loaded) and ``message.clicked`` (a tracked link
+  followed): the first of each per message, so a re-opened e-mail counts once;
+- ``unsubscribed``: the customer withdrew a channel's consent through marketing (the
+  e-mail's link or its one-click ``List-Unsubscribe-Post``); the customer master turns that
+  consent off and publishes ``crm.customer.consent_changed.v1``.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field
+
+from crm_shared.contracts.customer import ConsentChannel
+from crm_shared.events.registry import IntegrationEvent, integration_event
+
+
+class MarketingChannel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    PHONE = "phone"  # a call task for the customer's owner, in sales
+    MAIL = "mail"  # a direct-mail list (postal address, consent ``post``)
+
+
+CONSENT_OF_CHANNEL: dict[MarketingChannel, ConsentChannel] = {
+    MarketingChannel.EMAIL: ConsentChannel.EMAIL,
+    MarketingChannel.SMS: ConsentChannel.SMS,
+    MarketingChannel.PHONE: ConsentChannel.PHONE,
+    MarketingChannel.MAIL: ConsentChannel.POST,
+}
+
+
+class MarketingEvent(IntegrationEvent):
+    key_field: ClassVar[str] = "customer_id"
+
+    customer_id: str
+
+
+class MessageEvent(MarketingEvent):
+    message_id: str
+    campaign_id: str
+    channel: MarketingChannel
+
+
+@integration_event("crm.marketing.message.sent.v1")
+class MessageSent(MessageEvent):
+    campaign_name: str
+    step: int = Field(ge=1)  # the campaign's step (1 for a one-shot campaign)
+    variant: str | None = None  # the A/B variant
+    sent_at: datetime
+
+
+@integration_event("crm.marketing.message.delivered.v1")
+class MessageDelivered(MessageEvent):
+    delivered_at: datetime
+
+
+@integration_event("crm.marketing.message.bounced.v1")
+class MessageBounced(MessageEvent):
+    reason: str  # the channel's answer (an SMTP reply code and text)
+    permanent: bool  # a hard bounce (5xx): the address is not worth retrying
+    bounced_at: datetime
+
+
+@integration_event("crm.marketing.message.opened.v1")
+class MessageOpened(MessageEvent):
+    opened_at: datetime
+
+
+@integration_event("crm.marketing.message.clicked.v1")
+class MessageClicked(MessageEvent):
+    link: str  # the target of the tracked link
+    clicked_at: datetime
+
+
+@integration_event("crm.marketing.unsubscribed.v1")
+class Unsubscribed(MarketingEvent):
+    channel: ConsentChannel
+    campaign_id: str | None = None
+    message_id: str | None = None
+    how: str  # "link" (the page), "one-click" (RFC 8058 POST), "operator"
+    unsubscribed_at: datetime
