@@ -1,33 +1,61 @@
-"""The marketing service: campaigns, audiences, sends, tracking, care and win-back programmes.
+"""The marketing service: campaigns to analytics' segments, sent over real channels (SMTP
+e-mail, SMS over HTTP) with consent to the letter, tracked (opens, clicks, unsubscribes)
+and evaluated; care and win-back programmes next.
 
-For now it keeps its own view of the customers (from ``crm.customer``) and serves it
-read-only; its own aggregates come next.
+It keeps its own view of the customers (consent, contact channels) and of analytics' segment
+memberships and value classes. A background sender sends what running campaigns have due
+(``crm_marketing.sends.sender``).
 """
 
 from pathlib import Path
 
 from crm_shared.bus import topics
+from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.service import ServiceDefinition, create_service_app
+from crm_shared.workers import STANDARD_WORKERS, Worker, WorkerHost
 from fastapi import FastAPI
 
+from crm_marketing import models  # noqa: F401 (every model mapped before the app starts)
+from crm_marketing.campaigns.routes import router as campaigns_router
+from crm_marketing.campaigns.service import TIMERS
+from crm_marketing.channels.factory import channels_for
 from crm_marketing.customers.routes import router as customers_router
 from crm_marketing.db import platform_tables
 from crm_marketing.handlers import handlers
+from crm_marketing.sends.sender import Sender
 from crm_marketing.settings import MarketingSettings
+from crm_marketing.tracking.routes import router as tracking_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_app(settings: MarketingSettings | None = None, *, run_bus: bool = True) -> FastAPI:
+def sender_worker(runtime: WorkerHost) -> Worker:
+    settings = runtime.settings
+    assert isinstance(settings, MarketingSettings)
+    sender = Sender(runtime.unit_of_work, settings, channels_for(settings))
+    return Worker("sender", sender.run)
+
+
+def create_app(
+    settings: MarketingSettings | None = None,
+    *,
+    run_bus: bool = True,
+    clock: Clock = SYSTEM_CLOCK,
+    send: bool = True,
+) -> FastAPI:
+    """``send=False``: no background sender (tests drive a :class:`Sender` themselves)."""
     definition = ServiceDefinition(
         settings=settings or MarketingSettings(),
         tables=platform_tables,
         migrations=MIGRATIONS,
-        routers=[customers_router],
+        routers=[customers_router, campaigns_router, tracking_router],
         title="CRM marketing",
         description="Campaigns, audiences, sends, tracking, care and win-back programmes.",
         handlers=handlers,
-        consumes=(topics.CUSTOMER,),
+        consumes=(topics.ANALYTICS, topics.CUSTOMER),
         run_bus=run_bus,
+        clock=clock,
+        timers=TIMERS,
+        workers=(*STANDARD_WORKERS, sender_worker) if send else STANDARD_WORKERS,
     )
     return create_service_app(definition)

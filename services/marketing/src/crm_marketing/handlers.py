@@ -1,11 +1,28 @@
-"""The events the marketing service consumes: {event type: handler}.
+"""The events the marketing service consumes: ``{event type: [handlers]}``.
 
-Every ``crm.customer`` event keeps the customer view up to date (see
-``crm_shared.views.customer_handlers`` for the guarded transitions).
+- every ``crm.customer`` event keeps the customer view up to date (consent, contact
+  channels: the guarded transitions of ``crm_shared.views.customer_handlers``);
+- analytics' value class of each customer (win-back passes over the low-value ones), and
+  who is in which saved segment (the audiences); a member who joins a segment that a launched
+  campaign keeps live is enrolled in it;
+- erasure and merge reach the audiences and the messages.
 """
 
+from crm_shared.bus.handlers import HandlerMap, combine
+from crm_shared.contracts.analytics import SegmentMembershipChanged
 from crm_shared.views import customer_view_handlers
+from crm_shared.views.value_classes import value_class_handlers
 
+from crm_marketing.audiences.handlers import erasure_handlers, membership_projection
+from crm_marketing.campaigns.handlers import enrol_live_joiners
 from crm_marketing.customers.view import customer_view
+from crm_marketing.db import customer_view_table, value_classes
+from crm_marketing.sends.handlers import send_handlers
 
-handlers = customer_view_handlers(customer_view)
+handlers: HandlerMap = combine(
+    customer_view_handlers(customer_view),
+    value_class_handlers(value_classes, customer_view_table),
+    {SegmentMembershipChanged: [membership_projection, enrol_live_joiners]},
+    erasure_handlers,
+    send_handlers,
+)

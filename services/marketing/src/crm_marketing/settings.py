@@ -1,12 +1,45 @@
-"""Settings of the marketing service: the shared ``CRM_*`` variables, plus its own database URL
-(``CRM_MARKETING_DATABASE_URL``) and port (``CRM_MARKETING_PORT``)."""
+"""Settings of the marketing service, read from ``CRM_MARKETING_*`` (and ``CRM_*``) variables.
 
+Every number of the marketing rules (DOMAIN.md §5) is a setting: the frequency cap, the quiet
+hours and their time zone, the pace of the sender, the address customers' links point at.
+"""
+
+from datetime import time
 from typing import ClassVar
 
+from crm_shared.fields import TimeZone
 from crm_shared.settings import ServiceSettings
+from pydantic import Field, SecretStr
 
 
 class MarketingSettings(ServiceSettings):
     service_name: ClassVar[str] = "marketing"
 
     port: int = 8002
+
+    # --- consent to the letter ---
+    # At most this many marketing messages to one customer over the window (all campaigns
+    # and channels together); a message past the cap is skipped, counted "frequency_cap".
+    frequency_cap: int = Field(3, ge=1)
+    frequency_cap_days: int = Field(7, ge=1, le=90)
+    # No e-mail or SMS between these times of the customer's day (the service's time zone
+    # while the customer's own is unknown): a message falling inside waits for the end.
+    quiet_hours_start: time = time(21, 0)
+    quiet_hours_end: time = time(8, 0)
+    time_zone: TimeZone = "UTC"
+
+    # --- the sender ---
+    send_batch_size: int = Field(500, ge=1, le=10_000)  # messages claimed and sent at once
+    send_idle_poll_seconds: float = Field(1.0, gt=0)  # how often an idle sender looks again
+    # A batch claimed longer ago than this (its sender died in the middle) is never sent
+    # again: a campaign sends at most once; its messages count as "unknown".
+    send_claim_lease_minutes: int = Field(10, ge=1)
+    # A message its channel could not take (server down) is tried again after this.
+    send_retry_minutes: int = Field(5, ge=1)
+
+    # --- customers' links: unsubscribe, the open pixel, tracked clicks ---
+    public_url: str = "http://127.0.0.1:8002"  # how customers reach this service
+    # The key that signs them (when not set, one generated once under the data folder).
+    link_secret: SecretStr | None = None
+
+    currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")  # budgets, costs and revenue

@@ -5,6 +5,7 @@ each question is a fieldset whose radios have their own labels."""
 from collections.abc import Mapping, Sequence
 from html import escape
 
+from crm_shared.html_pages import message_page, page
 from crm_shared.text import control_character_at
 
 from crm_support.surveys import rules
@@ -19,11 +20,6 @@ QUESTIONS = {
     "overall": "Overall, how satisfied are you?",
 }
 SCALE = {1: "1 (very poor)", 2: "2", 3: "3", 4: "4", 5: "5 (excellent)"}
-_STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;"
-    "line-height:1.5}fieldset{margin:0 0 1rem;border:1px solid #888}legend{font-weight:600}"
-    "label{margin-right:.75rem}textarea{width:100%}.error{color:#a00;font-weight:600}"
-)
 
 
 class FormError(Exception):
@@ -36,15 +32,6 @@ class FormError(Exception):
 
 def question_of(item: str) -> str:
     return QUESTIONS.get(item, item.replace("_", " ").capitalize())
-
-
-def page(title: str, body: str) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
-        f"<body>\n<main>\n<h1>{escape(title)}</h1>\n{body}\n</main>\n</body>\n</html>\n"
-    )
 
 
 def _radios(name: str, id_prefix: str, legend: str, chosen: str | None) -> str:
@@ -101,7 +88,7 @@ def thanks_page() -> str:
 
 
 def error_page(title: str, message: str) -> str:
-    return page(title, f"<p>{escape(message)}</p>")
+    return message_page(title, message)
 
 
 def answers_from_form(

@@ -10,8 +10,8 @@ from crm_shared.api.auth import public, requires
 from crm_shared.api.deps import IdempotencyKeyDep, UnitOfWorkDep
 from crm_shared.api.idempotency import respond_idempotently
 from crm_shared.api.openapi import problem_responses
+from crm_shared.api.pages import charge_by_address, html_doc, html_page
 from crm_shared.api.problems import PROBLEM_JSON
-from crm_shared.api.ratelimit import charge_public
 from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from crm_shared.db import UnitOfWork
@@ -35,23 +35,13 @@ router = APIRouter(tags=["surveys"])
 
 FORM = "application/x-www-form-urlencoded"
 # The token is the key to the survey: never cached, never sent on as a Referer.
-PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "form-action 'self'; frame-ancestors 'none'",
-}
 NOT_RESOLVED = "ticket-not-resolved"
 
 
-def _html(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
-
-
 _PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: _html("No survey at this address (an unknown or altered link)"),
-    409: _html("The survey was answered already, or cannot be answered now"),
-    410: _html("The link has expired"),
+    404: html_doc("No survey at this address (an unknown or altered link)"),
+    409: html_doc("The survey was answered already, or cannot be answered now"),
+    410: html_doc("The link has expired"),
     429: {"description": "Over CRM_RATE_LIMIT_PER_MINUTE pages a minute from one address"},
 }
 _FORM_BODY: dict[str, Any] = {
@@ -155,10 +145,6 @@ async def make_link(ticket_id: UUID, uow: UnitOfWorkDep, settings: SettingsDep) 
     return link_out(await service.make_link(uow, str(ticket_id), settings))
 
 
-def _page(body: str, status_code: int = 200) -> HTMLResponse:
-    return HTMLResponse(body, status_code=status_code, headers=PAGE_HEADERS)
-
-
 def _refusal(error: DomainError) -> HTMLResponse:
     """The error page of a refused link: it says nothing of the ticket behind it."""
     if isinstance(error, links.ExpiredLinkError):
@@ -169,14 +155,13 @@ def _refusal(error: DomainError) -> HTMLResponse:
         title, message = "Already answered", "This survey has been answered already. Thank you!"
     else:
         title, message = "Not found", "There is no survey at this address."
-    return _page(pages.error_page(title, message), error.status)
+    return html_page(pages.errorhtml_page(title, message), error.status)
 
 
 def _charge(request: Request, settings: SupportSettings) -> None:
     """The public pages have no token to count by: they count by address, at a person's
     rate (CRM_RATE_LIMIT_PER_MINUTE)."""
-    address = request.client.host if request.client else "unknown"
-    charge_public(request, "survey-page", address, settings.rate_limit_per_minute)
+    charge_by_address(request, "survey-page", settings.rate_limit_per_minute)
 
 
 # Public on purpose: the signed token is the customer's key to one ticket's survey.
@@ -184,7 +169,7 @@ def _charge(request: Request, settings: SupportSettings) -> None:
     "/v1/surveys/{token}",
     dependencies=[public()],
     response_class=HTMLResponse,
-    responses={200: _html("The survey form"), **_PAGE_ERRORS},
+    responses={200: html_doc("The survey form"), **_PAGE_ERRORS},
     summary="The customer's survey form (public: the signed link is the key)",
 )
 async def survey_form(
@@ -195,7 +180,7 @@ async def survey_form(
         await service.ticket_of_link(uow, token, settings)
     except (links.BadLinkError, links.ExpiredLinkError, ConflictError) as error:
         return _refusal(error)
-    return _page(pages.form_page(settings.survey_items))
+    return html_page(pages.formhtml_page(settings.survey_items))
 
 
 @router.post(
@@ -205,9 +190,9 @@ async def survey_form(
     response_class=HTMLResponse,
     openapi_extra=_FORM_BODY,
     responses={
-        201: _html("The answers are stored: a thank-you page"),
-        400: _html("The form cannot be read"),
-        415: _html(f"The form is not sent as {FORM}"),
+        201: html_doc("The answers are stored: a thank-you page"),
+        400: html_doc("The form cannot be read"),
+        415: html_doc(f"The form is not sent as {FORM}"),
         422: {
             "description": "The form again, saying what to correct (HTML); a path with "
             "control characters is refused before (problem details)",
@@ -228,11 +213,11 @@ async def answer_through_link(
     _charge(request, settings)
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != FORM:
-        return _page(pages.error_page("Not a form", f"Send the form as {FORM}."), 415)
+        return html_page(pages.errorhtml_page("Not a form", f"Send the form as {FORM}."), 415)
     try:
         pairs = parse_qsl((await request.body()).decode(), keep_blank_values=True)
     except (UnicodeDecodeError, ValueError):
-        return _page(pages.error_page("Not a form", "The form cannot be read."), 400)
+        return html_page(pages.errorhtml_page("Not a form", "The form cannot be read."), 400)
     return await _store_form(uow, token, pairs, settings)
 
 
@@ -249,10 +234,10 @@ async def _store_form(
         await service.answer_through_link(uow, token, answers, comment, settings)
     except (pages.FormError, InvalidError) as error:
         sent = dict(reversed(pairs))  # the first of a repeated field, as the refusal said
-        form = pages.form_page(settings.survey_items, error=error.message, sent=sent)
-        return _page(form, 422)
+        form = pages.formhtml_page(settings.survey_items, error=error.message, sent=sent)
+        return html_page(form, 422)
     except refusals as error:  # answered meanwhile, through another tab
         await uow.rollback()
         return _refusal(error)
     await uow.commit()
-    return _page(pages.thanks_page(), 201)
+    return html_page(pages.thankshtml_page(), 201)

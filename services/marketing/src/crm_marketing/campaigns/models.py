@@ -1,0 +1,42 @@
+"""A campaign: its plan (objective, budget, period, channel, owner), its audience (a saved
+segment of analytics, snapshotted at launch and optionally kept live), its message, and where
+it stands (draft, scheduled, running, paused, stopped, completed)."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from crm_shared.db import UTCDateTime
+from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_marketing.db import Base, Money, Versioned
+
+
+class Campaign(Versioned, Base):
+    __tablename__ = "campaigns"
+    __audit__ = "campaign"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    objective: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))
+    segment_id: Mapped[str] = mapped_column(String(36), index=True)
+    live_audience: Mapped[bool] = mapped_column(Boolean, default=False)
+    subject: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    budget: Mapped[Decimal | None] = mapped_column(Money)
+    fixed_cost: Mapped[Decimal] = mapped_column(Money)
+    cost_per_message: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    owner: Mapped[str | None] = mapped_column(String(100))
+    audience: Mapped[int] = mapped_column(Integer, default=0)  # members taken at launch (and since)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_campaigns_status", "status"),)

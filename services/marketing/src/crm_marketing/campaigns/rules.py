@@ -1,0 +1,56 @@
+"""Where a campaign may go from where it stands, and what may change in each state. Pure.
+
+draft -> scheduled (launched with a start ahead) or running (launched); scheduled -> running
+(its start came); running <-> paused; scheduled, running or paused -> stopped (by hand) or
+completed (every message settled, or its end came). Stopped and completed are final.
+"""
+
+from enum import StrEnum
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    COMPLETED = "completed"
+
+
+class Action(StrEnum):
+    LAUNCH = "launch"
+    START = "start"  # the scheduled start came
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"
+    COMPLETE = "complete"
+
+
+ALLOWED: dict[Action, frozenset[CampaignStatus]] = {
+    Action.LAUNCH: frozenset({CampaignStatus.DRAFT}),
+    Action.START: frozenset({CampaignStatus.SCHEDULED}),
+    Action.PAUSE: frozenset({CampaignStatus.SCHEDULED, CampaignStatus.RUNNING}),
+    Action.RESUME: frozenset({CampaignStatus.PAUSED}),
+    Action.STOP: frozenset(
+        {CampaignStatus.SCHEDULED, CampaignStatus.RUNNING, CampaignStatus.PAUSED}
+    ),
+    Action.COMPLETE: frozenset({CampaignStatus.RUNNING, CampaignStatus.PAUSED}),
+}
+FINAL = frozenset({CampaignStatus.STOPPED, CampaignStatus.COMPLETED})
+# What a launched campaign still lets change: its plan, not its audience or message.
+PLAN_FIELDS = frozenset(
+    {"name", "objective", "budget", "fixed_cost", "cost_per_message", "ends_at", "owner"}
+)
+
+
+def allowed(action: Action, status: CampaignStatus) -> bool:
+    return status in ALLOWED[action]
+
+
+def may_change(status: CampaignStatus, fields: set[str]) -> set[str]:
+    """The fields of ``fields`` that may not change in ``status`` (empty: all may)."""
+    if status in FINAL:
+        return set(fields)
+    if status == CampaignStatus.DRAFT:
+        return set()
+    return fields - PLAN_FIELDS

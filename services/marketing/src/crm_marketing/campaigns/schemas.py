@@ -1,0 +1,143 @@
+"""Request and response bodies of campaigns, and their results."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Self
+
+from crm_shared.contracts.marketing import MarketingChannel
+from crm_shared.fields import (
+    Currency,
+    Instant,
+    NonNegativeAmount,
+    Omittable,
+    RecordId,
+    refuse_null,
+    text,
+)
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from crm_marketing.campaigns.rules import CampaignStatus
+
+Name = Annotated[str, text(200)]
+Objective = Annotated[str, text(2000)]
+Owner = Annotated[str, text(100)]
+Subject = Annotated[str, text(300)]
+Body = Annotated[str, text(100_000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MessageIn(Strict):
+    subject: Subject | None = Field(
+        None, description="The e-mail's subject (required for e-mail); a template too"
+    )
+    body: Body = Field(
+        description="The text (e-mail's plain part, the SMS, the call script, the letter): "
+        "a sandboxed Jinja2 template over the customer's fields (`{{ first_name | "
+        'default("friend") }}`); a missing field renders empty or its default'
+    )
+    html: Body | None = Field(
+        None, description="The e-mail's HTML part (links are tracked, a pixel counts opens)"
+    )
+
+
+class CampaignCreate(Strict):
+    name: Name
+    objective: Objective | None = None
+    channel: MarketingChannel
+    segment_id: RecordId = Field(description="The analytics segment whose members it reaches")
+    live_audience: bool = Field(
+        False,
+        description="Keep the audience live: a customer who joins the segment while the "
+        "campaign runs gets the message too (otherwise the members at launch only)",
+    )
+    message: MessageIn
+    budget: NonNegativeAmount | None = None
+    fixed_cost: NonNegativeAmount = Field(Decimal("0"), description="Set-up cost, spent once")
+    cost_per_message: NonNegativeAmount = Field(Decimal("0"), description="Per message sent")
+    currency: Currency | None = Field(None, description="Left out: the service's currency")
+    starts_at: Instant | None = Field(None, description="Launching earlier waits for it")
+    ends_at: Instant | None = Field(None, description="Nothing is sent after it")
+    owner: Owner | None = Field(None, description="Left out: the caller")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.channel == MarketingChannel.EMAIL and not self.message.subject:
+            raise ValueError("an e-mail campaign needs message.subject")
+        if self.message.html is not None and self.channel != MarketingChannel.EMAIL:
+            raise ValueError("message.html is for e-mail campaigns only")
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class CampaignUpdate(Strict):
+    """A partial update: fields present are set (``null`` clears), absent ones are kept. A
+    launched campaign changes only its plan (name, objective, budget, costs, end, owner)."""
+
+    name: Omittable[Name] = None
+    objective: Objective | None = None
+    segment_id: Omittable[RecordId] = None
+    live_audience: Omittable[bool] = None
+    message: Omittable[MessageIn] = None
+    budget: NonNegativeAmount | None = None
+    fixed_cost: Omittable[NonNegativeAmount] = None
+    cost_per_message: Omittable[NonNegativeAmount] = None
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
+    owner: Owner | None = None
+
+    _not_null = field_validator(
+        "name", "segment_id", "live_audience", "message", "fixed_cost", "cost_per_message"
+    )(refuse_null)
+
+
+class CampaignOut(BaseModel):
+    id: str
+    name: str
+    objective: str | None
+    channel: MarketingChannel
+    status: CampaignStatus
+    segment_id: str
+    live_audience: bool
+    message: MessageIn
+    budget: Decimal | None
+    fixed_cost: Decimal
+    cost_per_message: Decimal
+    currency: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    owner: str | None
+    audience: int = Field(description="Members enrolled (at launch, and since if live)")
+    created_by: str | None
+    created_at: datetime
+    launched_at: datetime | None
+    finished_at: datetime | None
+    version: int
+
+
+class ResultsOut(BaseModel):
+    """What the campaign did and earned so far."""
+
+    audience: int = Field(description="Members enrolled")
+    pending: int = Field(description="Still to be sent (quiet hours, a retry, the queue)")
+    sent: int = Field(description="Handed to the channel")
+    suppressed: dict[str, int] = Field(description="Skipped, by reason")
+    unknown: int = Field(
+        description="Claimed by a sender that died while sending: maybe sent, never resent"
+    )
+    delivered: int
+    bounced: int
+    opened: int
+    clicked: int
+    responded: int = Field(description="Responses (a tracked click counts as one)")
+    unsubscribed: int
+    orders: int = Field(description="Orders attributed to the campaign")
+    revenue: Decimal = Field(description="Their revenue, in the campaign's currency")
+    cost: Decimal = Field(description="Fixed cost + cost per message x sent")
+    roi: float | None = Field(description="(revenue - cost) / cost; null without a cost")
+    response_rate: float | None = Field(description="Responded / delivered")
+    conversion_rate: float | None = Field(description="Orders / delivered")
+    currency: str

@@ -1,0 +1,282 @@
+"""Use cases of campaigns: plan, change, launch (the audience snapshotted), pause, resume,
+stop, the scheduled start and end, and the results. Never commits.
+
+The sending itself is the sender's (``crm_marketing.sends.sender``): a launch enrols the
+audience as pending messages and the sender picks them up.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from crm_shared.cursors import InvalidCursorError
+from crm_shared.db import UnitOfWork
+from crm_shared.errors import ConflictError, NotFoundError
+from crm_shared.preconditions import ExpectedVersion, check_version
+from crm_shared.timers import Timer, cancel, schedule
+
+from crm_marketing.audiences.repository import AudienceRepository
+from crm_marketing.campaigns.models import Campaign
+from crm_marketing.campaigns.repository import CampaignRepository
+from crm_marketing.campaigns.rules import Action, CampaignStatus, allowed, may_change
+from crm_marketing.campaigns.schemas import CampaignCreate, CampaignUpdate, MessageIn
+from crm_marketing.db import FIRST_VERSION
+from crm_marketing.messages import templates
+from crm_marketing.sends.repository import MessageRepository
+from crm_marketing.sends.rules import SkipReason
+from crm_marketing.settings import MarketingSettings
+
+START_KIND = "campaign.start"
+END_KIND = "campaign.end"
+FIRST_STEP = 1
+
+
+@dataclass(frozen=True)
+class CampaignPage:
+    items: list[Campaign]
+    next_cursor: dict[str, Any] | None
+    total: int | None = None
+
+
+class CampaignStateError(ConflictError):
+    default_code = "campaign-state"
+
+
+async def load(uow: UnitOfWork, campaign_id: str) -> Campaign:
+    campaign = await CampaignRepository(uow.session).get(campaign_id)
+    if campaign is None:
+        raise NotFoundError.of("campaign", campaign_id)
+    return campaign
+
+
+def _check_message(message: MessageIn) -> None:
+    for field in ("subject", "body", "html"):
+        source = getattr(message, field)
+        if source is not None:
+            templates.check(source, field=f"message.{field}")
+
+
+async def create_campaign(
+    uow: UnitOfWork, body: CampaignCreate, settings: MarketingSettings, *, actor: str
+) -> Campaign:
+    _check_message(body.message)
+    now = uow.clock.now()
+    campaign = Campaign(
+        id=str(uuid.uuid4()),
+        name=body.name,
+        objective=body.objective,
+        channel=body.channel.value,
+        status=CampaignStatus.DRAFT.value,
+        segment_id=body.segment_id,
+        live_audience=body.live_audience,
+        subject=body.message.subject,
+        body=body.message.body,
+        html=body.message.html,
+        budget=body.budget,
+        fixed_cost=body.fixed_cost,
+        cost_per_message=body.cost_per_message,
+        currency=body.currency or settings.currency,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        owner=body.owner if "owner" in body.model_fields_set else actor,
+        audience=0,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+        version=FIRST_VERSION,
+    )
+    CampaignRepository(uow.session).add(campaign)
+    return campaign
+
+
+async def list_campaigns(
+    uow: UnitOfWork,
+    status: CampaignStatus | None,
+    cursor: dict[str, Any] | None,
+    limit: int,
+    *,
+    count: bool,
+) -> CampaignPage:
+    after = None
+    if cursor is not None:
+        try:
+            after = (datetime.fromisoformat(cursor["created_at"]), str(cursor["id"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise InvalidCursorError("this cursor was not given by this list") from error
+    campaigns = CampaignRepository(uow.session)
+    items = await campaigns.page(status, after, limit + 1)
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = {"created_at": last.created_at.isoformat(), "id": last.id}
+    total = await campaigns.count(status) if count else None
+    return CampaignPage(items, next_cursor, total)
+
+
+async def update_campaign(
+    uow: UnitOfWork, campaign_id: str, body: CampaignUpdate, expected: ExpectedVersion
+) -> Campaign:
+    campaign = await load(uow, campaign_id)
+    check_version(expected, campaign.version)
+    sent = set(body.model_fields_set)
+    frozen = may_change(CampaignStatus(campaign.status), sent)
+    if frozen:
+        raise CampaignStateError(
+            f"a {campaign.status} campaign cannot change {', '.join(sorted(frozen))}",
+            fields=sorted(frozen),
+        )
+    if body.message is not None:
+        _check_message(body.message)
+    values = {name: getattr(body, name) for name in sent if name != "message"}
+    if body.message is not None:
+        values |= body.message.model_dump()
+    changed = [name for name, value in values.items() if getattr(campaign, name) != value]
+    for name in changed:
+        setattr(campaign, name, values[name])
+    if campaign.starts_at and campaign.ends_at and campaign.ends_at <= campaign.starts_at:
+        raise CampaignStateError("ends_at must be after starts_at", code="campaign-period")
+    if changed:
+        if "ends_at" in changed and campaign.status != CampaignStatus.DRAFT:
+            await _arm_end(uow, campaign)
+        campaign.touch(uow.clock.now())
+    return campaign
+
+
+def _transition(campaign: Campaign, action: Action) -> None:
+    status = CampaignStatus(campaign.status)
+    if not allowed(action, status):
+        raise CampaignStateError(
+            f"a {status} campaign cannot {action}",
+            status=status.value,
+        )
+
+
+async def launch(uow: UnitOfWork, campaign_id: str, expected: ExpectedVersion) -> Campaign:
+    campaign = await load(uow, campaign_id)
+    check_version(expected, campaign.version)
+    _transition(campaign, Action.LAUNCH)
+    now = uow.clock.now()
+    if campaign.ends_at is not None and campaign.ends_at <= now:
+        raise CampaignStateError("the campaign's end has passed", code="campaign-period")
+    campaign.launched_at = now
+    await _arm_end(uow, campaign)
+    if campaign.starts_at is not None and campaign.starts_at > now:
+        campaign.status = CampaignStatus.SCHEDULED.value
+        await schedule(uow, kind=START_KIND, key=campaign.id, due_at=campaign.starts_at)
+    else:
+        await _start(uow, campaign)
+    campaign.touch(now)
+    return campaign
+
+
+async def _start(uow: UnitOfWork, campaign: Campaign) -> None:
+    """Running, with the segment's members at this moment enrolled."""
+    members = await AudienceRepository(uow.session).members(campaign.segment_id)
+    now = uow.clock.now()
+    campaign.audience += await MessageRepository(uow.session).enrol(
+        campaign.id, FIRST_STEP, members, now
+    )
+    campaign.status = CampaignStatus.RUNNING.value
+
+
+async def _arm_end(uow: UnitOfWork, campaign: Campaign) -> None:
+    if campaign.ends_at is None:
+        await cancel(uow, END_KIND, campaign.id)
+    else:
+        await schedule(uow, kind=END_KIND, key=campaign.id, due_at=campaign.ends_at)
+
+
+async def pause(uow: UnitOfWork, campaign_id: str, expected: ExpectedVersion) -> Campaign:
+    campaign = await load(uow, campaign_id)
+    check_version(expected, campaign.version)
+    _transition(campaign, Action.PAUSE)
+    campaign.status = CampaignStatus.PAUSED.value
+    campaign.touch(uow.clock.now())
+    return campaign
+
+
+async def resume(uow: UnitOfWork, campaign_id: str, expected: ExpectedVersion) -> Campaign:
+    campaign = await load(uow, campaign_id)
+    check_version(expected, campaign.version)
+    _transition(campaign, Action.RESUME)
+    now = uow.clock.now()
+    if campaign.starts_at is not None and campaign.starts_at > now:
+        campaign.status = CampaignStatus.SCHEDULED.value  # paused before its start came
+    elif campaign.audience == 0 and await _never_started(uow, campaign):
+        await _start(uow, campaign)
+    else:
+        campaign.status = CampaignStatus.RUNNING.value
+    campaign.touch(now)
+    return campaign
+
+
+async def _never_started(uow: UnitOfWork, campaign: Campaign) -> bool:
+    tally = await MessageRepository(uow.session).tally(campaign.id)
+    return not tally
+
+
+async def stop(uow: UnitOfWork, campaign_id: str, expected: ExpectedVersion) -> Campaign:
+    campaign = await load(uow, campaign_id)
+    check_version(expected, campaign.version)
+    _transition(campaign, Action.STOP)
+    await _finish(uow, campaign, CampaignStatus.STOPPED)
+    return campaign
+
+
+async def _finish(uow: UnitOfWork, campaign: Campaign, status: CampaignStatus) -> None:
+    now = uow.clock.now()
+    await MessageRepository(uow.session).close_pending(campaign.id, SkipReason.CAMPAIGN_ENDED)
+    await cancel(uow, START_KIND, campaign.id)
+    await cancel(uow, END_KIND, campaign.id)
+    campaign.status = status.value
+    campaign.finished_at = now
+    campaign.touch(now)
+
+
+async def complete_if_settled(uow: UnitOfWork, campaign: Campaign) -> bool:
+    """A running campaign whose every message is settled completes, unless its audience is
+    live and its end not come (new members may still join)."""
+    if campaign.status != CampaignStatus.RUNNING or campaign.live_audience:
+        return False
+    if await MessageRepository(uow.session).unsettled(campaign.id):
+        return False
+    await _finish(uow, campaign, CampaignStatus.COMPLETED)
+    return True
+
+
+async def enrol_joiners(uow: UnitOfWork, joined: Sequence[tuple[str, str]]) -> None:
+    """Enrol each (segment, customer) that is a member now in the live campaigns on it."""
+    campaigns = await CampaignRepository(uow.session).live_on({segment for segment, _ in joined})
+    if not campaigns:
+        return
+    current = await AudienceRepository(uow.session).current(joined)
+    now = uow.clock.now()
+    messages = MessageRepository(uow.session)
+    for campaign in campaigns:
+        members = [c for s, c in joined if s == campaign.segment_id and (s, c) in current]
+        campaign.audience += await messages.enrol(campaign.id, FIRST_STEP, members, now)
+
+
+async def on_start_due(uow: UnitOfWork, timer: Timer) -> None:
+    campaign = await CampaignRepository(uow.session).get(timer.key)
+    if campaign is None or not allowed(Action.START, CampaignStatus(campaign.status)):
+        return  # paused or stopped meanwhile: resume decides
+    await _start(uow, campaign)
+    campaign.touch(uow.clock.now())
+
+
+async def on_end_due(uow: UnitOfWork, timer: Timer) -> None:
+    campaign = await CampaignRepository(uow.session).get(timer.key)
+    if campaign is None or CampaignStatus(campaign.status) not in {
+        CampaignStatus.SCHEDULED,
+        CampaignStatus.RUNNING,
+        CampaignStatus.PAUSED,
+    }:
+        return
+    await _finish(uow, campaign, CampaignStatus.COMPLETED)
+
+
+TIMERS = {START_KIND: on_start_due, END_KIND: on_end_due}

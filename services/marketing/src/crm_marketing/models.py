@@ -1,0 +1,7 @@
+"""Every model of the marketing service: Alembic and the mappers see the ones imported here."""
+
+from crm_marketing.audiences.models import SegmentMember
+from crm_marketing.campaigns.models import Campaign
+from crm_marketing.sends.models import CampaignMessage
+
+__all__ = ["Campaign", "CampaignMessage", "SegmentMember"]

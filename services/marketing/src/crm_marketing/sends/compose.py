@@ -1,0 +1,73 @@
+"""One campaign message made for one customer: personalised (the sandboxed templates), its
+links tracked, its unsubscribe link and the RFC 8058 headers added."""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from crm_shared.contracts.marketing import MarketingChannel
+
+from crm_marketing.campaigns.models import Campaign
+from crm_marketing.channels.base import OutgoingMessage
+from crm_marketing.messages import links as tracked
+from crm_marketing.messages import templates
+from crm_marketing.tracking.urls import Links
+
+
+def context_of(customer: Mapping[str, Any], campaign: Campaign, unsubscribe: str) -> dict[str, Any]:
+    """What a template may name: the customer's fields marketing keeps, and the campaign's."""
+    name = str(customer.get("name") or "")
+    first, _, last = name.partition(" ") if customer.get("kind") != "company" else ("", "", "")
+    return {
+        "name": name or None,
+        "first_name": first or None,
+        "last_name": last or None,
+        "email": customer.get("email"),
+        "phone": customer.get("phone"),
+        "company": customer.get("company"),
+        "tags": customer.get("tags") or [],
+        "campaign": campaign.name,
+        "unsubscribe_url": unsubscribe,
+    }
+
+
+def compose(
+    campaign: Campaign,
+    message_id: str,
+    customer: Mapping[str, Any],
+    address: str,
+    links: Links,
+    now: datetime,
+) -> OutgoingMessage:
+    """Raises the templates' render error where the message cannot be made for them."""
+    unsubscribe = links.unsubscribe(message_id, now)
+    context = context_of(customer, campaign, unsubscribe)
+
+    def click(target: str) -> str:
+        return links.click(message_id, target, now)
+
+    text = templates.render(campaign.body, context, html=False)
+    if campaign.channel != MarketingChannel.EMAIL:
+        return OutgoingMessage(message_id, str(customer["id"]), address, None, text)
+    text = tracked.tracked_text(text, click, unsubscribe)
+    if unsubscribe not in text:
+        text += f"\n\n--\nUnsubscribe: {unsubscribe}\n"
+    html = None
+    if campaign.html is not None:
+        html = templates.render(campaign.html, context, html=True)
+        if unsubscribe not in html:
+            html += f'\n<p><a href="{unsubscribe}">Unsubscribe</a></p>'
+        html = tracked.tracked_html(html, click, links.pixel(message_id, now), unsubscribe)
+    subject = templates.render(campaign.subject or "", context, html=False)
+    return OutgoingMessage(
+        message_id=message_id,
+        customer_id=str(customer["id"]),
+        address=address,
+        subject=" ".join(subject.split()),  # no header injection through a field
+        text=text,
+        html=html,
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )

@@ -1,0 +1,224 @@
+"""All SQL of a campaign's messages: enrol in bulk, claim a due batch (SKIP LOCKED, so two
+senders never take the same message), settle what the channel answered, count for the
+frequency cap and for the results."""
+
+import uuid
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from crm_shared.db.statements import insert_ignoring_duplicates, key_chunks
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_marketing.db import customer_view_table
+from crm_marketing.sends.models import CampaignMessage
+
+
+class MessageStatus:
+    PENDING = "pending"
+    SENDING = "sending"  # claimed: the channel has it or is about to
+    SENT = "sent"
+    SUPPRESSED = "suppressed"
+    UNKNOWN = "unknown"  # its sender died after claiming it
+
+
+MESSAGES: Table = CampaignMessage.__table__  # type: ignore[assignment]
+ENROL_ROWS_PER_STATEMENT = 1_000
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What became of one claimed message."""
+
+    id: str
+    status: str
+    outcome: str | None
+    detail: str | None
+    sent_at: datetime | None
+    not_before: datetime | None = None
+
+
+class MessageRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def enrol(
+        self, campaign_id: str, step: int, customer_ids: Sequence[str], now: datetime
+    ) -> int:
+        """A pending message for each customer not enrolled at this step yet; returns how
+        many were new."""
+        statement = insert_ignoring_duplicates(
+            self.session, MESSAGES, ("campaign_id", "step", "customer_id")
+        )
+        added = 0
+        for start in range(0, len(customer_ids), ENROL_ROWS_PER_STATEMENT):
+            rows = [
+                {
+                    "id": str(uuid.uuid4()),
+                    "campaign_id": campaign_id,
+                    "customer_id": customer_id,
+                    "step": step,
+                    "status": MessageStatus.PENDING,
+                    "enrolled_at": now,
+                }
+                for customer_id in customer_ids[start : start + ENROL_ROWS_PER_STATEMENT]
+            ]
+            result = await self.session.execute(statement, rows)
+            added += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+        return added
+
+    async def due(self, campaign_id: str, now: datetime, limit: int) -> list[CampaignMessage]:
+        message = CampaignMessage
+        statement = (
+            select(message)
+            .where(
+                message.campaign_id == campaign_id,
+                message.status == MessageStatus.PENDING,
+                or_(message.not_before.is_(None), message.not_before <= now),
+            )
+            .order_by(message.enrolled_at, message.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def customers(self, customer_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        view = customer_view_table
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in key_chunks(customer_ids):
+            rows = await self.session.execute(select(view).where(view.c.id.in_(chunk)))
+            found.update((row.id, dict(row._mapping)) for row in rows)
+        return found
+
+    async def sent_lately(self, customer_ids: Collection[str], since: datetime) -> dict[str, int]:
+        """Marketing messages each customer was sent (or is being sent) since ``since``."""
+        message = CampaignMessage
+        counts: dict[str, int] = {}
+        for chunk in key_chunks(customer_ids):
+            rows = await self.session.execute(
+                select(message.customer_id, func.count())
+                .where(
+                    message.customer_id.in_(chunk),
+                    or_(
+                        and_(message.status == MessageStatus.SENT, message.sent_at >= since),
+                        message.status == MessageStatus.SENDING,
+                    ),
+                )
+                .group_by(message.customer_id)
+            )
+            counts.update((customer_id, count) for customer_id, count in rows.tuples())
+        return counts
+
+    async def settle(self, settled: Iterable[Settled]) -> None:
+        rows = [
+            {
+                "key": item.id,
+                "new_status": item.status,
+                "new_outcome": item.outcome,
+                "new_detail": item.detail,
+                "new_sent_at": item.sent_at,
+                "new_not_before": item.not_before,
+            }
+            for item in settled
+        ]
+        if not rows:
+            return
+        await self.session.execute(
+            update(MESSAGES)
+            .where(MESSAGES.c.id == bindparam("key"))
+            .values(
+                status=bindparam("new_status"),
+                outcome=bindparam("new_outcome"),
+                detail=bindparam("new_detail"),
+                sent_at=bindparam("new_sent_at"),
+                not_before=bindparam("new_not_before"),
+            )
+            .execution_options(synchronize_session=False),
+            rows,
+        )
+
+    async def claim(self, addresses: Mapping[str, str], now: datetime) -> None:
+        if not addresses:
+            return
+        await self.session.execute(
+            update(MESSAGES)
+            .where(MESSAGES.c.id == bindparam("key"))
+            .values(status=MessageStatus.SENDING, claimed_at=now, address=bindparam("to"))
+            .execution_options(synchronize_session=False),
+            [{"key": key, "to": address} for key, address in addresses.items()],
+        )
+
+    async def expire_claims(self, claimed_before: datetime) -> int:
+        """Messages claimed before ``claimed_before`` and never settled: their sender died
+        while sending. Maybe they went: they are never sent again."""
+        result = await self.session.execute(
+            update(MESSAGES)
+            .where(
+                MESSAGES.c.status == MessageStatus.SENDING,
+                MESSAGES.c.claimed_at < claimed_before,
+            )
+            .values(status=MessageStatus.UNKNOWN)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def close_pending(self, campaign_id: str, reason: str) -> int:
+        """The campaign stopped or ended: what still waits is not sent."""
+        result = await self.session.execute(
+            update(MESSAGES)
+            .where(
+                MESSAGES.c.campaign_id == campaign_id,
+                MESSAGES.c.status == MessageStatus.PENDING,
+            )
+            .values(status=MessageStatus.SUPPRESSED, outcome=reason)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def unsettled(self, campaign_id: str) -> int:
+        """Messages still pending or being sent."""
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(MESSAGES)
+            .where(
+                MESSAGES.c.campaign_id == campaign_id,
+                MESSAGES.c.status.in_([MessageStatus.PENDING, MessageStatus.SENDING]),
+            )
+        )
+        return int(count or 0)
+
+    async def tally(self, campaign_id: str) -> dict[tuple[str, str | None], dict[str, int]]:
+        """Per (status, outcome): messages, opened, clicked, unsubscribed."""
+        message = CampaignMessage
+        rows = await self.session.execute(
+            select(
+                message.status,
+                message.outcome,
+                func.count(),
+                func.count(message.opened_at),
+                func.count(message.clicked_at),
+                func.count(message.unsubscribed_at),
+            )
+            .where(message.campaign_id == campaign_id)
+            .group_by(message.status, message.outcome)
+        )
+        return {
+            (status, outcome): {
+                "messages": messages,
+                "opened": opened,
+                "clicked": clicked,
+                "unsubscribed": unsubscribed,
+            }
+            for status, outcome, messages, opened, clicked, unsubscribed in rows.tuples()
+        }
+
+    async def scrub(self, customer_ids: Collection[str]) -> None:
+        await self.session.execute(
+            update(MESSAGES)
+            .where(MESSAGES.c.customer_id.in_(list(customer_ids)))
+            .values(address=None, detail=None)
+        )
+
+    async def get(self, message_id: str) -> CampaignMessage | None:
+        return await self.session.get(CampaignMessage, message_id)
+

@@ -1,0 +1,121 @@
+"""Whether a message may go to a customer now: consent to the letter (DOMAIN.md §5). Pure.
+
+A message goes only over a channel the customer opted into, to an address they have, never
+to an erased (or merged-away) customer, never past the frequency cap, and never inside the
+quiet hours of the customer's day (it waits for their end instead). Every skip has a reason
+the campaign's results count.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from crm_shared.contracts.marketing import CONSENT_OF_CHANNEL, MarketingChannel
+
+
+class SkipReason(StrEnum):
+    UNKNOWN_CUSTOMER = "unknown_customer"  # marketing never heard of them
+    ERASED = "erased"
+    MERGED = "merged"  # the survivor has its own membership
+    NO_CONSENT = "no_consent"
+    NO_ADDRESS = "no_address"
+    FREQUENCY_CAP = "frequency_cap"
+    TEMPLATE_ERROR = "template_error"  # the message could not be personalised for them
+    CAMPAIGN_ENDED = "campaign_ended"  # still waiting when the campaign stopped or ended
+
+
+# The customer view's column that holds each channel's address (post: not kept yet).
+ADDRESS_FIELD: dict[MarketingChannel, str | None] = {
+    MarketingChannel.EMAIL: "email",
+    MarketingChannel.SMS: "phone",
+    MarketingChannel.PHONE: "phone",
+    MarketingChannel.MAIL: None,
+}
+# Channels that reach the customer at once, and so keep out of the quiet hours (a call task
+# is planned by its owner, a letter arrives days later).
+IMMEDIATE = frozenset({MarketingChannel.EMAIL, MarketingChannel.SMS})
+
+
+@dataclass(frozen=True)
+class Policy:
+    frequency_cap: int
+    frequency_window: timedelta
+    quiet_start: time
+    quiet_end: time
+    time_zone: str
+
+
+@dataclass(frozen=True)
+class Send:
+    address: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    reason: SkipReason
+
+
+@dataclass(frozen=True)
+class Wait:
+    until: datetime
+
+
+Decision = Send | Skip | Wait
+
+
+def decide(
+    customer: Mapping[str, Any] | None,
+    channel: MarketingChannel,
+    sent_lately: int,
+    now: datetime,
+    policy: Policy,
+) -> Decision:
+    """What to do with one message now; ``sent_lately``: the customer's marketing messages
+    over the cap's window."""
+    if customer is None:
+        return Skip(SkipReason.UNKNOWN_CUSTOMER)
+    if customer.get("status") == "erased":
+        return Skip(SkipReason.ERASED)
+    if customer.get("status") == "merged":
+        return Skip(SkipReason.MERGED)
+    consent = customer.get("consent") or {}
+    if consent.get(CONSENT_OF_CHANNEL[channel].value) is not True:
+        return Skip(SkipReason.NO_CONSENT)
+    field = ADDRESS_FIELD[channel]
+    address = customer.get(field) if field else None
+    if not address:
+        return Skip(SkipReason.NO_ADDRESS)
+    if sent_lately >= policy.frequency_cap:
+        return Skip(SkipReason.FREQUENCY_CAP)
+    if channel in IMMEDIATE:
+        until = quiet_until(now, policy)
+        if until is not None:
+            return Wait(until)
+    return Send(str(address))
+
+
+def quiet_until(now: datetime, policy: Policy) -> datetime | None:
+    """The end of the quiet hours ``now`` falls in (in the policy's zone), else None. The
+    hours may span midnight (21:00-08:00) or not (12:00-14:00); equal ends mean none."""
+    start, end = policy.quiet_start, policy.quiet_end
+    if start == end:
+        return None
+    zone = ZoneInfo(policy.time_zone)
+    local = now.astimezone(zone)
+    clock = local.timetz().replace(tzinfo=None)
+    if start < end:
+        inside = start <= clock < end
+        end_day = local.date()
+    else:
+        inside = clock >= start or clock < end
+        end_day = local.date() + timedelta(days=1) if clock >= start else local.date()
+    if not inside:
+        return None
+    return _at(end_day, end, zone)
+
+
+def _at(day: date, moment: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, moment, tzinfo=zone)

@@ -1,0 +1,115 @@
+"""What the customer's links record: the first open and the first click of a message (each a
+timeline event), and the unsubscribe (the master turns the channel's consent off on its
+event). Never commits.
+
+A link whose message is gone (erased) or was never sent still answers the customer (the
+pixel, the redirect, the unsubscribe page) and records nothing it cannot tie to a message."""
+
+from dataclasses import dataclass
+
+from crm_shared.contracts.customer import ConsentChannel
+from crm_shared.contracts.marketing import (
+    CONSENT_OF_CHANNEL,
+    MarketingChannel,
+    MessageClicked,
+    MessageOpened,
+    Unsubscribed,
+)
+from crm_shared.db import UnitOfWork
+
+from crm_marketing.campaigns.repository import CampaignRepository
+from crm_marketing.sends.models import CampaignMessage
+from crm_marketing.sends.repository import MessageRepository, MessageStatus
+from crm_marketing.tracking.urls import CLICK, OPEN, UNSUBSCRIBE, Links
+
+
+@dataclass(frozen=True)
+class Unsubscription:
+    channel: ConsentChannel
+    first: bool  # False: this message's link was used before
+
+
+async def _sent_message(uow: UnitOfWork, message_id: str) -> CampaignMessage | None:
+    message = await MessageRepository(uow.session).get(message_id)
+    return message if message is not None and message.status == MessageStatus.SENT else None
+
+
+async def _channel(uow: UnitOfWork, message: CampaignMessage) -> MarketingChannel:
+    campaign = await CampaignRepository(uow.session).get(message.campaign_id)
+    return MarketingChannel(campaign.channel if campaign else MarketingChannel.EMAIL)
+
+
+async def opened(uow: UnitOfWork, links: Links, token: str) -> None:
+    _, message_id = links.read(token, OPEN, uow.clock.now())[:2]
+    message = await _sent_message(uow, message_id)
+    if message is not None:
+        await _first_open(uow, message)
+
+
+async def _first_open(uow: UnitOfWork, message: CampaignMessage) -> None:
+    if message.opened_at is not None:
+        return
+    now = uow.clock.now()
+    message.opened_at = now
+    uow.record(
+        MessageOpened(
+            customer_id=message.customer_id,
+            message_id=message.id,
+            campaign_id=message.campaign_id,
+            channel=await _channel(uow, message),
+            opened_at=now,
+        )
+    )
+
+
+async def clicked(uow: UnitOfWork, links: Links, token: str) -> str:
+    """The target to redirect to (the one the token signs)."""
+    payload = links.read(token, CLICK, uow.clock.now())
+    if len(payload) != 3 or not isinstance(payload[2], str):
+        raise links.signer.unknown()
+    _, message_id, target = payload
+    message = await _sent_message(uow, message_id)
+    if message is not None:
+        await _first_open(uow, message)  # a click shows the message was opened
+        if message.clicked_at is None:
+            now = uow.clock.now()
+            message.clicked_at = now
+            uow.record(
+                MessageClicked(
+                    customer_id=message.customer_id,
+                    message_id=message.id,
+                    campaign_id=message.campaign_id,
+                    channel=await _channel(uow, message),
+                    link=target,
+                    clicked_at=now,
+                )
+            )
+    return str(target)
+
+
+async def check_unsubscribe_link(uow: UnitOfWork, links: Links, token: str) -> None:
+    """The unknown-link error for a token that is not an unsubscribe link of ours."""
+    links.read(token, UNSUBSCRIBE, uow.clock.now())
+
+
+async def unsubscribe(uow: UnitOfWork, links: Links, token: str, how: str) -> Unsubscription:
+    _, message_id = links.read(token, UNSUBSCRIBE, uow.clock.now())[:2]
+    message = await MessageRepository(uow.session).get(message_id)
+    if message is None:
+        raise links.signer.unknown()
+    channel = CONSENT_OF_CHANNEL[await _channel(uow, message)]
+    if message.unsubscribed_at is not None:
+        return Unsubscription(channel, first=False)
+    now = uow.clock.now()
+    message.unsubscribed_at = now
+    uow.record(
+        Unsubscribed(
+            customer_id=message.customer_id,
+            channel=channel,
+            campaign_id=message.campaign_id,
+            message_id=message.id,
+            how=how,
+            unsubscribed_at=now,
+        )
+    )
+    return Unsubscription(channel, first=True)
