@@ -108,6 +108,14 @@ def test_links_in_comments_scripts_and_text_are_left_alone() -> None:
     assert tracked(body) == expected + PIXEL_TAG  # no </body>: the pixel ends the message
 
 
+def test_windows_line_ends_and_broken_markup_keep_their_place() -> None:
+    body = '<body>\r\n<p>\r\n<a\r\nhref="https://a.example/">x</a>\r\n<a href="https://b.example/'
+    assert tracked(body) == (
+        f'<body>\r\n<p>\r\n<a\r\nhref="{click("https://a.example/")}">x</a>\r\n'
+        f'<a href="https://b.example/{PIXEL_TAG}'  # an unfinished tag is no link: left alone
+    )
+
+
 def test_the_pixel_goes_before_the_last_body_end_in_any_case() -> None:
     body = "<html><BODY><p>x</p><pre>&lt;/body&gt;</pre></Body ></html>"
     assert tracked_html(body, click, PIXEL) == (
