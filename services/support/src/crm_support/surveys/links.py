@@ -2,16 +2,12 @@
 the service's key (``CRM_SUPPORT_SURVEY_LINK_SECRET``; when not set, one generated once into
 ``<data dir>/support-survey-key``, mode 0600) and valid ``survey_link_days``.
 
-The token's time comes from the unit of work's clock, not from ``time.time()``, so that the
-link's age follows the injected clock (tests move it instead of sleeping)."""
+The token's time comes from the unit of work's clock (``crm_shared.signed_links``), so that
+the link's age follows the injected clock."""
 
-import secrets
 from datetime import datetime, timedelta
-from typing import Any
 
-from crm_shared.errors import DomainError
-from crm_shared.secret_files import generated_once
-from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from crm_shared import signed_links
 
 from crm_support.settings import SupportSettings
 
@@ -19,42 +15,27 @@ KEY_FILE = "support-survey-key"
 SALT = "crm-support-survey-link"
 
 
-class BadLinkError(DomainError):
+class BadLinkError(signed_links.UnknownLinkError):
     """A token this service did not sign, or that was changed: as if there were no link."""
 
-    status = 404
     default_code = "survey-link-unknown"
+    default_message = "there is no survey at this address"
 
 
-class ExpiredLinkError(DomainError):
-    status = 410
+class ExpiredLinkError(signed_links.ExpiredLinkError):
     default_code = "survey-link-expired"
-
-
-class _ClockSigner(TimestampSigner):
-    """A timestamp signer that reads the time it is given."""
-
-    def __init__(self, *args: Any, now: datetime, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.now = now
-
-    def get_timestamp(self) -> int:
-        return int(self.now.timestamp())
+    default_message = "this survey link has expired"
 
 
 def link_key(settings: SupportSettings) -> str:
-    if settings.survey_link_secret is not None:
-        configured = settings.survey_link_secret.get_secret_value()
-        if configured.strip():
-            return configured
     # The support service has no notion of a development machine (identity has): a key it
     # generated itself is kept under the data folder, and reused at every start.
-    return generated_once(settings.data_dir / KEY_FILE, lambda: secrets.token_urlsafe(32))
+    return signed_links.link_key(settings.survey_link_secret, settings.data_dir, KEY_FILE)
 
 
-def _serializer(settings: SupportSettings, now: datetime) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        link_key(settings), salt=SALT, signer=_ClockSigner, signer_kwargs={"now": now}
+def _signer(settings: SupportSettings) -> signed_links.LinkSigner:
+    return signed_links.LinkSigner(
+        link_key(settings), SALT, unknown=BadLinkError, expired=ExpiredLinkError
     )
 
 
@@ -63,18 +44,12 @@ def lifetime(settings: SupportSettings) -> timedelta:
 
 
 def sign(ticket_id: str, settings: SupportSettings, now: datetime) -> str:
-    return _serializer(settings, now).dumps(ticket_id)
+    return _signer(settings).sign(ticket_id, now)
 
 
 def ticket_of(token: str, settings: SupportSettings, now: datetime) -> str:
     """The ticket id ``token`` was signed for, or BadLinkError / ExpiredLinkError."""
-    max_age = int(lifetime(settings).total_seconds())
-    try:
-        ticket_id = _serializer(settings, now).loads(token, max_age=max_age)
-    except SignatureExpired as error:
-        raise ExpiredLinkError("this survey link has expired") from error
-    except BadData as error:
-        raise BadLinkError("there is no survey at this address") from error
+    ticket_id = _signer(settings).load(token, now, lifetime(settings))
     if not isinstance(ticket_id, str):
-        raise BadLinkError("there is no survey at this address")
+        raise BadLinkError()
     return ticket_id

@@ -1,0 +1,1 @@
+"""A campaign's messages: personalised templates and tracked links."""
