@@ -73,6 +73,8 @@ class Platform:
     bootstrap: str
     database_urls: dict[str, str]
     group_prefix: str = field(default_factory=new_group_prefix)
+    # Settings of one service beyond the bus's (its SMTP server, a short claim lease, ...).
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     apps: dict[str, FastAPI] = field(default_factory=dict)
     clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
     _services: dict[str, contextlib.AsyncExitStack] = field(default_factory=dict)
@@ -93,6 +95,7 @@ class Platform:
             name,
             database_url=self.database_urls[name],
             **fast_bus_settings(self.bootstrap, self.group_prefix),
+            **self.overrides.get(name, {}),
         )
         app = service_app(name, settings)
         stack = contextlib.AsyncExitStack()

@@ -16,12 +16,13 @@ from crm_shared.workers import STANDARD_WORKERS, Worker, WorkerHost
 from fastapi import FastAPI
 
 from crm_marketing import models  # noqa: F401 (every model mapped before the app starts)
+from crm_marketing.audiences.routes import router as audiences_router
 from crm_marketing.campaigns.routes import router as campaigns_router
 from crm_marketing.campaigns.service import TIMERS
 from crm_marketing.channels.factory import channels_for
 from crm_marketing.customers.routes import router as customers_router
 from crm_marketing.db import platform_tables
-from crm_marketing.handlers import handlers
+from crm_marketing.handlers import handlers_for
 from crm_marketing.sends.sender import Sender
 from crm_marketing.settings import MarketingSettings
 from crm_marketing.tracking.routes import router as tracking_router
@@ -44,15 +45,16 @@ def create_app(
     send: bool = True,
 ) -> FastAPI:
     """``send=False``: no background sender (tests drive a :class:`Sender` themselves)."""
+    settings = settings or MarketingSettings()
     definition = ServiceDefinition(
-        settings=settings or MarketingSettings(),
+        settings=settings,
         tables=platform_tables,
         migrations=MIGRATIONS,
-        routers=[customers_router, campaigns_router, tracking_router],
+        routers=[customers_router, audiences_router, campaigns_router, tracking_router],
         title="CRM marketing",
         description="Campaigns, audiences, sends, tracking, care and win-back programmes.",
-        handlers=handlers,
-        consumes=(topics.ANALYTICS, topics.CUSTOMER),
+        handlers=handlers_for(settings),
+        consumes=(topics.ANALYTICS, topics.CUSTOMER, topics.SALES),
         run_bus=run_bus,
         clock=clock,
         timers=TIMERS,

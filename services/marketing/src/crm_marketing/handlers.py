@@ -5,7 +5,8 @@
 - analytics' value class of each customer (win-back passes over the low-value ones), and
   who is in which saved segment (the audiences); a member who joins a segment that a launched
   campaign keeps live is enrolled in it;
-- erasure and merge reach the audiences and the messages.
+- erasure and merge reach the audiences and the messages;
+- sales' orders are credited to the campaigns that reached the customer before them.
 """
 
 from crm_shared.bus.handlers import HandlerMap, combine
@@ -13,16 +14,28 @@ from crm_shared.contracts.analytics import SegmentMembershipChanged
 from crm_shared.views import customer_view_handlers
 from crm_shared.views.value_classes import value_class_handlers
 
+from crm_marketing.attribution.handlers import attribution_handlers
 from crm_marketing.audiences.handlers import erasure_handlers, membership_projection
 from crm_marketing.campaigns.handlers import enrol_live_joiners
 from crm_marketing.customers.view import customer_view
 from crm_marketing.db import customer_view_table, value_classes
 from crm_marketing.sends.handlers import send_handlers
+from crm_marketing.settings import MarketingSettings
 
-handlers: HandlerMap = combine(
-    customer_view_handlers(customer_view),
-    value_class_handlers(value_classes, customer_view_table),
-    {SegmentMembershipChanged: [membership_projection, enrol_live_joiners]},
-    erasure_handlers,
-    send_handlers,
-)
+
+
+def handlers_for(settings: MarketingSettings) -> HandlerMap:
+    """The handlers, those that follow the service's rules bound to ``settings``."""
+    return combine(
+        customer_view_handlers(customer_view),
+        value_class_handlers(value_classes, customer_view_table),
+        {SegmentMembershipChanged: [membership_projection, enrol_live_joiners]},
+        erasure_handlers,
+        send_handlers,
+        attribution_handlers(settings),
+    )
+
+
+# With the settings' defaults, for tests and tools that deliver events directly (the app
+# binds its own settings: handlers_for).
+handlers = handlers_for(MarketingSettings.model_construct())

@@ -1,7 +1,8 @@
 """Every model of the marketing service: Alembic and the mappers see the ones imported here."""
 
+from crm_marketing.attribution.models import Attribution
 from crm_marketing.audiences.models import SegmentMember
 from crm_marketing.campaigns.models import Campaign
 from crm_marketing.sends.models import CampaignMessage
 
-__all__ = ["Campaign", "CampaignMessage", "SegmentMember"]
+__all__ = ["Attribution", "Campaign", "CampaignMessage", "SegmentMember"]

@@ -5,7 +5,7 @@ hours and their time zone, the pace of the sender, the address customers' links 
 """
 
 from datetime import time
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from crm_shared.fields import TimeZone
 from crm_shared.settings import ServiceSettings
@@ -33,7 +33,7 @@ class MarketingSettings(ServiceSettings):
     send_idle_poll_seconds: float = Field(1.0, gt=0)  # how often an idle sender looks again
     # A batch claimed longer ago than this (its sender died in the middle) is never sent
     # again: a campaign sends at most once; its messages count as "unknown".
-    send_claim_lease_minutes: int = Field(10, ge=1)
+    send_claim_lease_seconds: int = Field(600, ge=1)
     # A message its channel could not take (server down) is tried again after this.
     send_retry_minutes: int = Field(5, ge=1)
 
@@ -42,4 +42,12 @@ class MarketingSettings(ServiceSettings):
     # The key that signs them (when not set, one generated once under the data folder).
     link_secret: SecretStr | None = None
 
+    # --- evaluation ---
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")  # budgets, costs and revenue
+    # Units of each other currency per unit of ``currency`` ('{"USD": 1.08}'); an order in a
+    # currency without a rate counts as an order, with no revenue.
+    exchange_rates: dict[str, float] = Field(default_factory=dict)
+    # An order is credited to the campaigns whose messages reached the customer in the days
+    # before it: the newest one (last_touch), the first (first_touch) or all alike (linear).
+    attribution_window_days: int = Field(30, ge=1, le=365)
+    attribution_model: Literal["last_touch", "first_touch", "linear"] = "last_touch"

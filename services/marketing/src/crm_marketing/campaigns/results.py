@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from crm_shared.db import UnitOfWork
 
+from crm_marketing.attribution.repository import AttributionRepository
+from crm_marketing.attribution.rules import roi
 from crm_marketing.campaigns.service import load
 from crm_marketing.channels.base import Outcome
 from crm_marketing.sends.repository import MessageRepository, MessageStatus
@@ -56,7 +58,8 @@ async def campaign_results(uow: UnitOfWork, campaign_id: str) -> Results:
     sent = count(MessageStatus.SENT)
     delivered = count(MessageStatus.SENT, Outcome.DELIVERED)
     clicked = total("clicked")
-    orders, revenue = 0, Decimal("0.00")  # attribution from sales' orders: next step
+    orders, revenue = await AttributionRepository(uow.session).sums(campaign.id)
+    revenue = revenue.quantize(CENT)
     cost = (campaign.fixed_cost + campaign.cost_per_message * sent).quantize(CENT)
     return Results(
         audience=sum(figures["messages"] for figures in tally.values()),
@@ -77,7 +80,7 @@ async def campaign_results(uow: UnitOfWork, campaign_id: str) -> Results:
         orders=orders,
         revenue=revenue,
         cost=cost,
-        roi=_share(revenue - cost, cost),
+        roi=roi(float(revenue), float(cost)),
         response_rate=_share(clicked, delivered),
         conversion_rate=_share(orders, delivered),
         currency=campaign.currency,

@@ -49,7 +49,7 @@ def compose(
     text = templates.render(campaign.body, context, html=False)
     if campaign.channel != MarketingChannel.EMAIL:
         return OutgoingMessage(message_id, str(customer["id"]), address, None, text)
-    text = tracked.tracked_text(text, click, unsubscribe)
+    text = tracked.tracked_text(text, click, skip=(unsubscribe,))
     if unsubscribe not in text:
         text += f"\n\n--\nUnsubscribe: {unsubscribe}\n"
     html = None
@@ -57,7 +57,7 @@ def compose(
         html = templates.render(campaign.html, context, html=True)
         if unsubscribe not in html:
             html += f'\n<p><a href="{unsubscribe}">Unsubscribe</a></p>'
-        html = tracked.tracked_html(html, click, links.pixel(message_id, now), unsubscribe)
+        html = tracked.tracked_html(html, click, links.pixel(message_id, now), skip=(unsubscribe,))
     subject = templates.render(campaign.subject or "", context, html=False)
     return OutgoingMessage(
         message_id=message_id,

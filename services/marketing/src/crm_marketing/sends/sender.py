@@ -35,12 +35,12 @@ from crm_marketing.campaigns.repository import CampaignRepository
 from crm_marketing.campaigns.rules import CampaignStatus
 from crm_marketing.campaigns.service import FIRST_STEP, complete_if_settled
 from crm_marketing.channels.base import ChannelAdapter, Outcome, OutgoingMessage, SendResult
-from crm_marketing.messages.templates import TemplateError
+from crm_marketing.messages.templates import TemplateRenderError
 from crm_marketing.sends.compose import compose
 from crm_marketing.sends.repository import MessageRepository, MessageStatus, Settled
 from crm_marketing.sends.rules import Policy, Send, Skip, SkipReason, Wait, decide
 from crm_marketing.settings import MarketingSettings
-from crm_marketing.tracking.urls import Links
+from crm_marketing.tracking.urls import links_for
 
 
 def policy_of(settings: MarketingSettings) -> Policy:
@@ -70,7 +70,7 @@ class Sender:
         self.settings = settings
         self.channels = channels
         self.policy = policy_of(settings)
-        self.links = Links(settings)
+        self.links = links_for(settings)
 
     async def run(self) -> None:
         while True:
@@ -80,7 +80,7 @@ class Sender:
     async def send_due(self) -> int:
         """One batch of every running campaign; returns how many messages were settled."""
         async with self.unit_of_work() as uow:
-            lease = timedelta(minutes=self.settings.send_claim_lease_minutes)
+            lease = timedelta(seconds=self.settings.send_claim_lease_seconds)
             await MessageRepository(uow.session).expire_claims(uow.clock.now() - lease)
             running = [c.id for c in await CampaignRepository(uow.session).running()]
             await uow.commit()
@@ -126,7 +126,7 @@ class Sender:
                         outgoing.append(
                             compose(campaign, message.id, customer, decision.address, self.links, now)
                         )
-                    except TemplateError as error:
+                    except TemplateRenderError as error:
                         decision = Skip(SkipReason.TEMPLATE_ERROR)
                         settled.append(_suppressed(message.id, decision, str(error)))
                 elif isinstance(decision, Skip):

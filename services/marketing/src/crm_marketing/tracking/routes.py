@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from crm_marketing.tracking import service
-from crm_marketing.tracking.urls import Links
+from crm_marketing.tracking.urls import Links, links_for
 from crm_marketing.web import SettingsDep
 
 router = APIRouter(tags=["tracking"])
@@ -31,7 +31,7 @@ _UNSUBSCRIBE_PAGES: dict[int | str, dict[str, Any]] = {
 
 
 async def get_links(settings: SettingsDep) -> Links:
-    return Links(settings)
+    return links_for(settings)
 
 
 LinksDep = Annotated[Links, Depends(get_links)]

@@ -16,11 +16,12 @@ from crm_shared.contracts.marketing import (
     Unsubscribed,
 )
 from crm_shared.db import UnitOfWork
+from crm_shared.signed_links import UnknownLinkError
 
 from crm_marketing.campaigns.repository import CampaignRepository
 from crm_marketing.sends.models import CampaignMessage
 from crm_marketing.sends.repository import MessageRepository, MessageStatus
-from crm_marketing.tracking.urls import CLICK, OPEN, UNSUBSCRIBE, Links
+from crm_marketing.tracking.urls import Links
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,7 @@ async def _channel(uow: UnitOfWork, message: CampaignMessage) -> MarketingChanne
 
 
 async def opened(uow: UnitOfWork, links: Links, token: str) -> None:
-    _, message_id = links.read(token, OPEN, uow.clock.now())[:2]
-    message = await _sent_message(uow, message_id)
+    message = await _sent_message(uow, links.opened(token, uow.clock.now()))
     if message is not None:
         await _first_open(uow, message)
 
@@ -64,11 +64,8 @@ async def _first_open(uow: UnitOfWork, message: CampaignMessage) -> None:
 
 async def clicked(uow: UnitOfWork, links: Links, token: str) -> str:
     """The target to redirect to (the one the token signs)."""
-    payload = links.read(token, CLICK, uow.clock.now())
-    if len(payload) != 3 or not isinstance(payload[2], str):
-        raise links.signer.unknown()
-    _, message_id, target = payload
-    message = await _sent_message(uow, message_id)
+    click = links.clicked(token, uow.clock.now())
+    message = await _sent_message(uow, click.message_id)
     if message is not None:
         await _first_open(uow, message)  # a click shows the message was opened
         if message.clicked_at is None:
@@ -80,23 +77,23 @@ async def clicked(uow: UnitOfWork, links: Links, token: str) -> str:
                     message_id=message.id,
                     campaign_id=message.campaign_id,
                     channel=await _channel(uow, message),
-                    link=target,
+                    link=click.url,
                     clicked_at=now,
                 )
             )
-    return str(target)
+    return click.url
 
 
 async def check_unsubscribe_link(uow: UnitOfWork, links: Links, token: str) -> None:
     """The unknown-link error for a token that is not an unsubscribe link of ours."""
-    links.read(token, UNSUBSCRIBE, uow.clock.now())
+    links.unsubscribed(token, uow.clock.now())
 
 
 async def unsubscribe(uow: UnitOfWork, links: Links, token: str, how: str) -> Unsubscription:
-    _, message_id = links.read(token, UNSUBSCRIBE, uow.clock.now())[:2]
+    message_id = links.unsubscribed(token, uow.clock.now())
     message = await MessageRepository(uow.session).get(message_id)
     if message is None:
-        raise links.signer.unknown()
+        raise UnknownLinkError()
     channel = CONSENT_OF_CHANNEL[await _channel(uow, message)]
     if message.unsubscribed_at is not None:
         return Unsubscription(channel, first=False)

@@ -10,48 +10,52 @@ The key is ``CRM_MARKETING_LINK_SECRET``, or one generated once under the data f
 links do not expire: an unsubscribe link must work whenever the customer finds the e-mail.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from crm_shared.signed_links import LinkSigner, link_key
+from crm_shared.signed_links import LinkSigner, UnknownLinkError, link_key
 
+from crm_marketing.messages.links import Click, LinkTracking
 from crm_marketing.settings import MarketingSettings
 
 KEY_FILE = "marketing-link-key"
-SALT = "crm-marketing-link"
-UNSUBSCRIBE, OPEN, CLICK = "u", "o", "c"
-
-
-@dataclass(frozen=True)
-class MessageLinks:
-    """The links of one message."""
-
-    unsubscribe: str
-    pixel: str
-    click_base: str  # + a signed target: see :meth:`Links.click`
+UNSUBSCRIBE_SALT = "crm-marketing-unsubscribe"
 
 
 class Links:
     def __init__(self, settings: MarketingSettings) -> None:
+        key = link_key(settings.link_secret, settings.data_dir, KEY_FILE)
         self.base = settings.public_url.rstrip("/")
-        self.signer = LinkSigner(
-            link_key(settings.link_secret, settings.data_dir, KEY_FILE), salt=SALT
-        )
+        self.tracking = LinkTracking(key)
+        self._unsubscribes = LinkSigner(key, UNSUBSCRIBE_SALT)
 
     def unsubscribe(self, message_id: str, now: datetime) -> str:
-        return f"{self.base}/v1/unsubscribe/{self.signer.sign([UNSUBSCRIBE, message_id], now)}"
+        return f"{self.base}/v1/unsubscribe/{self._unsubscribes.sign(message_id, now)}"
 
     def pixel(self, message_id: str, now: datetime) -> str:
-        return f"{self.base}/v1/t/{self.signer.sign([OPEN, message_id], now)}/open.gif"
+        return f"{self.base}/v1/t/{self.tracking.open_token(message_id, now)}/open.gif"
 
     def click(self, message_id: str, target: str, now: datetime) -> str:
-        return f"{self.base}/v1/t/{self.signer.sign([CLICK, message_id, target], now)}/click"
+        return f"{self.base}/v1/t/{self.tracking.click_token(message_id, target, now)}/click"
 
-    def read(self, token: str, kind: str, now: datetime) -> list[Any]:
-        """The signed payload ``[kind, message_id, ...]``, or the shared unknown-link error
-        (a forged, changed or other kind of token)."""
-        payload = self.signer.load(token, now, max_age=None)
-        if not isinstance(payload, list) or len(payload) < 2 or payload[0] != kind:
-            raise self.signer.unknown()
-        return payload
+    def clicked(self, token: str, now: datetime) -> Click:
+        return self.tracking.click_of(token, now)
+
+    def opened(self, token: str, now: datetime) -> str:
+        return self.tracking.opened_message(token, now)
+
+    def unsubscribed(self, token: str, now: datetime) -> str:
+        """The message an unsubscribe token was made for, or UnknownLinkError."""
+        message_id = self._unsubscribes.load(token, now, None)
+        if not isinstance(message_id, str):
+            raise UnknownLinkError()
+        return message_id
+
+
+_LINKS: dict[int, Links] = {}
+
+
+def links_for(settings: MarketingSettings) -> Links:
+    """One per settings (the key file is read once)."""
+    if id(settings) not in _LINKS:
+        _LINKS[id(settings)] = Links(settings)
+    return _LINKS[id(settings)]

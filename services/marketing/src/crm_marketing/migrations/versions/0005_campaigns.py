@@ -1,4 +1,4 @@
-"""Campaigns and their messages, the saved segments' members and the customers' value classes
+"""Campaigns, their messages and the orders credited to them, the saved segments' members and the customers' value classes
 (both from crm.analytics).
 
 Revision ID: 0005
@@ -100,9 +100,22 @@ def upgrade() -> None:
     op.create_index(
         "ix_campaign_messages_customer_sent", "campaign_messages", ["customer_id", "sent_at"]
     )
+    op.create_table(
+        "attributions",
+        sa.Column("order_id", sa.String(36), nullable=False),
+        sa.Column("campaign_id", sa.String(36), nullable=False),
+        sa.Column("customer_id", sa.String(128), nullable=False),
+        sa.Column("share", sa.Float, nullable=False),
+        sa.Column("revenue", Money),
+        sa.Column("ordered_at", UTCDateTime, nullable=False),
+        sa.PrimaryKeyConstraint("order_id", "campaign_id", name="pk_attributions"),
+    )
+    op.create_index("ix_attributions_campaign_id", "attributions", ["campaign_id"])
+    op.create_index("ix_attributions_customer_id", "attributions", ["customer_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("attributions")
     op.drop_table("campaign_messages")
     op.drop_table("campaigns")
     op.drop_table("segment_members")

@@ -1,0 +1,61 @@
+"""All SQL of attribution: the customer's touches before an order, the credits written and
+withdrawn, and each campaign's sums."""
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from crm_shared.db.statements import insert_ignoring_duplicates
+from sqlalchemy import Table, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_marketing.attribution.models import Attribution
+from crm_marketing.attribution.rules import Touch
+from crm_marketing.channels.base import Outcome
+from crm_marketing.sends.models import CampaignMessage
+from crm_marketing.sends.repository import MessageStatus
+
+ATTRIBUTIONS: Table = Attribution.__table__  # type: ignore[assignment]
+
+
+class AttributionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def touches(self, customer_id: str, since: datetime, until: datetime) -> list[Touch]:
+        """The campaign messages delivered to the customer in [since, until]."""
+        message = CampaignMessage
+        rows = await self.session.execute(
+            select(message.campaign_id, message.sent_at).where(
+                message.customer_id == customer_id,
+                message.status == MessageStatus.SENT,
+                message.outcome == Outcome.DELIVERED.value,
+                message.sent_at >= since,
+                message.sent_at <= until,
+            )
+        )
+        return [Touch(campaign_id, at) for campaign_id, at in rows.tuples()]
+
+    async def credit(self, rows: Sequence[dict[str, object]]) -> None:
+        """Replays change nothing (one row per order and campaign)."""
+        if rows:
+            statement = insert_ignoring_duplicates(
+                self.session, ATTRIBUTIONS, ("order_id", "campaign_id")
+            )
+            await self.session.execute(statement, list(rows))
+
+    async def withdraw(self, order_ids: Collection[str]) -> None:
+        await self.session.execute(
+            delete(Attribution).where(Attribution.order_id.in_(list(order_ids)))
+        )
+
+    async def sums(self, campaign_id: str) -> tuple[int, Decimal]:
+        """Orders credited (a shared one counts once) and the revenue of their shares."""
+        row = (
+            await self.session.execute(
+                select(func.count(), func.sum(Attribution.revenue)).where(
+                    Attribution.campaign_id == campaign_id
+                )
+            )
+        ).one()
+        return int(row[0] or 0), Decimal(row[1] or 0)

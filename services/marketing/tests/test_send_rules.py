@@ -1,0 +1,96 @@
+"""Consent to the letter: who may get a message now, and the quiet hours."""
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import pytest
+from crm_marketing.sends.rules import Policy, Send, Skip, SkipReason, Wait, decide, quiet_until
+from crm_shared.contracts.marketing import MarketingChannel
+
+POLICY = Policy(
+    frequency_cap=3,
+    frequency_window=timedelta(days=7),
+    quiet_start=time(21, 0),
+    quiet_end=time(8, 0),
+    time_zone="Europe/Berlin",
+)
+NOON = datetime(2026, 6, 2, 10, 0, tzinfo=UTC)  # 12:00 in Berlin (summer time)
+EMAIL = MarketingChannel.EMAIL
+
+
+def customer(**fields: Any) -> dict[str, Any]:
+    return {
+        "id": "c1",
+        "status": "active",
+        "email": "ada@example.org",
+        "phone": "+442079460000",
+        "consent": {"email": True, "sms": False},
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    ("record", "channel", "reason"),
+    [
+        (None, EMAIL, SkipReason.UNKNOWN_CUSTOMER),
+        (customer(status="erased"), EMAIL, SkipReason.ERASED),
+        (customer(status="merged"), EMAIL, SkipReason.MERGED),
+        (customer(), MarketingChannel.SMS, SkipReason.NO_CONSENT),
+        (customer(consent={}), EMAIL, SkipReason.NO_CONSENT),
+        (customer(consent={"email": False}), EMAIL, SkipReason.NO_CONSENT),
+        (customer(email=None), EMAIL, SkipReason.NO_ADDRESS),
+        (customer(consent={"post": True}), MarketingChannel.MAIL, SkipReason.NO_ADDRESS),
+    ],
+)
+def test_every_skip_has_its_reason(
+    record: dict[str, Any] | None, channel: MarketingChannel, reason: SkipReason
+) -> None:
+    assert decide(record, channel, 0, NOON, POLICY) == Skip(reason)
+
+
+def test_a_consenting_customer_with_an_address_gets_it() -> None:
+    assert decide(customer(), EMAIL, 2, NOON, POLICY) == Send("ada@example.org")
+    sms = customer(consent={"sms": True})
+    assert decide(sms, MarketingChannel.SMS, 0, NOON, POLICY) == Send("+442079460000")
+
+
+def test_the_frequency_cap_counts_everything_sent_lately() -> None:
+    assert decide(customer(), EMAIL, 3, NOON, POLICY) == Skip(SkipReason.FREQUENCY_CAP)
+
+
+def test_inside_the_quiet_hours_a_message_waits_for_their_end() -> None:
+    late = datetime(2026, 6, 2, 20, 30, tzinfo=UTC)  # 22:30 in Berlin
+    morning = datetime(2026, 6, 3, 8, 0, tzinfo=UTC) - timedelta(hours=2)  # 08:00 Berlin
+    assert decide(customer(), EMAIL, 0, late, POLICY) == Wait(morning)
+    # A call task is planned by its owner: no quiet hours.
+    phone = customer(consent={"phone": True})
+    assert decide(phone, MarketingChannel.PHONE, 0, late, POLICY) == Send("+442079460000")
+
+
+@pytest.mark.parametrize(
+    ("local", "until"),
+    [
+        ("2026-06-02T20:59", None),
+        ("2026-06-02T21:00", "2026-06-03T08:00"),
+        ("2026-06-03T00:30", "2026-06-03T08:00"),
+        ("2026-06-03T07:59", "2026-06-03T08:00"),
+        ("2026-06-03T08:00", None),
+    ],
+)
+def test_quiet_hours_across_midnight(local: str, until: str | None) -> None:
+    zone = POLICY.time_zone
+    from zoneinfo import ZoneInfo
+
+    now = datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(zone))
+    expected = datetime.fromisoformat(until).replace(tzinfo=ZoneInfo(zone)) if until else None
+    assert quiet_until(now, POLICY) == expected
+
+
+def test_quiet_hours_within_a_day_and_none() -> None:
+    lunch = Policy(3, timedelta(days=7), time(12, 0), time(14, 0), "UTC")
+    assert quiet_until(datetime(2026, 6, 2, 13, tzinfo=UTC), lunch) == datetime(
+        2026, 6, 2, 14, tzinfo=UTC
+    )
+    assert quiet_until(datetime(2026, 6, 2, 15, tzinfo=UTC), lunch) is None
+    never = Policy(3, timedelta(days=7), time(0, 0), time(0, 0), "UTC")
+    assert quiet_until(datetime(2026, 6, 2, 3, tzinfo=UTC), never) is None
