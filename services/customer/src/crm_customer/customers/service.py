@@ -125,6 +125,16 @@ async def load_changeable(uow: UnitOfWork, customer_id: str) -> Customer:
     return customer
 
 
+async def live_customer(uow: UnitOfWork, customer_id: str) -> Customer | None:
+    """The active customer an event names: itself, or the survivor it was merged into; None
+    for an erased or unknown one (an event from another service must not bring it back)."""
+    customers = CustomerRepository(uow.session)
+    customer = await customers.get(customer_id)
+    if customer is not None and customer.status == CustomerStatus.MERGED and customer.merged_into:
+        customer = await customers.get(customer.merged_into)
+    return customer if customer is not None and customer.status == CustomerStatus.ACTIVE else None
+
+
 async def create_customer(
     uow: UnitOfWork,
     body: CustomerCreate,
