@@ -160,6 +160,22 @@ async def test_a_channel_never_asked_gets_the_withdrawal_on_record(
     assert (await customer(customer_client, ann["id"]))["consent"] == {"sms": False}
 
 
+async def test_a_label_the_consent_record_would_refuse_does_not_stop_the_withdrawal(
+    customer_app: FastAPI, customer_client: httpx.AsyncClient
+) -> None:
+    ann, bo = await create_customer(customer_client), await create_customer(customer_client)
+
+    await deliver_marketing(customer_app, unsubscribed(ann["id"], SMS, how=" "))
+    await deliver_marketing(customer_app, unsubscribed(bo["id"], SMS, how="x" * 150))
+
+    for someone, method in ((ann, None), (bo, "x" * 100)):
+        consent = (await customer_client.get(f"/v1/customers/{someone['id']}/consent")).json()
+        assert (consent["current"]["sms"]["granted"], consent["current"]["sms"]["method"]) == (
+            False,
+            method,
+        )
+
+
 async def test_a_decision_time_ahead_of_our_clock_is_recorded_as_now(
     customer_app: FastAPI, customer_client: httpx.AsyncClient
 ) -> None:

@@ -21,6 +21,7 @@ from crm_customer.customers.service import live_customer
 log = logging.getLogger(__name__)
 
 UNSUBSCRIBE_SOURCE = "marketing unsubscribe"
+METHOD_MAX_LENGTH = 100  # ConsentDecisionIn.method
 
 
 async def withdraw_consent(uow: UnitOfWork, event: Unsubscribed, envelope: CloudEvent) -> None:
@@ -29,7 +30,7 @@ async def withdraw_consent(uow: UnitOfWork, event: Unsubscribed, envelope: Cloud
     or when the customer decided again after unsubscribing (a late event must not undo a
     newer opt-in). A channel never asked about gets the withdrawal on record: the person's
     "no" is worth keeping even where no "yes" was."""
-    customer = await live_customer(uow, event.customer_id)
+    customer = await live_customer(uow, event.customer_id, lock=True)
     if customer is None:
         log.warning("unsubscribe of unknown or erased customer %s ignored", event.customer_id)
         return
@@ -39,8 +40,11 @@ async def withdraw_consent(uow: UnitOfWork, event: Unsubscribed, envelope: Cloud
     # Never later than now: the use case refuses a decision from the future, and marketing's
     # clock may run a little ahead of ours.
     decided_at = min(event.unsubscribed_at, uow.clock.now())
+    # How is marketing's label: one the consent record would refuse (blank, too long) must
+    # not keep the withdrawal from being recorded.
+    method = event.how.strip()[:METHOD_MAX_LENGTH] or None
     decision = ConsentDecisionIn(
-        granted=False, source=UNSUBSCRIBE_SOURCE, method=event.how, decided_at=decided_at
+        granted=False, source=UNSUBSCRIBE_SOURCE, method=method, decided_at=decided_at
     )
     # Whatever the version: the person's withdrawal holds against any change made meanwhile.
     await record_decision(
