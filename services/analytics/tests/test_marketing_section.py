@@ -1,6 +1,7 @@
 """The marketing section: unsubscribes counted per channel from the consent changes (a
-merged customer's included, through erasure too), the current consent, and campaigns and
-responses at 0 until the marketing service publishes its events (issue 11)."""
+merged customer's included, through erasure too) and the current consent. The campaign
+figures, counted from the marketing service's message events, are tested in
+test_marketing_section_campaigns.py; without such events they are 0 and null."""
 
 from datetime import datetime
 
@@ -36,7 +37,11 @@ async def test_unsubscribes_per_channel_and_the_consent_now(app: FastAPI) -> Non
 
     assert found[C] == {
         "campaigns_received": 0,
+        "messages_received": 0,
         "responses": 0,
+        "opened": 0,
+        "clicked": 0,
+        "bounced": 0,
         "last_touch_at": None,
         "unsubscribes": {"email": 2, "sms": 1},
         "last_unsubscribed_at": at(4),

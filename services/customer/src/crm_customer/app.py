@@ -50,9 +50,10 @@ def create_app(
         title="CRM customer master",
         description=DESCRIPTION,
         # Who is on which team (crm.identity), for the manager rule of record-level access;
-        # converted leads, orders and payments (crm.sales): customers, credit, lifecycle.
+        # converted leads, orders and payments (crm.sales): customers, credit, lifecycle;
+        # unsubscribes (crm.marketing): consent withdrawn.
         handlers=handlers_for(settings),
-        consumes=(topics.IDENTITY, topics.SALES),
+        consumes=(topics.IDENTITY, topics.SALES, topics.MARKETING),
         run_bus=run_bus,
         clock=clock,
     )

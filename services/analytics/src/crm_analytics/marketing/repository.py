@@ -1,5 +1,6 @@
-"""All SQL of the marketing section: consent withdrawals counted over the timeline (one
-GROUP BY for many customers) and the profiles' current consent."""
+"""All SQL of the marketing section: the marketing service's messages and consent
+withdrawals counted over the timeline (a GROUP BY each for many customers) and the profiles'
+current consent."""
 
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -7,8 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from crm_shared.contracts.customer import CustomerConsentChanged
+from crm_shared.contracts.marketing import (
+    MessageBounced,
+    MessageClicked,
+    MessageOpened,
+    MessageSent,
+)
 from crm_shared.db.statements import KEYS_PER_QUERY
-from sqlalchemy import false, func, select
+from sqlalchemy import distinct, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_analytics.profiles.models import Profile
@@ -42,6 +49,48 @@ async def consent_withdrawals(
             .group_by(entry.customer_id, channel)
         )
         found.extend(Withdrawals(*row) for row in await session.execute(statement))
+    return found
+
+
+# The message events the section counts; delivered adds nothing a bounce does not tell.
+COUNTED_MESSAGE_EVENTS = tuple(
+    event.event_type for event in (MessageSent, MessageOpened, MessageClicked, MessageBounced)
+)
+
+
+@dataclass(frozen=True)
+class MessageCounts:
+    customer_id: str
+    event_type: str
+    messages: int  # distinct messages
+    campaigns: int  # distinct campaigns
+    last_at: datetime
+
+
+async def message_counts(
+    session: AsyncSession, customer_ids: Collection[str]
+) -> list[MessageCounts]:
+    """Per customer and message event type. Distinct messages, so a replayed or repeated
+    event of one message counts once; a merge moves the alias's rows to the survivor and
+    erasure keeps their ids, so the counts hold through both."""
+    entry = TimelineEntry
+    found: list[MessageCounts] = []
+    for chunk in _chunks(customer_ids):
+        statement = (
+            select(
+                entry.customer_id,
+                entry.event_type,
+                func.count(distinct(entry.data["message_id"].as_string())),
+                func.count(distinct(entry.data["campaign_id"].as_string())),
+                func.max(entry.occurred_at),
+            )
+            .where(
+                entry.customer_id.in_(chunk),
+                entry.event_type.in_(COUNTED_MESSAGE_EVENTS),
+            )
+            .group_by(entry.customer_id, entry.event_type)
+        )
+        found.extend(MessageCounts(*row) for row in await session.execute(statement))
     return found
 
 

@@ -1,9 +1,16 @@
 """The marketing section of many profiles at once (the profile and the segment lists read
-it): two queries whatever the number of customers."""
+it): three queries whatever the number of customers."""
 
+from crm_shared.contracts.marketing import (
+    MessageBounced,
+    MessageClicked,
+    MessageOpened,
+    MessageSent,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_analytics.marketing import repository
+from crm_analytics.marketing.repository import MessageCounts
 from crm_analytics.marketing.schemas import ConsentSummary, MarketingOut
 
 
@@ -11,12 +18,15 @@ async def marketing_sections(
     session: AsyncSession, customer_ids: list[str]
 ) -> dict[str, MarketingOut]:
     """Keyed by the ids asked for (survivors: a merged customer's history is theirs)."""
+    messages = await repository.message_counts(session, customer_ids)
     withdrawals = await repository.consent_withdrawals(session, customer_ids)
     consent = await repository.current_consent(session, customer_ids)
     sections = {
         customer_id: MarketingOut(consent=_summary(consent.get(customer_id, {})))
         for customer_id in customer_ids
     }
+    for counts in messages:
+        _count(sections[counts.customer_id], counts)
     for withdrawn in withdrawals:
         section = sections[withdrawn.customer_id]
         section.unsubscribes[withdrawn.channel] = withdrawn.count
@@ -25,6 +35,20 @@ async def marketing_sections(
     for section in sections.values():
         section.unsubscribes = dict(sorted(section.unsubscribes.items()))
     return sections
+
+
+def _count(section: MarketingOut, counts: MessageCounts) -> None:
+    event = counts.event_type
+    if event == MessageSent.event_type:
+        section.campaigns_received = counts.campaigns
+        section.messages_received = counts.messages
+        section.last_touch_at = counts.last_at
+    elif event == MessageOpened.event_type:
+        section.opened = counts.messages
+    elif event == MessageClicked.event_type:
+        section.clicked = section.responses = counts.messages
+    elif event == MessageBounced.event_type:
+        section.bounced = counts.messages
 
 
 def _summary(consent: dict[str, dict[str, object]]) -> ConsentSummary:

@@ -4,10 +4,10 @@ Erasure keeps a timeline row's type and time (so counts still add up) and, from 
 the fields listed here as free of personal data (and, of a record snapshot it carries, the
 snapshot fields listed for it): an allow-list, so a field a producer adds later is scrubbed
 until someone decides it is safe. The summary is rendered again from the scrubbed data, so
-it cannot leak what the data no longer holds. A later issue registers the marketing event
-types here; until then they get a generic summary and keep nothing but the customer id. The
-sales events are in :mod:`.sales_presentation`, the support events in
-:mod:`.support_presentation`.
+it cannot leak what the data no longer holds. An event type registered nowhere here gets a
+generic summary and keeps nothing but the customer id. The sales events are in
+:mod:`.sales_presentation`, the support events in :mod:`.support_presentation`, the marketing
+events in :mod:`.marketing_presentation`.
 """
 
 from collections.abc import Callable, Mapping
@@ -27,7 +27,11 @@ from crm_shared.contracts.customer import (
     CustomerUpdated,
 )
 
-from crm_analytics.timeline import sales_presentation, support_presentation
+from crm_analytics.timeline import (
+    marketing_presentation,
+    sales_presentation,
+    support_presentation,
+)
 
 SUMMARY_MAX_LENGTH = 300
 
@@ -141,7 +145,9 @@ PRESENTATIONS: dict[str, Presentation] = {
     **{
         event_type: Presentation(summary, kept)
         for event_type, (summary, kept) in (
-            sales_presentation.SALES_PRESENTATIONS | support_presentation.SUPPORT_PRESENTATIONS
+            sales_presentation.SALES_PRESENTATIONS
+            | support_presentation.SUPPORT_PRESENTATIONS
+            | marketing_presentation.MARKETING_PRESENTATIONS
         ).items()
     },
 }

@@ -6,6 +6,7 @@ from datetime import timedelta
 from crm_shared.contracts.customer import ConsentChannel, CustomerConsentChanged
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import InvalidError
+from crm_shared.events import CloudEvent
 from crm_shared.preconditions import ExpectedVersion
 
 from crm_customer.consent.models import ConsentRecord, decisions_of
@@ -47,7 +48,9 @@ async def record_decision(
     body: ConsentDecisionIn,
     actor: str | None,
     expected: ExpectedVersion,
+    cause: CloudEvent | None = None,
 ) -> ConsentState:
+    """``cause``: the event this decision answers (marketing's unsubscribe), for the trace."""
     customer = await load_for_change(uow, customer_id, expected)
     now = uow.clock.now()
     decided_at = body.decided_at or now
@@ -79,6 +82,7 @@ async def record_decision(
             source=holding.source,
             changed_by=actor,
             changed_at=holding.decided_at,
-        )
+        ),
+        cause=cause,
     )
     return state

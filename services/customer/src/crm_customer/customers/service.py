@@ -125,6 +125,26 @@ async def load_changeable(uow: UnitOfWork, customer_id: str) -> Customer:
     return customer
 
 
+async def live_customer(
+    uow: UnitOfWork, customer_id: str, *, lock: bool = False
+) -> Customer | None:
+    """The active customer an event names: itself, or the survivor it was merged into; None
+    for an erased or unknown one (an event from another service must not bring it back).
+    ``lock``: read FOR UPDATE, for a consumer about to change it (a request changing it at
+    the same moment waits, rather than failing the event on a stale version)."""
+    customers = CustomerRepository(uow.session)
+
+    async def read(wanted: str) -> Customer | None:
+        if not lock:
+            return await customers.get(wanted)
+        return next(iter(await customers.by_ids([wanted], lock=True)), None)
+
+    customer = await read(customer_id)
+    if customer is not None and customer.status == CustomerStatus.MERGED and customer.merged_into:
+        customer = await read(customer.merged_into)
+    return customer if customer is not None and customer.status == CustomerStatus.ACTIVE else None
+
+
 async def create_customer(
     uow: UnitOfWork,
     body: CustomerCreate,

@@ -30,7 +30,7 @@ from crm_customer.credit.models import ORDER_SOURCE
 from crm_customer.customers.models import Customer
 from crm_customer.customers.repository import CustomerRepository
 from crm_customer.customers.schemas import CustomerCreate
-from crm_customer.customers.service import create_customer
+from crm_customer.customers.service import create_customer, live_customer
 from crm_customer.db import FIRST_VERSION
 from crm_customer.lifecycle.service import change_stage
 from crm_customer.sales_facts.models import LeadLink
@@ -68,12 +68,12 @@ async def link_converted_lead(
     links = LeadLinkRepository(uow.session)
     held = await links.get(lead.id)
     if held is not None:
-        customer = await _live(uow, held.customer_id)
+        customer = await live_customer(uow, held.customer_id)
         if customer is not None:
             _answer(uow, customer, lead.id, event.opportunity_id, held.created, envelope)
         return
     named = event.customer_id or lead.customer_id
-    customer = await _live(uow, named) if named else None
+    customer = await live_customer(uow, named) if named else None
     if named and customer is None and await CustomerRepository(uow.session).get(named):
         # Erased: the person asked to be forgotten; a lead must not bring them back.
         log.warning("lead %s converted for erased customer %s: not linked", lead.id, named)
@@ -114,16 +114,6 @@ def _answer(
         ),
         cause=cause,
     )
-
-
-async def _live(uow: UnitOfWork, customer_id: str) -> Customer | None:
-    """The active customer ``customer_id`` is (the survivor of a merged one); None for an
-    erased or unknown one."""
-    customers = CustomerRepository(uow.session)
-    customer = await customers.get(customer_id)
-    if customer is not None and customer.status == MERGED and customer.merged_into:
-        customer = await customers.get(customer.merged_into)
-    return customer if customer is not None and customer.status == ACTIVE else None
 
 
 async def _duplicate_of(

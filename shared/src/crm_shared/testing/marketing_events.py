@@ -1,0 +1,135 @@
+"""Builders of real ``crm.marketing`` events, as the marketing service publishes them, for the
+tests of the services that consume them (the customer master, analytics). Times default to
+``MARKETING_T0``; a test that orders events passes its own."""
+
+from datetime import UTC, datetime
+
+from crm_shared.contracts.customer import ConsentChannel
+from crm_shared.contracts.marketing import (
+    MarketingChannel,
+    MessageBounced,
+    MessageClicked,
+    MessageDelivered,
+    MessageOpened,
+    MessageSent,
+    Unsubscribed,
+)
+
+MARKETING_T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+EMAIL = MarketingChannel.EMAIL
+
+
+def message_sent(
+    customer_id: str,
+    message_id: str,
+    campaign_id: str,
+    *,
+    campaign_name: str = "Spring sale",
+    channel: MarketingChannel = EMAIL,
+    step: int = 1,
+    variant: str | None = None,
+    sent_at: datetime = MARKETING_T0,
+) -> MessageSent:
+    return MessageSent(
+        customer_id=customer_id,
+        message_id=message_id,
+        campaign_id=campaign_id,
+        channel=channel,
+        campaign_name=campaign_name,
+        step=step,
+        variant=variant,
+        sent_at=sent_at,
+    )
+
+
+def message_delivered(
+    customer_id: str,
+    message_id: str,
+    campaign_id: str,
+    *,
+    channel: MarketingChannel = EMAIL,
+    delivered_at: datetime = MARKETING_T0,
+) -> MessageDelivered:
+    return MessageDelivered(
+        customer_id=customer_id,
+        message_id=message_id,
+        campaign_id=campaign_id,
+        channel=channel,
+        delivered_at=delivered_at,
+    )
+
+
+def message_bounced(
+    customer_id: str,
+    message_id: str,
+    campaign_id: str,
+    *,
+    reason: str = "550 5.1.1 mailbox unavailable",
+    permanent: bool = True,
+    channel: MarketingChannel = EMAIL,
+    bounced_at: datetime = MARKETING_T0,
+) -> MessageBounced:
+    return MessageBounced(
+        customer_id=customer_id,
+        message_id=message_id,
+        campaign_id=campaign_id,
+        channel=channel,
+        reason=reason,
+        permanent=permanent,
+        bounced_at=bounced_at,
+    )
+
+
+def message_opened(
+    customer_id: str,
+    message_id: str,
+    campaign_id: str,
+    *,
+    channel: MarketingChannel = EMAIL,
+    opened_at: datetime = MARKETING_T0,
+) -> MessageOpened:
+    return MessageOpened(
+        customer_id=customer_id,
+        message_id=message_id,
+        campaign_id=campaign_id,
+        channel=channel,
+        opened_at=opened_at,
+    )
+
+
+def message_clicked(
+    customer_id: str,
+    message_id: str,
+    campaign_id: str,
+    *,
+    link: str = "https://shop.example.com/spring?utm_source=crm",
+    channel: MarketingChannel = EMAIL,
+    clicked_at: datetime = MARKETING_T0,
+) -> MessageClicked:
+    return MessageClicked(
+        customer_id=customer_id,
+        message_id=message_id,
+        campaign_id=campaign_id,
+        channel=channel,
+        link=link,
+        clicked_at=clicked_at,
+    )
+
+
+def unsubscribed(
+    customer_id: str,
+    channel: ConsentChannel = ConsentChannel.EMAIL,
+    *,
+    campaign_id: str | None = None,
+    message_id: str | None = None,
+    how: str = "link",
+    unsubscribed_at: datetime = MARKETING_T0,
+) -> Unsubscribed:
+    return Unsubscribed(
+        customer_id=customer_id,
+        channel=channel,
+        campaign_id=campaign_id,
+        message_id=message_id,
+        how=how,
+        unsubscribed_at=unsubscribed_at,
+    )
