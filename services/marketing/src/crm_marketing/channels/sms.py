@@ -19,7 +19,7 @@ from crm_marketing.settings import MarketingSettings
 _FIELDS = ("to", "text", "message_id", "customer_id")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
 _COME_BACK_LATER = frozenset({408, 429})
-_DETAIL_BODY_LIMIT = 200
+_DETAIL_LIMIT = 200
 # The request never left: nothing can have reached the provider.
 _BEFORE_SENDING = (
     httpx.ConnectError,
@@ -114,8 +114,8 @@ class SmsChannel:
         except httpx.TransportError as exc:
             detail = f"the provider may have taken it: {_describe(exc)}"
             return SendResult(message.message_id, Outcome.UNKNOWN, detail)
-        detail = f"{response.status_code} {response.reason_phrase} {response.text}".strip()
-        detail = detail[:_DETAIL_BODY_LIMIT]
+        answer = (str(response.status_code), response.reason_phrase, response.text)
+        detail = " ".join(part for part in answer if part)[:_DETAIL_LIMIT]
         status = response.status_code
         if response.is_success:
             return SendResult(message.message_id, Outcome.DELIVERED, detail)
