@@ -36,6 +36,9 @@ class FakeMailServer:
     connections: list[SMTP] = field(default_factory=list)
     logins: list[tuple[bytes, bytes]] = field(default_factory=list)
     drop_during_data_for: set[str] = field(default_factory=set)
+    hold_data_for: set[str] = field(default_factory=set)  # DATA answered only when released
+    data_held: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
     closing_mails: int = 0  # the next MAIL commands answered 421 (then the connection closes)
     port: int = 0
 
@@ -65,6 +68,9 @@ class FakeMailServer:
     async def handle_DATA(  # noqa: N802
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
+        if self.hold_data_for & set(envelope.rcpt_tos):
+            self.data_held.set()
+            await self.release.wait()
         if self.drop_during_data_for & set(envelope.rcpt_tos):
             server.transport.abort()  # the content arrived; the answer never leaves
             return "250 OK"
@@ -269,6 +275,23 @@ async def test_a_connection_dropped_during_a_message_leaves_it_unknown_and_the_r
         "cy@customer.example",
         "dee@customer.example",
     ]
+
+
+async def test_a_batch_cancelled_during_a_message_leaves_the_connection_behind(
+    channel: EmailChannel, mail_server: FakeMailServer
+) -> None:
+    mail_server.hold_data_for = {"bob@customer.example"}
+    sending = asyncio.create_task(channel.send([outgoing("bob@customer.example")]))
+    await mail_server.data_held.wait()
+
+    sending.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+    mail_server.release.set()
+
+    results = await channel.send([outgoing("ada@customer.example")])
+    assert [r.outcome for r in results] == [Outcome.DELIVERED]
+    assert len(mail_server.connections) == 2  # not the one with an answer still on its way
 
 
 async def test_a_connection_the_server_closed_between_batches_is_opened_again(

@@ -122,7 +122,14 @@ class EmailChannel:
 
     async def send(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
         async with self._lock:  # one SMTP transaction at a time on the connection
-            return await self._send(messages)
+            try:
+                return await self._send(messages)
+            except BaseException:
+                # Cancelled inside a transaction: where the server stands is unknown, so the
+                # next batch must not continue on this connection.
+                if self._smtp is not None:
+                    self._smtp.close()
+                raise
 
     async def aclose(self) -> None:
         smtp, self._smtp = self._smtp, None
