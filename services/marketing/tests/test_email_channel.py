@@ -50,6 +50,8 @@ class FakeMailServer:
             self.closing_mails -= 1
             asyncio.get_running_loop().call_soon(server.transport.close)
             return "421 4.4.2 idle for too long, closing"
+        if address.startswith("blocked@"):
+            return "553 5.7.1 <blocked@crm.example>: sender not allowed"
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 OK"
@@ -228,6 +230,19 @@ async def test_a_refused_recipient_bounces_while_the_others_are_delivered(
         ["ada@customer.example"],
         ["eve@customer.example"],
     ]
+
+
+async def test_a_refused_sender_bounces_without_blaming_the_address(
+    mail_server: FakeMailServer,
+) -> None:
+    channel = EmailChannel(SmtpServer("127.0.0.1", mail_server.port), "blocked@crm.example")
+
+    (result,) = await channel.send([outgoing("ada@customer.example")])
+    await channel.aclose()
+
+    assert result.outcome is Outcome.BOUNCED
+    assert result.detail.startswith("553 5.7.1")
+    assert not result.permanent
 
 
 async def test_a_header_that_would_inject_another_is_refused_before_sending(

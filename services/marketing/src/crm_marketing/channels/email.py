@@ -260,9 +260,11 @@ class EmailChannel:
         # on the next message.
         with contextlib.suppress(*_CONNECT_ERRORS):
             await smtp.rset()
-        return SendResult(
-            message.message_id, Outcome.BOUNCED, detail, permanent=500 <= refusal.code < 600
-        )
+        # A refused sender (MAIL FROM) says nothing about the customer's address: a wrong
+        # mail_from must not hard-bounce a whole audience.
+        about_the_address = not isinstance(refusal, aiosmtplib.SMTPSenderRefused)
+        permanent = about_the_address and 500 <= refusal.code < 600
+        return SendResult(message.message_id, Outcome.BOUNCED, detail, permanent=permanent)
 
 
 def _flatten(mail: EmailMessage, *, utf8: bool, eight_bit: bool) -> bytes:
