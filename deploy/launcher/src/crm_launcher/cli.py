@@ -1,8 +1,9 @@
 """The ``crm`` command.
 
 ``crm up`` starts the bundled broker (unless ``CRM_KAFKA_BOOTSTRAP`` names one), creates the
-topics, then runs every service as a child process until Ctrl-C, restarting whatever crashes
-(``CRM_LAUNCHER_*`` settings, see ``restart_policy``). ``crm topics`` creates the topics on
+topics, starts marketing's development mail catcher and SMS sink (``sinks``), then runs every
+service as a child process until Ctrl-C, restarting whatever crashes (``CRM_LAUNCHER_*``
+settings, see ``restart_policy``). ``crm topics`` creates the topics on
 ``CRM_KAFKA_BOOTSTRAP`` and lists them.
 """
 
@@ -98,7 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the broker and the services; Ctrl-C stops everything",
         description=(
             "Start the bundled Tansu broker (unless CRM_KAFKA_BOOTSTRAP is set), create the "
-            "topics, start every service and wait until each answers /readyz. A service or "
+            "topics, start marketing's development mail catcher and SMS sink "
+            "(CRM_MAIL_CATCHER_PORT, default 1025; CRM_SMS_SINK_PORT, default 8025; their "
+            "messages land in the data folder), start every service and wait until each "
+            "answers /readyz. A service or "
             "broker that crashes is restarted with back-off; one that keeps crashing "
             "(CRM_LAUNCHER_MAX_RESTARTS within CRM_LAUNCHER_RESTART_WINDOW_SECONDS) is given up "
             "on while the others keep running. Exit code 0 after Ctrl-C; 1 after a failed "
