@@ -11,13 +11,14 @@ import asyncio
 import contextlib
 import email.errors
 import email.utils
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.generator import BytesGenerator
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
-from email.policy import SMTP, SMTPUTF8
+from email.policy import SMTP, SMTPUTF8, EmailPolicy
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
@@ -29,6 +30,27 @@ from crm_marketing.settings import MarketingSettings
 # "Service not available, closing transmission channel": the server's state, not the message's.
 _CLOSING = 421
 _TRUE = {"1", "true", "yes", "on"}
+
+
+class _HeaderClasses(HeaderRegistry):
+    """The standard header registry, except that it makes each header's class once: the
+    stock one builds a new class for every header set, most of a message's build time."""
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 (one module-level instance, kept for ever)
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        header_class: type[BaseHeader] = super().__getitem__(name)
+        return header_class
+
+
+_HEADER_CLASSES = _HeaderClasses()
+# How a message is flattened, by (SMTPUTF8 needed, 8BITMIME offered).
+_POLICIES: "dict[tuple[bool, bool], EmailPolicy[EmailMessage]]" = {
+    (utf8, eight_bit): (SMTPUTF8 if utf8 else SMTP).clone(
+        header_factory=_HEADER_CLASSES, cte_type="8bit" if eight_bit else "7bit"
+    )
+    for utf8 in (False, True)
+    for eight_bit in (False, True)
+}
 
 
 @dataclass(frozen=True)
@@ -234,7 +256,7 @@ class EmailChannel:
         return SendResult(message.message_id, Outcome.DELIVERED, accepted)
 
     def build(self, message: OutgoingMessage) -> EmailMessage:
-        mail = EmailMessage()
+        mail = EmailMessage(policy=_POLICIES[False, True])
         mail["From"] = self.mail_from
         mail["To"] = message.address
         mail["Subject"] = message.subject or ""
@@ -268,11 +290,8 @@ class EmailChannel:
 
 
 def _flatten(mail: EmailMessage, *, utf8: bool, eight_bit: bool) -> bytes:
-    policy = SMTPUTF8 if utf8 else SMTP
-    if not eight_bit:
-        policy = policy.clone(cte_type="7bit")
     with io.BytesIO() as buffer:
-        BytesGenerator(buffer, policy=policy).flatten(mail)
+        BytesGenerator(buffer, policy=_POLICIES[utf8, eight_bit]).flatten(mail)
         return buffer.getvalue()
 
 
