@@ -12,8 +12,11 @@ import pytest
 from crm_launcher.broker import free_port
 from crm_launcher.sms_sink import SmsSink
 from crm_marketing.channels.base import Outcome, OutgoingMessage
+from crm_marketing.channels.email import EmailChannel
+from crm_marketing.channels.factory import channels_for
 from crm_marketing.channels.sms import SmsBody, SmsChannel
 from crm_marketing.settings import MarketingSettings
+from crm_shared.contracts.marketing import MarketingChannel
 from pydantic import SecretStr
 
 DEFAULT_TEMPLATE = MarketingSettings().sms_body_template
@@ -210,3 +213,10 @@ def test_a_bad_template_is_refused_up_front(template: str, error: str) -> None:
 
 def test_the_default_url_is_the_development_sink() -> None:
     assert MarketingSettings().sms_url == "http://127.0.0.1:8025/messages"
+
+
+def test_the_sender_gets_an_adapter_per_sending_channel() -> None:
+    channels = channels_for(MarketingSettings())
+    assert isinstance(channels[MarketingChannel.EMAIL], EmailChannel)
+    assert isinstance(channels[MarketingChannel.SMS], SmsChannel)
+    assert set(channels) == {MarketingChannel.EMAIL, MarketingChannel.SMS}
