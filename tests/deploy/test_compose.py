@@ -201,3 +201,15 @@ def test_keycloak_can_issue_the_peoples_tokens(compose: dict[str, Any]) -> None:
         env = compose["services"][name]["environment"]
         assert "CRM_AUTH_PEOPLE_ISSUER" in env, name
         assert "CRM_AUTH_PEOPLE_JWKS_URL" in env, name
+
+
+def test_marketing_sends_its_email_to_mailpit(compose: dict[str, Any]) -> None:
+    mailpit = compose["services"]["mailpit"]
+    assert mailpit["image"].startswith("axllent/mailpit:")
+    assert mailpit["ports"] == ["1025:1025", "8025:8025"]
+    env = compose["services"]["marketing"]["environment"]
+    assert env["CRM_MARKETING_SMTP_URL"] == "${CRM_MARKETING_SMTP_URL:-smtp://mailpit:1025}"
+    given = {key: str(value) for key, value in env.items() if not str(value).startswith("${")}
+    given["CRM_MARKETING_SMTP_URL"] = "smtp://mailpit:1025"  # what compose gives by default
+    settings = settings_under("marketing", given)
+    assert settings.smtp_url.get_secret_value() == "smtp://mailpit:1025"  # type: ignore[attr-defined]

@@ -115,7 +115,7 @@ async def _collect_lines(stream: asyncio.StreamReader, lines: list[str]) -> None
 async def running_launcher(tmp_path: Path) -> AsyncIterator[Launcher]:
     # Distinct ports: the broker once got the port just picked for a service.
     started = (*SERVICES, "identity")
-    *service_ports, broker_port = free_ports(len(started) + 1)
+    *service_ports, broker_port, mail_port, sms_port = free_ports(len(started) + 3)
     ports = dict(zip(started, service_ports, strict=True))
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     env.update(
@@ -123,6 +123,9 @@ async def running_launcher(tmp_path: Path) -> AsyncIterator[Launcher]:
         CRM_HOST=HOST,
         CRM_DATA_DIR=str(tmp_path / "var"),
         CRM_BROKER_PORT=str(broker_port),
+        # marketing's development sinks, off the default ports another run may hold.
+        CRM_MAIL_CATCHER_PORT=str(mail_port),
+        CRM_SMS_SINK_PORT=str(sms_port),
         CRM_LOG_JSON="false",
         # A quick bus, as in the in-process tests (the first group join waits about half
         # the session time-out on this broker).

@@ -146,8 +146,10 @@ class LauncherFactory:
         self, behaviours: dict[str, str], standin_dir: Path, bundled_broker_port: int | None
     ) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CRM_", "STANDIN_"))}
+        # The stand-ins first, then whatever the caller's PYTHONPATH adds.
+        inherited = [env["PYTHONPATH"]] if env.get("PYTHONPATH") else []
         env.update(
-            PYTHONPATH=str(standin_dir),
+            PYTHONPATH=os.pathsep.join([str(standin_dir), *inherited]),
             NO_COLOR="1",
             STANDIN_DIR=str(standin_dir),
             CRM_HOST="127.0.0.1",
@@ -156,11 +158,14 @@ class LauncherFactory:
         )
         # Distinct ports, none the bundled broker's: free_port() twice may return one port.
         ports = iter(
-            port for port in free_ports(len(behaviours) + 1) if port != bundled_broker_port
+            port for port in free_ports(len(behaviours) + 3) if port != bundled_broker_port
         )
         for name, behaviour in behaviours.items():
             env[f"CRM_{name.upper()}_PORT"] = str(next(ports))
             env[f"STANDIN_{name.upper()}"] = behaviour
+        # marketing's development sinks, off the default ports another run may hold.
+        env["CRM_MAIL_CATCHER_PORT"] = str(next(ports))
+        env["CRM_SMS_SINK_PORT"] = str(next(ports))
         if bundled_broker_port is None:
             env["CRM_KAFKA_BOOTSTRAP"] = self.kafka_bootstrap
         else:

@@ -1,8 +1,9 @@
 """The ``crm`` command.
 
 ``crm up`` starts the bundled broker (unless ``CRM_KAFKA_BOOTSTRAP`` names one), creates the
-topics, then runs every service as a child process until Ctrl-C, restarting whatever crashes
-(``CRM_LAUNCHER_*`` settings, see ``restart_policy``). ``crm topics`` creates the topics on
+topics, starts marketing's development mail catcher and SMS sink (``sinks``), then runs every
+service as a child process until Ctrl-C, restarting whatever crashes (``CRM_LAUNCHER_*``
+settings, see ``restart_policy``). ``crm topics`` creates the topics on
 ``CRM_KAFKA_BOOTSTRAP`` and lists them.
 """
 
@@ -36,6 +37,7 @@ from crm_launcher.services import (
     service_endpoint,
     topic_partitions_from,
 )
+from crm_launcher.sinks import development_sinks
 from crm_launcher.supervisor import EXIT_FAILED, EXIT_OK, ChildSpec, Supervisor, stop_on_signals
 from crm_launcher.token import TokenError, fetch_token
 
@@ -97,7 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the broker and the services; Ctrl-C stops everything",
         description=(
             "Start the bundled Tansu broker (unless CRM_KAFKA_BOOTSTRAP is set), create the "
-            "topics, start every service and wait until each answers /readyz. A service or "
+            "topics, start marketing's development mail catcher and SMS sink "
+            "(CRM_MAIL_CATCHER_PORT, default 1025; CRM_SMS_SINK_PORT, default 8025; their "
+            "messages land in the data folder), start every service and wait until each "
+            "answers /readyz. A service or "
             "broker that crashes is restarted with back-off; one that keeps crashing "
             "(CRM_LAUNCHER_MAX_RESTARTS within CRM_LAUNCHER_RESTART_WINDOW_SECONDS) is given up "
             "on while the others keep running. Exit code 0 after Ctrl-C; 1 after a failed "
@@ -187,23 +192,10 @@ async def _run_up(options: UpOptions, printer: PrefixedPrinter, stop: asyncio.Ev
             child_env["CRM_KAFKA_IDEMPOTENCE"] = "false"
         if not await create_topics(child_env, printer):
             return EXIT_FAILED
-        endpoints = [service_endpoint(n, child_env, options.data_dir) for n in options.services]
-        supervisor = Supervisor(
-            specs=[ChildSpec(e.name, e.command, e.ready_url, child_env) for e in endpoints],
-            printer=printer,
-            ready_timeout=options.ready_timeout,
-            stop_timeout=options.stop_timeout,
-            restart_policy=options.restart_policy,
-            on_ready=lambda given_up: print_urls(printer, endpoints, child_env, broker, given_up),
-        )
-        if broker is None:
-            return await supervisor.run(stop)
-        keeper = BrokerKeeper(
-            broker, options.restart_policy, printer, lambda: create_topics(child_env, printer)
-        )
-        async with _running(keeper.keep_running(stop)):
-            code = await supervisor.run(stop)
-        return EXIT_FAILED if keeper.gave_up else code
+        async with development_sinks(
+            options.services, os.environ, child_env, options.data_dir, printer
+        ) as sink_notes:
+            return await _supervise(options, printer, stop, child_env, broker, sink_notes)
     except BrokerError as exc:
         printer.say(str(exc))
         return EXIT_FAILED
@@ -211,6 +203,35 @@ async def _run_up(options: UpOptions, printer: PrefixedPrinter, stop: asyncio.Ev
         if broker is not None:
             await asyncio.to_thread(broker.stop)
             printer.say("stopped the bundled broker")
+
+
+async def _supervise(
+    options: UpOptions,
+    printer: PrefixedPrinter,
+    stop: asyncio.Event,
+    child_env: dict[str, str],
+    broker: BundledBroker | None,
+    notes: Sequence[str],
+) -> int:
+    endpoints = [service_endpoint(n, child_env, options.data_dir) for n in options.services]
+    supervisor = Supervisor(
+        specs=[ChildSpec(e.name, e.command, e.ready_url, child_env) for e in endpoints],
+        printer=printer,
+        ready_timeout=options.ready_timeout,
+        stop_timeout=options.stop_timeout,
+        restart_policy=options.restart_policy,
+        on_ready=lambda given_up: print_urls(
+            printer, endpoints, child_env, broker, given_up, notes
+        ),
+    )
+    if broker is None:
+        return await supervisor.run(stop)
+    keeper = BrokerKeeper(
+        broker, options.restart_policy, printer, lambda: create_topics(child_env, printer)
+    )
+    async with _running(keeper.keep_running(stop)):
+        code = await supervisor.run(stop)
+    return EXIT_FAILED if keeper.gave_up else code
 
 
 async def start_bundled_broker(
@@ -260,6 +281,7 @@ def print_urls(
     env: Mapping[str, str],
     broker: BundledBroker | None,
     given_up: Sequence[str] = (),
+    notes: Sequence[str] = (),
 ) -> None:
     rows = [("service", "URL", "docs", "database")]
     rows += [
@@ -273,6 +295,8 @@ def print_urls(
         printer.say("  ".join([*cells, row[3]]))
     kind = "bundled Tansu, memory-only" if broker is not None else "external"
     printer.say(f"\nKafka: {kafka_bootstrap_from(env)} ({kind})")
+    for note in notes:  # the development sinks
+        printer.say(note)
     if any(e.name == "identity" for e in endpoints):
         printer.say("every /v1 call needs a bearer token: TOKEN=$(./crm token) (--role sales, …)")
         printer.say('  curl -H "Authorization: Bearer $TOKEN" ' + f"{endpoints[0].base_url}/v1/...")

@@ -51,3 +51,22 @@ class MarketingSettings(ServiceSettings):
     # before it: the newest one (last_touch), the first (first_touch) or all alike (linear).
     attribution_window_days: int = Field(30, ge=1, le=365)
     attribution_model: Literal["last_touch", "first_touch", "linear"] = "last_touch"
+
+    # --- channels (crm_marketing.channels): where messages go ---
+    # E-mail: CRM_MARKETING_SMTP_URL, smtp://[user:password@]host[:port][?starttls=true] or
+    # smtps:// (TLS from the first byte). A secret: it may carry the password. The default is
+    # the development mail catcher `crm up` starts (its messages land in <data dir>/mail).
+    smtp_url: SecretStr = SecretStr("smtp://127.0.0.1:1025")
+    mail_from: str = "CRM <crm@localhost>"
+    smtp_timeout_seconds: float = Field(30.0, gt=0)
+    # SMS: the provider's HTTP endpoint (default: the development sink `crm up` starts, which
+    # appends to <data dir>/sms/messages.jsonl) and the JSON body posted to it, whose string
+    # values may hold {to}, {text}, {message_id} and {customer_id}.
+    sms_url: str = "http://127.0.0.1:8025/messages"
+    sms_body_template: str = '{"to": "{to}", "text": "{text}", "reference": "{message_id}"}'
+    # Sent as the header sms_auth_header_name when set (e.g. "Bearer <key>").
+    sms_auth_header: SecretStr | None = None
+    sms_auth_header_name: str = "Authorization"
+    sms_timeout_seconds: float = Field(10.0, gt=0)
+    # Requests in flight at once per batch: a provider's rate limit is the other bound.
+    sms_concurrency: int = Field(8, ge=1)
