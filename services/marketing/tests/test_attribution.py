@@ -36,7 +36,9 @@ async def test_orders_after_a_campaign_are_its_revenue_and_roi(
         app,
         order_placed(bought),
         order_placed(order("o-cy", uid("cy"), total="999.00", ordered_at=clock.now())),
-        order_placed(order("o-bob-old", uid("bob"), total="50.00", ordered_at=NOON - timedelta(days=1))),
+        order_placed(
+            order("o-bob-old", uid("bob"), total="50.00", ordered_at=NOON - timedelta(days=1))
+        ),
     )
     figures = await results(client, campaign["id"])
     assert (figures["orders"], figures["revenue"], figures["cost"]) == (1, "300.00", "101.00")

@@ -126,10 +126,11 @@ async def test_changes_need_the_current_version(client: httpx.AsyncClient) -> No
 
 
 async def test_the_list_pages_by_creation_and_filters_by_status(
-    app: FastAPI, client: httpx.AsyncClient
+    app: FastAPI, client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     await members(app, "ann")
     first = await create_campaign(client, name="First")
+    clock.advance(timedelta(seconds=1))
     await create_campaign(client, name="Second")
     await act(client, first["id"], "launch")
     page = await client.get("/v1/campaigns", params={"limit": 1, "total": "true"})

@@ -23,7 +23,6 @@ from crm_marketing.sends.handlers import send_handlers
 from crm_marketing.settings import MarketingSettings
 
 
-
 def handlers_for(settings: MarketingSettings) -> HandlerMap:
     """The handlers, those that follow the service's rules bound to ``settings``."""
     return combine(

@@ -15,7 +15,7 @@ from crm_marketing.channels.base import Outcome
 from crm_marketing.sends.models import CampaignMessage
 from crm_marketing.sends.repository import MessageStatus
 
-ATTRIBUTIONS: Table = Attribution.__table__  # type: ignore[assignment]
+ATTRIBUTIONS: Table = Attribution.__table__
 
 
 class AttributionRepository:
@@ -34,7 +34,7 @@ class AttributionRepository:
                 message.sent_at <= until,
             )
         )
-        return [Touch(campaign_id, at) for campaign_id, at in rows.tuples()]
+        return [Touch(campaign_id, at) for campaign_id, at in rows]
 
     async def credit(self, rows: Sequence[dict[str, object]]) -> None:
         """Replays change nothing (one row per order and campaign)."""

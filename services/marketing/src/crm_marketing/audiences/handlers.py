@@ -32,7 +32,7 @@ def _reading(event: SegmentMembershipChanged) -> tuple[str, int, dict[str, objec
 
 
 membership_projection = NewestRowsProjection(
-    SegmentMember.__table__,  # type: ignore[arg-type]
+    SegmentMember.__table__,
     key="id",
     version="sequence",
     read=_reading,

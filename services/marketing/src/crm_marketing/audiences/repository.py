@@ -32,7 +32,7 @@ class AudienceRepository:
                     SegmentMember.id.in_(chunk), SegmentMember.member.is_(True)
                 )
             )
-            found.update(rows.tuples())
+            found.update((segment, customer) for segment, customer in rows)
         return found
 
     async def forget(self, customer_ids: Collection[str]) -> None:

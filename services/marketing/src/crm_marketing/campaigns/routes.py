@@ -36,7 +36,9 @@ STATE_CONFLICT = problem_responses(409, s409="the campaign's state does not allo
 
 
 def campaign_out(campaign: Campaign) -> CampaignOut:
-    fields = {name: getattr(campaign, name) for name in CampaignOut.model_fields if name != "message"}
+    fields = {
+        name: getattr(campaign, name) for name in CampaignOut.model_fields if name != "message"
+    }
     message = MessageIn(subject=campaign.subject, body=campaign.body, html=campaign.html)
     return CampaignOut.model_validate({**fields, "message": message})
 

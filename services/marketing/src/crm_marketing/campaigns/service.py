@@ -9,7 +9,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, overload
 
 from crm_shared.cursors import InvalidCursorError
 from crm_shared.db import UnitOfWork
@@ -28,6 +29,8 @@ from crm_marketing.sends.repository import MessageRepository
 from crm_marketing.sends.rules import SkipReason
 from crm_marketing.settings import MarketingSettings
 
+MONEY = ("budget", "fixed_cost", "cost_per_message")
+CENT = Decimal("0.01")
 START_KIND = "campaign.start"
 END_KIND = "campaign.end"
 FIRST_STEP = 1
@@ -49,6 +52,15 @@ async def load(uow: UnitOfWork, campaign_id: str) -> Campaign:
     if campaign is None:
         raise NotFoundError.of("campaign", campaign_id)
     return campaign
+
+
+@overload
+def _cents(amount: Decimal) -> Decimal: ...
+@overload
+def _cents(amount: None) -> None: ...
+def _cents(amount: Decimal | None) -> Decimal | None:
+    """Money as it is stored (to the cent), so the answer to a write reads as later reads."""
+    return None if amount is None else amount.quantize(CENT)
 
 
 def _check_message(message: MessageIn) -> None:
@@ -74,9 +86,9 @@ async def create_campaign(
         subject=body.message.subject,
         body=body.message.body,
         html=body.message.html,
-        budget=body.budget,
-        fixed_cost=body.fixed_cost,
-        cost_per_message=body.cost_per_message,
+        budget=_cents(body.budget),
+        fixed_cost=_cents(body.fixed_cost),
+        cost_per_message=_cents(body.cost_per_message),
         currency=body.currency or settings.currency,
         starts_at=body.starts_at,
         ends_at=body.ends_at,
@@ -131,6 +143,7 @@ async def update_campaign(
     if body.message is not None:
         _check_message(body.message)
     values = {name: getattr(body, name) for name in sent if name != "message"}
+    values |= {name: _cents(values[name]) for name in MONEY if name in values}
     if body.message is not None:
         values |= body.message.model_dump()
     changed = [name for name, value in values.items() if getattr(campaign, name) != value]
@@ -149,8 +162,7 @@ def _transition(campaign: Campaign, action: Action) -> None:
     status = CampaignStatus(campaign.status)
     if not allowed(action, status):
         raise CampaignStateError(
-            f"a {status} campaign cannot {action}",
-            status=status.value,
+            f"a {status} campaign cannot {action}", campaign_status=status.value
         )
 
 

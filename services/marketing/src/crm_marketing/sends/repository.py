@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crm_shared.db.statements import insert_ignoring_duplicates, key_chunks
+from crm_shared.db.statements import insert_new_rows, key_chunks
 from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,8 +24,7 @@ class MessageStatus:
     UNKNOWN = "unknown"  # its sender died after claiming it
 
 
-MESSAGES: Table = CampaignMessage.__table__  # type: ignore[assignment]
-ENROL_ROWS_PER_STATEMENT = 1_000
+MESSAGES: Table = CampaignMessage.__table__
 
 
 @dataclass(frozen=True)
@@ -49,25 +48,18 @@ class MessageRepository:
     ) -> int:
         """A pending message for each customer not enrolled at this step yet; returns how
         many were new."""
-        statement = insert_ignoring_duplicates(
-            self.session, MESSAGES, ("campaign_id", "step", "customer_id")
-        )
-        added = 0
-        for start in range(0, len(customer_ids), ENROL_ROWS_PER_STATEMENT):
-            rows = [
-                {
-                    "id": str(uuid.uuid4()),
-                    "campaign_id": campaign_id,
-                    "customer_id": customer_id,
-                    "step": step,
-                    "status": MessageStatus.PENDING,
-                    "enrolled_at": now,
-                }
-                for customer_id in customer_ids[start : start + ENROL_ROWS_PER_STATEMENT]
-            ]
-            result = await self.session.execute(statement, rows)
-            added += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
-        return added
+        rows = [
+            {
+                "id": str(uuid.uuid4()),
+                "campaign_id": campaign_id,
+                "customer_id": customer_id,
+                "step": step,
+                "status": MessageStatus.PENDING,
+                "enrolled_at": now,
+            }
+            for customer_id in customer_ids
+        ]
+        return len(await insert_new_rows(self.session, MESSAGES, rows))
 
     async def due(self, campaign_id: str, now: datetime, limit: int) -> list[CampaignMessage]:
         message = CampaignMessage
@@ -108,7 +100,7 @@ class MessageRepository:
                 )
                 .group_by(message.customer_id)
             )
-            counts.update((customer_id, count) for customer_id, count in rows.tuples())
+            counts.update((customer_id, count) for customer_id, count in rows)
         return counts
 
     async def settle(self, settled: Iterable[Settled]) -> None:
@@ -209,7 +201,7 @@ class MessageRepository:
                 "clicked": clicked,
                 "unsubscribed": unsubscribed,
             }
-            for status, outcome, messages, opened, clicked, unsubscribed in rows.tuples()
+            for status, outcome, messages, opened, clicked, unsubscribed in rows
         }
 
     async def scrub(self, customer_ids: Collection[str]) -> None:
@@ -221,4 +213,3 @@ class MessageRepository:
 
     async def get(self, message_id: str) -> CampaignMessage | None:
         return await self.session.get(CampaignMessage, message_id)
-

@@ -124,7 +124,9 @@ class Sender:
                 if isinstance(decision, Send) and customer is not None:
                     try:
                         outgoing.append(
-                            compose(campaign, message.id, customer, decision.address, self.links, now)
+                            compose(
+                                campaign, message.id, customer, decision.address, self.links, now
+                            )
                         )
                     except TemplateRenderError as error:
                         decision = Skip(SkipReason.TEMPLATE_ERROR)
@@ -158,7 +160,9 @@ def _suppressed(message_id: str, skip: Skip, detail: str | None = None) -> Settl
 
 def _settled(result: SendResult, now: datetime, retry_at: datetime) -> Settled:
     if result.outcome == Outcome.NOT_SENT:
-        return Settled(result.message_id, MessageStatus.PENDING, None, result.detail, None, retry_at)
+        return Settled(
+            result.message_id, MessageStatus.PENDING, None, result.detail, None, retry_at
+        )
     if result.outcome == Outcome.UNKNOWN:
         return Settled(result.message_id, MessageStatus.UNKNOWN, None, result.detail, None)
     return Settled(result.message_id, MessageStatus.SENT, result.outcome.value, result.detail, now)
