@@ -142,3 +142,11 @@ async def test_the_list_pages_by_creation_and_filters_by_status(
     assert [c["name"] for c in following.json()["items"]] == ["Second"]
     running = await client.get("/v1/campaigns", params={"status": "running"})
     assert [c["name"] for c in running.json()["items"]] == ["First"]
+
+
+async def test_call_and_letter_campaigns_cannot_be_launched_yet(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await members(app, "ann")
+    campaign = await create_campaign(client, channel="phone", message={"body": "Call {{ name }}"})
+    assert_problem(await act(client, campaign["id"], "launch"), 409, contains="cannot be launched")

@@ -160,3 +160,19 @@ async def test_a_template_that_fails_for_one_customer_skips_only_them(
     await send_all(sender(app, channel))
     assert [m.address for m in channel.sent] == ["ann@example.org"]
     assert (await results(client, campaign["id"]))["suppressed"] == {"template_error": 1}
+
+
+async def test_an_sms_campaign_goes_to_the_phone_of_those_who_opted_into_sms(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await members(app, "ann", phone="+442079460001", consent={"sms": True})
+    await members(app, "bob", phone="+442079460002")  # e-mail consent only
+    campaign = await launched(
+        client, channel="sms", message={"body": "Hi {{ first_name }}: 20% off today"}
+    )
+    channel = RecordingChannel()
+    await send_all(sender(app, channel, "sms"))
+    assert [(m.address, m.text, m.subject) for m in channel.sent] == [
+        ("+442079460001", "Hi Ann: 20% off today", None)
+    ]
+    assert (await results(client, campaign["id"]))["suppressed"] == {"no_consent": 1}

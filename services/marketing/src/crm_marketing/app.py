@@ -12,7 +12,7 @@ from pathlib import Path
 from crm_shared.bus import topics
 from crm_shared.clock import SYSTEM_CLOCK, Clock
 from crm_shared.service import ServiceDefinition, create_service_app
-from crm_shared.workers import STANDARD_WORKERS, Worker, WorkerHost
+from crm_shared.workers import STANDARD_WORKERS, Worker, WorkerFactory, WorkerHost
 from fastapi import FastAPI
 
 from crm_marketing import models  # noqa: F401 (every model mapped before the app starts)
@@ -30,11 +30,14 @@ from crm_marketing.tracking.routes import router as tracking_router
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def sender_worker(runtime: WorkerHost) -> Worker:
-    settings = runtime.settings
-    assert isinstance(settings, MarketingSettings)
-    sender = Sender(runtime.unit_of_work, settings, channels_for(settings))
-    return Worker("sender", sender.run)
+def sender_worker(clock: Clock) -> WorkerFactory:
+    def factory(runtime: WorkerHost) -> Worker:
+        settings = runtime.settings
+        assert isinstance(settings, MarketingSettings)
+        sender = Sender(runtime.unit_of_work, settings, channels_for(settings, clock))
+        return Worker("sender", sender.run)
+
+    return factory
 
 
 def create_app(
@@ -58,6 +61,6 @@ def create_app(
         run_bus=run_bus,
         clock=clock,
         timers=TIMERS,
-        workers=(*STANDARD_WORKERS, sender_worker) if send else STANDARD_WORKERS,
+        workers=(*STANDARD_WORKERS, sender_worker(clock)) if send else STANDARD_WORKERS,
     )
     return create_service_app(definition)

@@ -7,6 +7,8 @@ completed (every message settled, or its end came). Stopped and completed are fi
 
 from enum import StrEnum
 
+from crm_shared.contracts.marketing import MarketingChannel
+
 
 class CampaignStatus(StrEnum):
     DRAFT = "draft"
@@ -36,6 +38,10 @@ ALLOWED: dict[Action, frozenset[CampaignStatus]] = {
     ),
     Action.COMPLETE: frozenset({CampaignStatus.RUNNING, CampaignStatus.PAUSED}),
 }
+# The channels a campaign can be launched on today; call tasks (an event to sales) and
+# direct-mail lists (a CSV, with the postal address the customer contract is to gain) are
+# planned and refused at launch until then.
+LAUNCHABLE = frozenset({MarketingChannel.EMAIL, MarketingChannel.SMS})
 FINAL = frozenset({CampaignStatus.STOPPED, CampaignStatus.COMPLETED})
 # What a launched campaign still lets change: its plan, not its audience or message.
 PLAN_FIELDS = frozenset(

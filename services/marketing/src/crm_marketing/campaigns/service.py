@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, overload
 
+from crm_shared.contracts.marketing import MarketingChannel
 from crm_shared.cursors import InvalidCursorError
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, NotFoundError
@@ -21,7 +22,13 @@ from crm_shared.timers import Timer, cancel, schedule
 from crm_marketing.audiences.repository import AudienceRepository
 from crm_marketing.campaigns.models import Campaign
 from crm_marketing.campaigns.repository import CampaignRepository
-from crm_marketing.campaigns.rules import Action, CampaignStatus, allowed, may_change
+from crm_marketing.campaigns.rules import (
+    LAUNCHABLE,
+    Action,
+    CampaignStatus,
+    allowed,
+    may_change,
+)
 from crm_marketing.campaigns.schemas import CampaignCreate, CampaignUpdate, MessageIn
 from crm_marketing.db import FIRST_VERSION
 from crm_marketing.messages import templates
@@ -170,6 +177,11 @@ async def launch(uow: UnitOfWork, campaign_id: str, expected: ExpectedVersion) -
     campaign = await load(uow, campaign_id)
     check_version(expected, campaign.version)
     _transition(campaign, Action.LAUNCH)
+    if MarketingChannel(campaign.channel) not in LAUNCHABLE:
+        raise CampaignStateError(
+            f"{campaign.channel} campaigns cannot be launched yet (e-mail and SMS can)",
+            code="channel-not-available",
+        )
     now = uow.clock.now()
     if campaign.ends_at is not None and campaign.ends_at <= now:
         raise CampaignStateError("the campaign's end has passed", code="campaign-period")

@@ -18,6 +18,7 @@ tried again.
 """
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +42,8 @@ from crm_marketing.sends.repository import MessageRepository, MessageStatus, Set
 from crm_marketing.sends.rules import Policy, Send, Skip, SkipReason, Wait, decide
 from crm_marketing.settings import MarketingSettings
 from crm_marketing.tracking.urls import links_for
+
+log = logging.getLogger(__name__)
 
 
 def policy_of(settings: MarketingSettings) -> Policy:
@@ -73,9 +76,18 @@ class Sender:
         self.links = links_for(settings)
 
     async def run(self) -> None:
-        while True:
-            if not await self.send_due():
-                await asyncio.sleep(self.settings.send_idle_poll_seconds)
+        try:
+            while True:
+                try:
+                    settled = await self.send_due()
+                except Exception:  # a database hiccup: logged, and the next pass tries again
+                    log.exception("the sender's pass failed")
+                    settled = 0
+                if not settled:
+                    await asyncio.sleep(self.settings.send_idle_poll_seconds)
+        finally:
+            for channel in self.channels.values():
+                await channel.aclose()
 
     async def send_due(self) -> int:
         """One batch of every running campaign; returns how many messages were settled."""
