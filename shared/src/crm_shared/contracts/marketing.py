@@ -13,7 +13,11 @@ what was sent (where an erasure reaches it).
   followed): the first of each per message, so a re-opened e-mail counts once;
 - ``unsubscribed``: the customer withdrew a channel's consent through marketing (the
   e-mail's link or its one-click ``List-Unsubscribe-Post``); the customer master turns that
-  consent off and publishes ``crm.customer.consent_changed.v1``.
+  consent off and publishes ``crm.customer.consent_changed.v1``;
+- ``responded``: the customer answered a campaign (a click on its call to action, a form, a
+  reply); sales opens a lead with the campaign as its source;
+- ``call_task.requested``: a phone campaign's (or win-back's) call for the customer's owner;
+  sales schedules it as a call activity.
 """
 
 from datetime import datetime
@@ -91,3 +95,31 @@ class Unsubscribed(MarketingEvent):
     message_id: str | None = None
     how: str  # "link" (the page), "one-click" (RFC 8058 POST), "operator"
     unsubscribed_at: datetime
+
+
+class ResponseKind(StrEnum):
+    CLICK = "click"  # the first click on a tracked link of the message
+    FORM = "form"
+    REPLY = "reply"
+
+
+@integration_event("crm.marketing.responded.v1")
+class Responded(MarketingEvent):
+    response_id: str  # one lead per response: sales' idempotency key
+    campaign_id: str
+    campaign_name: str
+    message_id: str | None = None
+    kind: ResponseKind
+    detail: str | None = None  # e.g. the link clicked; no personal data
+    responded_at: datetime
+
+
+@integration_event("crm.marketing.call_task.requested.v1")
+class CallTaskRequested(MarketingEvent):
+    task_id: str  # one activity per task: sales' idempotency key (the message id)
+    campaign_id: str
+    campaign_name: str
+    subject: str  # what the call is about, e.g. "Win-back: 4 months without an order"
+    script: str | None = None  # the campaign's rendered text, the caller's guide
+    due_at: datetime
+    requested_at: datetime
