@@ -119,7 +119,7 @@ class CallTaskRequested(MarketingEvent):
     task_id: str  # one activity per task: sales' idempotency key (the message id)
     campaign_id: str
     campaign_name: str
-    subject: str  # what the call is about, e.g. "Win-back: 4 months without an order"
+    title: str  # what the call is about, e.g. "Win-back: 4 months without an order"
     script: str | None = None  # the campaign's rendered text, the caller's guide
     due_at: datetime
     requested_at: datetime
