@@ -144,9 +144,9 @@ async def test_the_list_pages_by_creation_and_filters_by_status(
     assert [c["name"] for c in running.json()["items"]] == ["First"]
 
 
-async def test_call_and_letter_campaigns_cannot_be_launched_yet(
+async def test_letter_campaigns_cannot_be_launched_yet(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     await members(app, "ann")
-    campaign = await create_campaign(client, channel="phone", message={"body": "Call {{ name }}"})
+    campaign = await create_campaign(client, channel="mail", message={"body": "Dear {{ name }}"})
     assert_problem(await act(client, campaign["id"], "launch"), 409, contains="cannot be launched")

@@ -176,3 +176,27 @@ async def test_an_sms_campaign_goes_to_the_phone_of_those_who_opted_into_sms(
         ("+442079460001", "Hi Ann: 20% off today", None)
     ]
     assert (await results(client, campaign["id"]))["suppressed"] == {"no_consent": 1}
+
+
+async def test_a_phone_campaign_hands_a_call_task_per_consenting_member_to_sales(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await members(app, "ann", phone="+442079460001", consent={"phone": True})
+    await members(app, "bob", phone="+442079460002")
+    late = app.state.runtime.settings.quiet_hours_start  # calls keep no quiet hours
+    assert late is not None
+    campaign = await launched(
+        client,
+        name="Check-up calls",
+        channel="phone",
+        message={"body": "Ask {{ first_name }} how the new pump works"},
+    )
+    channel = RecordingChannel()
+    await send_all(sender(app, channel, "phone"))
+    (task,) = await outbox_events(app, "crm.marketing.call_task.requested.v1")
+    assert task.payload.customer_id == uid("ann")
+    assert task.payload.title == "Call: Check-up calls"
+    assert task.payload.script == "Ask Ann how the new pump works"
+    assert task.payload.task_id == channel.sent[0].message_id
+    figures = await results(client, campaign["id"])
+    assert (figures["sent"], figures["suppressed"]) == (1, {"no_consent": 1})

@@ -12,6 +12,7 @@ import pytest
 from crm_launcher.broker import free_port
 from crm_launcher.sms_sink import SmsSink
 from crm_marketing.channels.base import Outcome, OutgoingMessage
+from crm_marketing.channels.calls import CallTaskChannel
 from crm_marketing.channels.email import EmailChannel
 from crm_marketing.channels.factory import channels_for
 from crm_marketing.channels.sms import SmsBody, SmsChannel
@@ -219,4 +220,5 @@ def test_the_sender_gets_an_adapter_per_sending_channel() -> None:
     channels = channels_for(MarketingSettings())
     assert isinstance(channels[MarketingChannel.EMAIL], EmailChannel)
     assert isinstance(channels[MarketingChannel.SMS], SmsChannel)
-    assert set(channels) == {MarketingChannel.EMAIL, MarketingChannel.SMS}
+    assert isinstance(channels[MarketingChannel.PHONE], CallTaskChannel)
+    assert set(channels) == {MarketingChannel.EMAIL, MarketingChannel.SMS, MarketingChannel.PHONE}

@@ -77,6 +77,9 @@ async def test_a_click_redirects_to_its_target_and_counts_once(
         assert (await visitor.get(from_text)).headers["location"] == "https://shop.example.org/x"
     clicks = await outbox_events(app, "crm.marketing.message.clicked.v1")
     assert [e.payload.link for e in clicks] == ["https://shop.example.org/x"]
+    (response,) = await outbox_events(app, "crm.marketing.responded.v1")
+    assert (response.payload.customer_id, response.payload.kind) == (uid("ann"), "click")
+    assert response.payload.campaign_id == campaign_id
     figures = await results(client, campaign_id)
     assert (figures["opened"], figures["clicked"], figures["responded"]) == (1, 1, 1)
 

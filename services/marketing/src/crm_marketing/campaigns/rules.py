@@ -38,10 +38,9 @@ ALLOWED: dict[Action, frozenset[CampaignStatus]] = {
     ),
     Action.COMPLETE: frozenset({CampaignStatus.RUNNING, CampaignStatus.PAUSED}),
 }
-# The channels a campaign can be launched on today; call tasks (an event to sales) and
-# direct-mail lists (a CSV, with the postal address the customer contract is to gain) are
-# planned and refused at launch until then.
-LAUNCHABLE = frozenset({MarketingChannel.EMAIL, MarketingChannel.SMS})
+# The channels a campaign can be launched on today; direct-mail lists (a CSV, with the
+# postal address the customer contract is to gain) are refused at launch until then.
+LAUNCHABLE = frozenset({MarketingChannel.EMAIL, MarketingChannel.SMS, MarketingChannel.PHONE})
 FINAL = frozenset({CampaignStatus.STOPPED, CampaignStatus.COMPLETED})
 # What a launched campaign still lets change: its plan, not its audience or message.
 PLAN_FIELDS = frozenset(

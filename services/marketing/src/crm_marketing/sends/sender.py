@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from crm_shared.contracts.marketing import (
+    CallTaskRequested,
     MarketingChannel,
     MessageBounced,
     MessageDelivered,
@@ -155,14 +156,14 @@ class Sender:
             return Claimed(campaign, outgoing), len(settled)
 
     async def _settle(self, claimed: Claimed, results: Sequence[SendResult]) -> None:
-        customer_of = {message.message_id: message.customer_id for message in claimed.outgoing}
+        outgoing = {message.message_id: message for message in claimed.outgoing}
         async with self.unit_of_work() as uow:
             now = uow.clock.now()
             retry_at = now + timedelta(minutes=self.settings.send_retry_minutes)
             settled = [_settled(result, now, retry_at) for result in results]
             await MessageRepository(uow.session).settle(settled)
             for result in results:
-                _record(uow, claimed.campaign, customer_of[result.message_id], result, now)
+                _record(uow, claimed.campaign, outgoing[result.message_id], result, now)
             await uow.commit()
 
 
@@ -181,18 +182,36 @@ def _settled(result: SendResult, now: datetime, retry_at: datetime) -> Settled:
 
 
 def _record(
-    uow: UnitOfWork, campaign: Campaign, customer_id: str, result: SendResult, now: datetime
+    uow: UnitOfWork,
+    campaign: Campaign,
+    message: OutgoingMessage,
+    result: SendResult,
+    now: datetime,
 ) -> None:
     if result.outcome not in (Outcome.DELIVERED, Outcome.BOUNCED):
         return
+    channel = MarketingChannel(campaign.channel)
     common = {
-        "customer_id": customer_id,
+        "customer_id": message.customer_id,
         "message_id": result.message_id,
         "campaign_id": campaign.id,
-        "channel": MarketingChannel(campaign.channel),
+        "channel": channel,
     }
     uow.record(MessageSent(**common, campaign_name=campaign.name, step=FIRST_STEP, sent_at=now))
-    if result.outcome == Outcome.DELIVERED:
+    if channel == MarketingChannel.PHONE:
+        uow.record(
+            CallTaskRequested(
+                customer_id=message.customer_id,
+                task_id=message.message_id,
+                campaign_id=campaign.id,
+                campaign_name=campaign.name,
+                title=_call_title(campaign),
+                script=message.text,
+                due_at=now,
+                requested_at=now,
+            )
+        )
+    elif result.outcome == Outcome.DELIVERED:
         uow.record(MessageDelivered(**common, delivered_at=now))
     else:
         uow.record(
@@ -200,3 +219,7 @@ def _record(
                 **common, reason=result.detail, permanent=result.permanent, bounced_at=now
             )
         )
+
+
+def _call_title(campaign: Campaign) -> str:
+    return f"Call: {campaign.subject or campaign.name}"[:200]

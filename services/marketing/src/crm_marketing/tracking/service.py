@@ -5,6 +5,7 @@ event). Never commits.
 A link whose message is gone (erased) or was never sent still answers the customer (the
 pixel, the redirect, the unsubscribe page) and records nothing it cannot tie to a message."""
 
+import uuid
 from dataclasses import dataclass
 
 from crm_shared.contracts.customer import ConsentChannel
@@ -13,15 +14,22 @@ from crm_shared.contracts.marketing import (
     MarketingChannel,
     MessageClicked,
     MessageOpened,
+    Responded,
+    ResponseKind,
     Unsubscribed,
 )
 from crm_shared.db import UnitOfWork
 from crm_shared.signed_links import UnknownLinkError
 
+from crm_marketing.campaigns.models import Campaign
 from crm_marketing.campaigns.repository import CampaignRepository
 from crm_marketing.sends.models import CampaignMessage
 from crm_marketing.sends.repository import MessageRepository, MessageStatus
 from crm_marketing.tracking.urls import Links
+
+# Response ids are derived from what was responded to, so a response is one lead however
+# often its link is followed.
+RESPONSES = uuid.UUID("6f1c1d8e-3c55-4f0e-9a1e-5b1f1c6e2a10")
 
 
 @dataclass(frozen=True)
@@ -35,9 +43,15 @@ async def _sent_message(uow: UnitOfWork, message_id: str) -> CampaignMessage | N
     return message if message is not None and message.status == MessageStatus.SENT else None
 
 
-async def _channel(uow: UnitOfWork, message: CampaignMessage) -> MarketingChannel:
+async def _campaign(uow: UnitOfWork, message: CampaignMessage) -> Campaign:
     campaign = await CampaignRepository(uow.session).get(message.campaign_id)
-    return MarketingChannel(campaign.channel if campaign else MarketingChannel.EMAIL)
+    if campaign is None:  # campaigns are never deleted: a message always has one
+        raise UnknownLinkError()
+    return campaign
+
+
+async def _channel(uow: UnitOfWork, message: CampaignMessage) -> MarketingChannel:
+    return MarketingChannel((await _campaign(uow, message)).channel)
 
 
 async def opened(uow: UnitOfWork, links: Links, token: str) -> None:
@@ -79,6 +93,21 @@ async def clicked(uow: UnitOfWork, links: Links, token: str) -> str:
                     channel=await _channel(uow, message),
                     link=click.url,
                     clicked_at=now,
+                )
+            )
+            # The first click on a campaign's link is the customer's answer: sales opens a
+            # lead with the campaign as its source.
+            campaign = await _campaign(uow, message)
+            uow.record(
+                Responded(
+                    customer_id=message.customer_id,
+                    response_id=str(uuid.uuid5(RESPONSES, f"{message.id}/click")),
+                    campaign_id=campaign.id,
+                    campaign_name=campaign.name,
+                    message_id=message.id,
+                    kind=ResponseKind.CLICK,
+                    detail=click.url,
+                    responded_at=now,
                 )
             )
     return click.url
