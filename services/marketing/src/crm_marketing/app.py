@@ -26,6 +26,7 @@ from crm_marketing.handlers import handlers_for
 from crm_marketing.sends.sender import Sender
 from crm_marketing.settings import MarketingSettings
 from crm_marketing.tracking.routes import router as tracking_router
+from crm_marketing.winback.handlers import winback_timers
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -60,7 +61,7 @@ def create_app(
         consumes=(topics.ANALYTICS, topics.CUSTOMER, topics.SALES),
         run_bus=run_bus,
         clock=clock,
-        timers=TIMERS,
+        timers={**TIMERS, **winback_timers(settings)},
         workers=(*STANDARD_WORKERS, sender_worker(clock)) if send else STANDARD_WORKERS,
     )
     return create_service_app(definition)

@@ -6,7 +6,8 @@
   who is in which saved segment (the audiences); a member who joins a segment that a launched
   campaign keeps live is enrolled in it;
 - erasure and merge reach the audiences and the messages;
-- sales' orders are credited to the campaigns that reached the customer before them.
+- sales' orders are credited to the campaigns that reached the customer before them, and
+  move the customer's last purchase for win-back.
 """
 
 from crm_shared.bus.handlers import HandlerMap, combine
@@ -21,6 +22,7 @@ from crm_marketing.customers.view import customer_view
 from crm_marketing.db import customer_view_table, value_classes
 from crm_marketing.sends.handlers import send_handlers
 from crm_marketing.settings import MarketingSettings
+from crm_marketing.winback.handlers import winback_handlers
 
 
 def handlers_for(settings: MarketingSettings) -> HandlerMap:
@@ -32,6 +34,7 @@ def handlers_for(settings: MarketingSettings) -> HandlerMap:
         erasure_handlers,
         send_handlers,
         attribution_handlers(settings),
+        winback_handlers(settings),
     )
 
 

@@ -5,8 +5,10 @@ hours and their time zone, the pace of the sender, the address customers' links 
 """
 
 from datetime import time
+from decimal import Decimal
 from typing import ClassVar, Literal
 
+from crm_shared.contracts.marketing import WinbackAction, WinbackStage
 from crm_shared.fields import TimeZone
 from crm_shared.settings import ServiceSettings
 from pydantic import Field, SecretStr
@@ -41,6 +43,50 @@ class MarketingSettings(ServiceSettings):
     public_url: str = "http://127.0.0.1:8002"  # how customers reach this service
     # The key that signs them (when not set, one generated once under the data folder).
     link_secret: SecretStr | None = None
+
+    # --- win-back (DOMAIN.md §5): the stages by days without a purchase, their actions ---
+    winback_enabled: bool = True
+    winback_windows: dict[WinbackStage, int] = Field(
+        default_factory=lambda: {
+            WinbackStage.REMINDER: 90,
+            WinbackStage.FOLLOW_UP: 180,
+            WinbackStage.RECALL: 365,
+        }
+    )
+    winback_actions: dict[WinbackStage, WinbackAction] = Field(
+        default_factory=lambda: {
+            WinbackStage.REMINDER: WinbackAction.SMS_REMINDER,
+            WinbackStage.FOLLOW_UP: WinbackAction.OWNER_CALL,
+            WinbackStage.RECALL: WinbackAction.RECALL_OFFER,
+        }
+    )
+    # What each action costs (the service's currency): a customer worth less a year is let go.
+    winback_costs: dict[WinbackAction, Decimal] = Field(
+        default_factory=lambda: {
+            WinbackAction.SMS_REMINDER: Decimal("0.10"),
+            WinbackAction.OWNER_CALL: Decimal("15.00"),
+            WinbackAction.RECALL_OFFER: Decimal("5.00"),
+            WinbackAction.VIP_VISIT: Decimal("0"),
+        }
+    )
+    winback_excluded_credit_grades: list[str] = Field(default_factory=lambda: ["E"])
+    winback_excluded_tags: list[str] = Field(default_factory=lambda: ["malicious-arrears"])
+    winback_vip_classes: list[str] = Field(default_factory=lambda: ["VIP"])
+    winback_vip_tag: str = "vip"
+    # The programmes' messages (templates like a campaign's).
+    winback_reminder_text: str = (
+        "{{ first_name | default('Hello') }}, we have missed you! Come and see what is new."
+    )
+    winback_call_script: str = (
+        "{{ name }} has not bought for a while: ask how we can help, and what kept them away."
+    )
+    winback_recall_subject: str = (
+        "{{ first_name | default('Hello') }}, an offer to welcome you back"
+    )
+    winback_recall_text: str = (
+        "Dear {{ first_name | default('customer') }},\n\nit has been a while. As a welcome "
+        "back, enjoy 15% off your next order."
+    )
 
     # --- evaluation ---
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")  # budgets, costs and revenue

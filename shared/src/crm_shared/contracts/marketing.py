@@ -17,7 +17,10 @@ what was sent (where an erasure reaches it).
 - ``responded``: the customer answered a campaign (a click on its call to action, a form, a
   reply); sales opens a lead with the campaign as its source;
 - ``call_task.requested``: a phone campaign's (or win-back's) call for the customer's owner;
-  sales schedules it as a call activity.
+  sales schedules it as a call activity;
+- ``winback.decided``: what the win-back programme decided for an inactive customer at a
+  stage (a reminder, the owner's call, the recall offer, a VIP's personal visit, or letting
+  them go) and why: the decision on the customer's timeline.
 """
 
 from datetime import datetime
@@ -123,3 +126,27 @@ class CallTaskRequested(MarketingEvent):
     script: str | None = None  # the campaign's rendered text, the caller's guide
     due_at: datetime
     requested_at: datetime
+
+
+class WinbackStage(StrEnum):
+    REMINDER = "reminder"  # 3-6 months without a purchase (the defaults)
+    FOLLOW_UP = "follow_up"  # 6-12 months
+    RECALL = "recall"  # more than 12 months
+
+
+class WinbackAction(StrEnum):
+    SMS_REMINDER = "sms_reminder"
+    OWNER_CALL = "owner_call"  # a call task for the customer's owner
+    RECALL_OFFER = "recall_offer"  # the recall promotion (e-mail)
+    VIP_VISIT = "vip_visit"  # a VIP: a personal visit or call by the owner instead
+    LET_GO = "let_go"  # not worth winning back (or not to be: credit, arrears)
+
+
+@integration_event("crm.marketing.winback.decided.v1")
+class WinbackDecided(MarketingEvent):
+    stage: WinbackStage
+    action: WinbackAction
+    reason: str  # in words, e.g. "worth 12.00 EUR a year, a call costs 15.00 EUR"
+    days_inactive: int
+    campaign_id: str | None = None  # the programme's campaign the customer was enrolled in
+    decided_at: datetime

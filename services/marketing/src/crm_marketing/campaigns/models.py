@@ -33,6 +33,9 @@ class Campaign(Versioned, Base):
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     owner: Mapped[str | None] = mapped_column(String(100))
+    # A programme's standing campaign (e.g. "winback.sms_reminder"): never completes; the
+    # programme enrols its customers one by one.
+    programme: Mapped[str | None] = mapped_column(String(32), unique=True)
     audience: Mapped[int] = mapped_column(Integer, default=0)  # members taken at launch (and since)
     created_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

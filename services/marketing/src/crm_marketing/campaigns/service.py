@@ -262,8 +262,12 @@ async def _finish(uow: UnitOfWork, campaign: Campaign, status: CampaignStatus) -
 
 async def complete_if_settled(uow: UnitOfWork, campaign: Campaign) -> bool:
     """A running campaign whose every message is settled completes, unless its audience is
-    live and its end not come (new members may still join)."""
-    if campaign.status != CampaignStatus.RUNNING or campaign.live_audience:
+    live and its end not come (new members may still join), or it is a programme's."""
+    if (
+        campaign.status != CampaignStatus.RUNNING
+        or campaign.live_audience
+        or campaign.programme is not None
+    ):
         return False
     if await MessageRepository(uow.session).unsettled(campaign.id):
         return False

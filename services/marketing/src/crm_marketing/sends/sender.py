@@ -35,7 +35,7 @@ from crm_shared.db import UnitOfWork
 from crm_marketing.campaigns.models import Campaign
 from crm_marketing.campaigns.repository import CampaignRepository
 from crm_marketing.campaigns.rules import CampaignStatus
-from crm_marketing.campaigns.service import FIRST_STEP, complete_if_settled
+from crm_marketing.campaigns.service import complete_if_settled
 from crm_marketing.channels.base import ChannelAdapter, Outcome, OutgoingMessage, SendResult
 from crm_marketing.messages.templates import TemplateRenderError
 from crm_marketing.sends.compose import compose
@@ -61,6 +61,7 @@ def policy_of(settings: MarketingSettings) -> Policy:
 class Claimed:
     campaign: Campaign
     outgoing: list[OutgoingMessage]
+    steps: dict[str, int]  # message id -> its step
 
 
 class Sender:
@@ -153,7 +154,8 @@ class Sender:
             await messages.settle(settled)
             await messages.claim({m.message_id: m.address for m in outgoing}, now)
             await uow.commit()
-            return Claimed(campaign, outgoing), len(settled)
+            steps = {message.id: message.step for message in due}
+            return Claimed(campaign, outgoing, steps), len(settled)
 
     async def _settle(self, claimed: Claimed, results: Sequence[SendResult]) -> None:
         outgoing = {message.message_id: message for message in claimed.outgoing}
@@ -163,7 +165,8 @@ class Sender:
             settled = [_settled(result, now, retry_at) for result in results]
             await MessageRepository(uow.session).settle(settled)
             for result in results:
-                _record(uow, claimed.campaign, outgoing[result.message_id], result, now)
+                step = claimed.steps[result.message_id]
+                _record(uow, claimed.campaign, outgoing[result.message_id], step, result, now)
             await uow.commit()
 
 
@@ -185,6 +188,7 @@ def _record(
     uow: UnitOfWork,
     campaign: Campaign,
     message: OutgoingMessage,
+    step: int,
     result: SendResult,
     now: datetime,
 ) -> None:
@@ -197,7 +201,7 @@ def _record(
         "campaign_id": campaign.id,
         "channel": channel,
     }
-    uow.record(MessageSent(**common, campaign_name=campaign.name, step=FIRST_STEP, sent_at=now))
+    uow.record(MessageSent(**common, campaign_name=campaign.name, step=step, sent_at=now))
     if channel == MarketingChannel.PHONE:
         uow.record(
             CallTaskRequested(

@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("starts_at", UTCDateTime),
         sa.Column("ends_at", UTCDateTime),
         sa.Column("owner", sa.String(100)),
+        sa.Column("programme", sa.String(32)),
         sa.Column("audience", sa.Integer, nullable=False),
         sa.Column("created_by", sa.String(100)),
         sa.Column("created_at", UTCDateTime, nullable=False),
@@ -65,6 +66,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("updated_at", UTCDateTime, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_campaigns"),
+        sa.UniqueConstraint("programme", name="uq_campaigns_programme"),
     )
     op.create_index("ix_campaigns_segment_id", "campaigns", ["segment_id"])
     op.create_index("ix_campaigns_status", "campaigns", ["status"])
@@ -101,6 +103,17 @@ def upgrade() -> None:
         "ix_campaign_messages_customer_sent", "campaign_messages", ["customer_id", "sent_at"]
     )
     op.create_table(
+        "winback_states",
+        sa.Column("customer_id", sa.String(128), nullable=False),
+        sa.Column("first_order_at", UTCDateTime, nullable=False),
+        sa.Column("last_order_at", UTCDateTime, nullable=False),
+        sa.Column("orders", sa.Integer, nullable=False),
+        sa.Column("spent", Money, nullable=False),
+        sa.Column("stage", sa.String(16)),
+        sa.Column("decided_at", UTCDateTime),
+        sa.PrimaryKeyConstraint("customer_id", name="pk_winback_states"),
+    )
+    op.create_table(
         "attributions",
         sa.Column("order_id", sa.String(36), nullable=False),
         sa.Column("campaign_id", sa.String(36), nullable=False),
@@ -116,6 +129,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("attributions")
+    op.drop_table("winback_states")
     op.drop_table("campaign_messages")
     op.drop_table("campaigns")
     op.drop_table("segment_members")

@@ -1,0 +1,81 @@
+"""The standing campaigns of the programmes (win-back's reminder, the owner's call, the recall
+offer, a VIP's visit): created on first use from the settings' templates, running for good,
+each customer enrolled by the programme. Their results read like any campaign's."""
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from crm_shared.contracts.marketing import MarketingChannel, WinbackAction
+from crm_shared.db import UnitOfWork
+
+from crm_marketing.campaigns.models import Campaign
+from crm_marketing.campaigns.repository import CampaignRepository
+from crm_marketing.campaigns.rules import CampaignStatus
+from crm_marketing.db import FIRST_VERSION
+from crm_marketing.settings import MarketingSettings
+
+# Programme campaigns have fixed ids, so two consumers creating one at once clash on the key
+# (and the loser's run is retried) instead of making two.
+PROGRAMMES = uuid.UUID("0b5c5d3e-7d8a-4f61-9c0e-2d6a3f7e8b91")
+
+
+@dataclass(frozen=True)
+class Programme:
+    key: str
+    name: str
+    channel: MarketingChannel
+    subject: str | None
+    body: str
+
+
+def winback_programme(action: WinbackAction, settings: MarketingSettings) -> Programme:
+    key = f"winback.{action.value}"
+    if action == WinbackAction.SMS_REMINDER:
+        return Programme(key, "Win-back: reminder", MarketingChannel.SMS, None,
+                         settings.winback_reminder_text)  # fmt: skip
+    if action == WinbackAction.RECALL_OFFER:
+        return Programme(key, "Win-back: recall offer", MarketingChannel.EMAIL,
+                         settings.winback_recall_subject, settings.winback_recall_text)  # fmt: skip
+    name = "Win-back: VIP visit" if action == WinbackAction.VIP_VISIT else "Win-back: owner's call"
+    return Programme(key, name, MarketingChannel.PHONE, name, settings.winback_call_script)
+
+
+async def programme_campaign(
+    uow: UnitOfWork, programme: Programme, settings: MarketingSettings
+) -> Campaign:
+    campaign_id = str(uuid.uuid5(PROGRAMMES, programme.key))
+    campaigns = CampaignRepository(uow.session)
+    existing = await campaigns.get(campaign_id)
+    if existing is not None:
+        return existing
+    now = uow.clock.now()
+    campaign = Campaign(
+        id=campaign_id,
+        name=programme.name,
+        objective=f"the {programme.key} programme",
+        channel=programme.channel.value,
+        status=CampaignStatus.RUNNING.value,
+        segment_id=campaign_id,  # no segment: the programme enrols
+        live_audience=False,
+        subject=programme.subject,
+        body=programme.body,
+        html=None,
+        budget=None,
+        fixed_cost=Decimal("0.00"),
+        cost_per_message=_cost_of(programme, settings),
+        currency=settings.currency,
+        programme=programme.key,
+        audience=0,
+        created_by=None,
+        created_at=now,
+        launched_at=now,
+        updated_at=now,
+        version=FIRST_VERSION,
+    )
+    return campaigns.add(campaign)
+
+
+def _cost_of(programme: Programme, settings: MarketingSettings) -> Decimal:
+    action = WinbackAction(programme.key.removeprefix("winback."))
+    return settings.winback_costs.get(action, Decimal(0)).quantize(Decimal("0.01"))

@@ -1,0 +1,43 @@
+"""What moves win-back: sales' orders (the last purchase, the spend) and the master's erasure
+and merge (the customer's state and timer go; a merged customer's orders live on under the
+survivor as sales re-publishes them)."""
+
+from crm_shared.bus.handlers import EventHandler
+from crm_shared.contracts.customer import CustomerErased, CustomerMerged
+from crm_shared.contracts.sales import OrderCancelled, OrderPlaced
+from crm_shared.db import UnitOfWork
+from crm_shared.events import CloudEvent
+from crm_shared.timers import Timer, TimerHandler
+
+from crm_marketing.settings import MarketingSettings
+from crm_marketing.winback import service
+
+
+def winback_handlers(settings: MarketingSettings) -> dict[type, EventHandler]:
+    async def on_order_placed(uow: UnitOfWork, event: OrderPlaced, envelope: CloudEvent) -> None:
+        await service.order_placed(uow, event.order, settings)
+
+    async def on_order_cancelled(
+        uow: UnitOfWork, event: OrderCancelled, envelope: CloudEvent
+    ) -> None:
+        await service.order_cancelled(uow, event.order, settings)
+
+    async def on_erased(uow: UnitOfWork, event: CustomerErased, envelope: CloudEvent) -> None:
+        await service.forget(uow, event.customer_id)
+
+    async def on_merged(uow: UnitOfWork, event: CustomerMerged, envelope: CloudEvent) -> None:
+        await service.forget(uow, event.merged_customer_id)
+
+    return {
+        OrderPlaced: on_order_placed,
+        OrderCancelled: on_order_cancelled,
+        CustomerErased: on_erased,
+        CustomerMerged: on_merged,
+    }
+
+
+def winback_timers(settings: MarketingSettings) -> dict[str, TimerHandler]:
+    async def on_check(uow: UnitOfWork, timer: Timer) -> None:
+        await service.on_check_due(uow, timer, settings)
+
+    return {service.TIMER: on_check}
