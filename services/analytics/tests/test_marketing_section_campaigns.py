@@ -7,7 +7,15 @@ from datetime import datetime
 import httpx
 from crm_analytics.marketing.service import marketing_sections
 from crm_shared.contracts.customer import ConsentChannel
-from crm_shared.contracts.marketing import MarketingChannel
+from crm_shared.contracts.marketing import (
+    CallTaskRequested,
+    MarketingChannel,
+    Responded,
+    ResponseKind,
+    WinbackAction,
+    WinbackDecided,
+    WinbackStage,
+)
 from crm_shared.events import IntegrationEvent
 from crm_shared.testing import PERSONAL, at, created, erased, merged, uid
 from crm_shared.testing.marketing_events import (
@@ -189,3 +197,49 @@ async def test_erasure_scrubs_marketing_events_but_keeps_what_is_counted(
     assert set(clicked["data"]) == {*message, "clicked_at"}
     assert clicked["summary"] == "E-mail link clicked"
     assert isinstance((await sections_of(app, [GONE]))[GONE]["last_touch_at"], datetime)
+
+
+async def test_responses_call_tasks_and_winback_decisions_read_on_the_timeline(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await deliver(app, created(C, 1), at(0))
+    events = (
+        Responded(
+            customer_id=C,
+            response_id="r1",
+            campaign_id=SPRING,
+            campaign_name="Spring sale",
+            message_id="m1",
+            kind=ResponseKind.CLICK,
+            detail="https://shop.example.com/spring?ref=mail",
+            responded_at=MARKETING_T0,
+        ),
+        WinbackDecided(
+            customer_id=C,
+            stage=WinbackStage.FOLLOW_UP,
+            action=WinbackAction.OWNER_CALL,
+            reason="follow up: worth 200.00 EUR a year",
+            days_inactive=181,
+            campaign_id=WINBACK,
+            decided_at=MARKETING_T0,
+        ),
+        CallTaskRequested(
+            customer_id=C,
+            task_id="t1",
+            campaign_id=WINBACK,
+            campaign_name="Win-back: owner's call",
+            title="Call: Win-back: owner's call",
+            script="Ask how we can help",
+            due_at=MARKETING_T0,
+            requested_at=MARKETING_T0,
+        ),
+    )
+    for minute, event in enumerate(events, start=1):
+        await marketing(app, minute, event)
+    summaries = [entry["summary"] for entry in await timeline_of(client, C)]
+    assert summaries[::-1][1:] == [
+        'Responded to campaign "Spring sale": clicked shop.example.com/spring',
+        "Win-back after 181 days without a purchase: a call from the owner "
+        "(follow up: worth 200.00 EUR a year)",
+        "Call task for the owner: Call: Win-back: owner's call",
+    ]

@@ -63,6 +63,8 @@ async def test_a_reminder_sms_at_three_months_and_the_owners_call_at_six(
     await send_all(sender(app, calls, "phone"))
     (task,) = await outbox_events(app, "crm.marketing.call_task.requested.v1")
     assert task.payload.customer_id == uid("ann")
+    steps = [e.payload.step for e in await outbox_events(app, "crm.marketing.message.sent.v1")]
+    assert steps == [1, 2]  # the stages (the spell stays inside marketing)
     listed = {c["name"]: c for c in (await client.get("/v1/campaigns")).json()["items"]}
     assert listed["Win-back: reminder"]["audience"] == 1
     assert listed["Win-back: reminder"]["status"] == "running"

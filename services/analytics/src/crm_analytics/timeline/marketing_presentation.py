@@ -4,8 +4,9 @@ them survives erasure.
 Kept on erasure, as everywhere, is an allow-list: the ids, the channel, the step and variant,
 whether a bounce was permanent, how the customer unsubscribed and when each happened, which
 is what the marketing section counts. Free text goes: a campaign's name (anyone may have
-typed a name into it), a bounce's reason (a mail server's answer often quotes the address)
-and a clicked link (a personalised link may carry the customer's data in its query).
+typed a name into it), a bounce's reason (a mail server's answer often quotes the address),
+a clicked link (a personalised link may carry the customer's data in its query), a call
+task's title and script, and a win-back decision's reason.
 """
 
 import re
@@ -14,12 +15,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crm_shared.contracts.marketing import (
+    CallTaskRequested,
     MessageBounced,
     MessageClicked,
     MessageDelivered,
     MessageOpened,
     MessageSent,
+    Responded,
     Unsubscribed,
+    WinbackDecided,
 )
 
 Data = Mapping[str, Any]
@@ -81,6 +85,37 @@ def _unsubscribed(data: Data) -> str:
     return text + (f" through {HOW.get(str(how), str(how))}" if how else "")
 
 
+def _responded(data: Data) -> str:
+    text = "Responded"
+    if data.get("campaign_name"):
+        text += f' to campaign "{data["campaign_name"]}"'
+    kind = str(data.get("kind") or "")
+    target = urlsplit(str(data.get("detail") or "")) if kind == "click" else None
+    if target is not None and target.netloc:
+        return f"{text}: clicked {target.netloc}{target.path}"
+    return text + (f" ({kind})" if kind else "")
+
+
+def _call_task(data: Data) -> str:
+    return f"Call task for the owner: {data.get('title') or 'a call'}"
+
+
+WINBACK_ACTIONS = {
+    "sms_reminder": "a reminder SMS",
+    "owner_call": "a call from the owner",
+    "recall_offer": "the recall offer",
+    "vip_visit": "a personal visit by the owner (VIP)",
+    "let_go": "let go",
+}
+
+
+def _winback(data: Data) -> str:
+    days = data.get("days_inactive")
+    action = WINBACK_ACTIONS.get(str(data.get("action")), str(data.get("action")))
+    text = f"Win-back after {days} days without a purchase: {action}"
+    return text + (f" ({data['reason']})" if data.get("reason") else "")
+
+
 # {event type: (summary, top-level fields kept on erasure)}
 MARKETING_PRESENTATIONS: dict[str, tuple[Summary, frozenset[str]]] = {
     MessageSent.event_type: (_sent, MESSAGE_KEPT | {"step", "variant", "sent_at"}),
@@ -91,5 +126,18 @@ MARKETING_PRESENTATIONS: dict[str, tuple[Summary, frozenset[str]]] = {
     Unsubscribed.event_type: (
         _unsubscribed,
         frozenset({"channel", "campaign_id", "message_id", "how", "unsubscribed_at"}),
+    ),
+    Responded.event_type: (
+        _responded,
+        frozenset({"response_id", "campaign_id", "message_id", "kind", "responded_at"}),
+    ),
+    CallTaskRequested.event_type: (
+        _call_task,
+        frozenset({"task_id", "campaign_id", "due_at", "requested_at"}),
+    ),
+    # The reason may name what excluded the customer (a tag, their credit): it goes.
+    WinbackDecided.event_type: (
+        _winback,
+        frozenset({"stage", "action", "days_inactive", "campaign_id", "decided_at"}),
     ),
 }

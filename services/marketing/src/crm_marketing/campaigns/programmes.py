@@ -79,3 +79,17 @@ async def programme_campaign(
 def _cost_of(programme: Programme, settings: MarketingSettings) -> Decimal:
     action = WinbackAction(programme.key.removeprefix("winback."))
     return settings.winback_costs.get(action, Decimal(0)).quantize(Decimal("0.01"))
+
+
+SPELL_STEPS = 10  # a programme's message step: spell x 10 + the stage's number (1-3)
+
+
+def spell_step(spell_day: int, stage_number: int) -> int:
+    """A programme message's step: unique per inactive spell (the day of its last order) and
+    stage, so a customer gets each stage's message once per spell."""
+    return spell_day * SPELL_STEPS + stage_number
+
+
+def published_step(campaign: Campaign, step: int) -> int:
+    """The step events carry: a programme's says the stage (1-3), not the spell."""
+    return step % SPELL_STEPS if campaign.programme is not None else step

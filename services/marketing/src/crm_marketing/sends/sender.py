@@ -33,6 +33,7 @@ from crm_shared.contracts.marketing import (
 from crm_shared.db import UnitOfWork
 
 from crm_marketing.campaigns.models import Campaign
+from crm_marketing.campaigns.programmes import published_step
 from crm_marketing.campaigns.repository import CampaignRepository
 from crm_marketing.campaigns.rules import CampaignStatus
 from crm_marketing.campaigns.service import complete_if_settled
@@ -201,7 +202,11 @@ def _record(
         "campaign_id": campaign.id,
         "channel": channel,
     }
-    uow.record(MessageSent(**common, campaign_name=campaign.name, step=step, sent_at=now))
+    uow.record(
+        MessageSent(
+            **common, campaign_name=campaign.name, step=published_step(campaign, step), sent_at=now
+        )
+    )
     if channel == MarketingChannel.PHONE:
         uow.record(
             CallTaskRequested(

@@ -12,7 +12,11 @@ from crm_shared.contracts.sales import OrderSnapshot
 from crm_shared.db import UnitOfWork
 from crm_shared.timers import Timer, cancel, schedule
 
-from crm_marketing.campaigns.programmes import programme_campaign, winback_programme
+from crm_marketing.campaigns.programmes import (
+    programme_campaign,
+    spell_step,
+    winback_programme,
+)
 from crm_marketing.sends.repository import MessageRepository
 from crm_marketing.settings import MarketingSettings
 from crm_marketing.winback.models import WinbackState
@@ -135,7 +139,7 @@ async def _decide(
             uow, winback_programme(decision.action, settings), settings
         )
         campaign.audience += await MessageRepository(uow.session).enrol(
-            campaign.id, spell_step(state.last_order_at, stage), [state.customer_id], now
+            campaign.id, _step(state.last_order_at, stage), [state.customer_id], now
         )
         campaign_id = campaign.id
     state.stage = stage.value
@@ -153,11 +157,9 @@ async def _decide(
     )
 
 
-def spell_step(last_order_at: datetime, stage: WinbackStage) -> int:
-    """A programme's "step": the inactive spell (the day of the last order) and its stage,
-    so a customer gets each stage's message once per spell."""
+def _step(last_order_at: datetime, stage: WinbackStage) -> int:
     day = last_order_at.toordinal() - datetime(2000, 1, 1).toordinal()
-    return day * 10 + list(WinbackStage).index(stage) + 1
+    return spell_step(day, list(WinbackStage).index(stage) + 1)
 
 
 async def forget(uow: UnitOfWork, customer_id: str) -> None:
