@@ -14,7 +14,7 @@ from crm_sales.activities import service as activities
 from crm_sales.activities.routes import router as activities_router
 from crm_sales.activities.rules import REMINDER_KIND
 from crm_sales.customers.routes import router as customers_router
-from crm_sales.handlers import handlers
+from crm_sales.handlers import handlers_for
 from crm_sales.lead_imports.routes import router as lead_imports_router
 from crm_sales.leads import scoring
 from crm_sales.leads.routes import router as leads_router
@@ -57,8 +57,8 @@ def create_app(
         ],
         title="CRM sales",
         description=DESCRIPTION,
-        handlers=handlers,
-        consumes=(topics.CUSTOMER, topics.IDENTITY),
+        handlers=handlers_for(settings),
+        consumes=(topics.CUSTOMER, topics.IDENTITY, topics.MARKETING),
         run_bus=run_bus,
         clock=clock,
         timers={REMINDER_KIND: activities.on_reminder, EXPIRY_TIMER: expire_quote},

@@ -1,17 +1,20 @@
 """Builders of real ``crm.marketing`` events, as the marketing service publishes them, for the
-tests of the services that consume them (the customer master, analytics). Times default to
+tests of the services that consume them (the customer master, sales, analytics). Times default to
 ``MARKETING_T0``; a test that orders events passes its own."""
 
 from datetime import UTC, datetime
 
 from crm_shared.contracts.customer import ConsentChannel
 from crm_shared.contracts.marketing import (
+    CallTaskRequested,
     MarketingChannel,
     MessageBounced,
     MessageClicked,
     MessageDelivered,
     MessageOpened,
     MessageSent,
+    Responded,
+    ResponseKind,
     Unsubscribed,
 )
 
@@ -132,4 +135,50 @@ def unsubscribed(
         message_id=message_id,
         how=how,
         unsubscribed_at=unsubscribed_at,
+    )
+
+
+def responded(
+    customer_id: str,
+    response_id: str,
+    campaign_id: str,
+    *,
+    campaign_name: str = "Spring sale",
+    message_id: str | None = None,
+    kind: ResponseKind = ResponseKind.CLICK,
+    detail: str | None = "https://shop.example.com/spring?utm_source=crm",
+    responded_at: datetime = MARKETING_T0,
+) -> Responded:
+    return Responded(
+        customer_id=customer_id,
+        response_id=response_id,
+        campaign_id=campaign_id,
+        campaign_name=campaign_name,
+        message_id=message_id,
+        kind=kind,
+        detail=detail,
+        responded_at=responded_at,
+    )
+
+
+def call_task_requested(
+    customer_id: str,
+    task_id: str,
+    campaign_id: str,
+    *,
+    campaign_name: str = "Win-back",
+    title: str = "Win-back: 4 months without an order",
+    script: str | None = "Ask how the last order went and offer the spring conditions.",
+    due_at: datetime = MARKETING_T0,
+    requested_at: datetime = MARKETING_T0,
+) -> CallTaskRequested:
+    return CallTaskRequested(
+        customer_id=customer_id,
+        task_id=task_id,
+        campaign_id=campaign_id,
+        campaign_name=campaign_name,
+        title=title,
+        script=script,
+        due_at=due_at,
+        requested_at=requested_at,
     )

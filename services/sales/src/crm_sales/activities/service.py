@@ -1,6 +1,7 @@
-"""Use cases of activities: schedule (with its reminder timer), read, list ("my overdue and
-today's"), change (the reminder moves with the due time), complete (the reminder is
-cancelled; a lead's engagement and score go up), and the reminder firing. Never commits.
+"""Use cases of activities: schedule (with its reminder timer; a marketing campaign's call
+too), read, list ("my overdue and today's"), change (the reminder moves with the due time),
+complete (the reminder is cancelled; a lead's engagement and score go up), and the reminder
+firing. Never commits.
 """
 
 import uuid
@@ -8,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crm_shared.auth.access import RecordScope
+from crm_shared.auth.access import EVERYTHING, RecordScope
 from crm_shared.auth.tokens import Forbidden
 from crm_shared.clock import day_of
+from crm_shared.contracts.marketing import CallTaskRequested
 from crm_shared.contracts.sales import (
     ActivityCompleted,
     ActivityDue,
@@ -27,7 +29,7 @@ from crm_shared.timers import Timer, cancel, schedule
 from crm_sales.activities.events import snapshot_of
 from crm_sales.activities.models import Activity
 from crm_sales.activities.repository import ActivityQuery, ActivityRepository
-from crm_sales.activities.rules import REMINDER_KIND, needs_a_link, reminder_at
+from crm_sales.activities.rules import REMINDER_KIND, call_subject, needs_a_link, reminder_at
 from crm_sales.activities.schemas import (
     ActivityCreate,
     ActivityFilter,
@@ -35,11 +37,15 @@ from crm_sales.activities.schemas import (
     Due,
 )
 from crm_sales.db import FIRST_VERSION
+from crm_sales.from_events import derived_id
 from crm_sales.leads import service as leads
 from crm_sales.leads.repository import LeadRepository
 from crm_sales.settings import SalesSettings
 
 LINKS = ("lead_id", "opportunity_id", "customer_id")
+# Who scheduled a campaign's call (``created_by``), and the kind of its derived id.
+MARKETING = "marketing"
+CALL_TASK_ACTIVITY = "activity-of-call-task"
 
 
 @dataclass(frozen=True)
@@ -141,12 +147,15 @@ async def create_activity(
     *,
     actor: str,
     scope: RecordScope,
+    activity_id: str | None = None,
 ) -> Activity:
+    """``activity_id``: one derived from an event's key (a replay is the same activity);
+    left out, a new one."""
     owner = body.owner if "owner" in body.model_fields_set else actor
     await ensure_owner_assignable(uow, owner, scope)
     now = uow.clock.now()
     activity = Activity(
-        id=str(uuid.uuid4()),
+        id=activity_id or str(uuid.uuid4()),
         kind=body.kind.value,
         subject=body.subject,
         owner=owner,
@@ -165,6 +174,31 @@ async def create_activity(
     await _arm_reminder(uow, activity, settings)
     uow.record(_scheduled(activity))
     return activity
+
+
+async def schedule_call_task(
+    uow: UnitOfWork, task: CallTaskRequested, settings: SalesSettings
+) -> Activity | None:
+    """A campaign asks for a call: the customer's owner's call activity (an unowned
+    customer's goes to the shared pool), due when the campaign says, the script after the
+    title in its subject as far as it fits. One activity per task (its id derives from the
+    task's); nothing for a customer this view does not know or knows erased."""
+    activity_id = derived_id(CALL_TASK_ACTIVITY, task.task_id)
+    if await ActivityRepository(uow.session).get(activity_id) is not None:
+        return None
+    customer = await LeadRepository(uow.session).customer(task.customer_id)
+    if customer is None or customer.get("status") != "active":
+        return None
+    body = ActivityCreate(
+        kind=ActivityKind.CALL,
+        subject=call_subject(task.title, task.script) or task.campaign_name,
+        due_at=task.due_at,
+        customer_id=str(customer["id"]),
+        owner=customer.get("owner"),
+    )
+    return await create_activity(
+        uow, body, settings, actor=MARKETING, scope=EVERYTHING, activity_id=activity_id
+    )
 
 
 async def patch_activity(

@@ -41,6 +41,11 @@ class LeadDraft:
     phone_key: str | None
     routed: bool  # no owner was named: the allocation rules choose one
     match_customer: bool = True  # False: the caller sets the customer it was given
+    # Set for a lead an event opens: its id derives from the event's key (a replay is the
+    # same lead), and the response that opened it counts as its first.
+    lead_id: str | None = None
+    campaign_name: str | None = None
+    campaign_responses: int = 0
 
 
 @dataclass(frozen=True)
@@ -65,11 +70,12 @@ async def new_leads(
     made = []
     for draft, route in zip(drafts, routes, strict=True):
         lead = Lead(
-            id=str(uuid.uuid4()),
+            id=draft.lead_id or str(uuid.uuid4()),
             version=FIRST_VERSION,
             status=LeadStatus.NEW.value,
             activities_done=0,
-            campaign_responses=0,
+            campaign_responses=draft.campaign_responses,
+            campaign_name=draft.campaign_name,
             disqualified_reason=None,
             opportunity_id=None,
             converted_at=None,

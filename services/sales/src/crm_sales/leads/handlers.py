@@ -1,23 +1,29 @@
-"""What the customer master's events change on leads (and their opportunities).
+"""What the customer master's and marketing's events change on leads (and their
+opportunities).
 
 - ``crm.customer.lead_linked.v1``, the answer to a conversion: the lead is this customer
   (its survivor, if a merge overtook the answer), and so is the opportunity it became
   (guarded: a redelivery or a late answer changes nothing; the consumer's inbox drops exact
   redeliveries before that);
 - ``crm.customer.erased.v1``: the person's leads lose their personal data;
-- ``crm.customer.merged.v1``: the duplicate's leads follow the survivor.
+- ``crm.customer.merged.v1``: the duplicate's leads follow the survivor;
+- ``crm.marketing.responded.v1``: the customer answered a campaign, a lead is opened for
+  them with the campaign as its source (one per response).
 """
 
 from crm_shared.bus.handlers import EventHandler
 from crm_shared.contracts.customer import CustomerErased, CustomerLeadLinked, CustomerMerged
+from crm_shared.contracts.marketing import Responded
 from crm_shared.db import UnitOfWork
 from crm_shared.events import CloudEvent, IntegrationEvent
 from crm_shared.privacy import forget_subjects, redact_audit, scrub_from_disk
 
 from crm_sales.customers.view import surviving_id
 from crm_sales.leads import conversion
+from crm_sales.leads import service as leads_service
 from crm_sales.leads.repository import AUDIT_KEPT, LeadRepository
 from crm_sales.opportunities.service import attach_customer
+from crm_sales.settings import SalesSettings
 
 
 async def on_lead_linked(uow: UnitOfWork, event: CustomerLeadLinked, envelope: CloudEvent) -> None:
@@ -46,9 +52,13 @@ async def on_customer_merged(uow: UnitOfWork, event: CustomerMerged, envelope: C
     )
 
 
-def lead_handlers() -> dict[type[IntegrationEvent], EventHandler]:
+def lead_handlers(settings: SalesSettings) -> dict[type[IntegrationEvent], EventHandler]:
+    async def on_responded(uow: UnitOfWork, event: Responded, envelope: CloudEvent) -> None:
+        await leads_service.open_for_response(uow, event, settings)
+
     return {
         CustomerLeadLinked: on_lead_linked,
         CustomerErased: on_customer_erased,
         CustomerMerged: on_customer_merged,
+        Responded: on_responded,
     }

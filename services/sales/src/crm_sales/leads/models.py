@@ -27,6 +27,8 @@ class Lead(Versioned, Base):
     phone_normalized: Mapped[str | None] = mapped_column(String(32), index=True)
     source: Mapped[str | None] = mapped_column(String(32))
     campaign_id: Mapped[str | None] = mapped_column(String(36))
+    # The campaign's name as marketing told it with a response (marketing owns campaigns).
+    campaign_name: Mapped[str | None] = mapped_column(String(200))
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     owner: Mapped[str | None] = mapped_column(String(100), index=True)
     # Fit: what the rule score weighs.

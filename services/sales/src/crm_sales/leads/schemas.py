@@ -119,6 +119,9 @@ class LeadOut(BaseModel):
     phone: str | None
     source: str | None
     campaign_id: str | None
+    campaign_name: str | None = Field(
+        description="the campaign's name when marketing opened the lead from a response"
+    )
     external_id: str | None
     owner: str | None
     industry: str | None

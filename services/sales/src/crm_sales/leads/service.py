@@ -1,5 +1,6 @@
 """Use cases of leads: create (de-duplicated, matched to a customer, routed, scored), read,
-search, update, qualify, disqualify, and what an activity done changes. Never commits.
+search, update, qualify, disqualify, and what an activity done and a marketing response
+change. Never commits.
 Conversion (and the customer master's answer to it) is :mod:`crm_sales.leads.conversion`.
 
 Every change is one step: ``lead.touch(now)`` (the next version) and its event at once.
@@ -16,11 +17,13 @@ from crm_shared.contact_keys import (
     normalize_email,
     normalize_phone,
 )
+from crm_shared.contracts.marketing import Responded
 from crm_shared.contracts.sales import LeadChanged, LeadStatus
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError, UnknownReferenceError
 from crm_shared.preconditions import ExpectedVersion, check_version
 
+from crm_sales.from_events import derived_id, shortened
 from crm_sales.leads import creation, scoring
 from crm_sales.leads.creation import DATA_FIELDS, LeadDraft
 from crm_sales.leads.events import snapshot_of
@@ -30,6 +33,11 @@ from crm_sales.leads.rules import allowed_moves, may_move
 from crm_sales.leads.schemas import LeadCreate, LeadUpdate
 from crm_sales.leads.search import LeadFilter, Position, position_after, position_from
 from crm_sales.settings import DuplicatePolicy, SalesSettings
+
+# A lead marketing's response opens: its source, and the kind of its derived id.
+CAMPAIGN_SOURCE = "campaign"
+RESPONSE_LEAD = "lead-of-response"
+NAME_LENGTH = 200  # of a lead's name and company, and of a campaign's name on it
 
 SCORED_FIELDS = frozenset({"industry", "region", "role", "company_size", "source"})
 
@@ -199,12 +207,18 @@ async def create_lead(
         routed=not owner_named,
         match_customer=body.customer_id is None,
     )
+    return await _create(uow, draft, body.customer_id, settings)
+
+
+async def _create(
+    uow: UnitOfWork, draft: LeadDraft, customer_id: str | None, settings: SalesSettings
+) -> Created:
     (made,) = await creation.new_leads(uow, [draft], settings)
     lead = made.lead
     await ensure_external_id_free(uow, lead)
     duplicates = await check_duplicates(uow, lead, settings)
-    if body.customer_id is not None:
-        lead.customer_id = await _known_customer(uow, body.customer_id)
+    if customer_id is not None:
+        lead.customer_id = await _known_customer(uow, customer_id)
     LeadRepository(uow.session).add(lead)
     creation.announce(uow, [lead])
     return Created(lead, duplicates, made.routed_by)
@@ -267,6 +281,9 @@ async def patch_lead(
     if "owner" in sent:
         await ensure_owner_assignable(uow, body.owner, scope)
     changed = _set_fields(lead, {name: getattr(body, name) for name in DATA_FIELDS if name in sent})
+    if "campaign_id" in changed and lead.campaign_name is not None:
+        lead.campaign_name = None  # the name marketing gave was the former campaign's
+        changed.append("campaign_name")
     if "external_id" in changed:
         await ensure_external_id_free(uow, lead)
     if "email" in changed or "phone" in changed:
@@ -311,3 +328,41 @@ async def activity_done(uow: UnitOfWork, lead_id: str, settings: SalesSettings) 
     lead.activities_done = (lead.activities_done or 0) + 1
     changed = ["activities_done", *await scoring.rescore(uow, lead, settings)]
     record_change(uow, lead, changed)
+
+
+async def open_for_response(
+    uow: UnitOfWork, response: Responded, settings: SalesSettings
+) -> Lead | None:
+    """Marketing's customer answered a campaign: a lead for them, with the campaign as its
+    source, owned by the customer's owner (an unowned customer's lead is routed as any).
+    One lead per response (its id derives from the response's); nothing for a customer
+    this view does not know or knows erased.
+
+    The lead names the customer but copies no e-mail or phone: the customer master holds
+    them, and a second response must not be refused as a duplicate of the first lead."""
+    lead_id = derived_id(RESPONSE_LEAD, response.response_id)
+    leads = LeadRepository(uow.session)
+    if await leads.get(lead_id) is not None:
+        return None
+    customer = await leads.customer(response.customer_id)
+    if customer is None or customer.get("status") != "active":
+        return None
+    owner = customer.get("owner")
+    values = {
+        "name": shortened(customer.get("name") or response.campaign_name, NAME_LENGTH),
+        "company": shortened(customer["company"], NAME_LENGTH) if customer.get("company") else None,
+        "source": CAMPAIGN_SOURCE,
+        "campaign_id": response.campaign_id,
+        "owner": owner,
+    }
+    draft = LeadDraft(
+        values=values,
+        email_key=None,
+        phone_key=None,
+        routed=owner is None,
+        match_customer=False,
+        lead_id=lead_id,
+        campaign_name=shortened(response.campaign_name, NAME_LENGTH),
+        campaign_responses=1,
+    )
+    return (await _create(uow, draft, str(customer["id"]), settings)).lead
