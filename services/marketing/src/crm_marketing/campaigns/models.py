@@ -4,9 +4,10 @@ it stands (draft, scheduled, running, paused, stopped, completed)."""
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from crm_shared.db import UTCDateTime
-from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_marketing.db import Base, Money, Versioned
@@ -26,6 +27,10 @@ class Campaign(Versioned, Base):
     subject: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
+    # An A/B test: the alternatives to the message (variants B, C, ...; the message is A),
+    # the share of the audience tested, the metric and the decision delay; then the winner.
+    ab_test: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ab_winner: Mapped[str | None] = mapped_column(String(8))
     budget: Mapped[Decimal | None] = mapped_column(Money)
     fixed_cost: Mapped[Decimal] = mapped_column(Money)
     cost_per_message: Mapped[Decimal] = mapped_column(Money)

@@ -35,6 +35,8 @@ class Results:
     response_rate: float | None
     conversion_rate: float | None
     currency: str
+    variants: dict[str, dict[str, float]]
+    winner: str | None
 
 
 def _share(part: int | Decimal, whole: int | Decimal) -> float | None:
@@ -60,10 +62,20 @@ async def campaign_results(uow: UnitOfWork, campaign_id: str) -> Results:
     clicked = total("clicked")
     orders, revenue = await AttributionRepository(uow.session).sums(campaign.id)
     revenue = revenue.quantize(CENT)
+    variants = {}
+    if campaign.ab_test is not None:
+        metric = str(campaign.ab_test.get("metric", "clicked"))
+        counted = "clicked" if metric == "responded" else metric
+        for name, row in (await MessageRepository(uow.session).by_variant(campaign.id)).items():
+            rate = row[counted] / row["delivered"] if row["delivered"] else 0.0
+            variants[name] = {**row, "rate": rate}
     cost = (campaign.fixed_cost + campaign.cost_per_message * sent).quantize(CENT)
     return Results(
         audience=sum(figures["messages"] for figures in tally.values()),
-        pending=count(MessageStatus.PENDING) + count(MessageStatus.SENDING),
+        pending=sum(
+            count(status)
+            for status in (MessageStatus.PENDING, MessageStatus.SENDING, MessageStatus.HELD)
+        ),
         sent=sent,
         suppressed={
             str(outcome): figures["messages"]
@@ -84,4 +96,6 @@ async def campaign_results(uow: UnitOfWork, campaign_id: str) -> Results:
         response_rate=_share(clicked, delivered),
         conversion_rate=_share(orders, delivered),
         currency=campaign.currency,
+        variants=variants,
+        winner=campaign.ab_winner,
     )

@@ -16,6 +16,7 @@ from crm_shared.fields import (
 )
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from crm_marketing.campaigns.ab import Metric
 from crm_marketing.campaigns.rules import CampaignStatus
 
 Name = Annotated[str, text(200)]
@@ -43,6 +44,21 @@ class MessageIn(Strict):
     )
 
 
+class AbTestIn(Strict):
+    alternatives: list[MessageIn] = Field(
+        min_length=1,
+        max_length=4,
+        description="The variants tested against the campaign's message (variant A): B, C, ...",
+    )
+    share: float = Field(
+        0.2, ge=0.02, le=1.0, description="The share of the audience in the test, split equally"
+    )
+    metric: Metric = Field(Metric.CLICKED, description="What decides the winner (a rate)")
+    decide_after_hours: int = Field(
+        24, ge=1, le=720, description="After launch; then the rest of the audience gets the winner"
+    )
+
+
 class CampaignCreate(Strict):
     name: Name
     objective: Objective | None = None
@@ -54,6 +70,7 @@ class CampaignCreate(Strict):
         "campaign runs gets the message too (otherwise the members at launch only)",
     )
     message: MessageIn
+    ab_test: AbTestIn | None = Field(None, description="Test variants of the message first")
     budget: NonNegativeAmount | None = None
     fixed_cost: NonNegativeAmount = Field(Decimal("0"), description="Set-up cost, spent once")
     cost_per_message: NonNegativeAmount = Field(Decimal("0"), description="Per message sent")
@@ -66,8 +83,11 @@ class CampaignCreate(Strict):
     def _consistent(self) -> Self:
         if self.channel == MarketingChannel.EMAIL and not self.message.subject:
             raise ValueError("an e-mail campaign needs message.subject")
-        if self.message.html is not None and self.channel != MarketingChannel.EMAIL:
-            raise ValueError("message.html is for e-mail campaigns only")
+        for message in [self.message, *(self.ab_test.alternatives if self.ab_test else [])]:
+            if self.channel == MarketingChannel.EMAIL and not message.subject:
+                raise ValueError("an e-mail campaign needs a subject for every message")
+            if message.html is not None and self.channel != MarketingChannel.EMAIL:
+                raise ValueError("message.html is for e-mail campaigns only")
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         return self
@@ -82,6 +102,7 @@ class CampaignUpdate(Strict):
     segment_id: Omittable[RecordId] = None
     live_audience: Omittable[bool] = None
     message: Omittable[MessageIn] = None
+    ab_test: AbTestIn | None = None
     budget: NonNegativeAmount | None = None
     fixed_cost: Omittable[NonNegativeAmount] = None
     cost_per_message: Omittable[NonNegativeAmount] = None
@@ -103,6 +124,8 @@ class CampaignOut(BaseModel):
     segment_id: str
     live_audience: bool
     message: MessageIn
+    ab_test: AbTestIn | None
+    ab_winner: str | None = Field(description="The variant that won the A/B test, once decided")
     budget: Decimal | None
     fixed_cost: Decimal
     cost_per_message: Decimal
@@ -118,11 +141,21 @@ class CampaignOut(BaseModel):
     version: int
 
 
+class VariantResultsOut(BaseModel):
+    sent: int
+    delivered: int
+    opened: int
+    clicked: int
+    rate: float = Field(description="The test's metric over delivered")
+
+
 class ResultsOut(BaseModel):
     """What the campaign did and earned so far."""
 
     audience: int = Field(description="Members enrolled")
-    pending: int = Field(description="Still to be sent (quiet hours, a retry, the queue)")
+    pending: int = Field(
+        description="Still to be sent (the queue, quiet hours, a retry, an A/B test's rest)"
+    )
     sent: int = Field(description="Handed to the channel")
     suppressed: dict[str, int] = Field(description="Skipped, by reason")
     unknown: int = Field(
@@ -141,3 +174,7 @@ class ResultsOut(BaseModel):
     response_rate: float | None = Field(description="Responded / delivered")
     conversion_rate: float | None = Field(description="Orders / delivered")
     currency: str
+    variants: dict[str, VariantResultsOut] = Field(
+        default_factory=dict, description="Per A/B variant (empty without a test)"
+    )
+    winner: str | None = None

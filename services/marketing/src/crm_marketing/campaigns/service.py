@@ -8,7 +8,7 @@ audience as pending messages and the sender picks them up.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, overload
 
@@ -20,25 +20,28 @@ from crm_shared.preconditions import ExpectedVersion, check_version
 from crm_shared.timers import Timer, cancel, schedule
 
 from crm_marketing.audiences.repository import AudienceRepository
+from crm_marketing.campaigns import ab
 from crm_marketing.campaigns.models import Campaign
 from crm_marketing.campaigns.repository import CampaignRepository
 from crm_marketing.campaigns.rules import (
+    FINAL,
     LAUNCHABLE,
     Action,
     CampaignStatus,
     allowed,
     may_change,
 )
-from crm_marketing.campaigns.schemas import CampaignCreate, CampaignUpdate, MessageIn
+from crm_marketing.campaigns.schemas import AbTestIn, CampaignCreate, CampaignUpdate, MessageIn
 from crm_marketing.db import FIRST_VERSION
 from crm_marketing.messages import templates
-from crm_marketing.sends.repository import MessageRepository
+from crm_marketing.sends.repository import MessageRepository, MessageStatus
 from crm_marketing.sends.rules import SkipReason
 from crm_marketing.settings import MarketingSettings
 
 MONEY = ("budget", "fixed_cost", "cost_per_message")
 CENT = Decimal("0.01")
 START_KIND = "campaign.start"
+AB_KIND = "campaign.ab_decision"
 END_KIND = "campaign.end"
 FIRST_STEP = 1
 
@@ -70,11 +73,19 @@ def _cents(amount: Decimal | None) -> Decimal | None:
     return None if amount is None else amount.quantize(CENT)
 
 
-def _check_message(message: MessageIn) -> None:
+def _check_message(message: MessageIn, where: str = "message") -> None:
     for field in ("subject", "body", "html"):
         source = getattr(message, field)
         if source is not None:
-            templates.check(source, field=f"message.{field}")
+            templates.check(source, field=f"{where}.{field}")
+
+
+def _ab_test_json(ab_test: AbTestIn | None) -> dict[str, Any] | None:
+    if ab_test is None:
+        return None
+    for number, alternative in enumerate(ab_test.alternatives):
+        _check_message(alternative, f"ab_test.alternatives[{number}]")
+    return ab_test.model_dump(mode="json")
 
 
 async def create_campaign(
@@ -93,6 +104,7 @@ async def create_campaign(
         subject=body.message.subject,
         body=body.message.body,
         html=body.message.html,
+        ab_test=_ab_test_json(body.ab_test),
         budget=_cents(body.budget),
         fixed_cost=_cents(body.fixed_cost),
         cost_per_message=_cents(body.cost_per_message),
@@ -149,7 +161,9 @@ async def update_campaign(
         )
     if body.message is not None:
         _check_message(body.message)
-    values = {name: getattr(body, name) for name in sent if name != "message"}
+    values = {name: getattr(body, name) for name in sent if name not in ("message", "ab_test")}
+    if "ab_test" in sent:
+        values["ab_test"] = _ab_test_json(body.ab_test)
     values |= {name: _cents(values[name]) for name in MONEY if name in values}
     if body.message is not None:
         values |= body.message.model_dump()
@@ -197,13 +211,58 @@ async def launch(uow: UnitOfWork, campaign_id: str, expected: ExpectedVersion) -
 
 
 async def _start(uow: UnitOfWork, campaign: Campaign) -> None:
-    """Running, with the segment's members at this moment enrolled."""
+    """Running, with the segment's members at this moment enrolled (with an A/B test: a
+    random share split between the variants, the rest held for the winner)."""
     members = await AudienceRepository(uow.session).members(campaign.segment_id)
     now = uow.clock.now()
-    campaign.audience += await MessageRepository(uow.session).enrol(
-        campaign.id, FIRST_STEP, members, now
-    )
+    messages = MessageRepository(uow.session)
+    if campaign.ab_test is None:
+        campaign.audience += await messages.enrol(campaign.id, FIRST_STEP, members, now)
+    else:
+        test = AbTestIn.model_validate(campaign.ab_test)
+        parts = ab.split(members, variant_names(campaign), test.share, campaign.id)
+        for variant, customers in parts.tested.items():
+            campaign.audience += await messages.enrol(
+                campaign.id, FIRST_STEP, customers, now, variant=variant
+            )
+        campaign.audience += await messages.enrol(
+            campaign.id, FIRST_STEP, parts.held, now, status=MessageStatus.HELD
+        )
+        decide_at = now + timedelta(hours=test.decide_after_hours)
+        await schedule(uow, kind=AB_KIND, key=campaign.id, due_at=decide_at)
     campaign.status = CampaignStatus.RUNNING.value
+
+
+def variant_names(campaign: Campaign) -> list[str]:
+    """A for the message, then B, C, ... for the A/B test's alternatives."""
+    alternatives = (campaign.ab_test or {}).get("alternatives") or []
+    return [chr(ord("A") + number) for number in range(1 + len(alternatives))]
+
+
+def content_of(campaign: Campaign, variant: str | None) -> MessageIn:
+    """The message a variant sends (A, or no test: the campaign's own)."""
+    names = variant_names(campaign)
+    if variant is None or variant not in names or variant == names[0]:
+        return MessageIn(subject=campaign.subject, body=campaign.body, html=campaign.html)
+    alternatives = (campaign.ab_test or {}).get("alternatives") or []
+    return MessageIn.model_validate(alternatives[names.index(variant) - 1])
+
+
+async def on_ab_decision_due(uow: UnitOfWork, timer: Timer) -> None:
+    campaign = await CampaignRepository(uow.session).get(timer.key)
+    if campaign is None or campaign.ab_test is None or campaign.ab_winner is not None:
+        return
+    if CampaignStatus(campaign.status) in FINAL:
+        return
+    metric = ab.Metric(AbTestIn.model_validate(campaign.ab_test).metric)
+    counted = "clicked" if metric == ab.Metric.RESPONDED else metric.value
+    figures = {
+        variant: ab.VariantFigures(delivered=row["delivered"], hits=row[counted])
+        for variant, row in (await MessageRepository(uow.session).by_variant(campaign.id)).items()
+    }
+    campaign.ab_winner = ab.winner(figures, variant_names(campaign))
+    await MessageRepository(uow.session).release_held(campaign.id, campaign.ab_winner)
+    campaign.touch(uow.clock.now())
 
 
 async def _arm_end(uow: UnitOfWork, campaign: Campaign) -> None:
@@ -255,6 +314,7 @@ async def _finish(uow: UnitOfWork, campaign: Campaign, status: CampaignStatus) -
     await MessageRepository(uow.session).close_pending(campaign.id, SkipReason.CAMPAIGN_ENDED)
     await cancel(uow, START_KIND, campaign.id)
     await cancel(uow, END_KIND, campaign.id)
+    await cancel(uow, AB_KIND, campaign.id)
     campaign.status = status.value
     campaign.finished_at = now
     campaign.touch(now)
@@ -285,7 +345,15 @@ async def enrol_joiners(uow: UnitOfWork, joined: Sequence[tuple[str, str]]) -> N
     messages = MessageRepository(uow.session)
     for campaign in campaigns:
         members = [c for s, c in joined if s == campaign.segment_id and (s, c) in current]
-        campaign.audience += await messages.enrol(campaign.id, FIRST_STEP, members, now)
+        undecided = campaign.ab_test is not None and campaign.ab_winner is None
+        campaign.audience += await messages.enrol(
+            campaign.id,
+            FIRST_STEP,
+            members,
+            now,
+            variant=campaign.ab_winner,
+            status=MessageStatus.HELD if undecided else MessageStatus.PENDING,
+        )
 
 
 async def on_start_due(uow: UnitOfWork, timer: Timer) -> None:
@@ -307,4 +375,4 @@ async def on_end_due(uow: UnitOfWork, timer: Timer) -> None:
     await _finish(uow, campaign, CampaignStatus.COMPLETED)
 
 
-TIMERS = {START_KIND: on_start_due, END_KIND: on_end_due}
+TIMERS = {START_KIND: on_start_due, END_KIND: on_end_due, AB_KIND: on_ab_decision_due}

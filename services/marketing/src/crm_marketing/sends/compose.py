@@ -8,6 +8,7 @@ from typing import Any
 from crm_shared.contracts.marketing import MarketingChannel
 
 from crm_marketing.campaigns.models import Campaign
+from crm_marketing.campaigns.service import content_of
 from crm_marketing.channels.base import OutgoingMessage
 from crm_marketing.messages import links as tracked
 from crm_marketing.messages import templates
@@ -34,31 +35,33 @@ def context_of(customer: Mapping[str, Any], campaign: Campaign, unsubscribe: str
 def compose(
     campaign: Campaign,
     message_id: str,
+    variant: str | None,
     customer: Mapping[str, Any],
     address: str,
     links: Links,
     now: datetime,
 ) -> OutgoingMessage:
     """Raises the templates' render error where the message cannot be made for them."""
+    content = content_of(campaign, variant)
     unsubscribe = links.unsubscribe(message_id, now)
     context = context_of(customer, campaign, unsubscribe)
 
     def click(target: str) -> str:
         return links.click(message_id, target, now)
 
-    text = templates.render(campaign.body, context, html=False)
+    text = templates.render(content.body, context, html=False)
     if campaign.channel != MarketingChannel.EMAIL:
         return OutgoingMessage(message_id, str(customer["id"]), address, None, text)
     text = tracked.tracked_text(text, click, skip=(unsubscribe,))
     if unsubscribe not in text:
         text += f"\n\n--\nUnsubscribe: {unsubscribe}\n"
     html = None
-    if campaign.html is not None:
-        html = templates.render(campaign.html, context, html=True)
+    if content.html is not None:
+        html = templates.render(content.html, context, html=True)
         if unsubscribe not in html:
             html += f'\n<p><a href="{unsubscribe}">Unsubscribe</a></p>'
         html = tracked.tracked_html(html, click, links.pixel(message_id, now), skip=(unsubscribe,))
-    subject = templates.render(campaign.subject or "", context, html=False)
+    subject = templates.render(content.subject or "", context, html=False)
     return OutgoingMessage(
         message_id=message_id,
         customer_id=str(customer["id"]),

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from crm_shared.db.statements import insert_new_rows, key_chunks
-from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_marketing.db import customer_view_table
@@ -18,6 +18,7 @@ from crm_marketing.sends.models import CampaignMessage
 
 class MessageStatus:
     PENDING = "pending"
+    HELD = "held"  # an A/B test's rest of the audience, waiting for the winner
     SENDING = "sending"  # claimed: the channel has it or is about to
     SENT = "sent"
     SUPPRESSED = "suppressed"
@@ -44,17 +45,25 @@ class MessageRepository:
         self.session = session
 
     async def enrol(
-        self, campaign_id: str, step: int, customer_ids: Sequence[str], now: datetime
+        self,
+        campaign_id: str,
+        step: int,
+        customer_ids: Sequence[str],
+        now: datetime,
+        *,
+        variant: str | None = None,
+        status: str = MessageStatus.PENDING,
     ) -> int:
-        """A pending message for each customer not enrolled at this step yet; returns how
-        many were new."""
+        """A message for each customer not enrolled at this step yet; returns how many were
+        new."""
         rows = [
             {
                 "id": str(uuid.uuid4()),
                 "campaign_id": campaign_id,
                 "customer_id": customer_id,
                 "step": step,
-                "status": MessageStatus.PENDING,
+                "variant": variant,
+                "status": status,
                 "enrolled_at": now,
             }
             for customer_id in customer_ids
@@ -161,7 +170,7 @@ class MessageRepository:
             update(MESSAGES)
             .where(
                 MESSAGES.c.campaign_id == campaign_id,
-                MESSAGES.c.status == MessageStatus.PENDING,
+                MESSAGES.c.status.in_([MessageStatus.PENDING, MessageStatus.HELD]),
             )
             .values(status=MessageStatus.SUPPRESSED, outcome=reason)
         )
@@ -174,7 +183,9 @@ class MessageRepository:
             .select_from(MESSAGES)
             .where(
                 MESSAGES.c.campaign_id == campaign_id,
-                MESSAGES.c.status.in_([MessageStatus.PENDING, MessageStatus.SENDING]),
+                MESSAGES.c.status.in_(
+                    [MessageStatus.PENDING, MessageStatus.SENDING, MessageStatus.HELD]
+                ),
             )
         )
         return int(count or 0)
@@ -202,6 +213,47 @@ class MessageRepository:
                 "unsubscribed": unsubscribed,
             }
             for status, outcome, messages, opened, clicked, unsubscribed in rows
+        }
+
+    async def release_held(self, campaign_id: str, variant: str) -> int:
+        """The A/B test is decided: the rest of the audience gets the winner."""
+        result = await self.session.execute(
+            update(MESSAGES)
+            .where(
+                MESSAGES.c.campaign_id == campaign_id,
+                MESSAGES.c.status == MessageStatus.HELD,
+            )
+            .values(status=MessageStatus.PENDING, variant=variant)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def by_variant(self, campaign_id: str) -> dict[str, dict[str, int]]:
+        """Per variant of the sent messages: sent, delivered, opened, clicked."""
+        message = CampaignMessage
+        delivered = func.sum(case((message.outcome == "delivered", 1), else_=0))
+        rows = await self.session.execute(
+            select(
+                message.variant,
+                func.count(),
+                delivered,
+                func.count(message.opened_at),
+                func.count(message.clicked_at),
+            )
+            .where(
+                message.campaign_id == campaign_id,
+                message.status == MessageStatus.SENT,
+                message.variant.is_not(None),
+            )
+            .group_by(message.variant)
+        )
+        return {
+            variant: {
+                "sent": sent,
+                "delivered": int(got or 0),
+                "opened": opened,
+                "clicked": clicked,
+            }
+            for variant, sent, got, opened, clicked in rows
         }
 
     async def scrub(self, customer_ids: Collection[str]) -> None:

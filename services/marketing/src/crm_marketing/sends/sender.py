@@ -63,6 +63,7 @@ class Claimed:
     campaign: Campaign
     outgoing: list[OutgoingMessage]
     steps: dict[str, int]  # message id -> its step
+    variants: dict[str, str | None]  # message id -> its A/B variant
 
 
 class Sender:
@@ -140,7 +141,13 @@ class Sender:
                     try:
                         outgoing.append(
                             compose(
-                                campaign, message.id, customer, decision.address, self.links, now
+                                campaign,
+                                message.id,
+                                message.variant,
+                                customer,
+                                decision.address,
+                                self.links,
+                                now,
                             )
                         )
                     except TemplateRenderError as error:
@@ -156,7 +163,8 @@ class Sender:
             await messages.claim({m.message_id: m.address for m in outgoing}, now)
             await uow.commit()
             steps = {message.id: message.step for message in due}
-            return Claimed(campaign, outgoing, steps), len(settled)
+            variants = {message.id: message.variant for message in due}
+            return Claimed(campaign, outgoing, steps, variants), len(settled)
 
     async def _settle(self, claimed: Claimed, results: Sequence[SendResult]) -> None:
         outgoing = {message.message_id: message for message in claimed.outgoing}
@@ -166,8 +174,7 @@ class Sender:
             settled = [_settled(result, now, retry_at) for result in results]
             await MessageRepository(uow.session).settle(settled)
             for result in results:
-                step = claimed.steps[result.message_id]
-                _record(uow, claimed.campaign, outgoing[result.message_id], step, result, now)
+                _record(uow, claimed, outgoing[result.message_id], result, now)
             await uow.commit()
 
 
@@ -187,14 +194,16 @@ def _settled(result: SendResult, now: datetime, retry_at: datetime) -> Settled:
 
 def _record(
     uow: UnitOfWork,
-    campaign: Campaign,
+    claimed: Claimed,
     message: OutgoingMessage,
-    step: int,
     result: SendResult,
     now: datetime,
 ) -> None:
     if result.outcome not in (Outcome.DELIVERED, Outcome.BOUNCED):
         return
+    campaign = claimed.campaign
+    step = published_step(campaign, claimed.steps[message.message_id])
+    variant = claimed.variants[message.message_id]
     channel = MarketingChannel(campaign.channel)
     common = {
         "customer_id": message.customer_id,
@@ -203,9 +212,7 @@ def _record(
         "channel": channel,
     }
     uow.record(
-        MessageSent(
-            **common, campaign_name=campaign.name, step=published_step(campaign, step), sent_at=now
-        )
+        MessageSent(**common, campaign_name=campaign.name, step=step, variant=variant, sent_at=now)
     )
     if channel == MarketingChannel.PHONE:
         uow.record(

@@ -50,6 +50,8 @@ def upgrade() -> None:
         sa.Column("subject", sa.Text),
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("html", sa.Text),
+        sa.Column("ab_test", sa.JSON),
+        sa.Column("ab_winner", sa.String(8)),
         sa.Column("budget", Money),
         sa.Column("fixed_cost", Money, nullable=False),
         sa.Column("cost_per_message", Money, nullable=False),
