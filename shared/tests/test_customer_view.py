@@ -130,8 +130,8 @@ async def test_a_view_stores_only_the_fields_it_keeps(make_view: MakeView) -> No
 
 def test_a_view_refuses_fields_it_cannot_keep() -> None:
     table = define_customer_view_table(MetaData())
-    with pytest.raises(ValueError, match="birth_date"):
-        CustomerView(table, keeps=frozenset({"email", "birth_date"}))
+    with pytest.raises(ValueError, match="city"):
+        CustomerView(table, keeps=frozenset({"email", "city"}))
 
 
 async def test_older_and_duplicate_events_change_nothing(db: ViewDatabase) -> None:

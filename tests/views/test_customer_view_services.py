@@ -58,6 +58,7 @@ SNAPSHOT_VALUES: dict[str, Any] = {
     "tags": PERSONAL["tags"],
     "consent": {"email": True, "sms": False},
     "external_id": None,  # the builders' snapshot names none
+    "birth_date": PERSONAL["birth_date"],
 }
 
 
@@ -101,7 +102,10 @@ SERVICES = [
         crm_marketing.handlers.handlers,
         MarketingSettings,
         8002,
-        frozenset({"email", "phone", "tags", "consent", "owner", "credit_grade", "value_class"}),
+        frozenset(
+            {"email", "phone", "tags", "consent", "owner", "credit_grade", "value_class"}
+            | {"birth_date"}  # the birthday greetings
+        ),
     ),
 ]
 

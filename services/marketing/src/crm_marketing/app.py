@@ -19,6 +19,7 @@ from crm_marketing import models  # noqa: F401 (every model mapped before the ap
 from crm_marketing.audiences.routes import router as audiences_router
 from crm_marketing.campaigns.routes import router as campaigns_router
 from crm_marketing.campaigns.service import TIMERS
+from crm_marketing.care.handlers import care_schedule, care_timers
 from crm_marketing.channels.factory import channels_for
 from crm_marketing.customers.routes import router as customers_router
 from crm_marketing.db import platform_tables
@@ -61,7 +62,8 @@ def create_app(
         consumes=(topics.ANALYTICS, topics.CUSTOMER, topics.SALES),
         run_bus=run_bus,
         clock=clock,
-        timers={**TIMERS, **winback_timers(settings)},
+        timers={**TIMERS, **winback_timers(settings), **care_timers(settings)},
+        schedules=[care_schedule(settings)],
         workers=(*STANDARD_WORKERS, sender_worker(clock)) if send else STANDARD_WORKERS,
     )
     return create_service_app(definition)

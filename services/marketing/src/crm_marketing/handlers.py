@@ -7,7 +7,7 @@
   campaign keeps live is enrolled in it;
 - erasure and merge reach the audiences and the messages;
 - sales' orders are credited to the campaigns that reached the customer before them, and
-  move the customer's last purchase for win-back.
+  move the customer's last purchase for win-back and the check-up reminder.
 """
 
 from crm_shared.bus.handlers import HandlerMap, combine
@@ -18,6 +18,7 @@ from crm_shared.views.value_classes import value_class_handlers
 from crm_marketing.attribution.handlers import attribution_handlers
 from crm_marketing.audiences.handlers import erasure_handlers, membership_projection
 from crm_marketing.campaigns.handlers import enrol_live_joiners
+from crm_marketing.care.handlers import care_handlers
 from crm_marketing.customers.view import customer_view
 from crm_marketing.db import customer_view_table, value_classes
 from crm_marketing.sends.handlers import send_handlers
@@ -35,6 +36,7 @@ def handlers_for(settings: MarketingSettings) -> HandlerMap:
         send_handlers,
         attribution_handlers(settings),
         winback_handlers(settings),
+        care_handlers(settings),
     )
 
 

@@ -4,14 +4,21 @@ Every number of the marketing rules (DOMAIN.md §5) is a setting: the frequency 
 hours and their time zone, the pace of the sender, the address customers' links point at.
 """
 
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from crm_shared.contracts.marketing import WinbackAction, WinbackStage
+from crm_shared.contracts.marketing import MarketingChannel, WinbackAction, WinbackStage
 from crm_shared.fields import TimeZone
 from crm_shared.settings import ServiceSettings
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
+
+
+class Holiday(BaseModel):
+    date: date
+    name: str = Field(min_length=1, max_length=20)
+    subject: str
+    text: str
 
 
 class MarketingSettings(ServiceSettings):
@@ -86,6 +93,26 @@ class MarketingSettings(ServiceSettings):
     winback_recall_text: str = (
         "Dear {{ first_name | default('customer') }},\n\nit has been a while. As a welcome "
         "back, enjoy 15% off your next order."
+    )
+
+    # --- care programmes: birthdays, holidays, check-ups (each a standing campaign) ---
+    care_cron: str = "0 9 * * *"  # the daily care run, in time_zone
+    care_birthday_channel: MarketingChannel = MarketingChannel.EMAIL
+    care_birthday_subject: str = "Happy birthday, {{ first_name | default('dear customer') }}!"
+    care_birthday_text: str = (
+        "Happy birthday, {{ first_name | default('dear customer') }}! All of us wish you a "
+        "wonderful day."
+    )
+    # '[{"date": "2026-12-24", "name": "Christmas", "subject": "...", "text": "..."}]'
+    care_holidays: list[Holiday] = Field(default_factory=list)
+    care_holiday_channel: MarketingChannel = MarketingChannel.EMAIL
+    # A check-up reminder this many days after a customer's last order (null: none).
+    care_checkup_days: int | None = Field(180, ge=1)
+    care_checkup_channel: MarketingChannel = MarketingChannel.EMAIL
+    care_checkup_subject: str = "Time for a check-up, {{ first_name | default('dear customer') }}"
+    care_checkup_text: str = (
+        "It has been a while since your last order: book a free check-up and keep everything "
+        "running smoothly."
     )
 
     # --- evaluation ---

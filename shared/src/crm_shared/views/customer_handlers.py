@@ -187,6 +187,7 @@ def _snapshot_values(snapshot: CustomerSnapshot) -> Row:
         "tags": list(snapshot.tags),
         "consent": {channel.value: granted for channel, granted in snapshot.consent.items()},
         "external_id": snapshot.external_id,
+        "birth_date": snapshot.birth_date,
     }
 
 

@@ -17,7 +17,7 @@ keep is absent from its API (and its OpenAPI document), not null.
 """
 
 import functools
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -39,7 +39,7 @@ from crm_shared.contracts.customer import (
     LifecycleStage,
     OperatingGrade,
 )
-from crm_shared.masking import CONTACT_POINTS, mask_fields
+from crm_shared.masking import BIRTH, CONTACT_POINTS, mask_fields
 from crm_shared.views.customer_view import CustomerView, ViewFilter
 from crm_shared.views.customer_view import list_customers as list_customers_of
 
@@ -65,6 +65,7 @@ class CustomerViewRecord(BaseModel):
     external_id: str | None = Field(
         None, description="the customer's id in the system it came from (an ERP)"
     )
+    birth_date: date | None = Field(None, description="where the service keeps it")
     customer_version: int = Field(description="the customer master's version last applied")
     updated_at: datetime
     resolved_from: str | None = Field(
@@ -84,7 +85,7 @@ def customer_model(view: CustomerView, name: str) -> type[BaseModel]:
 
 def masked_row(view: CustomerView, row: dict[str, Any]) -> dict[str, Any]:
     """What the view serves of ``row`` to a caller without ``customers:pii``."""
-    return mask_fields(view.public(row), CONTACT_POINTS)
+    return mask_fields(view.public(row), {**CONTACT_POINTS, **BIRTH})
 
 
 def customer_view_router(view: CustomerView, *, model_name: str = "Customer") -> APIRouter:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
+    Date,
     Index,
     Integer,
     MetaData,
@@ -65,6 +66,7 @@ OPTIONAL_FIELDS: tuple[str, ...] = (
     "tags",
     "consent",
     "external_id",  # only in a table defined with it (define_customer_view_table)
+    "birth_date",  # likewise (marketing's birthday greetings)
 )
 # What an erased customer or a merged alias keeps: the id, the pointer and the bookkeeping.
 # Everything else is set to null (an alias's data lives on in the survivor's record).
@@ -79,12 +81,16 @@ SCRUBBED: dict[str, None] = {
 MAX_MERGE_HOPS = 16
 
 
-def define_customer_view_table(metadata: MetaData, *, external_id: bool = False) -> Table:
+def define_customer_view_table(
+    metadata: MetaData, *, external_id: bool = False, birth_date: bool = False
+) -> Table:
     """``external_id``: with the customer's id in the system it came from (an ERP), indexed,
-    for a service that resolves imported rows by it (sales' order history import). Added
-    after the shape was released: a service that keeps it adds the column in a migration
-    of its own (:func:`add_customer_view_external_id`)."""
-    extra = (
+    for a service that resolves imported rows by it (sales' order history import).
+    ``birth_date``: with the customer's birth date (marketing's birthday greetings). Both
+    came after the shape was released: a service that keeps one adds its column in a
+    migration of its own (:func:`add_customer_view_external_id`,
+    :func:`add_customer_view_birth_date`)."""
+    extra: list[Any] = (
         [
             Column("external_id", String(100), nullable=True),
             Index(EXTERNAL_ID_INDEX, "external_id"),
@@ -92,6 +98,8 @@ def define_customer_view_table(metadata: MetaData, *, external_id: bool = False)
         if external_id
         else []
     )
+    if birth_date:
+        extra.append(Column("birth_date", Date, nullable=True))
     return Table(
         TABLE_NAME,
         metadata,
@@ -123,6 +131,14 @@ def add_customer_view_external_id(op: Any) -> None:
     """The ``external_id`` column and its index, in the migration of a view that keeps it."""
     op.add_column(TABLE_NAME, Column("external_id", String(100), nullable=True))
     op.create_index(EXTERNAL_ID_INDEX, TABLE_NAME, ["external_id"])
+
+
+def add_customer_view_birth_date(op: Any) -> None:
+    op.add_column(TABLE_NAME, Column("birth_date", Date, nullable=True))
+
+
+def drop_customer_view_birth_date(op: Any) -> None:
+    op.drop_column(TABLE_NAME, "birth_date")
 
 
 def drop_customer_view_external_id(op: Any) -> None:

@@ -1,6 +1,7 @@
-"""The standing campaigns of the programmes (win-back's reminder, the owner's call, the recall
-offer, a VIP's visit): created on first use from the settings' templates, running for good,
-each customer enrolled by the programme. Their results read like any campaign's."""
+"""The standing campaigns of the programmes: win-back's reminder, the owner's call, the
+recall offer and a VIP's visit; the care programmes' birthday, holiday and check-up
+greetings. Each is created on first use from the settings' templates and runs for good; the
+programme enrols its customers one by one. Their results read like any campaign's."""
 
 import uuid
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from crm_marketing.campaigns.models import Campaign
 from crm_marketing.campaigns.repository import CampaignRepository
 from crm_marketing.campaigns.rules import CampaignStatus
 from crm_marketing.db import FIRST_VERSION
-from crm_marketing.settings import MarketingSettings
+from crm_marketing.settings import Holiday, MarketingSettings
 
 # Programme campaigns have fixed ids, so two consumers creating one at once clash on the key
 # (and the loser's run is retried) instead of making two.
@@ -41,6 +42,21 @@ def winback_programme(action: WinbackAction, settings: MarketingSettings) -> Pro
     return Programme(key, name, MarketingChannel.PHONE, name, settings.winback_call_script)
 
 
+def birthday_programme(settings: MarketingSettings) -> Programme:
+    return Programme("care.birthday", "Care: birthday greetings", settings.care_birthday_channel,
+                     settings.care_birthday_subject, settings.care_birthday_text)  # fmt: skip
+
+
+def holiday_programme(holiday: Holiday, settings: MarketingSettings) -> Programme:
+    return Programme(f"care.holiday.{holiday.date}", f"Care: {holiday.name} greetings",
+                     settings.care_holiday_channel, holiday.subject, holiday.text)  # fmt: skip
+
+
+def checkup_programme(settings: MarketingSettings) -> Programme:
+    return Programme("care.checkup", "Care: check-up reminder", settings.care_checkup_channel,
+                     settings.care_checkup_subject, settings.care_checkup_text)  # fmt: skip
+
+
 async def programme_campaign(
     uow: UnitOfWork, programme: Programme, settings: MarketingSettings
 ) -> Campaign:
@@ -58,7 +74,7 @@ async def programme_campaign(
         status=CampaignStatus.RUNNING.value,
         segment_id=campaign_id,  # no segment: the programme enrols
         live_audience=False,
-        subject=programme.subject,
+        subject=programme.subject if programme.channel == MarketingChannel.EMAIL else None,
         body=programme.body,
         html=None,
         budget=None,
@@ -77,6 +93,8 @@ async def programme_campaign(
 
 
 def _cost_of(programme: Programme, settings: MarketingSettings) -> Decimal:
+    if not programme.key.startswith("winback."):
+        return Decimal("0.00")
     action = WinbackAction(programme.key.removeprefix("winback."))
     return settings.winback_costs.get(action, Decimal(0)).quantize(Decimal("0.01"))
 

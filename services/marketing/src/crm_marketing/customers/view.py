@@ -17,6 +17,7 @@ KEPT_FIELDS = frozenset(
         "owner",
         "credit_grade",
         "value_class",
+        "birth_date",  # birthday greetings
     }
 )
 

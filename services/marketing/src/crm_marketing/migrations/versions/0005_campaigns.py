@@ -1,4 +1,4 @@
-"""Campaigns, their messages and the orders credited to them, the saved segments' members and the customers' value classes
+"""The customers' birth dates in the view, campaigns, their messages and the orders credited to them, the saved segments' members and the customers' value classes
 (both from crm.analytics).
 
 Revision ID: 0005
@@ -11,6 +11,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 from crm_shared.db import UTCDateTime
+from crm_shared.views.customer_view import (
+    add_customer_view_birth_date,
+    drop_customer_view_birth_date,
+)
 from crm_shared.views.value_classes import create_value_classes_table, drop_value_classes_table
 
 revision: str = "0005"
@@ -22,6 +26,7 @@ Money = sa.Numeric(14, 2)
 
 
 def upgrade() -> None:
+    add_customer_view_birth_date(op)
     create_value_classes_table(op)
     op.create_table(
         "segment_members",
@@ -136,3 +141,4 @@ def downgrade() -> None:
     op.drop_table("campaigns")
     op.drop_table("segment_members")
     drop_value_classes_table(op)
+    drop_customer_view_birth_date(op)
