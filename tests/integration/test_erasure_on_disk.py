@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from crm_launcher.broker import BundledBroker, free_port
 from crm_shared.logging import JsonFormatter
 
 from tests.helpers import wait_for
 from tests.integration.platform import (
+    PROPAGATION_TIMEOUT,
     SERVICES,
     Platform,
     e164,
@@ -51,16 +53,26 @@ async def platform_on_files(data_folder: Path) -> AsyncIterator[Platform]:
     """``crm up``'s layout: <data folder>/<service>.db and <data folder>/broker.log."""
     broker = BundledBroker(port=free_port(), log=data_folder / "broker.log")
     await broker.start_async()
+    # Marketing's e-mail goes to an SMTP server outside the data folder (as in production).
+    smtp = Controller(Sink(), hostname="127.0.0.1", port=free_port())
+    smtp.start()
     try:
         urls = {name: f"sqlite+aiosqlite:///{data_folder / f'{name}.db'}" for name in SERVICES}
-        running = Platform(broker.bootstrap, urls)
+        marketing = {"smtp_url": f"smtp://127.0.0.1:{smtp.port}", "link_secret": "scan-key"}
+        running = Platform(broker.bootstrap, urls, overrides={"marketing": marketing})
         await running.start()
         try:
             yield running
         finally:
             await running.stop()
     finally:
+        smtp.stop()
         broker.stop()
+
+
+class Sink:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        return "250 2.0.0 Ok"
 
 
 def secrets_of(person: dict[str, Any]) -> list[bytes]:
@@ -161,6 +173,53 @@ async def support_records_about(
     assert outcome.status_code == 200, outcome.text
 
 
+async def marketing_records_about(platform: Platform, customer_id: str) -> None:
+    """A campaign to a segment holding the person, delivered (its message keeps the address
+    it went to): marketing's own tables must forget them too."""
+    response = await platform.clients["customer"].put(
+        f"/v1/customers/{customer_id}/consent/email",
+        json={"granted": True, "source": "sign-up form"},
+        headers=await platform.if_match(customer_id),
+    )
+    assert response.status_code == 200, response.text
+    segment = await platform.clients["analytics"].post(
+        "/v1/segments",
+        json={
+            "name": "E-mailable",
+            "filter": {"field": "consent", "op": "contains", "value": "email"},
+        },
+    )
+    assert segment.status_code == 201, segment.text
+    marketing = platform.clients["marketing"]
+    reach = f"/v1/segments/{segment.json()['id']}/reach"
+
+    async def in_the_audience() -> bool:
+        return (await marketing.get(reach)).json()["reachable"]["email"] == 1
+
+    await wait_for(in_the_audience, timeout=2 * PROPAGATION_TIMEOUT, message="the audience")
+    campaign = await marketing.post(
+        "/v1/campaigns",
+        json={
+            "name": "Spring",
+            "channel": "email",
+            "segment_id": segment.json()["id"],
+            "message": {"subject": "Hi {{ first_name }}", "body": "Spring is here"},
+        },
+    )
+    assert campaign.status_code == 201, campaign.text
+    results = f"/v1/campaigns/{campaign.json()['id']}/results"
+    launched = await marketing.post(
+        f"/v1/campaigns/{campaign.json()['id']}/launch",
+        headers={"If-Match": campaign.headers["ETag"]},
+    )
+    assert launched.status_code == 202, launched.text
+
+    async def delivered() -> bool:
+        return bool((await marketing.get(results)).json()["delivered"] == 1)
+
+    await wait_for(delivered, timeout=PROPAGATION_TIMEOUT, message="the send")
+
+
 def every_file(folder: Path) -> list[Path]:
     return sorted(path for path in folder.rglob("*") if path.is_file())
 
@@ -178,6 +237,7 @@ async def test_an_erased_customer_is_in_no_file_of_any_service(
     await platform.wait_everywhere(customer_id, has_name(person["name"]), what="the creation")
     await sales_records_about(platform, customer_id, person)
     await support_records_about(platform, customer_id, person)
+    await marketing_records_about(platform, customer_id)
 
     # The scan sees the person while they are there, in every service's files.
     before = files_holding(every_file(data_folder), secrets)
