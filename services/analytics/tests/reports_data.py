@@ -7,6 +7,7 @@ from typing import Any
 
 from crm_analytics.scores.models import CustomerScore, ScoreRun
 from fastapi import FastAPI
+from sqlalchemy import delete, func, select
 
 SCORED_AT = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -46,13 +47,17 @@ def score(customer_id: str, **fields: Any) -> dict[str, Any]:
 async def store_scores(
     app: FastAPI, rows: list[dict[str, Any]], edges: dict[str, Any] | None = None
 ) -> None:
-    """The rows, and (with ``edges``) the full run that wrote them."""
+    """The rows, in place of whatever the live scoring of the test's events wrote for these
+    customers, and (with ``edges``) the full run that wrote them, the newest."""
     async with app.state.runtime.unit_of_work() as uow:
+        named = [row["customer_id"] for row in rows]
+        await uow.session.execute(delete(CustomerScore).where(CustomerScore.customer_id.in_(named)))
         uow.session.add_all(CustomerScore(**row) for row in rows)
         if edges is not None:
+            newest = await uow.session.scalar(select(func.max(ScoreRun.sequence)))
             uow.session.add(
                 ScoreRun(
-                    sequence=1,
+                    sequence=(newest or 0) + 1,
                     kind="full",
                     started_at=SCORED_AT,
                     finished_at=SCORED_AT,

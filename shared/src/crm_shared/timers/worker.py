@@ -147,6 +147,10 @@ class TimerWorker:
                     self.status = f"retrying: {describe_error(error)}"[:300]
                     log.warning("timer worker: cannot fire timers yet: %s", describe_error(error))
                     delay = self._backoff.next_delay()
+                # A cancellation that reached a database call of the pass may have been
+                # swallowed there (the driver's clean-up): it is still pending on the task,
+                # and sleeping now would hold the shutdown for the whole wait.
+                stop_if_cancelled()
                 self._sleeping_until = self.clock.now() + timedelta(seconds=delay)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), delay)

@@ -30,6 +30,7 @@ from crm_shared.contracts.marketing import (
     MessageDelivered,
     MessageSent,
 )
+from crm_shared.bus.tasks import stop_if_cancelled
 from crm_shared.db import UnitOfWork
 
 from crm_marketing.campaigns.models import Campaign
@@ -87,6 +88,8 @@ class Sender:
                 except Exception:  # a database hiccup: logged, and the next pass tries again
                     log.exception("the sender's pass failed")
                     settled = 0
+                # A cancellation a database driver swallowed is still pending: stop here.
+                stop_if_cancelled()
                 if not settled:
                     await asyncio.sleep(self.settings.send_idle_poll_seconds)
         finally:
