@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from crm_shared.bus.tasks import stop_if_cancelled
 from crm_shared.contracts.marketing import (
     CallTaskRequested,
     MarketingChannel,
@@ -30,7 +31,6 @@ from crm_shared.contracts.marketing import (
     MessageDelivered,
     MessageSent,
 )
-from crm_shared.bus.tasks import stop_if_cancelled
 from crm_shared.db import UnitOfWork
 
 from crm_marketing.campaigns.models import Campaign
