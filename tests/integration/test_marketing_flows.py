@@ -81,6 +81,9 @@ async def marketing_platform(
                 "smtp_url": smtp[1],
                 "link_secret": "integration-test-link-key",
                 "send_idle_poll_seconds": 0.1,
+                # The tests run at any hour: no quiet hours (their rule has its own tests).
+                "quiet_hours_start": "00:00",
+                "quiet_hours_end": "00:00",
                 **marketing,
             }
         }
@@ -225,5 +228,7 @@ async def test_a_restart_in_the_middle_of_a_send_sends_nobody_twice(
     received = [m["To"] for m in inbox.messages]
     assert len(received) == len(set(received))  # nobody twice
     figures = await results(platform, campaign_id)
-    assert figures["delivered"] == len(received)
+    # Every member is settled once: delivered, or unknown (claimed by the stopped sender,
+    # maybe handed to the server before it stopped, never resent).
     assert figures["delivered"] + figures["unknown"] == len(people)
+    assert figures["delivered"] <= len(received) <= len(people)
