@@ -40,6 +40,7 @@ BEYOND_THE_SCHEMA = (
     "/invalid-period",  # support: a week or month of the pattern that does not exist (2026-W60)
     "/cause-not-of-category",  # support: a standard answer's cause its category does not admit
     "/unknown-band",  # analytics: an age or spend band the settings do not name
+    "/campaign-inconsistent",  # marketing: e-mail's subject, HTML for e-mail only, end after start
 )
 BEYOND_THE_SCHEMA_ERRORS = {"email_address"}
 

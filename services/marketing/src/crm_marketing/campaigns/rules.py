@@ -5,6 +5,7 @@ draft -> scheduled (launched with a start ahead) or running (launched); schedule
 completed (every message settled, or its end came). Stopped and completed are final.
 """
 
+from datetime import datetime
 from enum import StrEnum
 
 from crm_shared.contracts.marketing import MarketingChannel
@@ -59,3 +60,22 @@ def may_change(status: CampaignStatus, fields: set[str]) -> set[str]:
     if status == CampaignStatus.DRAFT:
         return set()
     return fields - PLAN_FIELDS
+
+
+def inconsistencies(
+    channel: MarketingChannel,
+    messages: list[tuple[str, str | None, str | None]],
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+) -> list[tuple[str, str]]:
+    """What a campaign's fields say against each other, as (field, why): ``messages`` are
+    (where, subject, html) of its message and its A/B alternatives."""
+    found = []
+    for where, subject, html in messages:
+        if channel == MarketingChannel.EMAIL and not subject:
+            found.append((f"{where}.subject", "an e-mail needs a subject"))
+        if html is not None and channel != MarketingChannel.EMAIL:
+            found.append((f"{where}.html", "an HTML part is for e-mail campaigns only"))
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        found.append(("ends_at", "the end must be after the start"))
+    return found

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated
 
 from crm_shared.contracts.marketing import MarketingChannel
 from crm_shared.fields import (
@@ -14,7 +14,7 @@ from crm_shared.fields import (
     refuse_null,
     text,
 )
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crm_marketing.campaigns.ab import Metric
 from crm_marketing.campaigns.rules import CampaignStatus
@@ -78,19 +78,6 @@ class CampaignCreate(Strict):
     starts_at: Instant | None = Field(None, description="Launching earlier waits for it")
     ends_at: Instant | None = Field(None, description="Nothing is sent after it")
     owner: Owner | None = Field(None, description="Left out: the caller")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        if self.channel == MarketingChannel.EMAIL and not self.message.subject:
-            raise ValueError("an e-mail campaign needs message.subject")
-        for message in [self.message, *(self.ab_test.alternatives if self.ab_test else [])]:
-            if self.channel == MarketingChannel.EMAIL and not message.subject:
-                raise ValueError("an e-mail campaign needs a subject for every message")
-            if message.html is not None and self.channel != MarketingChannel.EMAIL:
-                raise ValueError("message.html is for e-mail campaigns only")
-        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
-        return self
 
 
 class CampaignUpdate(Strict):

@@ -15,7 +15,7 @@ from typing import Any, overload
 from crm_shared.contracts.marketing import MarketingChannel
 from crm_shared.cursors import InvalidCursorError
 from crm_shared.db import UnitOfWork
-from crm_shared.errors import ConflictError, NotFoundError
+from crm_shared.errors import ConflictError, InvalidError, NotFoundError
 from crm_shared.preconditions import ExpectedVersion, check_version
 from crm_shared.timers import Timer, cancel, schedule
 
@@ -29,6 +29,7 @@ from crm_marketing.campaigns.rules import (
     Action,
     CampaignStatus,
     allowed,
+    inconsistencies,
     may_change,
 )
 from crm_marketing.campaigns.schemas import AbTestIn, CampaignCreate, CampaignUpdate, MessageIn
@@ -55,6 +56,26 @@ class CampaignPage:
 
 class CampaignStateError(ConflictError):
     default_code = "campaign-state"
+
+
+class InconsistentCampaignError(InvalidError):
+    """Fields that contradict each other (JSON Schema cannot say it): its own problem type."""
+
+    default_code = "campaign-inconsistent"
+
+
+def _check_consistency(campaign: Campaign) -> None:
+    alternatives = (campaign.ab_test or {}).get("alternatives") or []
+    messages = [("message", campaign.subject, campaign.html)] + [
+        (f"ab_test.alternatives[{n}]", alternative.get("subject"), alternative.get("html"))
+        for n, alternative in enumerate(alternatives)
+    ]
+    found = inconsistencies(
+        MarketingChannel(campaign.channel), messages, campaign.starts_at, campaign.ends_at
+    )
+    if found:
+        where, why = found[0]
+        raise InconsistentCampaignError(why, location=f"body.{where}")
 
 
 async def load(uow: UnitOfWork, campaign_id: str) -> Campaign:
@@ -118,6 +139,7 @@ async def create_campaign(
         updated_at=now,
         version=FIRST_VERSION,
     )
+    _check_consistency(campaign)
     CampaignRepository(uow.session).add(campaign)
     return campaign
 
@@ -170,8 +192,7 @@ async def update_campaign(
     changed = [name for name, value in values.items() if getattr(campaign, name) != value]
     for name in changed:
         setattr(campaign, name, values[name])
-    if campaign.starts_at and campaign.ends_at and campaign.ends_at <= campaign.starts_at:
-        raise CampaignStateError("ends_at must be after starts_at", code="campaign-period")
+    _check_consistency(campaign)
     if changed:
         if "ends_at" in changed and campaign.status != CampaignStatus.DRAFT:
             await _arm_end(uow, campaign)
