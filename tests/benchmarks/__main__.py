@@ -21,6 +21,7 @@ from tests.benchmarks import (
     catchup,
     clv_fit,
     create_rate,
+    marketing_send,
     memory,
     order_import,
     profile_latency,
@@ -46,6 +47,7 @@ MEASUREMENTS: dict[str, ModuleType] = {
     "clv": clv_fit,
     "scores": scores_run,
     "segments": segment_membership,
+    "send": marketing_send,
 }
 
 
