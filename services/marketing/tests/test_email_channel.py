@@ -26,6 +26,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    raw: bytes = b""
 
 
 @dataclass
@@ -80,7 +81,9 @@ class FakeMailServer:
         content = envelope.original_content.replace(b"\r\n", b"\n")
         message = email.message_from_bytes(content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        self.received.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), message, content)
+        )
         return "250 2.0.0 Ok: queued"
 
     def authenticate(
@@ -184,6 +187,18 @@ async def test_a_message_carries_its_headers_and_both_bodies(
     assert plain.get_content() == "Grüße, Ada!\n\nUnsubscribe: https://crm.example/u/abc\n"
     assert html.get_content_type() == "text/html"
     assert html.get_content() == "<p>Grüße, <b>Ada</b>!</p>\n"
+
+
+async def test_a_long_unsubscribe_url_travels_as_a_plain_uri(
+    channel: EmailChannel, mail_server: FakeMailServer
+) -> None:
+    """RFC 8058 mail clients read ``List-Unsubscribe`` as ``<URI>``: a signed link longer than
+    a line must not be RFC 2047-encoded."""
+    url = "http://127.0.0.1:8002/v1/unsubscribe/" + "eJyrVkrOz0nNzUzNS0lVslIyNDI2MTAyNzFUslIqS8" * 3
+    await channel.send([outgoing("ada@customer.example", headers={"List-Unsubscribe": f"<{url}>"})])
+    (received,) = mail_server.received
+    assert f"List-Unsubscribe: <{url}>".encode() in received.raw
+    assert b"=?utf-8?" not in received.raw
 
 
 async def test_a_message_without_html_is_plain_text(

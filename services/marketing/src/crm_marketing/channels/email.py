@@ -43,10 +43,15 @@ class _HeaderClasses(HeaderRegistry):
 
 
 _HEADER_CLASSES = _HeaderClasses()
-# How a message is flattened, by (SMTPUTF8 needed, 8BITMIME offered).
+# How a message is flattened, by (SMTPUTF8 needed, 8BITMIME offered). Lines may run to RFC
+# 5322's hard limit (998): at the default 78 a long header that cannot be folded, such as
+# List-Unsubscribe's signed URL, would be RFC 2047-encoded, which RFC 8058 mail clients do
+# not read as a URL.
 _POLICIES: "dict[tuple[bool, bool], EmailPolicy[EmailMessage]]" = {
     (utf8, eight_bit): (SMTPUTF8 if utf8 else SMTP).clone(
-        header_factory=_HEADER_CLASSES, cte_type="8bit" if eight_bit else "7bit"
+        header_factory=_HEADER_CLASSES,
+        cte_type="8bit" if eight_bit else "7bit",
+        max_line_length=998,
     )
     for utf8 in (False, True)
     for eight_bit in (False, True)
