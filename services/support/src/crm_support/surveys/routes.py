@@ -155,7 +155,7 @@ def _refusal(error: DomainError) -> HTMLResponse:
         title, message = "Already answered", "This survey has been answered already. Thank you!"
     else:
         title, message = "Not found", "There is no survey at this address."
-    return html_page(pages.errorhtml_page(title, message), error.status)
+    return html_page(pages.error_page(title, message), error.status)
 
 
 def _charge(request: Request, settings: SupportSettings) -> None:
@@ -180,7 +180,7 @@ async def survey_form(
         await service.ticket_of_link(uow, token, settings)
     except (links.BadLinkError, links.ExpiredLinkError, ConflictError) as error:
         return _refusal(error)
-    return html_page(pages.formhtml_page(settings.survey_items))
+    return html_page(pages.form_page(settings.survey_items))
 
 
 @router.post(
@@ -213,11 +213,11 @@ async def answer_through_link(
     _charge(request, settings)
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != FORM:
-        return html_page(pages.errorhtml_page("Not a form", f"Send the form as {FORM}."), 415)
+        return html_page(pages.error_page("Not a form", f"Send the form as {FORM}."), 415)
     try:
         pairs = parse_qsl((await request.body()).decode(), keep_blank_values=True)
     except (UnicodeDecodeError, ValueError):
-        return html_page(pages.errorhtml_page("Not a form", "The form cannot be read."), 400)
+        return html_page(pages.error_page("Not a form", "The form cannot be read."), 400)
     return await _store_form(uow, token, pairs, settings)
 
 
@@ -234,10 +234,10 @@ async def _store_form(
         await service.answer_through_link(uow, token, answers, comment, settings)
     except (pages.FormError, InvalidError) as error:
         sent = dict(reversed(pairs))  # the first of a repeated field, as the refusal said
-        form = pages.formhtml_page(settings.survey_items, error=error.message, sent=sent)
+        form = pages.form_page(settings.survey_items, error=error.message, sent=sent)
         return html_page(form, 422)
     except refusals as error:  # answered meanwhile, through another tab
         await uow.rollback()
         return _refusal(error)
     await uow.commit()
-    return html_page(pages.thankshtml_page(), 201)
+    return html_page(pages.thanks_page(), 201)
