@@ -49,7 +49,7 @@ def test_a_pattern_needs_every_permission_of_what_it_can_match() -> None:
         Permission.CUSTOMERS_READ,
         Permission.SALES_READ,
         Permission.SUPPORT_READ,
-        Permission.PROFILES_READ,
+        Permission.CAMPAIGNS_READ,
         Permission.ANALYTICS_READ,
     }
     assert rules.permissions_for_pattern("*") == everything
@@ -60,9 +60,10 @@ def test_a_pattern_needs_every_permission_of_what_it_can_match() -> None:
     assert rules.missing_permissions("*", ["customers:read"]) == {
         Permission.SALES_READ,
         Permission.SUPPORT_READ,
-        Permission.PROFILES_READ,
+        Permission.CAMPAIGNS_READ,
         Permission.ANALYTICS_READ,
     }
+    assert rules.permissions_for_pattern("crm.marketing.*") == {Permission.CAMPAIGNS_READ}
     assert rules.missing_permissions("crm.customer.created.v1", ["customers:read"]) == set()
 
 
