@@ -2,7 +2,7 @@
 withdrawals counted over the timeline (a GROUP BY each for many customers) and the profiles'
 current consent."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,7 @@ from crm_shared.contracts.marketing import (
     MessageOpened,
     MessageSent,
 )
-from crm_shared.db.statements import KEYS_PER_QUERY
+from crm_shared.db.statements import key_chunks
 from sqlalchemy import distinct, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -106,6 +106,5 @@ async def current_consent(
     return found
 
 
-def _chunks(keys: Collection[str]) -> list[list[str]]:
-    ordered = sorted(set(keys))
-    return [ordered[at : at + KEYS_PER_QUERY] for at in range(0, len(ordered), KEYS_PER_QUERY)]
+def _chunks(keys: Collection[str]) -> Iterator[list[str]]:
+    return key_chunks(sorted(set(keys)))

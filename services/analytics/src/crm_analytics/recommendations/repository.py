@@ -5,7 +5,7 @@ customers bought."""
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from crm_shared.db.statements import KEYS_PER_QUERY
+from crm_shared.db.statements import key_chunks
 from sqlalchemy import CTE, Table, delete, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -78,7 +78,7 @@ class RecommendationRepository:
     async def aliases_of(self, survivor_ids: Collection[str]) -> dict[str, str]:
         """``{alias: survivor}`` of every customer merged into one of these."""
         found: dict[str, str] = {}
-        for chunk in _chunks(sorted(survivor_ids)):
+        for chunk in key_chunks(sorted(survivor_ids)):
             rows = await self.session.execute(
                 select(CustomerAlias.alias_id, CustomerAlias.survivor_id).where(
                     CustomerAlias.survivor_id.in_(chunk)
@@ -90,7 +90,7 @@ class RecommendationRepository:
     async def products_bought(self, customer_ids: Collection[str]) -> list[tuple[str, str]]:
         """``(customer id the order was filed under, product)`` of the orders not cancelled."""
         found: list[tuple[str, str]] = []
-        for chunk in _chunks(sorted(customer_ids)):
+        for chunk in key_chunks(sorted(customer_ids)):
             statement = (
                 select(OrderLine.customer_id, OrderLine.product)
                 .join(SalesOrder, SalesOrder.order_id == OrderLine.order_id)
@@ -105,7 +105,7 @@ class RecommendationRepository:
     async def rules_from(self, products: Collection[str]) -> list[Rule]:
         found: list[Rule] = []
         rule = AssociationRule
-        for chunk in _chunks(sorted(products)):
+        for chunk in key_chunks(sorted(products)):
             statement = select(
                 rule.antecedent,
                 rule.consequent,
@@ -116,7 +116,3 @@ class RecommendationRepository:
             ).where(rule.antecedent.in_(chunk))
             found.extend(Rule(*row) for row in await self.session.execute(statement))
         return found
-
-
-def _chunks(keys: list[str]) -> list[list[str]]:
-    return [keys[start : start + KEYS_PER_QUERY] for start in range(0, len(keys), KEYS_PER_QUERY)]

@@ -10,6 +10,7 @@ from typing import Any
 from crm_shared.contracts.customer import CustomerStatus
 from crm_shared.db import RepositoryBase
 from crm_shared.db.repository import beyond
+from crm_shared.db.statements import key_chunks
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -159,9 +160,7 @@ def _age_between(band: Band, today: date, column: Any) -> ColumnElement[bool]:
 
 
 def _chunks(ids: Collection[str]) -> Iterator[list[str]]:
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), CHUNK):
-        yield ordered[start : start + CHUNK]
+    return key_chunks(sorted(ids), CHUNK)
 
 
 @dataclass(frozen=True)
