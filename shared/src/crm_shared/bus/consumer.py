@@ -11,8 +11,9 @@ For each poll's records, each partition's in order:
      record go to the outbox in the same transaction;
   3. commit the Kafka offsets only after every run of the poll is committed (or
      dead-lettered).
-A transient failure (database or broker away) retries the same run with back-off, so
-nothing is skipped. A run whose handler fails otherwise is rolled back and split in halves,
+A transient failure (database or broker away, or PostgreSQL choosing the run as a deadlock's
+or a serialization conflict's victim) retries the same run with back-off, so nothing is
+skipped. A run whose handler fails otherwise is rolled back and split in halves,
 each applied in its own transaction, until the failing event stands alone: only that event
 is dead-lettered, after its transaction is closed (SQLite's single writer is never held
 while waiting on the broker), and the events after it still apply, in order.
@@ -28,7 +29,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from aiokafka.structs import ConsumerRecord, TopicPartition
 from pydantic import ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from crm_shared.bus.backoff import Backoff
 from crm_shared.bus.dead_letter import DeadLetter, send_to_dead_letter
@@ -57,6 +58,17 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
     KafkaError,
 )
+# PostgreSQL's "try again" answers: serialization failure, deadlock victim.
+RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether running the same transaction again may well succeed."""
+    if isinstance(error, TRANSIENT_ERRORS):
+        return True
+    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in (
+        RETRY_SQLSTATES
+    )
 
 
 class _Rejected(Exception):
@@ -247,7 +259,10 @@ class EventConsumer:
                     await uow.commit()
                 self._backoff.reset()
                 return new
-            except TRANSIENT_ERRORS as error:
+            except Exception as error:
+                if not is_transient(error):
+                    # The text goes to logs and dead-letter headers: no personal data in it.
+                    raise _RunFailedError(describe_error(error)) from error
                 stop_if_cancelled()
                 delay = self._backoff.next_delay()
                 first = run[0]
@@ -258,9 +273,6 @@ class EventConsumer:
                     type(error).__name__,
                 )  # fmt: skip
                 await asyncio.sleep(delay)
-            except Exception as error:
-                # The text goes to logs and dead-letter headers: no personal data in it.
-                raise _RunFailedError(describe_error(error)) from error
 
     async def _dead_letter(self, record: Record, reason: str, error: str) -> None:
         log.warning(

@@ -98,10 +98,13 @@ async def _arm(uow: UnitOfWork, state: WinbackState, settings: MarketingSettings
     current = stage_at((now - state.last_order_at).days, policy)
     due: datetime | None = now if current is not None and state.stage != current else None
     due = due or next_check(state.last_order_at, now, policy)
-    if due is None:
-        await cancel(uow, TIMER, state.customer_id)
-    else:
-        await schedule(uow, kind=TIMER, key=state.customer_id, due_at=due)
+    # The timer's row before the state's: the timer worker firing this customer's check holds
+    # the timer row and then writes the state, so writing them the other way round deadlocks.
+    with uow.session.no_autoflush:
+        if due is None:
+            await cancel(uow, TIMER, state.customer_id)
+        else:
+            await schedule(uow, kind=TIMER, key=state.customer_id, due_at=due)
 
 
 async def on_check_due(uow: UnitOfWork, timer: Timer, settings: MarketingSettings) -> None:
