@@ -41,6 +41,7 @@ BEYOND_THE_SCHEMA = (
     "/cause-not-of-category",  # support: a standard answer's cause its category does not admit
     "/unknown-band",  # analytics: an age or spend band the settings do not name
     "/campaign-inconsistent",  # marketing: e-mail's subject, HTML for e-mail only, end after start
+    "/member-event-inconsistent",  # marketing: an event ahead, its reminder after the invitations
 )
 BEYOND_THE_SCHEMA_ERRORS = {"email_address"}
 

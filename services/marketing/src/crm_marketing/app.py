@@ -24,6 +24,8 @@ from crm_marketing.channels.factory import channels_for
 from crm_marketing.customers.routes import router as customers_router
 from crm_marketing.db import platform_tables
 from crm_marketing.handlers import handlers_for
+from crm_marketing.member_events.handlers import member_event_timers
+from crm_marketing.member_events.routes import router as member_events_router
 from crm_marketing.sends.sender import Sender
 from crm_marketing.settings import MarketingSettings
 from crm_marketing.tracking.routes import router as tracking_router
@@ -55,14 +57,25 @@ def create_app(
         settings=settings,
         tables=platform_tables,
         migrations=MIGRATIONS,
-        routers=[customers_router, audiences_router, campaigns_router, tracking_router],
+        routers=[
+            customers_router,
+            audiences_router,
+            campaigns_router,
+            member_events_router,
+            tracking_router,
+        ],
         title="CRM marketing",
         description="Campaigns, audiences, sends, tracking, care and win-back programmes.",
         handlers=handlers_for(settings),
         consumes=(topics.ANALYTICS, topics.CUSTOMER, topics.SALES),
         run_bus=run_bus,
         clock=clock,
-        timers={**TIMERS, **winback_timers(settings), **care_timers(settings)},
+        timers={
+            **TIMERS,
+            **winback_timers(settings),
+            **care_timers(settings),
+            **member_event_timers,
+        },
         schedules=[care_schedule(settings)],
         workers=(*STANDARD_WORKERS, sender_worker(clock)) if send else STANDARD_WORKERS,
     )

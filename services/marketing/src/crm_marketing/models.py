@@ -3,7 +3,17 @@
 from crm_marketing.attribution.models import Attribution
 from crm_marketing.audiences.models import SegmentMember
 from crm_marketing.campaigns.models import Campaign
+from crm_marketing.care.models import ChurnCare
+from crm_marketing.member_events.models import MemberEvent
 from crm_marketing.sends.models import CampaignMessage
 from crm_marketing.winback.models import WinbackState
 
-__all__ = ["Attribution", "Campaign", "CampaignMessage", "SegmentMember", "WinbackState"]
+__all__ = [
+    "Attribution",
+    "Campaign",
+    "CampaignMessage",
+    "ChurnCare",
+    "MemberEvent",
+    "SegmentMember",
+    "WinbackState",
+]

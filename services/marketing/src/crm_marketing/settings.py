@@ -115,6 +115,29 @@ class MarketingSettings(ServiceSettings):
         "running smoothly."
     )
 
+    # --- proactive care (DOMAIN.md §5): VIPs' periodic calls, care before promotion ---
+    care_vip_classes: list[str] = Field(default_factory=lambda: ["VIP"])  # analytics' classes
+    # A VIP's owner gets a call task this often (the first one after this long as a VIP).
+    care_vip_call_days: int = Field(90, ge=1, le=3650)
+    care_vip_call_script: str = (
+        "{{ name }} is one of our most valued customers: call to ask how they are doing and "
+        "whether we can help."
+    )
+    # A customer whose churn risk rises to high gets a care call task for the owner, and no
+    # promotional message for this many days after it (skipped as "care_first"; 0: none).
+    care_first_days: int = Field(14, ge=0, le=365)
+    care_churn_call_script: str = (
+        "{{ name }} may be drifting away: call to ask how they are and what we could do better."
+    )
+
+    # --- member events: club events and lectures (their invitations, reminder, cancellation) ---
+    # The reminder goes this many hours before the event unless the event says otherwise.
+    member_event_reminder_hours: int = Field(48, ge=1, le=24 * 60)
+    member_event_cancellation_subject: str = "Cancelled: {{ campaign }}"
+    member_event_cancellation_text: str = (
+        "Dear {{ first_name | default('member') }},\n\nwe are sorry: {{ campaign }} is cancelled."
+    )
+
     # --- evaluation ---
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")  # budgets, costs and revenue
     # Units of each other currency per unit of ``currency`` ('{"USD": 1.08}'); an order in a

@@ -2,7 +2,15 @@
 
 from datetime import datetime
 
-from crm_shared.contracts.analytics import MembershipChange, SegmentMembershipChanged
+from crm_shared.contracts.analytics import (
+    ChurnLevel,
+    ChurnReason,
+    ChurnRiskChanged,
+    MembershipChange,
+    SegmentMembershipChanged,
+    ValueClass,
+    ValueClassChanged,
+)
 from crm_shared.testing.customer_events import T0
 
 
@@ -31,3 +39,42 @@ def joined(segment_id: str, customer_id: str, sequence: int = 1) -> SegmentMembe
 
 def left(segment_id: str, customer_id: str, sequence: int = 2) -> SegmentMembershipChanged:
     return membership(segment_id, customer_id, MembershipChange.LEFT, sequence)
+
+
+def value_class_changed(
+    customer_id: str,
+    value_class: ValueClass | None,
+    sequence: int,
+    *,
+    previous: ValueClass | None = None,
+    computed_at: datetime = T0,
+) -> ValueClassChanged:
+    return ValueClassChanged(
+        customer_id=customer_id,
+        value_class=value_class,
+        previous=previous,
+        abc_class=None,
+        value="0",
+        currency="EUR",
+        sequence=sequence,
+        computed_at=computed_at,
+    )
+
+
+def churn_risk_changed(
+    customer_id: str,
+    level: ChurnLevel,
+    sequence: int,
+    *,
+    previous: ChurnLevel | None = None,
+    computed_at: datetime = T0,
+) -> ChurnRiskChanged:
+    return ChurnRiskChanged(
+        customer_id=customer_id,
+        level=level,
+        previous=previous,
+        score={ChurnLevel.LOW: 0.1, ChurnLevel.MEDIUM: 0.5, ChurnLevel.HIGH: 0.9}[level],
+        reasons=[ChurnReason(code="inactive", weight=1.0, detail="no purchase for a while")],
+        sequence=sequence,
+        computed_at=computed_at,
+    )

@@ -41,6 +41,12 @@ class Campaign(Versioned, Base):
     # A programme's standing campaign (e.g. "winback.sms_reminder"): never completes; the
     # programme enrols its customers one by one.
     programme: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # A care programme's or a member event's: it reaches a customer whose churn risk rose
+    # (promotions wait for the care call first).
+    care: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The message of each later step, by step ("2": a member event's reminder, "3": its
+    # cancellation); step 1 and a step not named send the campaign's own message.
+    step_messages: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     audience: Mapped[int] = mapped_column(Integer, default=0)  # members taken at launch (and since)
     created_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

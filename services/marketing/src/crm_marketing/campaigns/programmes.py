@@ -1,7 +1,8 @@
 """The standing campaigns of the programmes: win-back's reminder, the owner's call, the
 recall offer and a VIP's visit; the care programmes' birthday, holiday and check-up
-greetings. Each is created on first use from the settings' templates and runs for good; the
-programme enrols its customers one by one. Their results read like any campaign's."""
+greetings, a VIP's periodic call and the care call when churn risk rises. Each is created
+on first use from the settings' templates and runs for good; the programme enrols its
+customers one by one. Their results read like any campaign's."""
 
 import uuid
 from dataclasses import dataclass
@@ -57,6 +58,25 @@ def checkup_programme(settings: MarketingSettings) -> Programme:
                      settings.care_checkup_subject, settings.care_checkup_text)  # fmt: skip
 
 
+def vip_call_programme(settings: MarketingSettings) -> Programme:
+    name = "Care: VIP's personal call"
+    return Programme("care.vip_call", name, MarketingChannel.PHONE, name,
+                     settings.care_vip_call_script)  # fmt: skip
+
+
+def churn_care_programme(settings: MarketingSettings) -> Programme:
+    name = "Care: call as churn risk rises"
+    return Programme("care.churn_call", name, MarketingChannel.PHONE, name,
+                     settings.care_churn_call_script)  # fmt: skip
+
+
+CARE_PREFIX = "care."
+
+
+def is_care(programme_key: str) -> bool:
+    return programme_key.startswith(CARE_PREFIX)
+
+
 async def programme_campaign(
     uow: UnitOfWork, programme: Programme, settings: MarketingSettings
 ) -> Campaign:
@@ -82,6 +102,7 @@ async def programme_campaign(
         cost_per_message=_cost_of(programme, settings),
         currency=settings.currency,
         programme=programme.key,
+        care=is_care(programme.key),
         audience=0,
         created_by=None,
         created_at=now,

@@ -220,15 +220,20 @@ async def launch(uow: UnitOfWork, campaign_id: str, expected: ExpectedVersion) -
     now = uow.clock.now()
     if campaign.ends_at is not None and campaign.ends_at <= now:
         raise CampaignStateError("the campaign's end has passed", code="campaign-period")
-    campaign.launched_at = now
+    await start_or_schedule(uow, campaign)
+    campaign.touch(now)
+    return campaign
+
+
+async def start_or_schedule(uow: UnitOfWork, campaign: Campaign) -> None:
+    """Launched: running now, or scheduled until its start; its end armed."""
+    campaign.launched_at = uow.clock.now()
     await _arm_end(uow, campaign)
-    if campaign.starts_at is not None and campaign.starts_at > now:
+    if campaign.starts_at is not None and campaign.starts_at > campaign.launched_at:
         campaign.status = CampaignStatus.SCHEDULED.value
         await schedule(uow, kind=START_KIND, key=campaign.id, due_at=campaign.starts_at)
     else:
         await _start(uow, campaign)
-    campaign.touch(now)
-    return campaign
 
 
 async def _start(uow: UnitOfWork, campaign: Campaign) -> None:
@@ -260,8 +265,12 @@ def variant_names(campaign: Campaign) -> list[str]:
     return [chr(ord("A") + number) for number in range(1 + len(alternatives))]
 
 
-def content_of(campaign: Campaign, variant: str | None) -> MessageIn:
-    """The message a variant sends (A, or no test: the campaign's own)."""
+def content_of(campaign: Campaign, variant: str | None, step: int = FIRST_STEP) -> MessageIn:
+    """The message a step's variant sends (A, or no test: the campaign's own, or the step's
+    own where the campaign names one)."""
+    own_step = (campaign.step_messages or {}).get(str(step))
+    if own_step is not None:
+        return MessageIn.model_validate(own_step)
     names = variant_names(campaign)
     if variant is None or variant not in names or variant == names[0]:
         return MessageIn(subject=campaign.subject, body=campaign.body, html=campaign.html)
@@ -328,6 +337,24 @@ async def stop(uow: UnitOfWork, campaign_id: str, expected: ExpectedVersion) -> 
     _transition(campaign, Action.STOP)
     await _finish(uow, campaign, CampaignStatus.STOPPED)
     return campaign
+
+
+async def wind_down(uow: UnitOfWork, campaign: Campaign) -> bool:
+    """No one else enters and nothing still waiting goes; the campaign completes once what is
+    enrolled next (a last step) is settled. False if nothing can go any more: it was final,
+    or scheduled and never started (then it stops)."""
+    status = CampaignStatus(campaign.status)
+    if status in FINAL:
+        return False
+    if status == CampaignStatus.SCHEDULED:
+        await _finish(uow, campaign, CampaignStatus.STOPPED)
+        return False
+    await MessageRepository(uow.session).close_pending(campaign.id, SkipReason.CAMPAIGN_ENDED)
+    await cancel(uow, END_KIND, campaign.id)
+    campaign.live_audience = False
+    campaign.ends_at = None
+    campaign.touch(uow.clock.now())
+    return True
 
 
 async def _finish(uow: UnitOfWork, campaign: Campaign, status: CampaignStatus) -> None:

@@ -3,29 +3,42 @@ some time after the last order. Each is a standing campaign (``campaigns.program
 sends keep every consent rule; a daily run (``CRM_MARKETING_CARE_CRON`` in the service's time
 zone) enrols whose birthday or holiday it is, and an order arms the check-up's durable
 timer. A customer gets each greeting once: a birthday once a year, a check-up once per
-order spell. Never commits."""
+order spell.
+
+Proactive care: a customer analytics classes VIP gets a call task for the owner every
+``care_vip_call_days`` (a durable timer re-armed at each call, cancelled when they leave VIP);
+one whose churn risk rises to high gets a care call task at once (once per rise) and no
+promotional message for ``care_first_days`` (the sender skips them as ``care_first``). The
+calls are standing phone campaigns too: the sender requests the task from sales. Never
+commits."""
 
 import calendar
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from crm_shared.contracts.analytics import ChurnLevel, ChurnRiskChanged
 from crm_shared.contracts.sales import OrderSnapshot
 from crm_shared.db import UnitOfWork
-from crm_shared.timers import Timer, cancel, get_timer, schedule
+from crm_shared.timers import Timer, TimerState, cancel, get_timer, schedule
 
 from crm_marketing.campaigns.programmes import (
     Programme,
     birthday_programme,
     checkup_programme,
+    churn_care_programme,
     holiday_programme,
     programme_campaign,
     spell_step,
+    vip_call_programme,
 )
+from crm_marketing.care import rules
+from crm_marketing.care.models import ChurnCare
 from crm_marketing.care.repository import CareRepository
 from crm_marketing.sends.repository import MessageRepository
 from crm_marketing.settings import MarketingSettings
 
 CHECKUP_TIMER = "care.checkup"
+VIP_CALL_TIMER = "care.vip_call"
 DAILY = "care-daily"
 
 
@@ -96,5 +109,61 @@ async def on_checkup_due(uow: UnitOfWork, timer: Timer, settings: MarketingSetti
     await _enrol(uow, checkup_programme(settings), spell_step(day, 1), [timer.key], settings)
 
 
+async def value_class_changed(
+    uow: UnitOfWork, customer_id: str, settings: MarketingSettings
+) -> None:
+    """Arms the VIP's periodic call, or cancels it: by the class analytics says now (the
+    projection, which ignores a late event), so a replay changes nothing."""
+    value_class = await CareRepository(uow.session).value_class(customer_id)
+    if not rules.is_vip(value_class, settings.care_vip_classes):
+        await cancel(uow, VIP_CALL_TIMER, customer_id)
+        return
+    armed = await get_timer(uow, VIP_CALL_TIMER, customer_id)
+    if armed is not None and armed[1] == TimerState.PENDING:
+        return
+    due = uow.clock.now() + timedelta(days=settings.care_vip_call_days)
+    await schedule(uow, kind=VIP_CALL_TIMER, key=customer_id, due_at=due)
+
+
+async def on_vip_call_due(uow: UnitOfWork, timer: Timer, settings: MarketingSettings) -> None:
+    value_class = await CareRepository(uow.session).value_class(timer.key)
+    if not rules.is_vip(value_class, settings.care_vip_classes):
+        return  # left VIP as it fired: no call, not re-armed
+    now = uow.clock.now()
+    interval = timedelta(days=settings.care_vip_call_days)
+    # The timer row first, then the messages (the timer worker's order).
+    await schedule(
+        uow, kind=VIP_CALL_TIMER, key=timer.key, due_at=rules.next_call(timer.due_at, now, interval)
+    )
+    step = spell_step(rules.day_number(timer.due_at), 1)
+    await _enrol(uow, vip_call_programme(settings), step, [timer.key], settings)
+
+
+async def churn_risk_changed(
+    uow: UnitOfWork, event: ChurnRiskChanged, settings: MarketingSettings
+) -> None:
+    """A rise to high: the owner's care call at once and promotions held back for a while."""
+    care = CareRepository(uow.session)
+    state = await care.churn_care(event.customer_id)
+    if state is not None and not rules.is_newer(state.sequence, event.sequence):
+        return
+    known = ChurnLevel(state.level) if state is not None else event.previous
+    if state is None:
+        state = care.add(
+            ChurnCare(customer_id=event.customer_id, level=event.level, sequence=event.sequence)
+        )
+    state.level = event.level.value
+    state.sequence = event.sequence
+    if not rules.rose_to_high(known, event.level):
+        return
+    now = uow.clock.now()
+    state.risen_at = now
+    state.care_until = rules.care_until(now, settings.care_first_days)
+    step = spell_step(rules.day_number(now), 1)
+    await _enrol(uow, churn_care_programme(settings), step, [event.customer_id], settings)
+
+
 async def forget(uow: UnitOfWork, customer_id: str) -> None:
     await cancel(uow, CHECKUP_TIMER, customer_id)
+    await cancel(uow, VIP_CALL_TIMER, customer_id)
+    await CareRepository(uow.session).forget(customer_id)

@@ -40,9 +40,10 @@ def compose(
     address: str,
     links: Links,
     now: datetime,
+    step: int = 1,
 ) -> OutgoingMessage:
     """Raises the templates' render error where the message cannot be made for them."""
-    content = content_of(campaign, variant)
+    content = content_of(campaign, variant, step)
     unsubscribe = links.unsubscribe(message_id, now)
     context = context_of(customer, campaign, unsubscribe)
 

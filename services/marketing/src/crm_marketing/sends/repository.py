@@ -164,6 +164,19 @@ class MessageRepository:
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    async def reached(self, campaign_id: str, step: int) -> list[str]:
+        """The customers the campaign's message of this step was sent to."""
+        rows = await self.session.scalars(
+            select(MESSAGES.c.customer_id)
+            .where(
+                MESSAGES.c.campaign_id == campaign_id,
+                MESSAGES.c.step == step,
+                MESSAGES.c.status == MessageStatus.SENT,
+            )
+            .order_by(MESSAGES.c.customer_id)
+        )
+        return list(rows)
+
     async def close_pending(self, campaign_id: str, reason: str) -> int:
         """The campaign stopped or ended: what still waits is not sent."""
         result = await self.session.execute(

@@ -2,8 +2,9 @@
 
 A message goes only over a channel the customer opted into, to an address they have, never
 to an erased (or merged-away) customer, never past the frequency cap, and never inside the
-quiet hours of the customer's day (it waits for their end instead). Every skip has a reason
-the campaign's results count.
+quiet hours of the customer's day (it waits for their end instead). A customer whose churn
+risk rose gets a care call first: promotional (non-care) messages to them are held back for a
+while (``care_first``). Every skip has a reason the campaign's results count.
 """
 
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ class SkipReason(StrEnum):
     NO_CONSENT = "no_consent"
     NO_ADDRESS = "no_address"
     FREQUENCY_CAP = "frequency_cap"
+    CARE_FIRST = "care_first"  # a promotion while the customer's churn risk gets care first
     TEMPLATE_ERROR = "template_error"  # the message could not be personalised for them
     CAMPAIGN_ENDED = "campaign_ended"  # still waiting when the campaign stopped or ended
 
@@ -72,9 +74,13 @@ def decide(
     sent_lately: int,
     now: datetime,
     policy: Policy,
+    *,
+    promotional: bool = True,
+    care_until: datetime | None = None,
 ) -> Decision:
     """What to do with one message now; ``sent_lately``: the customer's marketing messages
-    over the cap's window."""
+    over the cap's window; ``care_until``: the end of the customer's care-first hold (a
+    promotional message before it is skipped, a care programme's goes)."""
     if customer is None:
         return Skip(SkipReason.UNKNOWN_CUSTOMER)
     if customer.get("status") == "erased":
@@ -88,6 +94,8 @@ def decide(
     address = customer.get(field) if field else None
     if not address:
         return Skip(SkipReason.NO_ADDRESS)
+    if promotional and care_until is not None and now < care_until:
+        return Skip(SkipReason.CARE_FIRST)
     if sent_lately >= policy.frequency_cap:
         return Skip(SkipReason.FREQUENCY_CAP)
     if channel in IMMEDIATE:

@@ -38,6 +38,7 @@ from crm_marketing.campaigns.programmes import published_step
 from crm_marketing.campaigns.repository import CampaignRepository
 from crm_marketing.campaigns.rules import CampaignStatus
 from crm_marketing.campaigns.service import complete_if_settled
+from crm_marketing.care.repository import CareRepository
 from crm_marketing.channels.base import ChannelAdapter, Outcome, OutgoingMessage, SendResult
 from crm_marketing.messages.templates import TemplateRenderError
 from crm_marketing.sends.compose import compose
@@ -133,12 +134,24 @@ class Sender:
             customers = await messages.customers(customer_ids)
             lately = await messages.sent_lately(customer_ids, now - self.policy.frequency_window)
             channel = MarketingChannel(campaign.channel)
+            promotional = not campaign.care
+            cared_for = (
+                await CareRepository(uow.session).cared_for_until(customer_ids, now)
+                if promotional
+                else {}
+            )
             settled: list[Settled] = []
             outgoing: list[OutgoingMessage] = []
             for message in due:
                 customer = customers.get(message.customer_id)
                 decision = decide(
-                    customer, channel, lately.get(message.customer_id, 0), now, self.policy
+                    customer,
+                    channel,
+                    lately.get(message.customer_id, 0),
+                    now,
+                    self.policy,
+                    promotional=promotional,
+                    care_until=cared_for.get(message.customer_id),
                 )
                 if isinstance(decision, Send) and customer is not None:
                     try:
@@ -151,6 +164,7 @@ class Sender:
                                 decision.address,
                                 self.links,
                                 now,
+                                message.step,
                             )
                         )
                     except TemplateRenderError as error:
