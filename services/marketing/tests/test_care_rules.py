@@ -74,9 +74,7 @@ def test_a_day_number_is_one_per_calendar_day() -> None:
 
 def test_a_promotion_waits_while_the_customer_gets_care_first() -> None:
     held = NOW + timedelta(days=1)
-    assert decide(CUSTOMER, EMAIL, 0, NOW, POLICY, care_until=held) == Skip(
-        SkipReason.CARE_FIRST
-    )
+    assert decide(CUSTOMER, EMAIL, 0, NOW, POLICY, care_until=held) == Skip(SkipReason.CARE_FIRST)
     care = decide(CUSTOMER, EMAIL, 0, NOW, POLICY, promotional=False, care_until=held)
     assert care == Send("a@example.org")
     after = decide(CUSTOMER, EMAIL, 0, held, POLICY, care_until=held)

@@ -149,9 +149,7 @@ async def churn_risk_changed(
         return
     known = ChurnLevel(state.level) if state is not None else event.previous
     if state is None:
-        state = care.add(
-            ChurnCare(customer_id=event.customer_id, level=event.level, sequence=event.sequence)
-        )
+        state = care.add(ChurnCare(customer_id=event.customer_id))
     state.level = event.level.value
     state.sequence = event.sequence
     if not rules.rose_to_high(known, event.level):
