@@ -369,7 +369,7 @@ def baseline_messages(count: int, folder: Path) -> list[EmailMessage]:
     now = datetime.now(UTC)
     messages = []
     for row in customer_rows([str(uuid.uuid4()) for _ in range(count)], now):
-        made = compose(campaign, str(uuid.uuid4()), row, str(row["email"]), links, now)
+        made = compose(campaign, str(uuid.uuid4()), None, row, str(row["email"]), links, now)
         messages.append(builder.build(made))
     return messages
 
