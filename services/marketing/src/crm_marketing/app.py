@@ -1,6 +1,6 @@
 """The marketing service: campaigns to analytics' segments, sent over real channels (SMTP
-e-mail, SMS over HTTP) with consent to the letter, tracked (opens, clicks, unsubscribes)
-and evaluated; care and win-back programmes next.
+e-mail, SMS over HTTP, call tasks, direct-mail lists) with consent to the letter, tracked
+(opens, clicks, unsubscribes) and evaluated; care and win-back programmes next.
 
 It keeps its own view of the customers (consent, contact channels) and of analytics' segment
 memberships and value classes. A background sender sends what running campaigns have due
@@ -24,6 +24,7 @@ from crm_marketing.channels.factory import channels_for
 from crm_marketing.customers.routes import router as customers_router
 from crm_marketing.db import platform_tables
 from crm_marketing.handlers import handlers_for
+from crm_marketing.mail_lists.routes import router as mail_lists_router
 from crm_marketing.sends.sender import Sender
 from crm_marketing.settings import MarketingSettings
 from crm_marketing.tracking.routes import router as tracking_router
@@ -36,7 +37,9 @@ def sender_worker(clock: Clock) -> WorkerFactory:
     def factory(runtime: WorkerHost) -> Worker:
         settings = runtime.settings
         assert isinstance(settings, MarketingSettings)
-        sender = Sender(runtime.unit_of_work, settings, channels_for(settings, clock))
+        sender = Sender(
+            runtime.unit_of_work, settings, channels_for(settings, runtime.unit_of_work, clock)
+        )
         return Worker("sender", sender.run)
 
     return factory
@@ -55,7 +58,13 @@ def create_app(
         settings=settings,
         tables=platform_tables,
         migrations=MIGRATIONS,
-        routers=[customers_router, audiences_router, campaigns_router, tracking_router],
+        routers=[
+            customers_router,
+            audiences_router,
+            campaigns_router,
+            mail_lists_router,
+            tracking_router,
+        ],
         title="CRM marketing",
         description="Campaigns, audiences, sends, tracking, care and win-back programmes.",
         handlers=handlers_for(settings),

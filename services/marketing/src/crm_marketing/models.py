@@ -3,7 +3,15 @@
 from crm_marketing.attribution.models import Attribution
 from crm_marketing.audiences.models import SegmentMember
 from crm_marketing.campaigns.models import Campaign
+from crm_marketing.mail_lists.models import MailListEntry
 from crm_marketing.sends.models import CampaignMessage
 from crm_marketing.winback.models import WinbackState
 
-__all__ = ["Attribution", "Campaign", "CampaignMessage", "SegmentMember", "WinbackState"]
+__all__ = [
+    "Attribution",
+    "Campaign",
+    "CampaignMessage",
+    "MailListEntry",
+    "SegmentMember",
+    "WinbackState",
+]
