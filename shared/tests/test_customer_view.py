@@ -34,6 +34,7 @@ from crm_shared.views import (
     customer_view_handlers,
     define_customer_view_table,
 )
+from crm_shared.views.customer_routes import masked_row
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -48,7 +49,9 @@ class ViewDatabase:
         metadata = MetaData()
         self.tables = define_platform_tables(metadata)
         self.metadata = metadata
-        self.view = CustomerView(define_customer_view_table(metadata), keeps=frozenset(keeps))
+        self.view = CustomerView(
+            define_customer_view_table(metadata, postal_address=True), keeps=frozenset(keeps)
+        )
         self.handlers = customer_view_handlers(self.view)
         self.session_factory = async_sessionmaker(engine, expire_on_commit=False)
 
@@ -251,6 +254,32 @@ async def test_erasure_scrubs_the_record_for_good(db: ViewDatabase) -> None:
     assert row["kind"] is None
     assert row["lifecycle_stage"] is None
     assert row["customer_version"] == 2
+
+
+ADDRESS = {
+    "street": "12 St James's Square",
+    "postal_code": "SW1Y 4JH",
+    "city": "London",
+    "region": "Greater London",
+    "country": "GB",
+}
+
+
+async def test_the_postal_address_is_kept_masked_without_pii_and_erased(
+    db: ViewDatabase,
+) -> None:
+    await db.apply(created("c1", 1, postal_address=ADDRESS))
+    row = await db.must_row("c1")
+    assert row["postal_address"] == ADDRESS
+    assert masked_row(db.view, row)["postal_address"] == {
+        **ADDRESS,
+        "street": "***",
+        "postal_code": "***",
+    }
+    await db.apply(updated("c1", 2, postal_address=None))
+    assert (await db.must_row("c1"))["postal_address"] is None
+    await db.apply(updated("c1", 3, postal_address=ADDRESS), erased("c1", 4))
+    assert (await db.must_row("c1"))["postal_address"] is None
 
 
 async def test_erasing_an_unknown_customer_leaves_a_tombstone(db: ViewDatabase) -> None:

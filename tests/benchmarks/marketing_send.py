@@ -288,7 +288,9 @@ class SendRun:
 async def send_everything(app: FastAPI, profile: cProfile.Profile | None = None) -> SendRun:
     """``send_due()`` until it settles nothing more."""
     runtime = app.state.runtime
-    email_channel = TimedChannel(channels_for(runtime.settings)[MarketingChannel.EMAIL])
+    email_channel = TimedChannel(
+        channels_for(runtime.settings, runtime.unit_of_work)[MarketingChannel.EMAIL]
+    )
     sender = TimedSender(
         runtime.unit_of_work, runtime.settings, {MarketingChannel.EMAIL: email_channel}
     )

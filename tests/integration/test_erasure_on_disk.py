@@ -1,5 +1,6 @@
 """Erasure leaves nothing on disk: after a customer is erased and every view has erased it,
-no file under the data folder holds the person's e-mail, phone or name, byte for byte: not
+no file under the data folder holds the person's e-mail, phone, name or street, byte for
+byte: not
 each service's SQLite database, nor its -wal and -shm files, nor the bundled broker's log
 (the folder is laid out as ``crm up`` lays it out); nor does anything the services logged
 meanwhile, rendered as in production.
@@ -80,9 +81,17 @@ class Sink:
         return "250 2.0.0 Ok"
 
 
+def with_address(person: dict[str, Any]) -> dict[str, Any]:
+    """``person`` with a postal address whose street is theirs alone (direct mail)."""
+    street = f"{person['name'].rsplit(' ', 1)[-1]} Erasure Lane 1"
+    address = {"street": street, "postal_code": "10115", "country": "DE"}
+    return {**person, "address": address, "geographic": {"city": "Berlin"}}
+
+
 def secrets_of(person: dict[str, Any]) -> list[bytes]:
     """The person's data as it may be stored: as given, and the phone in E.164 form."""
     values = [person["email"], person["name"], person["phone"], e164(person["phone"])]
+    values.append(person["address"]["street"])
     return sorted({value.encode() for value in values})
 
 
@@ -180,13 +189,15 @@ async def support_records_about(
 
 async def marketing_records_about(platform: Platform, customer_id: str) -> None:
     """A campaign to a segment holding the person, delivered (its message keeps the address
-    it went to): marketing's own tables must forget them too."""
-    response = await platform.clients["customer"].put(
-        f"/v1/customers/{customer_id}/consent/email",
-        json={"granted": True, "source": "sign-up form"},
-        headers=await platform.if_match(customer_id),
-    )
-    assert response.status_code == 200, response.text
+    it went to), and a letter to them on a mail campaign's list: marketing's own tables must
+    forget them too."""
+    for channel in ("email", "post"):
+        response = await platform.clients["customer"].put(
+            f"/v1/customers/{customer_id}/consent/{channel}",
+            json={"granted": True, "source": "sign-up form"},
+            headers=await platform.if_match(customer_id),
+        )
+        assert response.status_code == 200, response.text
     segment = await platform.clients["analytics"].post(
         "/v1/segments",
         json={
@@ -223,6 +234,27 @@ async def marketing_records_about(platform: Platform, customer_id: str) -> None:
         return bool((await marketing.get(results)).json()["delivered"] == 1)
 
     await wait_for(delivered, timeout=PROPAGATION_TIMEOUT, message="the send")
+    letters = await marketing.post(
+        "/v1/campaigns",
+        json={
+            "name": "Spring by post",
+            "channel": "mail",
+            "segment_id": segment.json()["id"],
+            "message": {"body": "Dear {{ name }}, spring is here"},
+        },
+    )
+    assert letters.status_code == 201, letters.text
+    launched = await marketing.post(
+        f"/v1/campaigns/{letters.json()['id']}/launch",
+        headers={"If-Match": letters.headers["ETag"]},
+    )
+    assert launched.status_code == 202, launched.text
+    mail_list = f"/v1/campaigns/{letters.json()['id']}/mail-list"
+
+    async def listed() -> bool:
+        return (await marketing.get(mail_list)).text.count("Erasure Lane") == 1
+
+    await wait_for(listed, timeout=PROPAGATION_TIMEOUT, message="the letter")
 
 
 def every_file(folder: Path) -> list[Path]:
@@ -234,7 +266,7 @@ async def test_an_erased_customer_is_in_no_file_of_any_service(
 ) -> None:
     caplog.set_level(logging.INFO)
     platform = platform_on_files
-    person = unique_person("Grace")
+    person = with_address(unique_person("Grace"))
     secrets = secrets_of(person)
 
     created = await platform.create_customer(**person)

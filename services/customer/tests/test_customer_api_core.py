@@ -55,6 +55,35 @@ async def test_create_answers_201_with_id_etag_location_and_publishes_created(
     assert payload.customer.segmentation["annual_revenue"] == 1200.5
 
 
+async def test_the_snapshot_carries_the_postal_address_once_there_is_a_street(
+    customer_client: httpx.AsyncClient, customer_app: FastAPI
+) -> None:
+    created = await create_customer(
+        customer_client,
+        address={"postal_code": "10115", "country": "DE"},
+        geographic={"city": "Berlin", "region": "BE"},
+    )
+    url = f"/v1/customers/{created['id']}"
+    [(_, _, _, first)] = await outbox_events(customer_app)
+    assert isinstance(first, CustomerCreated)
+    assert first.customer.postal_address is None  # a postal code alone reaches nobody
+    response = await customer_client.patch(
+        url, json={"address": {"street": "Invalidenstr. 1"}}, headers={"If-Match": '"1"'}
+    )
+    assert response.status_code == 200, response.text
+    [updated] = await events_of(customer_app, "updated")
+    assert isinstance(updated, CustomerUpdated)
+    address = updated.customer.postal_address
+    assert address is not None
+    assert address.model_dump() == {
+        "street": "Invalidenstr. 1",
+        "postal_code": "10115",
+        "city": "Berlin",
+        "region": "BE",
+        "country": "DE",
+    }
+
+
 @pytest.mark.parametrize(
     ("body", "location"),
     [

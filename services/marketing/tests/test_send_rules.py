@@ -18,6 +18,15 @@ NOON = datetime(2026, 6, 2, 10, 0, tzinfo=UTC)  # 12:00 in Berlin (summer time)
 EMAIL = MarketingChannel.EMAIL
 
 
+ADDRESS = {
+    "street": "Invalidenstr. 1",
+    "postal_code": "10115",
+    "city": "Berlin",
+    "region": None,
+    "country": "DE",
+}
+
+
 def customer(**fields: Any) -> dict[str, Any]:
     return {
         "id": "c1",
@@ -40,6 +49,19 @@ def customer(**fields: Any) -> dict[str, Any]:
         (customer(consent={"email": False}), EMAIL, SkipReason.NO_CONSENT),
         (customer(email=None), EMAIL, SkipReason.NO_ADDRESS),
         (customer(consent={"post": True}), MarketingChannel.MAIL, SkipReason.NO_ADDRESS),
+        (customer(postal_address=ADDRESS), MarketingChannel.MAIL, SkipReason.NO_CONSENT),
+        (
+            customer(consent={"post": True}, postal_address={**ADDRESS, "postal_code": None}),
+            MarketingChannel.MAIL,
+            SkipReason.INCOMPLETE_ADDRESS,
+        ),
+        (
+            customer(
+                consent={"post": True}, postal_address={**ADDRESS, "city": "", "country": None}
+            ),
+            MarketingChannel.MAIL,
+            SkipReason.INCOMPLETE_ADDRESS,
+        ),
     ],
 )
 def test_every_skip_has_its_reason(
@@ -54,6 +76,18 @@ def test_a_consenting_customer_with_an_address_gets_it() -> None:
     assert decide(sms, MarketingChannel.SMS, 0, NOON, POLICY) == Send("+442079460000")
 
 
+def test_a_letter_needs_post_consent_and_a_street_postal_code_and_city_or_country() -> None:
+    letter = customer(consent={"post": True}, postal_address=ADDRESS)
+    assert decide(letter, MarketingChannel.MAIL, 0, NOON, POLICY) == Send(
+        "Invalidenstr. 1, 10115 Berlin, DE"
+    )
+    no_city = customer(consent={"post": True}, postal_address={**ADDRESS, "city": None})
+    assert decide(no_city, MarketingChannel.MAIL, 0, NOON, POLICY) == Send(
+        "Invalidenstr. 1, 10115, DE"
+    )
+    assert decide(letter, MarketingChannel.MAIL, 3, NOON, POLICY) == Skip(SkipReason.FREQUENCY_CAP)
+
+
 def test_the_frequency_cap_counts_everything_sent_lately() -> None:
     assert decide(customer(), EMAIL, 3, NOON, POLICY) == Skip(SkipReason.FREQUENCY_CAP)
 
@@ -65,6 +99,9 @@ def test_inside_the_quiet_hours_a_message_waits_for_their_end() -> None:
     # A call task is planned by its owner: no quiet hours.
     phone = customer(consent={"phone": True})
     assert decide(phone, MarketingChannel.PHONE, 0, late, POLICY) == Send("+442079460000")
+    # A letter is printed and posted later: no quiet hours either.
+    letter = customer(consent={"post": True}, postal_address=ADDRESS)
+    assert isinstance(decide(letter, MarketingChannel.MAIL, 0, late, POLICY), Send)
 
 
 @pytest.mark.parametrize(

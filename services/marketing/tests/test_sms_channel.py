@@ -15,9 +15,11 @@ from crm_marketing.channels.base import Outcome, OutgoingMessage
 from crm_marketing.channels.calls import CallTaskChannel
 from crm_marketing.channels.email import EmailChannel
 from crm_marketing.channels.factory import channels_for
+from crm_marketing.channels.mail import MailListChannel
 from crm_marketing.channels.sms import SmsBody, SmsChannel
 from crm_marketing.settings import MarketingSettings
 from crm_shared.contracts.marketing import MarketingChannel
+from crm_shared.db import UnitOfWork
 from pydantic import SecretStr
 
 DEFAULT_TEMPLATE = MarketingSettings().sms_body_template
@@ -216,9 +218,14 @@ def test_the_default_url_is_the_development_sink() -> None:
     assert MarketingSettings().sms_url == "http://127.0.0.1:8025/messages"
 
 
+def no_database() -> UnitOfWork:
+    raise AssertionError("making the channels opens no unit of work")
+
+
 def test_the_sender_gets_an_adapter_per_sending_channel() -> None:
-    channels = channels_for(MarketingSettings())
+    channels = channels_for(MarketingSettings(), no_database)
     assert isinstance(channels[MarketingChannel.EMAIL], EmailChannel)
     assert isinstance(channels[MarketingChannel.SMS], SmsChannel)
     assert isinstance(channels[MarketingChannel.PHONE], CallTaskChannel)
-    assert set(channels) == {MarketingChannel.EMAIL, MarketingChannel.SMS, MarketingChannel.PHONE}
+    assert isinstance(channels[MarketingChannel.MAIL], MailListChannel)
+    assert set(channels) == set(MarketingChannel)

@@ -4,13 +4,13 @@ and the snapshot of a customer that full-state events carry."""
 from decimal import Decimal
 from typing import Any
 
-from crm_shared.contracts.customer import CustomerSnapshot
+from crm_shared.contracts.customer import CustomerSnapshot, PostalAddress
 
 from crm_customer.customers.mapping import consent_details_of, consent_of, group_values
 from crm_customer.customers.models import Customer
 
 # Segmentation groups that travel in ``CustomerSnapshot.segmentation`` (flat, by field name).
-# The postal address stays in the customer master: no consumer needs it yet.
+# The postal address travels on its own (``postal_address``: marketing's direct mail).
 _SEGMENTATION_GROUPS = ("geographic", "demographic", "psychographic", "behavioural", "business")
 
 
@@ -41,6 +41,7 @@ def snapshot_of(customer: Customer) -> CustomerSnapshot:
             "consent": consent_of(customer),
             "consent_details": consent_details_of(customer),
             "birth_date": customer.birth_date,
+            "postal_address": postal_address_of(customer),
             "region": customer.region,
             "city": customer.city,
             "industry": customer.industry,
@@ -49,6 +50,19 @@ def snapshot_of(customer: Customer) -> CustomerSnapshot:
             "created_at": customer.created_at,
             "updated_at": customer.updated_at,
         }
+    )
+
+
+def postal_address_of(customer: Customer) -> PostalAddress | None:
+    """Null without a street: a postal code or a country alone reaches nobody."""
+    if not customer.street:
+        return None
+    return PostalAddress(
+        street=customer.street,
+        postal_code=customer.postal_code,
+        city=customer.city,
+        region=customer.region,
+        country=customer.country,
     )
 
 

@@ -1,6 +1,6 @@
 """The marketing service: campaigns to analytics' segments, sent over real channels (SMTP
-e-mail, SMS over HTTP) with consent to the letter, tracked (opens, clicks, unsubscribes)
-and evaluated; care and win-back programmes next.
+e-mail, SMS over HTTP, call tasks, direct-mail lists) with consent to the letter, tracked
+(opens, clicks, unsubscribes) and evaluated; care and win-back programmes next.
 
 It keeps its own view of the customers (consent, contact channels) and of analytics' segment
 memberships and value classes. A background sender sends what running campaigns have due
@@ -24,6 +24,7 @@ from crm_marketing.channels.factory import channels_for
 from crm_marketing.customers.routes import router as customers_router
 from crm_marketing.db import platform_tables
 from crm_marketing.handlers import handlers_for
+from crm_marketing.mail_lists.routes import router as mail_lists_router
 from crm_marketing.member_events.handlers import member_event_timers
 from crm_marketing.member_events.routes import router as member_events_router
 from crm_marketing.sends.sender import Sender
@@ -38,7 +39,9 @@ def sender_worker(clock: Clock) -> WorkerFactory:
     def factory(runtime: WorkerHost) -> Worker:
         settings = runtime.settings
         assert isinstance(settings, MarketingSettings)
-        sender = Sender(runtime.unit_of_work, settings, channels_for(settings, clock))
+        sender = Sender(
+            runtime.unit_of_work, settings, channels_for(settings, runtime.unit_of_work, clock)
+        )
         return Worker("sender", sender.run)
 
     return factory
@@ -62,6 +65,7 @@ def create_app(
             audiences_router,
             campaigns_router,
             member_events_router,
+            mail_lists_router,
             tracking_router,
         ],
         title="CRM marketing",

@@ -33,8 +33,11 @@ class Base(DeclarativeBase):
 Money = Numeric(14, 2)
 
 platform_tables = define_platform_tables(Base.metadata)
-# With the birth date: the birthday greetings of the care programmes.
-customer_view_table = define_customer_view_table(Base.metadata, birth_date=True)
+# With the birth date (the birthday greetings of the care programmes) and the postal address
+# (direct mail).
+customer_view_table = define_customer_view_table(
+    Base.metadata, birth_date=True, postal_address=True
+)
 # What each customer is worth (crm.analytics): win-back passes over the low-value ones and
 # hands VIPs to their owner.
 value_classes = define_value_classes_table(Base.metadata)

@@ -5,7 +5,7 @@
 - analytics' value class of each customer (win-back passes over the low-value ones), and
   who is in which saved segment (the audiences); a member who joins a segment that a launched
   campaign keeps live is enrolled in it;
-- erasure and merge reach the audiences and the messages;
+- erasure and merge reach the audiences, the messages and the mail lists;
 - sales' orders are credited to the campaigns that reached the customer before them, and
   move the customer's last purchase for win-back and the check-up reminder.
 """
@@ -21,6 +21,7 @@ from crm_marketing.campaigns.handlers import enrol_live_joiners
 from crm_marketing.care.handlers import care_handlers
 from crm_marketing.customers.view import customer_view
 from crm_marketing.db import customer_view_table, value_classes
+from crm_marketing.mail_lists.handlers import mail_list_handlers
 from crm_marketing.sends.handlers import send_handlers
 from crm_marketing.settings import MarketingSettings
 from crm_marketing.winback.handlers import winback_handlers
@@ -34,6 +35,7 @@ def handlers_for(settings: MarketingSettings) -> HandlerMap:
         {SegmentMembershipChanged: [membership_projection, enrol_live_joiners]},
         erasure_handlers,
         send_handlers,
+        mail_list_handlers,
         attribution_handlers(settings),
         winback_handlers(settings),
         care_handlers(settings),

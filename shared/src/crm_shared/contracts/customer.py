@@ -68,6 +68,19 @@ class ConsentDetail(BaseModel):
     changed_at: AwareDatetime | None = None
 
 
+class PostalAddress(BaseModel):
+    """Where letters reach the customer (direct mail). Personal data: the street and postal
+    code are masked without ``customers:pii`` and scrubbed on erasure."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    street: str
+    postal_code: str | None = None
+    city: str | None = None
+    region: str | None = None
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2")
+
+
 class CustomerSnapshot(BaseModel):
     """The customer as other services may know it (no receivables or audit detail)."""
 
@@ -92,6 +105,8 @@ class CustomerSnapshot(BaseModel):
     # The same channels as ``consent`` with their source and time (empty in older events).
     consent_details: dict[ConsentChannel, ConsentDetail] = Field(default_factory=dict)
     birth_date: date | None = None
+    # Null when the master has no street for the customer (and in older events).
+    postal_address: PostalAddress | None = None
     region: str | None = None
     city: str | None = None
     industry: str | None = None

@@ -188,6 +188,9 @@ def _snapshot_values(snapshot: CustomerSnapshot) -> Row:
         "consent": {channel.value: granted for channel, granted in snapshot.consent.items()},
         "external_id": snapshot.external_id,
         "birth_date": snapshot.birth_date,
+        "postal_address": (
+            snapshot.postal_address.model_dump() if snapshot.postal_address is not None else None
+        ),
     }
 
 

@@ -10,7 +10,8 @@
   incremental sync (then in (updated_at, id) order); ``name`` matches part of the name,
   ignoring case.
 
-Without ``customers:pii`` the e-mail and phone are masked (:mod:`crm_shared.masking`).
+Without ``customers:pii`` the e-mail, phone, birth date and postal address lines are masked
+(:mod:`crm_shared.masking`).
 
 The response model holds only the fields the service keeps, so a field a service does not
 keep is absent from its API (and its OpenAPI document), not null.
@@ -38,8 +39,9 @@ from crm_shared.contracts.customer import (
     CustomerStatus,
     LifecycleStage,
     OperatingGrade,
+    PostalAddress,
 )
-from crm_shared.masking import BIRTH, CONTACT_POINTS, mask_fields
+from crm_shared.masking import ADDRESS_LINES, BIRTH, CONTACT_POINTS, mask_fields
 from crm_shared.views.customer_view import CustomerView, ViewFilter
 from crm_shared.views.customer_view import list_customers as list_customers_of
 
@@ -66,6 +68,11 @@ class CustomerViewRecord(BaseModel):
         None, description="the customer's id in the system it came from (an ERP)"
     )
     birth_date: date | None = Field(None, description="where the service keeps it")
+    postal_address: PostalAddress | None = Field(
+        None,
+        description="where the service keeps it; without `customers:pii` the street and "
+        "postal code are masked",
+    )
     customer_version: int = Field(description="the customer master's version last applied")
     updated_at: datetime
     resolved_from: str | None = Field(
@@ -85,7 +92,10 @@ def customer_model(view: CustomerView, name: str) -> type[BaseModel]:
 
 def masked_row(view: CustomerView, row: dict[str, Any]) -> dict[str, Any]:
     """What the view serves of ``row`` to a caller without ``customers:pii``."""
-    return mask_fields(view.public(row), {**CONTACT_POINTS, **BIRTH})
+    masked = mask_fields(view.public(row), {**CONTACT_POINTS, **BIRTH})
+    if masked.get("postal_address") is not None:
+        masked["postal_address"] = mask_fields(masked["postal_address"], ADDRESS_LINES)
+    return masked
 
 
 def customer_view_router(view: CustomerView, *, model_name: str = "Customer") -> APIRouter:

@@ -67,6 +67,7 @@ OPTIONAL_FIELDS: tuple[str, ...] = (
     "consent",
     "external_id",  # only in a table defined with it (define_customer_view_table)
     "birth_date",  # likewise (marketing's birthday greetings)
+    "postal_address",  # likewise (marketing's direct mail)
 )
 # What an erased customer or a merged alias keeps: the id, the pointer and the bookkeeping.
 # Everything else is set to null (an alias's data lives on in the survivor's record).
@@ -82,14 +83,19 @@ MAX_MERGE_HOPS = 16
 
 
 def define_customer_view_table(
-    metadata: MetaData, *, external_id: bool = False, birth_date: bool = False
+    metadata: MetaData,
+    *,
+    external_id: bool = False,
+    birth_date: bool = False,
+    postal_address: bool = False,
 ) -> Table:
     """``external_id``: with the customer's id in the system it came from (an ERP), indexed,
     for a service that resolves imported rows by it (sales' order history import).
-    ``birth_date``: with the customer's birth date (marketing's birthday greetings). Both
-    came after the shape was released: a service that keeps one adds its column in a
-    migration of its own (:func:`add_customer_view_external_id`,
-    :func:`add_customer_view_birth_date`)."""
+    ``birth_date``: with the customer's birth date (marketing's birthday greetings).
+    ``postal_address``: with the customer's postal address, a JSON object (marketing's direct
+    mail). All came after the shape was released: a service that keeps one adds its column in
+    a migration of its own (:func:`add_customer_view_external_id`,
+    :func:`add_customer_view_birth_date`, :func:`add_customer_view_postal_address`)."""
     extra: list[Any] = (
         [
             Column("external_id", String(100), nullable=True),
@@ -100,6 +106,8 @@ def define_customer_view_table(
     )
     if birth_date:
         extra.append(Column("birth_date", Date, nullable=True))
+    if postal_address:
+        extra.append(Column("postal_address", JSON, nullable=True))
     return Table(
         TABLE_NAME,
         metadata,
@@ -139,6 +147,14 @@ def add_customer_view_birth_date(op: Any) -> None:
 
 def drop_customer_view_birth_date(op: Any) -> None:
     op.drop_column(TABLE_NAME, "birth_date")
+
+
+def add_customer_view_postal_address(op: Any) -> None:
+    op.add_column(TABLE_NAME, Column("postal_address", JSON, nullable=True))
+
+
+def drop_customer_view_postal_address(op: Any) -> None:
+    op.drop_column(TABLE_NAME, "postal_address")
 
 
 def drop_customer_view_external_id(op: Any) -> None:

@@ -23,13 +23,14 @@ class AttributionRepository:
         self.session = session
 
     async def touches(self, customer_id: str, since: datetime, until: datetime) -> list[Touch]:
-        """The campaign messages delivered to the customer in [since, until]."""
+        """The campaign messages delivered to the customer in [since, until] (a letter: put
+        on its mail list; paper has no delivery receipt)."""
         message = CampaignMessage
         rows = await self.session.execute(
             select(message.campaign_id, message.sent_at).where(
                 message.customer_id == customer_id,
                 message.status == MessageStatus.SENT,
-                message.outcome == Outcome.DELIVERED.value,
+                message.outcome.in_([Outcome.DELIVERED.value, Outcome.POSTED.value]),
                 message.sent_at >= since,
                 message.sent_at <= until,
             )

@@ -59,6 +59,8 @@ async def campaign_results(uow: UnitOfWork, campaign_id: str) -> Results:
 
     sent = count(MessageStatus.SENT)
     delivered = count(MessageStatus.SENT, Outcome.DELIVERED)
+    # The rates' base: what reached the customer (a letter, once posted: no receipt).
+    reached = delivered + count(MessageStatus.SENT, Outcome.POSTED)
     clicked = total("clicked")
     orders, revenue = await AttributionRepository(uow.session).sums(campaign.id)
     revenue = revenue.quantize(CENT)
@@ -93,8 +95,8 @@ async def campaign_results(uow: UnitOfWork, campaign_id: str) -> Results:
         revenue=revenue,
         cost=cost,
         roi=roi(float(revenue), float(cost)),
-        response_rate=_share(clicked, delivered),
-        conversion_rate=_share(orders, delivered),
+        response_rate=_share(clicked, reached),
+        conversion_rate=_share(orders, reached),
         currency=campaign.currency,
         variants=variants,
         winner=campaign.ab_winner,

@@ -39,9 +39,8 @@ ALLOWED: dict[Action, frozenset[CampaignStatus]] = {
     ),
     Action.COMPLETE: frozenset({CampaignStatus.RUNNING, CampaignStatus.PAUSED}),
 }
-# The channels a campaign can be launched on today; direct-mail lists (a CSV, with the
-# postal address the customer contract is to gain) are refused at launch until then.
-LAUNCHABLE = frozenset({MarketingChannel.EMAIL, MarketingChannel.SMS, MarketingChannel.PHONE})
+# The channels a campaign can be launched on (a channel still to come is planned, not launched).
+LAUNCHABLE = frozenset(MarketingChannel)
 FINAL = frozenset({CampaignStatus.STOPPED, CampaignStatus.COMPLETED})
 # What a launched campaign still lets change: its plan, not its audience or message.
 PLAN_FIELDS = frozenset(
@@ -74,6 +73,8 @@ def inconsistencies(
     for where, subject, html in messages:
         if channel == MarketingChannel.EMAIL and not subject:
             found.append((f"{where}.subject", "an e-mail needs a subject"))
+        if channel == MarketingChannel.MAIL and subject:
+            found.append((f"{where}.subject", "a letter has no subject: put it in the body"))
         if html is not None and channel != MarketingChannel.EMAIL:
             found.append((f"{where}.html", "an HTML part is for e-mail campaigns only"))
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:

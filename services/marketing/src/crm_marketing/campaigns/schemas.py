@@ -32,7 +32,8 @@ class Strict(BaseModel):
 
 class MessageIn(Strict):
     subject: Subject | None = Field(
-        None, description="The e-mail's subject (required for e-mail); a template too"
+        None,
+        description="The e-mail's subject (required for e-mail; a letter has none); a template too",
     )
     body: Body = Field(
         description="The text (e-mail's plain part, the SMS, the call script, the letter): "
@@ -158,8 +159,8 @@ class ResultsOut(BaseModel):
     revenue: Decimal = Field(description="Their revenue, in the campaign's currency")
     cost: Decimal = Field(description="Fixed cost + cost per message x sent")
     roi: float | None = Field(description="(revenue - cost) / cost; null without a cost")
-    response_rate: float | None = Field(description="Responded / delivered")
-    conversion_rate: float | None = Field(description="Orders / delivered")
+    response_rate: float | None = Field(description="Responded / delivered (letters: posted)")
+    conversion_rate: float | None = Field(description="Orders / delivered (letters: posted)")
     currency: str
     variants: dict[str, VariantResultsOut] = Field(
         default_factory=dict, description="Per A/B variant (empty without a test)"

@@ -214,7 +214,7 @@ async def launch(uow: UnitOfWork, campaign_id: str, expected: ExpectedVersion) -
     _transition(campaign, Action.LAUNCH)
     if MarketingChannel(campaign.channel) not in LAUNCHABLE:
         raise CampaignStateError(
-            f"{campaign.channel} campaigns cannot be launched yet (e-mail and SMS can)",
+            f"{campaign.channel} campaigns cannot be launched yet",
             code="channel-not-available",
         )
     now = uow.clock.now()

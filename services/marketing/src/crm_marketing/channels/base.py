@@ -7,18 +7,35 @@ from typing import Protocol
 
 
 @dataclass(frozen=True)
+class Letter:
+    """Where a direct-mail message goes: the line of its campaign's mail list."""
+
+    campaign_id: str
+    step: int
+    name: str
+    street: str
+    postal_code: str
+    city: str | None
+    region: str | None
+    country: str | None
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     message_id: str  # our id; the e-mail's Message-ID is <message_id@CRM domain>
     customer_id: str
-    address: str  # e-mail address or phone number (E.164)
+    address: str  # e-mail address, phone number (E.164), or a letter's address on one line
     subject: str | None  # e-mail only
-    text: str  # the plain-text body (SMS: the whole message)
+    text: str  # the plain-text body (SMS: the whole message; a letter: its text)
     html: str | None = None  # the HTML body (e-mail), or None
     headers: Mapping[str, str] = field(default_factory=dict)  # extra e-mail headers
+    letter: Letter | None = None  # direct mail only
 
 
 class Outcome(StrEnum):
     DELIVERED = "delivered"  # the server/provider accepted it (SMTP 2xx; SMS provider 2xx)
+    # Written to the campaign's mail list (direct mail): paper has no delivery receipt.
+    POSTED = "posted"
     BOUNCED = "bounced"  # refused (SMTP 4xx/5xx for this recipient or message; provider 4xx)
     # Never handed over (no connection, provider down before we sent): the caller may try
     # it again later.

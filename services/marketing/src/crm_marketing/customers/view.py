@@ -18,6 +18,7 @@ KEPT_FIELDS = frozenset(
         "credit_grade",
         "value_class",
         "birth_date",  # birthday greetings
+        "postal_address",  # direct mail
     }
 )
 

@@ -1,5 +1,7 @@
 """One campaign message made for one customer: personalised (the sandboxed templates), its
-links tracked, its unsubscribe link and the RFC 8058 headers added."""
+links tracked, its unsubscribe link and the RFC 8058 headers added (e-mail). A letter is its
+body as plain text, with no link rewritten and no unsubscribe link (paper cannot be
+tracked), and the addressee's postal address."""
 
 from collections.abc import Mapping
 from datetime import datetime
@@ -8,15 +10,19 @@ from typing import Any
 from crm_shared.contracts.marketing import MarketingChannel
 
 from crm_marketing.campaigns.models import Campaign
+from crm_marketing.campaigns.schemas import MessageIn
 from crm_marketing.campaigns.service import content_of
-from crm_marketing.channels.base import OutgoingMessage
+from crm_marketing.channels.base import Letter, OutgoingMessage
 from crm_marketing.messages import links as tracked
 from crm_marketing.messages import templates
 from crm_marketing.tracking.urls import Links
 
 
-def context_of(customer: Mapping[str, Any], campaign: Campaign, unsubscribe: str) -> dict[str, Any]:
-    """What a template may name: the customer's fields marketing keeps, and the campaign's."""
+def context_of(
+    customer: Mapping[str, Any], campaign: Campaign, unsubscribe: str | None
+) -> dict[str, Any]:
+    """What a template may name: the customer's fields marketing keeps, and the campaign's
+    (a letter has no unsubscribe URL: it renders empty)."""
     name = str(customer.get("name") or "")
     first, _, last = name.partition(" ") if customer.get("kind") != "company" else ("", "", "")
     return {
@@ -44,6 +50,8 @@ def compose(
 ) -> OutgoingMessage:
     """Raises the templates' render error where the message cannot be made for them."""
     content = content_of(campaign, variant, step)
+    if campaign.channel == MarketingChannel.MAIL:
+        return _letter(campaign, step, message_id, customer, address, content)
     unsubscribe = links.unsubscribe(message_id, now)
     context = context_of(customer, campaign, unsubscribe)
 
@@ -75,3 +83,26 @@ def compose(
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
+
+
+def _letter(
+    campaign: Campaign,
+    step: int,
+    message_id: str,
+    customer: Mapping[str, Any],
+    address: str,
+    content: MessageIn,
+) -> OutgoingMessage:
+    text = templates.render(content.body, context_of(customer, campaign, None), html=False)
+    postal = customer["postal_address"]
+    letter = Letter(
+        campaign_id=campaign.id,
+        step=step,
+        name=str(customer.get("name") or ""),
+        street=str(postal["street"]),
+        postal_code=str(postal["postal_code"]),
+        city=postal.get("city"),
+        region=postal.get("region"),
+        country=postal.get("country"),
+    )
+    return OutgoingMessage(message_id, str(customer["id"]), address, None, text, letter=letter)

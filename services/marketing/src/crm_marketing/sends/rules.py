@@ -5,6 +5,10 @@ to an erased (or merged-away) customer, never past the frequency cap, and never 
 quiet hours of the customer's day (it waits for their end instead). A customer whose churn
 risk rose gets a care call first: promotional (non-care) messages to them are held back for a
 while (``care_first``). Every skip has a reason the campaign's results count.
+
+A letter needs ``post`` consent and a postal address complete enough for the post: a street,
+a postal code, and a city or a country. Quiet hours do not apply to it (it is printed and
+posted later, and arrives days after).
 """
 
 from collections.abc import Mapping
@@ -23,18 +27,19 @@ class SkipReason(StrEnum):
     MERGED = "merged"  # the survivor has its own membership
     NO_CONSENT = "no_consent"
     NO_ADDRESS = "no_address"
+    INCOMPLETE_ADDRESS = "incomplete_address"  # a letter's address lacks a part the post needs
     FREQUENCY_CAP = "frequency_cap"
     CARE_FIRST = "care_first"  # a promotion while the customer's churn risk gets care first
     TEMPLATE_ERROR = "template_error"  # the message could not be personalised for them
     CAMPAIGN_ENDED = "campaign_ended"  # still waiting when the campaign stopped or ended
 
 
-# The customer view's column that holds each channel's address (post: not kept yet).
-ADDRESS_FIELD: dict[MarketingChannel, str | None] = {
+# The customer view's column that holds each channel's address.
+ADDRESS_FIELD: dict[MarketingChannel, str] = {
     MarketingChannel.EMAIL: "email",
     MarketingChannel.SMS: "phone",
     MarketingChannel.PHONE: "phone",
-    MarketingChannel.MAIL: None,
+    MarketingChannel.MAIL: "postal_address",
 }
 # Channels that reach the customer at once, and so keep out of the quiet hours (a call task
 # is planned by its owner, a letter arrives days later).
@@ -90,12 +95,15 @@ def decide(
     consent = customer.get("consent") or {}
     if consent.get(CONSENT_OF_CHANNEL[channel].value) is not True:
         return Skip(SkipReason.NO_CONSENT)
-    field = ADDRESS_FIELD[channel]
-    address = customer.get(field) if field else None
+    address = customer.get(ADDRESS_FIELD[channel])
     if not address:
         return Skip(SkipReason.NO_ADDRESS)
     if promotional and care_until is not None and now < care_until:
         return Skip(SkipReason.CARE_FIRST)
+    if channel == MarketingChannel.MAIL:
+        if not postal_address_complete(address):
+            return Skip(SkipReason.INCOMPLETE_ADDRESS)
+        address = postal_label(address)
     if sent_lately >= policy.frequency_cap:
         return Skip(SkipReason.FREQUENCY_CAP)
     if channel in IMMEDIATE:
@@ -103,6 +111,22 @@ def decide(
         if until is not None:
             return Wait(until)
     return Send(str(address))
+
+
+POSTAL_PARTS = ("street", "postal_code", "city", "region", "country")
+
+
+def postal_address_complete(address: Mapping[str, Any]) -> bool:
+    """What the post needs: a street, a postal code, and a city or a country."""
+    has = {part: bool(str(address.get(part) or "").strip()) for part in POSTAL_PARTS}
+    return has["street"] and has["postal_code"] and (has["city"] or has["country"])
+
+
+def postal_label(address: Mapping[str, Any]) -> str:
+    """The address on one line, as the message keeps it: "1 Main St, 10115 Berlin, DE"."""
+    place = " ".join(str(address[p]) for p in ("postal_code", "city") if address.get(p))
+    parts = (address.get("street"), place, address.get("region"), address.get("country"))
+    return ", ".join(str(part) for part in parts if part)
 
 
 def quiet_until(now: datetime, policy: Policy) -> datetime | None:

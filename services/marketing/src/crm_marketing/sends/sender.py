@@ -206,6 +206,7 @@ def _settled(result: SendResult, now: datetime, retry_at: datetime) -> Settled:
         )
     if result.outcome == Outcome.UNKNOWN:
         return Settled(result.message_id, MessageStatus.UNKNOWN, None, result.detail, None)
+    # Delivered, bounced, or posted (a letter on its mail list).
     return Settled(result.message_id, MessageStatus.SENT, result.outcome.value, result.detail, now)
 
 
@@ -216,7 +217,7 @@ def _record(
     result: SendResult,
     now: datetime,
 ) -> None:
-    if result.outcome not in (Outcome.DELIVERED, Outcome.BOUNCED):
+    if result.outcome not in (Outcome.DELIVERED, Outcome.BOUNCED, Outcome.POSTED):
         return
     campaign = claimed.campaign
     step = published_step(campaign, claimed.steps[message.message_id])
@@ -246,12 +247,13 @@ def _record(
         )
     elif result.outcome == Outcome.DELIVERED:
         uow.record(MessageDelivered(**common, delivered_at=now))
-    else:
+    elif result.outcome == Outcome.BOUNCED:
         uow.record(
             MessageBounced(
                 **common, reason=result.detail, permanent=result.permanent, bounced_at=now
             )
         )
+    # A letter (posted) has no delivery receipt: it is sent, never delivered.
 
 
 def _call_title(campaign: Campaign) -> str:
