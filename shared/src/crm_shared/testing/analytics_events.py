@@ -1,8 +1,12 @@
 """Builders of ``crm.analytics`` events for tests of the services that consume them."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from crm_shared.contracts.analytics import MembershipChange, SegmentMembershipChanged
+from crm_shared.contracts.analytics import (
+    CustomerInactive,
+    MembershipChange,
+    SegmentMembershipChanged,
+)
 from crm_shared.testing.customer_events import T0
 
 
@@ -31,3 +35,29 @@ def joined(segment_id: str, customer_id: str, sequence: int = 1) -> SegmentMembe
 
 def left(segment_id: str, customer_id: str, sequence: int = 2) -> SegmentMembershipChanged:
     return membership(segment_id, customer_id, MembershipChange.LEFT, sequence)
+
+
+def inactive(
+    customer_id: str,
+    last_activity_at: datetime,
+    days_inactive: int,
+    *,
+    threshold_days: int | None = None,
+    expected_value: str | None = None,
+    currency: str = "EUR",
+    sequence: int = 1,
+) -> CustomerInactive:
+    """Analytics' ``customer.inactive``, computed ``days_inactive`` days after the last
+    activity (the threshold: the highest default one reached, unless given)."""
+    reached = [days for days in (90, 180, 365) if days_inactive >= days] or [90]
+    return CustomerInactive(
+        customer_id=customer_id,
+        days_inactive=days_inactive,
+        last_activity_at=last_activity_at,
+        threshold_days=threshold_days or reached[-1],
+        expected_value=expected_value,
+        horizon_months=12 if expected_value is not None else None,
+        currency=currency,
+        sequence=sequence,
+        computed_at=last_activity_at + timedelta(days=days_inactive),
+    )
