@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from services.marketing.tests.marketing_harness import (
     RecordingChannel,
     deliver_events,
+    fire_timers,
     send_all,
     sender,
 )
@@ -46,7 +47,7 @@ async def buyer(
 
 async def after(app: FastAPI, clock: FakeClock, days: int) -> None:
     clock.advance(days * DAY)
-    await app.state.runtime.timers.fire_due()
+    await fire_timers(app)
 
 
 async def decisions(app: FastAPI) -> list[tuple[str, str, str]]:

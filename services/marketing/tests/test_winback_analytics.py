@@ -16,10 +16,10 @@ from fastapi import FastAPI
 from services.marketing.tests.marketing_harness import (
     RecordingChannel,
     deliver_events,
+    fire_timers,
     send_all,
     sender,
 )
-from tests.helpers import wait_for
 
 DAY = timedelta(days=1)
 PHONE = "+442079460001"
@@ -51,19 +51,7 @@ async def texts_sent(app: FastAPI) -> list[str]:
 
 async def fire(app: FastAPI, clock: FakeClock, days: int) -> None:
     clock.advance(days * DAY)
-    await app.state.runtime.timers.fire_due()
-
-
-async def decided(app: FastAPI, count: int) -> list[tuple[str, str, str]]:
-    """The decisions once there are ``count``: the app's own timer worker may be the one
-    firing a due timer, committing after ``fire`` returned."""
-    found = await wait_for(lambda: _at_least(app, count), timeout=10, message=f"{count} decisions")
-    return list(found)
-
-
-async def _at_least(app: FastAPI, count: int) -> list[tuple[str, str, str]] | None:
-    found = await decisions(app)
-    return found if len(found) >= count else None
+    await fire_timers(app)
 
 
 async def test_each_stage_on_analytics_event_with_its_action(
@@ -116,7 +104,7 @@ async def test_the_fallback_timer_then_the_event_send_one_text(
     start = clock.now()
     customer_id = await buyer(app, clock, "cy")
     await fire(app, clock, 93)  # analytics was down: marketing's timer decides
-    assert [d[:2] for d in await decided(app, 1)] == [("reminder", "sms_reminder")]
+    assert [d[:2] for d in await decisions(app)] == [("reminder", "sms_reminder")]
     await deliver_events(app, inactive(customer_id, start, 94, expected_value="500.00"))
     assert len(await decisions(app)) == 1
     assert await texts_sent(app) == [PHONE]
@@ -133,7 +121,7 @@ async def test_the_event_then_the_fallback_timer_send_one_text(
     assert [d[:2] for d in await decisions(app)] == [("reminder", "sms_reminder")]
     assert await texts_sent(app) == [PHONE]
     await fire(app, clock, 90)  # the fallback still decides a stage analytics missed
-    assert [d[:2] for d in await decided(app, 2)][-1] == ("follow_up", "owner_call")
+    assert [d[:2] for d in await decisions(app)][-1] == ("follow_up", "owner_call")
 
 
 async def test_the_excluded_and_the_not_worth_it_are_let_go_a_vip_is_visited(
