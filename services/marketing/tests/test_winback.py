@@ -1,11 +1,14 @@
-"""Win-back across time (a FakeClock and the durable timers): an order arms the check; at 3
-months the customer gets the reminder SMS, at 6 the owner's call task, each decision
-published with its reason; a new order starts a new spell; the excluded are let go, with the
-reason on their timeline; a VIP gets a personal visit."""
+"""Win-back across time on marketing's own fallback timer (a FakeClock and the durable
+timers; analytics' ``customer.inactive`` is in ``test_winback_analytics``): an order arms the
+check; at 3 months the customer gets the reminder SMS, at 6 the owner's call task, each
+decision published with its reason; a new order starts a new spell; the excluded are let go,
+with the reason on their timeline; a VIP gets a personal visit."""
 
 from datetime import timedelta
+from typing import Any
 
 import httpx
+import pytest
 from crm_shared.clock import FakeClock
 from crm_shared.testing import created, outbox_events, uid
 from crm_shared.testing.sales_fact_events import order, order_placed
@@ -14,11 +17,18 @@ from fastapi import FastAPI
 from services.marketing.tests.marketing_harness import (
     RecordingChannel,
     deliver_events,
+    fire_timers,
     send_all,
     sender,
 )
 
 DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    # The fallback at the start of each stage, as if analytics never published.
+    return {"winback_fallback_days": 0}
 
 
 async def buyer(
@@ -37,7 +47,7 @@ async def buyer(
 
 async def after(app: FastAPI, clock: FakeClock, days: int) -> None:
     clock.advance(days * DAY)
-    await app.state.runtime.timers.fire_due()
+    await fire_timers(app)
 
 
 async def decisions(app: FastAPI) -> list[tuple[str, str, str]]:

@@ -1,5 +1,6 @@
-"""Win-back's rules: the stage by days without a purchase, when to look next, what a customer
-is worth a year, and the decision with its reason."""
+"""Win-back's rules: the stage by days without a purchase, which stage is still to decide in a
+spell, when to look next, what a customer is worth a year, and the decision with its reason
+(on the yearly spend or analytics' CLV prediction)."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -7,7 +8,7 @@ from typing import Any
 
 import pytest
 from crm_marketing.settings import MarketingSettings
-from crm_marketing.winback.rules import decide, next_check, stage_at, yearly_value
+from crm_marketing.winback.rules import decide, is_news, next_check, stage_at, yearly_value
 from crm_marketing.winback.service import policy_of
 from crm_shared.contracts.marketing import WinbackAction, WinbackStage
 
@@ -77,3 +78,32 @@ def test_the_decision_and_its_reason(
     decision = decide(stage, record, value, POLICY)
     assert decision.action == action
     assert reason in decision.reason
+
+
+@pytest.mark.parametrize(
+    ("stage", "decided", "news"),
+    [
+        (WinbackStage.REMINDER, None, True),
+        (WinbackStage.REMINDER, "reminder", False),  # a replay
+        (WinbackStage.FOLLOW_UP, "reminder", True),
+        (WinbackStage.REMINDER, "follow_up", False),  # a late event about an earlier stage
+        (WinbackStage.RECALL, "follow_up", True),
+        (WinbackStage.RECALL, "recall", False),
+    ],
+)
+def test_each_stage_is_decided_once_and_never_after_a_later_one(
+    stage: WinbackStage, decided: str | None, news: bool
+) -> None:
+    assert is_news(stage, decided) is news
+
+
+def test_a_clv_prediction_below_the_cost_lets_go_with_its_horizon_in_the_reason() -> None:
+    customer = {"credit_grade": "A", "tags": []}
+    per = "over the next 12 months (CLV)"
+    low = decide(WinbackStage.FOLLOW_UP, customer, Decimal("14.99"), POLICY, per=per)
+    assert low.action == WinbackAction.LET_GO
+    assert low.reason == (
+        "worth 14.99 EUR over the next 12 months (CLV), owner call costs 15.00 EUR"
+    )
+    enough = decide(WinbackStage.FOLLOW_UP, customer, Decimal("15.00"), POLICY, per=per)
+    assert enough.action == WinbackAction.OWNER_CALL

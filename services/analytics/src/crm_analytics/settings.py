@@ -5,7 +5,13 @@ from decimal import Decimal
 from typing import ClassVar
 
 from crm_shared.settings import ServiceSettings
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    PositiveInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from crm_analytics.segments.rules import DEFAULT_AGE_BANDS, DEFAULT_SPEND_BANDS, parse_bands
 
@@ -41,6 +47,11 @@ class AnalyticsSettings(ServiceSettings):
     churn_medium: float = Field(0.3, gt=0, lt=1)  # churn-risk score cuts of the levels
     churn_high: float = Field(0.6, gt=0, le=1)
     churn_default_gap_days: float = Field(90.0, gt=0)  # the rhythm of a one-day customer
+    # Days without a purchase at which a scoring run publishes ``customer.inactive`` (once
+    # per threshold per spell): the starts of marketing's win-back windows (DOMAIN.md §5).
+    inactivity_thresholds_days: list[PositiveInt] = Field(
+        default_factory=lambda: [90, 180, 365], min_length=1, max_length=10
+    )
     # Refit the CLV model and rescore everyone (cron, UTC); a new order rescores its
     # customer at once against the last full run's edges.
     scores_refresh_cron: str = "30 2 * * *"

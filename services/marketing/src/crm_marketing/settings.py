@@ -80,6 +80,10 @@ class MarketingSettings(ServiceSettings):
     winback_excluded_tags: list[str] = Field(default_factory=lambda: ["malicious-arrears"])
     winback_vip_classes: list[str] = Field(default_factory=lambda: ["VIP"])
     winback_vip_tag: str = "vip"
+    # Analytics' ``customer.inactive`` decides each stage (with its CLV prediction as the
+    # expected value); marketing's own timer per buyer is the fallback, deciding a stage this
+    # many days after it starts if analytics has not (analytics down, the customer unscored).
+    winback_fallback_days: int = Field(3, ge=0, le=365)
     # The programmes' messages (templates like a campaign's).
     winback_reminder_text: str = (
         "{{ first_name | default('Hello') }}, we have missed you! Come and see what is new."

@@ -9,7 +9,9 @@ ids, classes, scores and reasons only.
 - ``value_class.changed``: the ABC class (by value over the window) and the VIP class
   changed; support marks a complaint major for the classes its settings name (A, VIP).
 - ``churn_risk.changed``: the churn-risk level changed (low, medium, high), with the score
-  and the reasons; marketing's win-back acts on it.
+  and the reasons.
+- ``customer.inactive``: a customer crossed an inactivity threshold (days without a purchase)
+  since the previous scoring run, once per crossing; marketing's win-back acts on it.
 - ``segment.membership_changed``: a customer joined or left a saved segment.
 """
 
@@ -84,6 +86,22 @@ class ChurnRiskChanged(AnalyticsEvent):
     days_inactive: int | None = None
     usual_gap_days: float | None = None
     sequence: int
+    computed_at: AwareDatetime
+
+
+@integration_event("crm.analytics.customer.inactive.v1")
+class CustomerInactive(AnalyticsEvent):
+    """A customer crossed an inactivity threshold: once per threshold per inactive spell (a
+    new purchase starts a new spell)."""
+
+    days_inactive: int = Field(ge=0)  # days since the last purchase, as of the run
+    last_activity_at: AwareDatetime  # the last purchase: it names the spell
+    threshold_days: int = Field(ge=1)  # the highest threshold crossed
+    # The CLV model's predicted value over ``horizon_months`` in ``currency`` (None: no model).
+    expected_value: str | None = None
+    horizon_months: int | None = None
+    currency: str
+    sequence: int  # the scoring run that saw the crossing
     computed_at: AwareDatetime
 
 

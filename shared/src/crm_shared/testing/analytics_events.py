@@ -1,11 +1,12 @@
 """Builders of ``crm.analytics`` events for tests of the services that consume them."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from crm_shared.contracts.analytics import (
     ChurnLevel,
     ChurnReason,
     ChurnRiskChanged,
+    CustomerInactive,
     MembershipChange,
     SegmentMembershipChanged,
     ValueClass,
@@ -77,4 +78,30 @@ def churn_risk_changed(
         reasons=[ChurnReason(code="inactive", weight=1.0, detail="no purchase for a while")],
         sequence=sequence,
         computed_at=computed_at,
+    )
+
+
+def inactive(
+    customer_id: str,
+    last_activity_at: datetime,
+    days_inactive: int,
+    *,
+    threshold_days: int | None = None,
+    expected_value: str | None = None,
+    currency: str = "EUR",
+    sequence: int = 1,
+) -> CustomerInactive:
+    """Analytics' ``customer.inactive``, computed ``days_inactive`` days after the last
+    activity (the threshold: the highest default one reached, unless given)."""
+    reached = [days for days in (90, 180, 365) if days_inactive >= days] or [90]
+    return CustomerInactive(
+        customer_id=customer_id,
+        days_inactive=days_inactive,
+        last_activity_at=last_activity_at,
+        threshold_days=threshold_days or reached[-1],
+        expected_value=expected_value,
+        horizon_months=12 if expected_value is not None else None,
+        currency=currency,
+        sequence=sequence,
+        computed_at=last_activity_at + timedelta(days=days_inactive),
     )

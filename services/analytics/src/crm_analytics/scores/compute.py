@@ -158,6 +158,8 @@ def score_rows(
                 "churn_reasons": churn.reasons[i],
                 "mvc_class": None,
                 "loyalty_score": None,
+                "inactive_since": None,  # the run's inactivity step sets them
+                "inactive_notified_days": None,
             }
         )
     return rows

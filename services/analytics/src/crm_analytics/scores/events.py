@@ -1,6 +1,8 @@
 """The events of a scoring run: one ``value_class.changed`` and one ``churn_risk.changed``
-per customer whose class or level moved since the stored row."""
+per customer whose class or level moved since the stored row, and one ``customer.inactive``
+per customer who crossed an inactivity threshold since the stored mark."""
 
+from decimal import Decimal
 from typing import Any
 
 from crm_shared.contracts.analytics import (
@@ -8,24 +10,30 @@ from crm_shared.contracts.analytics import (
     ChurnLevel,
     ChurnReason,
     ChurnRiskChanged,
+    CustomerInactive,
     ValueClass,
     ValueClassChanged,
 )
 from crm_shared.db import UnitOfWork
 
+from crm_analytics.scores.repository import Stored
+from crm_analytics.scores.rules import inactivity_crossing
 from crm_analytics.settings import AnalyticsSettings
+
+CENT = Decimal("0.01")
 
 
 def record_changes(
     uow: UnitOfWork,
     rows: list[dict[str, Any]],
-    before: dict[str, tuple[Any, ...]],
+    before: dict[str, Stored],
     settings: AnalyticsSettings,
     sequence: int,
 ) -> list[str]:
     changed: list[str] = []
     for row in rows:
-        value_class, churn_level = before.get(row["customer_id"], (None, None))
+        stored = before.get(row["customer_id"], Stored())
+        value_class, churn_level = stored.value_class, stored.churn_level
         moved = False
         if row["value_class"] != value_class:
             moved = True
@@ -59,6 +67,49 @@ def record_changes(
         if moved:
             changed.append(row["customer_id"])
     return changed
+
+
+def record_inactivity(
+    uow: UnitOfWork,
+    rows: list[dict[str, Any]],
+    before: dict[str, Stored],
+    settings: AnalyticsSettings,
+    sequence: int,
+) -> list[str]:
+    """Sets each row's inactivity mark (before the rows are written) and records a
+    ``customer.inactive`` for each crossing; returns who crossed."""
+    crossed: list[str] = []
+    for row in rows:
+        if row["last_order_at"] is None or row["recency_days"] is None:
+            continue
+        mark, threshold = inactivity_crossing(
+            before.get(row["customer_id"], Stored()).inactivity,
+            row["last_order_at"],
+            row["recency_days"],
+            settings.inactivity_thresholds_days,
+        )
+        row["inactive_since"] = mark.since
+        row["inactive_notified_days"] = mark.notified_days
+        if threshold is None:
+            continue
+        crossed.append(row["customer_id"])
+        predicted = row["predicted_value"]
+        uow.record(
+            CustomerInactive(
+                customer_id=row["customer_id"],
+                days_inactive=row["recency_days"],
+                last_activity_at=row["last_order_at"],
+                threshold_days=threshold,
+                expected_value=None
+                if predicted is None
+                else str(Decimal(repr(predicted)).quantize(CENT)),
+                horizon_months=None if predicted is None else settings.clv_horizon_months,
+                currency=settings.currency,
+                sequence=sequence,
+                computed_at=row["computed_at"],
+            )
+        )
+    return crossed
 
 
 def _usual_gap(row: dict[str, Any]) -> float | None:

@@ -71,6 +71,11 @@ class CustomerScore(Base):
     mvc_class: Mapped[int | None] = mapped_column(SmallInteger)
     loyalty_score: Mapped[float | None] = mapped_column(Float)
 
+    # Inactivity: the spell (its last purchase) and the highest threshold published for it
+    # (``customer.inactive``), carried from run to run so each crossing is published once.
+    inactive_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    inactive_notified_days: Mapped[int | None]
+
     __table_args__ = (
         Index("ix_customer_scores_rfm_segment", "rfm_segment", "customer_id"),
         Index("ix_customer_scores_value_class", "value_class", "customer_id"),

@@ -9,7 +9,7 @@ the reference implementation of the CLV models counts them.
 """
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -33,7 +33,7 @@ from crm_analytics.db import aware, upsert
 from crm_analytics.profiles.models import CustomerAlias, Profile, ProfileTag
 from crm_analytics.sales.models import SalesOrder
 from crm_analytics.scores.models import ClvModel, CustomerScore, ScoreRun
-from crm_analytics.scores.rules import Floats
+from crm_analytics.scores.rules import Floats, InactivityMark
 from crm_analytics.support.models import SupportBreach, SupportSurvey, SupportTicket
 
 EPOCH = date(1970, 1, 1)
@@ -53,6 +53,15 @@ class Window:
     end: int
     value_days: int
     trend_days: int
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A customer's stored value class, churn level and inactivity mark."""
+
+    value_class: str | None = None
+    churn_level: str | None = None
+    inactivity: InactivityMark = field(default_factory=InactivityMark)
 
 
 @dataclass
@@ -235,14 +244,23 @@ class ScoreRepository:
 
     # --- scores ------------------------------------------------------------------------
 
-    async def classes_of(self, customer_ids: Collection[str] | None) -> dict[str, tuple[Any, ...]]:
-        """{customer id: (value class, churn level)} as stored (None: everyone's)."""
+    async def stored_of(self, customer_ids: Collection[str] | None) -> dict[str, Stored]:
+        """What the run's events compare with, as stored (None: everyone's)."""
         statement = select(
-            CustomerScore.customer_id, CustomerScore.value_class, CustomerScore.churn_level
+            CustomerScore.customer_id,
+            CustomerScore.value_class,
+            CustomerScore.churn_level,
+            CustomerScore.inactive_since,
+            CustomerScore.inactive_notified_days,
         )
         if customer_ids is not None:
             statement = statement.where(CustomerScore.customer_id.in_(customer_ids))
-        return {row[0]: (row[1], row[2]) for row in await self.session.execute(statement)}
+        return {
+            row[0]: Stored(
+                row[1], row[2], InactivityMark(aware(row[3]) if row[3] else None, row[4])
+            )
+            for row in await self.session.execute(statement)
+        }
 
     async def replace_all(self, rows: Sequence[dict[str, Any]]) -> None:
         """A full run's rows in place of every stored one (readers see the old ones until

@@ -20,10 +20,16 @@ without value in the window is in the last class.
 **Churn risk** adds weighted components in 0-1 (inactivity against the customer's own
 rhythm, falling frequency, falling spend, complaints, low satisfaction), each with a reason
 in words when it counts; the levels are cuts on the sum.
+
+**Inactivity.** A customer crosses a threshold (days without a purchase) once per inactive
+spell, the spell named by its last purchase: :func:`inactivity_crossing` keeps the highest
+threshold already published for the spell, so a replayed run or one as of an earlier day
+publishes nothing again, and a new purchase starts over.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -236,3 +242,28 @@ def _detail(code: str, inputs: ChurnInputs, gap: Floats, ratio: Floats, i: int) 
             f"{int(inputs.breaches[i])} service target(s) breached in the last year"
         )
     return f"last survey scored {inputs.satisfaction[i]:.1f} of 5"
+
+
+@dataclass(frozen=True)
+class InactivityMark:
+    """The highest threshold published for the spell that began at ``since``."""
+
+    since: datetime | None = None
+    notified_days: int | None = None
+
+
+def inactivity_crossing(
+    previous: InactivityMark,
+    last_activity_at: datetime,
+    days_inactive: int,
+    thresholds: Sequence[int],
+) -> tuple[InactivityMark, int | None]:
+    """The mark to store and the threshold just crossed (None: no new crossing). Of several
+    thresholds crossed since the last run, only the highest is news."""
+    if previous.since is not None and last_activity_at < previous.since:
+        return previous, None  # a run as of an earlier day: the newer spell's mark stays
+    floor = previous.notified_days if previous.since == last_activity_at else None
+    reached = max((days for days in thresholds if days_inactive >= days), default=None)
+    if reached is None or (floor is not None and reached <= floor):
+        return InactivityMark(last_activity_at, floor), None
+    return InactivityMark(last_activity_at, reached), reached

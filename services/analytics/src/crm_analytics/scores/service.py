@@ -5,7 +5,8 @@ names (a live run, against the last full run's edges; while the last full run's 
 small, or there is none, every run is full). It
 writes the rows in sets, removes the rows of customers who no longer have a score (erased,
 merged away, every order cancelled), and records ``value_class.changed`` and
-``churn_risk.changed`` for each customer whose class or level moved, all in the caller's
+``churn_risk.changed`` for each customer whose class or level moved and
+``customer.inactive`` for each who crossed an inactivity threshold, all in the caller's
 unit of work. ``fit_clv`` fits BG/NBD and Gamma-Gamma on the order history up to the
 observation end, stores the fit, and rescores everyone at that date with it.
 """
@@ -26,7 +27,7 @@ from crm_analytics.scores.compute import (
     score_rows,
 )
 from crm_analytics.scores.enrich import add_learnt_churn, add_mvc
-from crm_analytics.scores.events import record_changes
+from crm_analytics.scores.events import record_changes, record_inactivity
 from crm_analytics.scores.models import ClvModel, ScoreRun
 from crm_analytics.scores.repository import ScoreRepository, Window, day_number
 from crm_analytics.segments.timers import request_full_refresh
@@ -45,6 +46,7 @@ class RunResult:
     kind: str
     customers: int
     changed: list[str]  # customers whose value class or churn level moved
+    inactive: list[str]  # customers who crossed an inactivity threshold
 
 
 async def rescore(
@@ -85,7 +87,8 @@ async def rescore(
     rows = score_rows(summary, service, window, edges, model, settings, run.sequence, now)
     await add_mvc(uow, rows, None if full else summary.customer_ids, settings)
     await add_learnt_churn(uow, rows, None if full else summary.customer_ids, settings)
-    before = await scores.classes_of(None if full else summary.customer_ids)
+    before = await scores.stored_of(None if full else summary.customer_ids)
+    inactive = record_inactivity(uow, rows, before, settings, run.sequence)
     if full:
         await scores.replace_all(rows)
     else:
@@ -104,7 +107,7 @@ async def rescore(
         # re-evaluates its customers.
         await request_full_refresh(uow)
     run.finished_at = uow.clock.now()
-    return RunResult(run.sequence, run.kind, len(rows), changed)
+    return RunResult(run.sequence, run.kind, len(rows), changed, inactive)
 
 
 async def fit_clv(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from crm_shared.contracts.analytics import CustomerInactive
 from crm_shared.contracts.customer import (
     CustomerConsentChanged,
     CustomerContactAdded,
@@ -120,6 +121,19 @@ def _erased(data: Data) -> str:
     return "Personal data erased"
 
 
+def _inactive(data: Data) -> str:
+    text = (
+        f"No purchase for {data.get('days_inactive')} days "
+        f"(past the {data.get('threshold_days')}-day mark)"
+    )
+    if data.get("expected_value") is not None:
+        text += (
+            f", expected value {data['expected_value']} {data.get('currency')} over "
+            f"{data.get('horizon_months')} months"
+        )
+    return text
+
+
 PRESENTATIONS: dict[str, Presentation] = {
     CustomerCreated.event_type: Presentation(_created, frozenset({"customer"})),
     CustomerUpdated.event_type: Presentation(_updated, frozenset({"changed_fields", "customer"})),
@@ -142,6 +156,21 @@ PRESENTATIONS: dict[str, Presentation] = {
     ),
     CustomerMerged.event_type: Presentation(_merged, frozenset({"merged_customer_id", "customer"})),
     CustomerErased.event_type: Presentation(_erased, frozenset({"erased_at"})),
+    CustomerInactive.event_type: Presentation(
+        _inactive,
+        frozenset(
+            {
+                "days_inactive",
+                "last_activity_at",
+                "threshold_days",
+                "expected_value",
+                "horizon_months",
+                "currency",
+                "sequence",
+                "computed_at",
+            }
+        ),
+    ),
     **{
         event_type: Presentation(summary, kept)
         for event_type, (summary, kept) in (

@@ -1,8 +1,10 @@
-"""What moves win-back: sales' orders (the last purchase, the spend) and the master's erasure
-and merge (the customer's state and timer go; a merged customer's orders live on under the
-survivor as sales re-publishes them)."""
+"""What moves win-back: analytics' ``customer.inactive`` (the decision), sales' orders (the
+last purchase, the spend, the fallback timer) and the master's erasure and merge (the
+customer's state and timer go; a merged customer's orders live on under the survivor as
+sales re-publishes them)."""
 
 from crm_shared.bus.handlers import EventHandler
+from crm_shared.contracts.analytics import CustomerInactive
 from crm_shared.contracts.customer import CustomerErased, CustomerMerged
 from crm_shared.contracts.sales import OrderCancelled, OrderPlaced
 from crm_shared.db import UnitOfWork
@@ -22,6 +24,9 @@ def winback_handlers(settings: MarketingSettings) -> dict[type, EventHandler]:
     ) -> None:
         await service.order_cancelled(uow, event.order, settings)
 
+    async def on_inactive(uow: UnitOfWork, event: CustomerInactive, envelope: CloudEvent) -> None:
+        await service.customer_inactive(uow, event, settings)
+
     async def on_erased(uow: UnitOfWork, event: CustomerErased, envelope: CloudEvent) -> None:
         await service.forget(uow, event.customer_id)
 
@@ -31,6 +36,7 @@ def winback_handlers(settings: MarketingSettings) -> dict[type, EventHandler]:
     return {
         OrderPlaced: on_order_placed,
         OrderCancelled: on_order_cancelled,
+        CustomerInactive: on_inactive,
         CustomerErased: on_erased,
         CustomerMerged: on_merged,
     }

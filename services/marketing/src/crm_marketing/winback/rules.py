@@ -3,8 +3,10 @@
 3-6 months without a purchase: a reminder SMS; 6-12 months: a call from the owner; more than
 12: the recall offer (the windows and the action of each stage are settings). Not for the
 customers not worth it: a credit grade or a tag that excludes them (E, malicious arrears), or
-an expected value below what winning them back costs (their average spend a year, from the
-orders marketing saw); a VIP gets a personal visit or call from the owner instead.
+an expected value below what winning them back costs (analytics' CLV prediction when it has
+one, else their average spend a year from the orders marketing saw); a VIP gets a personal
+visit or call from the owner instead. A stage is decided once per spell, never after a later
+one.
 """
 
 from collections.abc import Mapping
@@ -41,6 +43,13 @@ def stage_at(days_inactive: int, policy: WinbackPolicy) -> WinbackStage | None:
     return reached[-1] if reached else None
 
 
+def is_news(stage: WinbackStage, decided: str | None) -> bool:
+    """Whether ``stage`` is still to decide in a spell whose latest decided stage is
+    ``decided`` (None: none yet): each stage once, and none after a later one."""
+    stages = list(WinbackStage)
+    return decided is None or stages.index(stage) > stages.index(WinbackStage(decided))
+
+
 def next_check(last_order_at: datetime, now: datetime, policy: WinbackPolicy) -> datetime | None:
     """When the next stage starts (None: none is left)."""
     for stage in WinbackStage:
@@ -61,7 +70,9 @@ def decide(
     customer: Mapping[str, Any],
     value: Decimal,
     policy: WinbackPolicy,
+    per: str = "a year",
 ) -> Decision:
+    """``value`` is what the customer is expected to be worth ``per`` (a year, by default)."""
     credit = customer.get("credit_grade")
     if credit in policy.excluded_credit_grades:
         return Decision(WinbackAction.LET_GO, f"credit grade {credit}")
@@ -77,6 +88,6 @@ def decide(
     if value < cost:
         return Decision(
             WinbackAction.LET_GO,
-            f"worth {value} {money} a year, {action.value.replace('_', ' ')} costs {cost} {money}",
+            f"worth {value} {money} {per}, {action.value.replace('_', ' ')} costs {cost} {money}",
         )
-    return Decision(action, f"{stage.value.replace('_', ' ')}: worth {value} {money} a year")
+    return Decision(action, f"{stage.value.replace('_', ' ')}: worth {value} {money} {per}")

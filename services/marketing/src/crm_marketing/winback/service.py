@@ -1,12 +1,17 @@
-"""The win-back programme: every order moves the customer's last purchase and arms a durable
-timer at the start of the next inactive stage; when it fires, the programme decides (the
+"""The win-back programme: analytics' ``customer.inactive`` (a customer past an inactivity
+threshold, with the CLV prediction) decides the customer's stage: the programme decides (the
 rules), enrols the customer in the stage's standing campaign (an SMS reminder, the owner's
 call, the recall offer, a VIP's visit) whose sends keep every consent rule, and publishes its
-decision with the reason. Never commits."""
+decision with the reason. Every order also moves the customer's last purchase and arms a
+durable timer a few days after the next stage starts (``winback_fallback_days``): the
+fallback decides, on the yearly spend marketing saw, if analytics has not. Each stage is
+decided once per spell (the state's stage) and enrolled once per spell and stage (the
+message's step), whichever trigger comes first. Never commits."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from crm_shared.contracts.analytics import CustomerInactive
 from crm_shared.contracts.marketing import WinbackAction, WinbackDecided, WinbackStage
 from crm_shared.contracts.sales import OrderSnapshot
 from crm_shared.db import UnitOfWork
@@ -24,6 +29,7 @@ from crm_marketing.winback.repository import WinbackRepository
 from crm_marketing.winback.rules import (
     WinbackPolicy,
     decide,
+    is_news,
     next_check,
     stage_at,
     yearly_value,
@@ -48,10 +54,14 @@ def policy_of(settings: MarketingSettings) -> WinbackPolicy:
 
 def in_our_currency(order: OrderSnapshot, settings: MarketingSettings) -> Decimal:
     """The order's total in the service's currency (0 without a rate for it)."""
+    return _converted(order.total, order.currency, settings) or Decimal(0)
+
+
+def _converted(amount: Decimal, currency: str, settings: MarketingSettings) -> Decimal | None:
     rates = {**settings.exchange_rates, settings.currency: 1.0}
-    if order.currency not in rates:
-        return Decimal(0)
-    return (order.total / Decimal(str(rates[order.currency]))).quantize(CENT)
+    if currency not in rates:
+        return None
+    return (amount / Decimal(str(rates[currency]))).quantize(CENT)
 
 
 async def order_placed(uow: UnitOfWork, order: OrderSnapshot, settings: MarketingSettings) -> None:
@@ -90,14 +100,71 @@ async def order_cancelled(
         state.spent = max(state.spent - in_our_currency(order, settings), Decimal(0))
 
 
+async def customer_inactive(
+    uow: UnitOfWork, event: CustomerInactive, settings: MarketingSettings
+) -> None:
+    """Analytics saw the customer past a threshold: decide the stage of ``days_inactive``
+    unless this spell decided it (or a later one) already."""
+    if not settings.winback_enabled:
+        return
+    states = WinbackRepository(uow.session)
+    state = await states.get(event.customer_id)
+    spell = event.last_activity_at
+    if state is not None and spell < state.last_order_at:
+        return  # marketing saw a newer purchase: that spell is over
+    customer = (await MessageRepository(uow.session).customers([event.customer_id])).get(
+        event.customer_id
+    )
+    if customer is None or customer.get("status") != "active":
+        return
+    if state is None:  # a buyer whose orders marketing never saw (before it ran)
+        state = states.add(
+            WinbackState(
+                customer_id=event.customer_id,
+                first_order_at=spell,
+                last_order_at=spell,
+                orders=0,
+                spent=Decimal(0),
+            )
+        )
+    elif spell > state.last_order_at:  # a purchase analytics saw first: a new spell
+        state.last_order_at = spell
+        state.stage = None
+        state.decided_at = None
+    stage = stage_at(event.days_inactive, policy_of(settings))
+    if stage is None or not is_news(stage, state.stage):
+        return
+    expected = None
+    if event.expected_value is not None:
+        expected = _converted(Decimal(event.expected_value), event.currency, settings)
+    # The timer's row before the state's (the timer worker's order, see _arm), armed past
+    # this stage.
+    with uow.session.no_autoflush:
+        state.stage = stage.value
+        await _arm(uow, state, settings)
+    if expected is None:
+        await _decide(uow, state, stage, customer, event.days_inactive, settings)
+    else:
+        months = event.horizon_months or 12
+        await _decide(
+            uow, state, stage, customer, event.days_inactive, settings,
+            value=(expected, f"over the next {months} months (CLV)"),
+        )  # fmt: skip
+
+
 async def _arm(uow: UnitOfWork, state: WinbackState, settings: MarketingSettings) -> None:
-    """The timer at the next moment something is to decide: now if the current stage is
-    undecided (an old order imported), else the start of the next stage."""
+    """The fallback timer at the next moment something is to decide, ``winback_fallback_days``
+    after a stage starts: now if that moment of the current stage passed undecided (an old
+    order imported), else that moment of the next stage."""
     now = uow.clock.now()
+    grace = timedelta(days=settings.winback_fallback_days)
     policy = policy_of(settings)
-    current = stage_at((now - state.last_order_at).days, policy)
-    due: datetime | None = now if current is not None and state.stage != current else None
-    due = due or next_check(state.last_order_at, now, policy)
+    current = stage_at((now - grace - state.last_order_at).days, policy)
+    due: datetime | None = None
+    if current is not None and is_news(current, state.stage):
+        due = now
+    elif (start := next_check(state.last_order_at, now - grace, policy)) is not None:
+        due = start + grace
     # The timer's row before the state's: the timer worker firing this customer's check holds
     # the timer row and then writes the state, so writing them the other way round deadlocks.
     with uow.session.no_autoflush:
@@ -120,7 +187,7 @@ async def on_check_due(uow: UnitOfWork, timer: Timer, settings: MarketingSetting
     days = (now - state.last_order_at).days
     policy = policy_of(settings)
     stage = stage_at(days, policy)
-    if stage is not None and state.stage != stage:
+    if stage is not None and is_news(stage, state.stage):
         await _decide(uow, state, stage, customer, days, settings)
     await _arm(uow, state, settings)
 
@@ -132,10 +199,14 @@ async def _decide(
     customer: dict[str, object],
     days: int,
     settings: MarketingSettings,
+    value: tuple[Decimal, str] | None = None,
 ) -> None:
+    """``value``: what the customer is expected to be worth, and over what (by default the
+    yearly spend marketing saw)."""
     now = uow.clock.now()
-    value = yearly_value(state.spent, state.first_order_at, state.last_order_at)
-    decision = decide(stage, customer, value, policy_of(settings))
+    if value is None:
+        value = (yearly_value(state.spent, state.first_order_at, state.last_order_at), "a year")
+    decision = decide(stage, customer, value[0], policy_of(settings), per=value[1])
     campaign_id = None
     if decision.action != WinbackAction.LET_GO:
         campaign = await programme_campaign(
