@@ -10,7 +10,11 @@ ids, classes, scores and reasons only.
   changed; support marks a complaint major for the classes its settings name (A, VIP).
 - ``churn_risk.changed``: the churn-risk level changed (low, medium, high), with the score
   and the reasons; marketing's win-back acts on it.
-- ``segment.membership_changed``: a customer joined or left a saved segment.
+- ``segment.membership_changed``: a customer joined or left a saved segment;
+- ``segment.evaluated``: a segment made for a campaign's inline audience (marketing's
+  ``audience.requested``) was evaluated for the first time, with how many members joined.
+  Keyed by the segment: the joins (keyed by customer) may arrive before or after it, so each
+  join of that evaluation carries its ``evaluation_id`` and marketing counts them.
 """
 
 from datetime import datetime
@@ -100,3 +104,21 @@ class SegmentMembershipChanged(AnalyticsEvent):
     # The membership's version for this customer and segment (1 on the first join).
     sequence: int
     changed_at: datetime
+    # Set on the joins of a requested segment's first evaluation (``segment.evaluated``
+    # says how many there are); None on every other change, and in older events.
+    evaluation_id: str | None = None
+
+
+@integration_event("crm.analytics.segment.evaluated.v1")
+class SegmentEvaluated(IntegrationEvent):
+    """A requested segment's first evaluation: ``members`` joins carry its id."""
+
+    key_field: ClassVar[str] = "segment_id"
+
+    segment_id: str
+    evaluation_id: str
+    members: int = Field(ge=0)
+    # Why no one was selected when the filter could not be evaluated (e.g. a band the
+    # settings do not name); None when it was.
+    problem: str | None = None
+    evaluated_at: datetime

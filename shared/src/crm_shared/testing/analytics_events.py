@@ -2,7 +2,11 @@
 
 from datetime import datetime
 
-from crm_shared.contracts.analytics import MembershipChange, SegmentMembershipChanged
+from crm_shared.contracts.analytics import (
+    MembershipChange,
+    SegmentEvaluated,
+    SegmentMembershipChanged,
+)
 from crm_shared.testing.customer_events import T0
 
 
@@ -14,6 +18,7 @@ def membership(
     *,
     name: str = "Test segment",
     changed_at: datetime = T0,
+    evaluation_id: str | None = None,
 ) -> SegmentMembershipChanged:
     return SegmentMembershipChanged(
         customer_id=customer_id,
@@ -22,12 +27,34 @@ def membership(
         change=change,
         sequence=sequence,
         changed_at=changed_at,
+        evaluation_id=evaluation_id,
     )
 
 
-def joined(segment_id: str, customer_id: str, sequence: int = 1) -> SegmentMembershipChanged:
-    return membership(segment_id, customer_id, MembershipChange.JOINED, sequence)
+def joined(
+    segment_id: str, customer_id: str, sequence: int = 1, *, evaluation_id: str | None = None
+) -> SegmentMembershipChanged:
+    return membership(
+        segment_id, customer_id, MembershipChange.JOINED, sequence, evaluation_id=evaluation_id
+    )
 
 
 def left(segment_id: str, customer_id: str, sequence: int = 2) -> SegmentMembershipChanged:
     return membership(segment_id, customer_id, MembershipChange.LEFT, sequence)
+
+
+def evaluated(
+    segment_id: str,
+    evaluation_id: str,
+    members: int,
+    *,
+    problem: str | None = None,
+    evaluated_at: datetime = T0,
+) -> SegmentEvaluated:
+    return SegmentEvaluated(
+        segment_id=segment_id,
+        evaluation_id=evaluation_id,
+        members=members,
+        problem=problem,
+        evaluated_at=evaluated_at,
+    )
