@@ -41,6 +41,14 @@ class CampaignRepository(RepositoryBase[Campaign]):
             )
         )
 
+    async def awaiting_audience(self, segment_id: str) -> list[Campaign]:
+        """The campaigns on this inline audience whose members have not all arrived."""
+        return await self.all(
+            select(Campaign)
+            .where(Campaign.segment_id == segment_id, Campaign.audience_ready.is_(False))
+            .order_by(Campaign.created_at, Campaign.id)
+        )
+
     @staticmethod
     def _listed(status: CampaignStatus | None) -> Any:
         statement = select(Campaign)
