@@ -158,7 +158,8 @@ async def test_an_audience_that_arrives_before_the_launch_starts_it_at_once(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     (ann,) = await customers(app, "ann")
-    campaign = await planned(client)
+    response = await client.post("/v1/campaigns", json=inline_body())
+    campaign = response.json()
     segment_id = campaign["segment_id"]
     await deliver_events(
         app,
@@ -166,7 +167,11 @@ async def test_an_audience_that_arrives_before_the_launch_starts_it_at_once(
         evaluated(segment_id, EVALUATION, 1),
     )
     assert (await read(client, campaign["id"]))["audience_ready"] is True
-    launched = await act(client, campaign["id"], "launch")
+    # The arrival is no new version: the draft's ETag still launches it.
+    launched = await client.post(
+        f"/v1/campaigns/{campaign['id']}/launch", headers={"If-Match": response.headers["ETag"]}
+    )
+    assert launched.status_code == 202, launched.text
     assert (launched.json()["status"], launched.json()["audience"]) == ("running", 1)
 
 

@@ -86,8 +86,10 @@ def _check_consistency(campaign: Campaign) -> None:
         raise InconsistentCampaignError(why, location=f"body.{where}")
 
 
-async def load(uow: UnitOfWork, campaign_id: str) -> Campaign:
-    campaign = await CampaignRepository(uow.session).get(campaign_id)
+async def load(uow: UnitOfWork, campaign_id: str, *, for_update: bool = False) -> Campaign:
+    """``for_update``: locked, for the steps that read whether the audience has arrived
+    (the arrival locks the campaign too, so either sees what the other did)."""
+    campaign = await CampaignRepository(uow.session).get(campaign_id, for_update=for_update)
     if campaign is None:
         raise NotFoundError.of("campaign", campaign_id)
     return campaign
@@ -239,7 +241,7 @@ def _transition(campaign: Campaign, action: Action) -> None:
 
 
 async def launch(uow: UnitOfWork, campaign_id: str, expected: ExpectedVersion) -> Campaign:
-    campaign = await load(uow, campaign_id)
+    campaign = await load(uow, campaign_id, for_update=True)
     check_version(expected, campaign.version)
     _transition(campaign, Action.LAUNCH)
     if MarketingChannel(campaign.channel) not in LAUNCHABLE:
@@ -335,7 +337,7 @@ async def pause(uow: UnitOfWork, campaign_id: str, expected: ExpectedVersion) ->
 
 
 async def resume(uow: UnitOfWork, campaign_id: str, expected: ExpectedVersion) -> Campaign:
-    campaign = await load(uow, campaign_id)
+    campaign = await load(uow, campaign_id, for_update=True)
     check_version(expected, campaign.version)
     _transition(campaign, Action.RESUME)
     now = uow.clock.now()
@@ -413,7 +415,7 @@ async def enrol_joiners(uow: UnitOfWork, joined: Sequence[tuple[str, str]]) -> N
 
 
 async def on_start_due(uow: UnitOfWork, timer: Timer) -> None:
-    campaign = await CampaignRepository(uow.session).get(timer.key)
+    campaign = await CampaignRepository(uow.session).get(timer.key, for_update=True)
     now = uow.clock.now()
     if campaign is None or not may_start(
         CampaignStatus(campaign.status), campaign.audience_ready, campaign.starts_at, now
@@ -451,13 +453,16 @@ async def _start_if_arrived(uow: UnitOfWork, segment_id: str, count: EvaluationC
     have it; those launched (and whose start has come) start with its members."""
     if count.members is None or count.applied < count.members:
         return
+    waiting = await CampaignRepository(uow.session).awaiting_audience(segment_id)
     now = uow.clock.now()
-    for campaign in await CampaignRepository(uow.session).awaiting_audience(segment_id):
+    for campaign in waiting:
+        # Not a new version unless it starts: the ETag a client got for its draft still
+        # launches it (the launch locks the campaign, so it sees the audience arrived).
         campaign.audience_ready = True
         campaign.audience_problem = count.problem
         if may_start(CampaignStatus(campaign.status), True, campaign.starts_at, now):
             await _start(uow, campaign)
-        campaign.touch(now)
+            campaign.touch(now)
 
 
 async def on_end_due(uow: UnitOfWork, timer: Timer) -> None:
