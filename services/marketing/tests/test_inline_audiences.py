@@ -16,10 +16,12 @@ from fastapi import FastAPI
 
 from services.marketing.tests.marketing_harness import (
     NOON,
+    SEGMENT,
     RecordingChannel,
     act,
     campaign_body,
     deliver_events,
+    members,
     results,
     send_all,
     sender,
@@ -205,3 +207,25 @@ async def test_an_audience_analytics_could_not_evaluate_says_why(
     assert finished["audience_ready"] is True
     assert finished["audience_problem"] == problem
     assert finished["audience"] == 0
+
+
+async def test_a_draft_given_a_saved_segment_drops_its_inline_audience(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await members(app, "ann")
+    campaign = await planned(client)
+    current = await client.get(f"/v1/campaigns/{campaign['id']}")
+    changed = await client.patch(
+        f"/v1/campaigns/{campaign['id']}",
+        json={"segment_id": SEGMENT},
+        headers={"If-Match": current.headers["ETag"]},
+    )
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert (body["segment_id"], body["audience_filter"], body["audience_ready"]) == (
+        SEGMENT,
+        None,
+        True,
+    )
+    launched = await act(client, campaign["id"], "launch")
+    assert (launched.json()["status"], launched.json()["audience"]) == ("running", 1)
