@@ -13,6 +13,8 @@ from crm_shared.contracts.customer import (
 )
 from crm_shared.events import CloudEvent, all_event_types
 from crm_shared.events.catalog import asyncapi_document
+from crm_shared.testing.analytics_events import evaluated
+from crm_shared.testing.marketing_events import audience_requested
 
 
 def test_every_registered_event_is_in_its_topic_channel() -> None:
@@ -75,3 +77,23 @@ def test_contact_events_are_on_the_customer_channel_with_their_schemas() -> None
     snapshot = schemas["CustomerSnapshot"]["properties"]
     assert "consent_details" not in schemas["CustomerSnapshot"].get("required", [])
     assert snapshot["consent_details"]["type"] == "object"
+
+
+def test_an_inline_audience_request_and_its_evaluation_are_catalogued() -> None:
+    document = asyncapi_document()
+    schemas = document["components"]["schemas"]
+    assert "MarketingAudienceRequestedV1" in document["channels"]["crm.marketing"]["messages"]
+    assert "AnalyticsSegmentEvaluatedV1" in document["channels"]["crm.analytics"]["messages"]
+    request = audience_requested(
+        "s-1", "c-1", {"all": [{"not": {"field": "tags", "op": "exists"}}]}
+    ).model_dump(mode="json")
+    assert request["filter"] == {"all": [{"not": {"field": "tags", "op": "exists", "value": True}}]}
+    request_schema = {**schemas["MarketingAudienceRequestedV1"], "components": {"schemas": schemas}}
+    jsonschema.validate(request, request_schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**request, "filter": {"field": "shoe_size"}}, request_schema)
+    evaluation = evaluated("s-1", "e-1", 3).model_dump(mode="json")
+    evaluated_schema = schemas["AnalyticsSegmentEvaluatedV1"]
+    jsonschema.validate(evaluation, {**evaluated_schema, "components": {"schemas": schemas}})
+    joins = schemas["AnalyticsSegmentMembershipChangedV1"]
+    assert "evaluation_id" not in joins.get("required", [])  # older joins stay valid

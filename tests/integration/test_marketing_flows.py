@@ -1,7 +1,8 @@
 """Marketing across the bus, on the real broker and a real SMTP server (aiosmtpd in the
-test): a campaign to an analytics segment reaches exactly its consenting members, once each,
-over SMTP, with a working unsubscribe link and the RFC 8058 headers; following the link turns
-the consent off in the customer master; a restart in the middle of a send sends nobody twice.
+test): a campaign to an analytics segment (or to an inline filter analytics saves as one)
+reaches exactly its consenting members, once each, over SMTP, with a working unsubscribe
+link and the RFC 8058 headers; following the link turns the consent off in the customer
+master; a restart in the middle of a send sends nobody twice.
 """
 
 import email
@@ -133,14 +134,16 @@ async def customers_in_a_segment(
     return segment_id, created
 
 
-async def launch(platform: Platform, segment_id: str, **fields: Any) -> str:
+async def launch(platform: Platform, segment_id: str | None, **fields: Any) -> str:
+    """Plan and launch a campaign to the segment (None: ``fields`` give an inline audience)."""
     marketing = platform.clients["marketing"]
+    audience = {"segment_id": segment_id} if segment_id is not None else {}
     created = await marketing.post(
         "/v1/campaigns",
         json={
             "name": "Spring news",
             "channel": "email",
-            "segment_id": segment_id,
+            **audience,
             "message": {
                 "subject": "Spring news for {{ first_name }}",
                 "body": "Dear {{ first_name }}, see https://shop.example.org/spring",
@@ -232,3 +235,50 @@ async def test_a_restart_in_the_middle_of_a_send_sends_nobody_twice(
     # maybe handed to the server before it stopped, never resent).
     assert figures["delivered"] + figures["unknown"] == len(people)
     assert figures["delivered"] <= len(received) <= len(people)
+
+
+async def test_a_campaign_with_an_inline_audience_reaches_the_matching_consenting_customers(
+    marketing_platform: Callable[..., Awaitable[Platform]], smtp: tuple[Inbox, str]
+) -> None:
+    """Marketing asks analytics for the filter's segment; the launch waits for its members
+    (the evaluated event and its joins, in any order over the partitions), then sends."""
+    platform = await marketing_platform()
+    inbox = smtp[0]
+    tag = f"inline-{uuid.uuid4().hex[:8]}"
+    people = {}
+    for name, consent in {"ann": True, "bob": True, "cy": False}.items():
+        person = await platform.create_customer(**unique_person(name.title()), tags=[tag])
+        if consent:
+            response = await platform.clients["customer"].put(
+                f"/v1/customers/{person['id']}/consent/email",
+                json={"granted": True, "source": "sign-up form"},
+                headers=await platform.if_match(person["id"]),
+            )
+            assert response.status_code == 200, response.text
+        people[name] = person
+    audience = {"field": "tags", "op": "contains", "value": tag}
+
+    async def analytics_knows_them() -> bool:
+        preview = await platform.clients["analytics"].post(
+            "/v1/segments/preview", json={"filter": audience}
+        )
+        return bool(preview.json()["size"] == len(people))
+
+    await wait_for(analytics_knows_them, timeout=PROPAGATION_TIMEOUT, message="the profiles")
+    campaign_id = await launch(platform, None, audience=audience)
+
+    async def settled() -> bool:
+        figures = await results(platform, campaign_id)
+        return figures["audience"] == len(people) and figures["pending"] == 0
+
+    await wait_for(settled, timeout=2 * CHAIN_TIMEOUT, message="the inline audience's sends")
+    assert sorted(m["To"] for m in inbox.messages) == sorted(
+        [people["ann"]["email"], people["bob"]["email"]]
+    )
+    figures = await results(platform, campaign_id)
+    assert (figures["delivered"], figures["suppressed"]) == (2, {"no_consent": 1})
+    campaign = await platform.clients["marketing"].get(f"/v1/campaigns/{campaign_id}")
+    segment = await platform.clients["analytics"].get(
+        f"/v1/segments/{campaign.json()['segment_id']}"
+    )
+    assert segment.json()["name"] == "Campaign: Spring news"

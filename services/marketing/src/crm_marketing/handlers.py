@@ -4,7 +4,8 @@
   channels: the guarded transitions of ``crm_shared.views.customer_handlers``);
 - analytics' value class of each customer (win-back passes over the low-value ones), and
   who is in which saved segment (the audiences); a member who joins a segment that a launched
-  campaign keeps live is enrolled in it;
+  campaign keeps live is enrolled in it; the first evaluation of a campaign's inline audience
+  is counted as it arrives, and starts the campaigns waiting on it;
 - erasure and merge reach the audiences, the messages and the mail lists;
 - sales' orders are credited to the campaigns that reached the customer before them, and
   move the customer's last purchase for win-back and the check-up reminder.
@@ -17,7 +18,11 @@ from crm_shared.views.value_classes import value_class_handlers
 
 from crm_marketing.attribution.handlers import attribution_handlers
 from crm_marketing.audiences.handlers import erasure_handlers, membership_projection
-from crm_marketing.campaigns.handlers import enrol_live_joiners
+from crm_marketing.campaigns.handlers import (
+    count_evaluation_joins,
+    enrol_live_joiners,
+    evaluation_handlers,
+)
 from crm_marketing.care.handlers import care_handlers
 from crm_marketing.customers.view import customer_view
 from crm_marketing.db import customer_view_table, value_classes
@@ -32,7 +37,14 @@ def handlers_for(settings: MarketingSettings) -> HandlerMap:
     return combine(
         customer_view_handlers(customer_view),
         value_class_handlers(value_classes, customer_view_table),
-        {SegmentMembershipChanged: [membership_projection, enrol_live_joiners]},
+        {
+            SegmentMembershipChanged: [
+                membership_projection,
+                enrol_live_joiners,
+                count_evaluation_joins,
+            ]
+        },
+        evaluation_handlers,
         erasure_handlers,
         send_handlers,
         mail_list_handlers,

@@ -1,7 +1,7 @@
 """Every model of the marketing service: Alembic and the mappers see the ones imported here."""
 
 from crm_marketing.attribution.models import Attribution
-from crm_marketing.audiences.models import SegmentMember
+from crm_marketing.audiences.models import AudienceEvaluation, SegmentMember
 from crm_marketing.campaigns.models import Campaign
 from crm_marketing.care.models import ChurnCare
 from crm_marketing.mail_lists.models import MailListEntry
@@ -11,6 +11,7 @@ from crm_marketing.winback.models import WinbackState
 
 __all__ = [
     "Attribution",
+    "AudienceEvaluation",
     "Campaign",
     "CampaignMessage",
     "ChurnCare",

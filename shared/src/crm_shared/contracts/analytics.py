@@ -1,18 +1,23 @@
 """Events the analytics service publishes on ``crm.analytics``: what the other services act on.
 
-Every event is keyed by the customer id, so it is ordered with the customer's other events
-and files under the customer on the 360 timeline. Each carries the state after the change
-and a per-customer ``sequence`` (the scoring run's or the membership's ``version``), so a
-consumer ignores an event older than what it already applied. No personal data travels:
+Every event but ``segment.evaluated`` is keyed by the customer id, so it is ordered with the
+customer's other events and files under the customer on the 360 timeline. Each carries the
+state after the change and a per-customer ``sequence`` (the scoring run's or the
+membership's ``version``), so a consumer ignores an event older than what it already
+applied. No personal data travels:
 ids, classes, scores and reasons only.
 
 - ``value_class.changed``: the ABC class (by value over the window) and the VIP class
   changed; support marks a complaint major for the classes its settings name (A, VIP).
 - ``churn_risk.changed``: the churn-risk level changed (low, medium, high), with the score
-  and the reasons.
+  and the reasons; marketing's proactive care acts on a rise.
 - ``customer.inactive``: a customer crossed an inactivity threshold (days without a purchase)
   since the previous scoring run, once per crossing; marketing's win-back acts on it.
 - ``segment.membership_changed``: a customer joined or left a saved segment.
+- ``segment.evaluated``: a segment made for a campaign's inline audience (marketing's
+  ``audience.requested``) was evaluated for the first time, with how many members joined.
+  Keyed by the segment: the joins (keyed by customer) may arrive before or after it, so each
+  join of that evaluation carries its ``evaluation_id`` and marketing counts them.
 """
 
 from datetime import datetime
@@ -118,3 +123,21 @@ class SegmentMembershipChanged(AnalyticsEvent):
     # The membership's version for this customer and segment (1 on the first join).
     sequence: int
     changed_at: datetime
+    # Set on the joins of a requested segment's first evaluation (``segment.evaluated``
+    # says how many there are); None on every other change, and in older events.
+    evaluation_id: str | None = None
+
+
+@integration_event("crm.analytics.segment.evaluated.v1")
+class SegmentEvaluated(IntegrationEvent):
+    """A requested segment's first evaluation: ``members`` joins carry its id."""
+
+    key_field: ClassVar[str] = "segment_id"
+
+    segment_id: str
+    evaluation_id: str
+    members: int = Field(ge=0)
+    # Why no one was selected when the filter could not be evaluated (e.g. a band the
+    # settings do not name); None when it was.
+    problem: str | None = None
+    evaluated_at: datetime

@@ -1,7 +1,8 @@
 """Events the marketing service publishes on ``crm.marketing``.
 
-Every event is about one customer and keyed by the customer id, so it is ordered with the
-customer's other events and files under the customer on the 360 timeline. No message text
+Every event but ``audience.requested`` is about one customer and keyed by the customer id,
+so it is ordered with the customer's other events and files under the customer on the 360
+timeline. No message text
 and no address travels: the customer master owns addresses, the marketing database keeps
 what was sent (where an erasure reaches it).
 
@@ -20,7 +21,10 @@ what was sent (where an erasure reaches it).
   sales schedules it as a call activity;
 - ``winback.decided``: what the win-back programme decided for an inactive customer at a
   stage (a reminder, the owner's call, the recall offer, a VIP's personal visit, or letting
-  them go) and why: the decision on the customer's timeline.
+  them go) and why: the decision on the customer's timeline;
+- ``audience.requested``: a campaign was planned with an inline audience filter; analytics
+  saves it as a segment with the id given, evaluates it and answers with
+  ``crm.analytics.segment.evaluated.v1``. Keyed by the segment id.
 """
 
 from datetime import datetime
@@ -30,6 +34,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from crm_shared.contracts.customer import ConsentChannel
+from crm_shared.contracts.segments import SegmentFilter
 from crm_shared.events.registry import IntegrationEvent, integration_event
 
 
@@ -150,3 +155,16 @@ class WinbackDecided(MarketingEvent):
     days_inactive: int
     campaign_id: str | None = None  # the programme's campaign the customer was enrolled in
     decided_at: datetime
+
+
+@integration_event("crm.marketing.audience.requested.v1")
+class AudienceRequested(IntegrationEvent):
+    """A campaign's inline audience: analytics is to save and evaluate it as a segment."""
+
+    key_field: ClassVar[str] = "segment_id"
+
+    campaign_id: str
+    segment_id: str  # chosen by marketing: the segment analytics creates (once)
+    name: str  # the campaign's name
+    filter: SegmentFilter
+    requested_at: datetime

@@ -8,6 +8,7 @@ from crm_shared.contracts.analytics import (
     ChurnRiskChanged,
     CustomerInactive,
     MembershipChange,
+    SegmentEvaluated,
     SegmentMembershipChanged,
     ValueClass,
     ValueClassChanged,
@@ -23,6 +24,7 @@ def membership(
     *,
     name: str = "Test segment",
     changed_at: datetime = T0,
+    evaluation_id: str | None = None,
 ) -> SegmentMembershipChanged:
     return SegmentMembershipChanged(
         customer_id=customer_id,
@@ -31,11 +33,16 @@ def membership(
         change=change,
         sequence=sequence,
         changed_at=changed_at,
+        evaluation_id=evaluation_id,
     )
 
 
-def joined(segment_id: str, customer_id: str, sequence: int = 1) -> SegmentMembershipChanged:
-    return membership(segment_id, customer_id, MembershipChange.JOINED, sequence)
+def joined(
+    segment_id: str, customer_id: str, sequence: int = 1, *, evaluation_id: str | None = None
+) -> SegmentMembershipChanged:
+    return membership(
+        segment_id, customer_id, MembershipChange.JOINED, sequence, evaluation_id=evaluation_id
+    )
 
 
 def left(segment_id: str, customer_id: str, sequence: int = 2) -> SegmentMembershipChanged:
@@ -104,4 +111,21 @@ def inactive(
         currency=currency,
         sequence=sequence,
         computed_at=last_activity_at + timedelta(days=days_inactive),
+    )
+
+
+def evaluated(
+    segment_id: str,
+    evaluation_id: str,
+    members: int,
+    *,
+    problem: str | None = None,
+    evaluated_at: datetime = T0,
+) -> SegmentEvaluated:
+    return SegmentEvaluated(
+        segment_id=segment_id,
+        evaluation_id=evaluation_id,
+        members=members,
+        problem=problem,
+        evaluated_at=evaluated_at,
     )

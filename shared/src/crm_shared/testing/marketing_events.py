@@ -3,9 +3,11 @@ tests of the services that consume them (the customer master, sales, analytics).
 ``MARKETING_T0``; a test that orders events passes its own."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from crm_shared.contracts.customer import ConsentChannel
 from crm_shared.contracts.marketing import (
+    AudienceRequested,
     CallTaskRequested,
     MarketingChannel,
     MessageBounced,
@@ -181,4 +183,23 @@ def call_task_requested(
         script=script,
         due_at=due_at,
         requested_at=requested_at,
+    )
+
+
+def audience_requested(
+    segment_id: str,
+    campaign_id: str,
+    filter_: dict[str, Any],
+    *,
+    name: str = "Spring sale",
+    requested_at: datetime = MARKETING_T0,
+) -> AudienceRequested:
+    return AudienceRequested.model_validate(
+        {
+            "campaign_id": campaign_id,
+            "segment_id": segment_id,
+            "name": name,
+            "filter": filter_,
+            "requested_at": requested_at,
+        }
     )

@@ -1,6 +1,6 @@
 """Saved segments and their members.
 
-``segments``: a named filter (the DSL of :mod:`crm_analytics.segments.filters`) with the
+``segments``: a named filter (the DSL of :mod:`crm_shared.contracts.segments`) with the
 bands (age, spend) it was saved with, so that a change of the settings never silently
 changes what a saved segment means; ``member_count`` is kept with every join and leave.
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from crm_shared.contracts.customer import CustomerStatus
+from crm_shared.contracts.segments import AllOf, AnyOf, NotOf, Op
 from crm_shared.db import RepositoryBase
 from crm_shared.db.repository import beyond
 from crm_shared.db.statements import key_chunks
@@ -27,7 +28,6 @@ from sqlalchemy import (
 from crm_analytics.db import upsert
 from crm_analytics.profiles.models import Profile, ProfileTag
 from crm_analytics.scores.models import CustomerScore
-from crm_analytics.segments.filters import AllOf, AnyOf, NotOf, Op
 from crm_analytics.segments.models import Segment, SegmentMember
 from crm_analytics.segments.rules import Band, birth_dates_of
 

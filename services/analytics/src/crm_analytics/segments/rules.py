@@ -9,6 +9,10 @@ from decimal import Decimal
 
 DEFAULT_AGE_BANDS = ("<18", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
 DEFAULT_SPEND_BANDS = ("<100", "100-250", "250-500", ">500")
+# Who "created" a segment made for a campaign's inline audience (marketing asked for it).
+CAMPAIGN_SEGMENT_AUTHOR = "marketing"
+CAMPAIGN_SEGMENT_PREFIX = "Campaign: "
+SEGMENT_NAME_LENGTH = 100
 
 _BELOW = re.compile(r"<(\d+(?:\.\d+)?)")
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)")
@@ -96,3 +100,11 @@ def membership_changes(
         if member and customer_id not in matching
     }
     return MembershipChanges(joins, leaves, frozenset(new))
+
+
+def campaign_segment_name(campaign_name: str) -> str:
+    """``Campaign: <name>``, cut to a segment name's length (a campaign's may be longer)."""
+    name = CAMPAIGN_SEGMENT_PREFIX + campaign_name.strip()
+    if len(name) <= SEGMENT_NAME_LENGTH:
+        return name
+    return name[: SEGMENT_NAME_LENGTH - 3].rstrip() + "..."

@@ -4,30 +4,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
+from crm_shared.contracts.segments import SegmentFilter
 from crm_shared.fields import Omittable, refuse_null, text
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
-
-from crm_analytics.segments.filters import Filter, bounded
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Name = Annotated[str, text(100)]
 Description = Annotated[str, text(1000)]
-SegmentFilter = Annotated[
-    Filter,
-    AfterValidator(bounded),
-    Field(
-        description="Conditions `{field, op, value}` combined with `all`, `any` and `not` "
-        "(see the segments section of the docs for the fields and their operators)",
-        examples=[
-            {
-                "all": [
-                    {"field": "age_band", "op": "in", "value": ["25-34", "35-44"]},
-                    {"field": "consent", "op": "contains", "value": "email"},
-                    {"not": {"field": "churn_risk", "op": "eq", "value": "high"}},
-                ]
-            }
-        ],
-    ),
-]
 
 
 class SegmentCreate(BaseModel):

@@ -11,17 +11,27 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from crm_shared.contracts.analytics import MembershipChange, SegmentMembershipChanged
+from crm_shared.contracts.analytics import (
+    MembershipChange,
+    SegmentEvaluated,
+    SegmentMembershipChanged,
+)
+from crm_shared.contracts.marketing import AudienceRequested
+from crm_shared.contracts.segments import conditions_of, parsed, stored
 from crm_shared.cursors import Slice, instant, position_of, slice_of, text
 from crm_shared.db import UnitOfWork
 from crm_shared.db.versioned import FIRST_VERSION
 from crm_shared.errors import InvalidError, NotFoundError
 from crm_shared.preconditions import ExpectedVersion, check_version
 
-from crm_analytics.segments.filters import conditions_of, parsed, stored
 from crm_analytics.segments.models import Segment
 from crm_analytics.segments.repository import Context, MemberRow, SegmentRepository, where_of
-from crm_analytics.segments.rules import membership_changes, parse_bands
+from crm_analytics.segments.rules import (
+    CAMPAIGN_SEGMENT_AUTHOR,
+    campaign_segment_name,
+    membership_changes,
+    parse_bands,
+)
 from crm_analytics.segments.schemas import SegmentCreate, SegmentPatch
 from crm_analytics.settings import AnalyticsSettings
 
@@ -34,8 +44,8 @@ def bands_of(settings: AnalyticsSettings) -> dict[str, list[str]]:
     return {"age": list(settings.segment_age_bands), "spend": list(settings.segment_spend_bands)}
 
 
-def context_of(node: Any, bands: dict[str, list[str]], today: Any) -> Context:
-    """What the filter is evaluated against; a band the bands do not name is refused."""
+def unknown_band(node: Any, bands: dict[str, list[str]]) -> str | None:
+    """Why the filter cannot be evaluated with these bands (a band they do not name)."""
     for condition, _ in conditions_of(node):
         kind = BAND_FIELDS.get(condition.field)
         if kind is None or condition.value is None or isinstance(condition.value, bool):
@@ -43,11 +53,15 @@ def context_of(node: Any, bands: dict[str, list[str]], today: Any) -> Context:
         values = condition.value if isinstance(condition.value, list) else [condition.value]
         unknown = [value for value in values if value not in bands[kind]]
         if unknown:
-            raise InvalidError(
-                f"{condition.field} {unknown[0]!r} is not a band: {', '.join(bands[kind])}",
-                location="body.filter",
-                code="unknown-band",
-            )
+            return f"{condition.field} {unknown[0]!r} is not a band: {', '.join(bands[kind])}"
+    return None
+
+
+def context_of(node: Any, bands: dict[str, list[str]], today: Any) -> Context:
+    """What the filter is evaluated against; a band the bands do not name is refused."""
+    problem = unknown_band(node, bands)
+    if problem is not None:
+        raise InvalidError(problem, location="body.filter", code="unknown-band")
     return Context(
         today,
         parse_bands(bands["age"], whole_years=True),
@@ -92,6 +106,49 @@ async def create(
     SegmentRepository(uow.session).add(segment)
     await evaluate(uow, segment, None, now)
     return segment
+
+
+async def create_requested(
+    uow: UnitOfWork, request: AudienceRequested, settings: AnalyticsSettings
+) -> None:
+    """A campaign's inline audience: the segment with the id marketing chose, evaluated over
+    everyone (its joins carry the evaluation's id), then ``segment.evaluated`` with how many
+    joined. Once: asked again, the segment is there and nothing happens. A filter these
+    settings cannot evaluate saves no segment (it would fail every later refresh) and
+    answers with no members and the problem."""
+    segments = SegmentRepository(uow.session)
+    if await segments.get(request.segment_id) is not None:
+        return
+    now = uow.clock.now()
+    evaluation_id = str(uuid.uuid4())
+    bands = bands_of(settings)
+    problem = unknown_band(request.filter, bands)
+    members = 0
+    if problem is None:
+        segment = Segment(
+            id=request.segment_id,
+            name=campaign_segment_name(request.name),
+            description=f"The inline audience of campaign {request.campaign_id}",
+            filter=stored(request.filter),
+            bands=bands,
+            member_count=0,
+            created_by=CAMPAIGN_SEGMENT_AUTHOR,
+            created_at=now,
+            updated_at=now,
+            version=FIRST_VERSION,
+        )
+        segments.add(segment)
+        await evaluate(uow, segment, None, now, evaluation_id=evaluation_id)
+        members = segment.member_count
+    uow.record(
+        SegmentEvaluated(
+            segment_id=request.segment_id,
+            evaluation_id=evaluation_id,
+            members=members,
+            problem=problem,
+            evaluated_at=now,
+        )
+    )
 
 
 async def patch(
@@ -183,10 +240,16 @@ async def refresh_membership(
 
 
 async def evaluate(
-    uow: UnitOfWork, segment: Segment, customer_ids: Collection[str] | None, now: datetime
+    uow: UnitOfWork,
+    segment: Segment,
+    customer_ids: Collection[str] | None,
+    now: datetime,
+    *,
+    evaluation_id: str | None = None,
 ) -> int:
     """One segment over ``customer_ids`` (None: everyone): write and publish the joins and
-    leaves; returns how many there were."""
+    leaves (the joins marked with ``evaluation_id`` when given); returns how many there
+    were."""
     node = parsed(segment.filter)
     where = where_of(node, context_of(node, segment.bands, now.date()))
     segments = SegmentRepository(uow.session)
@@ -197,7 +260,7 @@ async def evaluate(
     await segments.write_joins(segment.id, changes.joins, changes.new, now)
     await segments.write_leaves(segment.id, changes.leaves, now)
     segment.member_count += len(changes.joins) - len(changes.leaves)
-    _publish(uow, segment, changes.joins, MembershipChange.JOINED, now)
+    _publish(uow, segment, changes.joins, MembershipChange.JOINED, now, evaluation_id)
     _publish(uow, segment, changes.leaves, MembershipChange.LEFT, now)
     return len(changes.joins) + len(changes.leaves)
 
@@ -208,6 +271,7 @@ def _publish(
     versions: dict[str, int],
     change: MembershipChange,
     now: datetime,
+    evaluation_id: str | None = None,
 ) -> None:
     for customer_id in sorted(versions):
         uow.record(
@@ -218,5 +282,6 @@ def _publish(
                 change=change,
                 sequence=versions[customer_id],
                 changed_at=now,
+                evaluation_id=evaluation_id,
             )
         )

@@ -1,10 +1,11 @@
 """Who is in which saved segment, as analytics last said (``segment.membership_changed``):
-the audiences campaigns snapshot at launch, and follow while they run when kept live."""
+the audiences campaigns snapshot at launch, and follow while they run when kept live; and
+how far the first evaluation of a campaign's inline audience has arrived."""
 
 from datetime import datetime
 
 from crm_shared.db import UTCDateTime
-from sqlalchemy import Boolean, Index, Integer, String
+from sqlalchemy import Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_marketing.db import Base
@@ -28,3 +29,19 @@ class SegmentMember(Base):
 
 def member_key(segment_id: str, customer_id: str) -> str:
     return f"{segment_id}/{customer_id}"
+
+
+class AudienceEvaluation(Base):
+    """A requested segment's first evaluation as it arrives: its joins (keyed by customer,
+    over every partition) and ``segment.evaluated`` (keyed by the segment) in any order. It
+    is complete once ``members`` is known and that many joins were applied. Counts only:
+    no customer in it."""
+
+    __tablename__ = "audience_evaluations"
+
+    segment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    evaluation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    applied: Mapped[int] = mapped_column(Integer)  # joins of this evaluation applied
+    members: Mapped[int | None] = mapped_column(Integer)  # None until segment.evaluated
+    problem: Mapped[str | None] = mapped_column(Text)  # why analytics selected no one
+    evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,13 +1,22 @@
-"""All SQL of the audiences: the members of a saved segment, and what erasure and merge
-remove."""
+"""All SQL of the audiences: the members of a saved segment, what erasure and merge
+remove, and the count of a requested segment's first evaluation."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
-from crm_shared.db.statements import key_chunks
-from sqlalchemy import delete, select
+from crm_shared.db.statements import insert_ignoring_duplicates, key_chunks
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_marketing.audiences.models import SegmentMember, member_key
+from crm_marketing.audiences.models import AudienceEvaluation, SegmentMember, member_key
+
+
+@dataclass(frozen=True)
+class EvaluationCount:
+    applied: int
+    members: int | None
+    problem: str | None
 
 
 class AudienceRepository:
@@ -41,3 +50,47 @@ class AudienceRepository:
         await self.session.execute(
             delete(SegmentMember).where(SegmentMember.customer_id.in_(list(customer_ids)))
         )
+
+    async def count_joins(self, segment_id: str, evaluation_id: str, joins: int) -> EvaluationCount:
+        """Add ``joins`` applied joins of the evaluation; returns where it stands (after
+        whoever counted before: the update waits for their row lock)."""
+        return await self._counted(
+            segment_id, evaluation_id, {"applied": AudienceEvaluation.applied + joins}
+        )
+
+    async def evaluated(
+        self,
+        segment_id: str,
+        evaluation_id: str,
+        members: int,
+        problem: str | None,
+        evaluated_at: datetime,
+    ) -> EvaluationCount:
+        """``segment.evaluated`` arrived: how many joins the evaluation has."""
+        values = {"members": members, "problem": problem, "evaluated_at": evaluated_at}
+        return await self._counted(segment_id, evaluation_id, values)
+
+    async def _counted(
+        self, segment_id: str, evaluation_id: str, values: Mapping[str, object]
+    ) -> EvaluationCount:
+        table = AudienceEvaluation.__table__
+        await self.session.execute(
+            insert_ignoring_duplicates(self.session, table, ("segment_id", "evaluation_id")),
+            {"segment_id": segment_id, "evaluation_id": evaluation_id, "applied": 0},
+        )
+        row = (
+            await self.session.execute(
+                update(AudienceEvaluation)
+                .where(
+                    AudienceEvaluation.segment_id == segment_id,
+                    AudienceEvaluation.evaluation_id == evaluation_id,
+                )
+                .values(values)
+                .returning(
+                    AudienceEvaluation.applied,
+                    AudienceEvaluation.members,
+                    AudienceEvaluation.problem,
+                )
+            )
+        ).one()
+        return EvaluationCount(row.applied, row.members, row.problem)

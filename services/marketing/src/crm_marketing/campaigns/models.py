@@ -1,6 +1,7 @@
 """A campaign: its plan (objective, budget, period, channel, owner), its audience (a saved
-segment of analytics, snapshotted at launch and optionally kept live), its message, and where
-it stands (draft, scheduled, running, paused, stopped, completed)."""
+segment of analytics, or an inline filter analytics saves as one; snapshotted at launch and
+optionally kept live), its message, and where it stands (draft, scheduled, running, paused,
+stopped, completed)."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -24,6 +25,12 @@ class Campaign(Versioned, Base):
     status: Mapped[str] = mapped_column(String(16))
     segment_id: Mapped[str] = mapped_column(String(36), index=True)
     live_audience: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An inline audience: the filter analytics was asked to save as segment ``segment_id``;
+    # not ready until its first evaluation has fully arrived (a launch waits for it), and
+    # why analytics selected no one if it could not evaluate it.
+    audience_filter: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    audience_ready: Mapped[bool] = mapped_column(Boolean, default=True)
+    audience_problem: Mapped[str | None] = mapped_column(Text)
     subject: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)

@@ -41,6 +41,17 @@ class CampaignRepository(RepositoryBase[Campaign]):
             )
         )
 
+    async def awaiting_audience(self, segment_id: str) -> list[Campaign]:
+        """The campaigns on this inline audience whose members have not all arrived, locked:
+        a launch, resume or timed start in progress is waited for and then read (so neither
+        side misses the other, and the handler does not fail on a stale version)."""
+        return await self.all(
+            select(Campaign)
+            .where(Campaign.segment_id == segment_id, Campaign.audience_ready.is_(False))
+            .order_by(Campaign.created_at, Campaign.id)
+            .with_for_update()
+        )
+
     @staticmethod
     def _listed(status: CampaignStatus | None) -> Any:
         statement = select(Campaign)

@@ -53,8 +53,11 @@ def _answer(campaign: Campaign, *, status_code: int = 200) -> JSONResponse:
     status_code=201,
     response_model=CampaignOut,
     summary="Plan a campaign (a draft until launched)",
-    description="Its audience is a saved segment of analytics; its message a sandboxed "
-    "template per channel (checked now: a syntax error is a 422 naming the field and line).",
+    description="Its audience is a saved segment of analytics (`segment_id`) or an inline "
+    "filter (`audience`, the segments' filter language), exactly one of them: analytics saves "
+    "an inline filter as a segment of its own (the answer's `segment_id`) and evaluates it. "
+    "Its message is a sandboxed template per channel (checked now: a syntax error is a 422 "
+    "naming the field and line).",
 )
 async def create_campaign(
     body: CampaignCreate,
@@ -145,7 +148,9 @@ async def _act(
     response_model=CampaignOut,
     summary="Launch: the segment's members now are the audience; the sender takes it on",
     description="Answers at once (202): messages go out in the background, each member at "
-    "most once. With `starts_at` ahead the campaign is `scheduled` until then.",
+    "most once. With `starts_at` ahead the campaign is `scheduled` until then, and with an "
+    "inline audience whose members have not all arrived from analytics "
+    "(`audience_ready` false) until they have.",
     responses=STATE_CONFLICT,
 )
 async def launch_campaign(

@@ -1,7 +1,8 @@
 """Where a campaign may go from where it stands, and what may change in each state. Pure.
 
-draft -> scheduled (launched with a start ahead) or running (launched); scheduled -> running
-(its start came); running <-> paused; scheduled, running or paused -> stopped (by hand) or
+draft -> scheduled (launched with a start ahead, or an inline audience not arrived yet) or
+running (launched); scheduled -> running (its start came and its audience arrived: see
+:func:`may_start`); running <-> paused; scheduled, running or paused -> stopped (by hand) or
 completed (every message settled, or its end came). Stopped and completed are final.
 """
 
@@ -80,3 +81,23 @@ def inconsistencies(
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         found.append(("ends_at", "the end must be after the start"))
     return found
+
+
+def may_start(
+    status: CampaignStatus, audience_ready: bool, starts_at: datetime | None, now: datetime
+) -> bool:
+    """A launched, scheduled campaign starts once its start has come and its audience (an
+    inline one is evaluated by analytics first) has arrived."""
+    return (
+        allowed(Action.START, status) and audience_ready and (starts_at is None or starts_at <= now)
+    )
+
+
+def audience_choice(segment_id: str | None, inline: bool) -> tuple[str, str] | None:
+    """(field, why) unless the audience is exactly one of a saved segment and an inline
+    filter."""
+    if segment_id is not None and inline:
+        return ("audience", "the audience is a segment_id or an inline audience, not both")
+    if segment_id is None and not inline:
+        return ("segment_id", "a campaign needs a segment_id or an inline audience")
+    return None

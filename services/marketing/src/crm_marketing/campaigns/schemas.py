@@ -2,9 +2,10 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from crm_shared.contracts.marketing import MarketingChannel
+from crm_shared.contracts.segments import SegmentFilter
 from crm_shared.fields import (
     Currency,
     Instant,
@@ -61,10 +62,23 @@ class AbTestIn(Strict):
 
 
 class CampaignCreate(Strict):
+    """The audience is either a saved segment (``segment_id``) or an inline filter
+    (``audience``, in the segments' filter language), never both. Analytics saves an inline
+    filter as a segment of its own (the campaign's ``segment_id``) and evaluates it; a launch
+    waits until its members have arrived."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["segment_id"]}, {"required": ["audience"]}]}
+    )
+
     name: Name
     objective: Objective | None = None
     channel: MarketingChannel
-    segment_id: RecordId = Field(description="The analytics segment whose members it reaches")
+    segment_id: Omittable[RecordId] = Field(
+        None, description="The analytics segment whose members it reaches (or `audience`)"
+    )
+    # Its schema is the filter's own (described there).
+    audience: Omittable[SegmentFilter] = None
     live_audience: bool = Field(
         False,
         description="Keep the audience live: a customer who joins the segment while the "
@@ -79,6 +93,8 @@ class CampaignCreate(Strict):
     starts_at: Instant | None = Field(None, description="Launching earlier waits for it")
     ends_at: Instant | None = Field(None, description="Nothing is sent after it")
     owner: Owner | None = Field(None, description="Left out: the caller")
+
+    _not_null = field_validator("segment_id", "audience")(refuse_null)
 
 
 class CampaignUpdate(Strict):
@@ -109,7 +125,21 @@ class CampaignOut(BaseModel):
     objective: str | None
     channel: MarketingChannel
     status: CampaignStatus
-    segment_id: str
+    segment_id: str = Field(
+        description="The analytics segment it reaches (with an inline audience: the one "
+        "analytics saves for it)"
+    )
+    audience_filter: dict[str, Any] | None = Field(
+        description="The inline audience's filter (null: a saved segment was chosen)"
+    )
+    audience_ready: bool = Field(
+        description="Whether the audience's members have arrived from analytics (always "
+        "true for a saved segment); a launched campaign waits, scheduled, until they have"
+    )
+    audience_problem: str | None = Field(
+        description="Why analytics selected no one for the inline audience, if it could not "
+        "evaluate it (e.g. a band its settings do not name)"
+    )
     live_audience: bool
     message: MessageIn
     ab_test: AbTestIn | None

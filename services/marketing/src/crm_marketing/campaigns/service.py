@@ -1,6 +1,11 @@
 """Use cases of campaigns: plan, change, launch (the audience snapshotted), pause, resume,
 stop, the scheduled start and end, and the results. Never commits.
 
+A campaign planned with an inline audience asks analytics to save it as a segment
+(``audience.requested``); a launch before that segment's first evaluation has fully arrived
+(its ``segment.evaluated`` and as many joins of it) leaves the campaign scheduled, and the
+last of those events starts it.
+
 The sending itself is the sender's (``crm_marketing.sends.sender``): a launch enrols the
 audience as pending messages and the sender picks them up.
 """
@@ -12,14 +17,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, overload
 
-from crm_shared.contracts.marketing import MarketingChannel
+from crm_shared.contracts.marketing import AudienceRequested, MarketingChannel
+from crm_shared.contracts.segments import stored
 from crm_shared.cursors import InvalidCursorError
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import ConflictError, InvalidError, NotFoundError
 from crm_shared.preconditions import ExpectedVersion, check_version
 from crm_shared.timers import Timer, cancel, schedule
 
-from crm_marketing.audiences.repository import AudienceRepository
+from crm_marketing.audiences.repository import AudienceRepository, EvaluationCount
 from crm_marketing.campaigns import ab
 from crm_marketing.campaigns.models import Campaign
 from crm_marketing.campaigns.repository import CampaignRepository
@@ -29,8 +35,10 @@ from crm_marketing.campaigns.rules import (
     Action,
     CampaignStatus,
     allowed,
+    audience_choice,
     inconsistencies,
     may_change,
+    may_start,
 )
 from crm_marketing.campaigns.schemas import AbTestIn, CampaignCreate, CampaignUpdate, MessageIn
 from crm_marketing.db import FIRST_VERSION
@@ -78,8 +86,10 @@ def _check_consistency(campaign: Campaign) -> None:
         raise InconsistentCampaignError(why, location=f"body.{where}")
 
 
-async def load(uow: UnitOfWork, campaign_id: str) -> Campaign:
-    campaign = await CampaignRepository(uow.session).get(campaign_id)
+async def load(uow: UnitOfWork, campaign_id: str, *, for_update: bool = False) -> Campaign:
+    """``for_update``: locked, for the steps that read whether the audience has arrived
+    (the arrival locks the campaign too, so either sees what the other did)."""
+    campaign = await CampaignRepository(uow.session).get(campaign_id, for_update=for_update)
     if campaign is None:
         raise NotFoundError.of("campaign", campaign_id)
     return campaign
@@ -113,14 +123,22 @@ async def create_campaign(
     uow: UnitOfWork, body: CampaignCreate, settings: MarketingSettings, *, actor: str
 ) -> Campaign:
     _check_message(body.message)
+    choice = audience_choice(body.segment_id, body.audience is not None)
+    if choice is not None:
+        where, why = choice
+        raise InconsistentCampaignError(why, location=f"body.{where}")
     now = uow.clock.now()
+    inline = body.audience is not None
     campaign = Campaign(
         id=str(uuid.uuid4()),
         name=body.name,
         objective=body.objective,
         channel=body.channel.value,
         status=CampaignStatus.DRAFT.value,
-        segment_id=body.segment_id,
+        # An inline audience becomes a segment of analytics with the id chosen here.
+        segment_id=str(uuid.uuid4()) if inline else body.segment_id,
+        audience_filter=stored(body.audience) if inline else None,
+        audience_ready=not inline,
         live_audience=body.live_audience,
         subject=body.message.subject,
         body=body.message.body,
@@ -141,6 +159,16 @@ async def create_campaign(
     )
     _check_consistency(campaign)
     CampaignRepository(uow.session).add(campaign)
+    if inline:
+        uow.record(
+            AudienceRequested(
+                campaign_id=campaign.id,
+                segment_id=campaign.segment_id,
+                name=campaign.name,
+                filter=body.audience,
+                requested_at=now,
+            )
+        )
     return campaign
 
 
@@ -192,6 +220,10 @@ async def update_campaign(
     changed = [name for name, value in values.items() if getattr(campaign, name) != value]
     for name in changed:
         setattr(campaign, name, values[name])
+    if "segment_id" in changed:  # a saved segment instead of the inline audience
+        campaign.audience_filter = None
+        campaign.audience_ready = True
+        campaign.audience_problem = None
     _check_consistency(campaign)
     if changed:
         if "ends_at" in changed and campaign.status != CampaignStatus.DRAFT:
@@ -209,7 +241,7 @@ def _transition(campaign: Campaign, action: Action) -> None:
 
 
 async def launch(uow: UnitOfWork, campaign_id: str, expected: ExpectedVersion) -> Campaign:
-    campaign = await load(uow, campaign_id)
+    campaign = await load(uow, campaign_id, for_update=True)
     check_version(expected, campaign.version)
     _transition(campaign, Action.LAUNCH)
     if MarketingChannel(campaign.channel) not in LAUNCHABLE:
@@ -232,6 +264,8 @@ async def start_or_schedule(uow: UnitOfWork, campaign: Campaign) -> None:
     if campaign.starts_at is not None and campaign.starts_at > campaign.launched_at:
         campaign.status = CampaignStatus.SCHEDULED.value
         await schedule(uow, kind=START_KIND, key=campaign.id, due_at=campaign.starts_at)
+    elif not campaign.audience_ready:
+        campaign.status = CampaignStatus.SCHEDULED.value  # its audience's arrival starts it
     else:
         await _start(uow, campaign)
 
@@ -312,14 +346,17 @@ async def pause(uow: UnitOfWork, campaign_id: str, expected: ExpectedVersion) ->
 
 
 async def resume(uow: UnitOfWork, campaign_id: str, expected: ExpectedVersion) -> Campaign:
-    campaign = await load(uow, campaign_id)
+    campaign = await load(uow, campaign_id, for_update=True)
     check_version(expected, campaign.version)
     _transition(campaign, Action.RESUME)
     now = uow.clock.now()
     if campaign.starts_at is not None and campaign.starts_at > now:
         campaign.status = CampaignStatus.SCHEDULED.value  # paused before its start came
     elif campaign.audience == 0 and await _never_started(uow, campaign):
-        await _start(uow, campaign)
+        if campaign.audience_ready:
+            await _start(uow, campaign)
+        else:
+            campaign.status = CampaignStatus.SCHEDULED.value  # still waits for its audience
     else:
         campaign.status = CampaignStatus.RUNNING.value
     campaign.touch(now)
@@ -405,11 +442,54 @@ async def enrol_joiners(uow: UnitOfWork, joined: Sequence[tuple[str, str]]) -> N
 
 
 async def on_start_due(uow: UnitOfWork, timer: Timer) -> None:
-    campaign = await CampaignRepository(uow.session).get(timer.key)
-    if campaign is None or not allowed(Action.START, CampaignStatus(campaign.status)):
-        return  # paused or stopped meanwhile: resume decides
+    campaign = await CampaignRepository(uow.session).get(timer.key, for_update=True)
+    now = uow.clock.now()
+    if campaign is None or not may_start(
+        CampaignStatus(campaign.status), campaign.audience_ready, campaign.starts_at, now
+    ):
+        return  # paused or stopped meanwhile (resume decides), or its audience not arrived
     await _start(uow, campaign)
-    campaign.touch(uow.clock.now())
+    campaign.touch(now)
+
+
+async def evaluation_joins_applied(
+    uow: UnitOfWork, segment_id: str, evaluation_id: str, joins: int
+) -> None:
+    """``joins`` joins of a requested segment's first evaluation were applied."""
+    count = await AudienceRepository(uow.session).count_joins(segment_id, evaluation_id, joins)
+    await _start_if_arrived(uow, segment_id, count)
+
+
+async def segment_evaluated(
+    uow: UnitOfWork,
+    segment_id: str,
+    evaluation_id: str,
+    members: int,
+    problem: str | None,
+    evaluated_at: datetime,
+) -> None:
+    """Analytics evaluated a requested segment: ``members`` joins carry the evaluation."""
+    count = await AudienceRepository(uow.session).evaluated(
+        segment_id, evaluation_id, members, problem, evaluated_at
+    )
+    await _start_if_arrived(uow, segment_id, count)
+
+
+async def _start_if_arrived(uow: UnitOfWork, segment_id: str, count: EvaluationCount) -> None:
+    """Once the evaluation's every join is applied, the campaigns waiting on that audience
+    have it; those launched (and whose start has come) start with its members."""
+    if count.members is None or count.applied < count.members:
+        return
+    waiting = await CampaignRepository(uow.session).awaiting_audience(segment_id)
+    now = uow.clock.now()
+    for campaign in waiting:
+        # Not a new version unless it starts: the ETag a client got for its draft still
+        # launches it (the launch locks the campaign, so it sees the audience arrived).
+        campaign.audience_ready = True
+        campaign.audience_problem = count.problem
+        if may_start(CampaignStatus(campaign.status), True, campaign.starts_at, now):
+            await _start(uow, campaign)
+            campaign.touch(now)
 
 
 async def on_end_due(uow: UnitOfWork, timer: Timer) -> None:

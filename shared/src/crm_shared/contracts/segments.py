@@ -1,5 +1,6 @@
-"""The segment filter language: JSON a client writes, validated here (no SQL: the
-repository compiles a valid filter to one WHERE clause).
+"""The segment filter language: JSON a client writes, validated here (no SQL: analytics'
+segment repository compiles a valid filter to one WHERE clause). Shared, so that marketing
+validates a campaign's inline audience with the same model and the event carries it.
 
 A filter is a condition or a combination of filters::
 
@@ -29,8 +30,8 @@ exact complement.
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
 
-from crm_shared.contracts.customer import ConsentChannel
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -41,6 +42,8 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+
+from crm_shared.contracts.customer import ConsentChannel
 
 MAX_DEPTH = 6
 MAX_CONDITIONS = 100
@@ -215,7 +218,10 @@ class AnyOf(BaseModel):
 
 
 class NotOf(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # By alias when dumped, so that an event carrying a filter says "not", as a client wrote.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True
+    )
 
     not_: "Filter" = Field(alias="not")
 
@@ -267,6 +273,26 @@ def bounded(node: Any) -> Any:
     if max(depth for _, depth in found) > MAX_DEPTH:
         raise ValueError(f"a filter nests at most {MAX_DEPTH} levels deep")
     return node
+
+
+SegmentFilter = Annotated[
+    Filter,
+    AfterValidator(bounded),
+    Field(
+        description="Conditions `{field, op, value}` combined with `all`, `any` and `not` "
+        "(see the segments section of the docs for the fields and their operators)",
+        examples=[
+            {
+                "all": [
+                    {"field": "age_band", "op": "in", "value": ["25-34", "35-44"]},
+                    {"field": "consent", "op": "contains", "value": "email"},
+                    {"not": {"field": "churn_risk", "op": "eq", "value": "high"}},
+                ]
+            }
+        ],
+    ),
+]
+"""A whole filter as a request or an event carries it (bounded in size and depth)."""
 
 
 def stored(node: Any) -> dict[str, Any]:
