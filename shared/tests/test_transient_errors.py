@@ -1,9 +1,11 @@
 """Which failures the consumer retries instead of dead-lettering: a database or broker away,
-and PostgreSQL's "try again" answers (a deadlock's victim, a serialization conflict)."""
+a versioned row another transaction changed first, and PostgreSQL's "try again" answers (a
+deadlock's victim, a serialization conflict)."""
 
 import pytest
 from crm_shared.bus.consumer import is_transient
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 
 class DriverError(Exception):
@@ -25,3 +27,7 @@ def test_a_database_away_is_retried() -> None:
 def test_other_database_errors_are_not(sqlstate: str) -> None:
     assert not is_transient(IntegrityError("INSERT", {}, DriverError(sqlstate)))
     assert not is_transient(ValueError("bad data"))
+
+
+def test_a_row_changed_under_the_run_is_retried() -> None:
+    assert is_transient(StaleDataError("UPDATE campaigns expected 1 row, matched 0"))

@@ -11,8 +11,8 @@ For each poll's records, each partition's in order:
      record go to the outbox in the same transaction;
   3. commit the Kafka offsets only after every run of the poll is committed (or
      dead-lettered).
-A transient failure (database or broker away, or PostgreSQL choosing the run as a deadlock's
-or a serialization conflict's victim) retries the same run with back-off, so nothing is
+A transient failure (database or broker away, a versioned row changed under the run, or
+PostgreSQL choosing the run as a deadlock's or a serialization conflict's victim) retries the same run with back-off, so nothing is
 skipped. A run whose handler fails otherwise is rolled back and split in halves,
 each applied in its own transaction, until the failing event stands alone: only that event
 is dead-lettered, after its transaction is closed (SQLite's single writer is never held
@@ -30,6 +30,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from aiokafka.structs import ConsumerRecord, TopicPartition
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from crm_shared.bus.backoff import Backoff
 from crm_shared.bus.dead_letter import DeadLetter, send_to_dead_letter
@@ -52,6 +53,9 @@ COMMIT_TIMEOUT = 10.0
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     ConcurrentInsertError,
+    # A versioned row changed under the run (an HTTP request wrote it first): run it again
+    # on the new version.
+    StaleDataError,
     OperationalError,
     InterfaceError,
     OSError,
