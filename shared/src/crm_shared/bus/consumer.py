@@ -12,9 +12,10 @@ For each poll's records, each partition's in order:
   3. commit the Kafka offsets only after every run of the poll is committed (or
      dead-lettered).
 A transient failure (database or broker away, a versioned row changed under the run, or
-PostgreSQL choosing the run as a deadlock's or a serialization conflict's victim) retries the same run with back-off, so nothing is
-skipped. A run whose handler fails otherwise is rolled back and split in halves,
-each applied in its own transaction, until the failing event stands alone: only that event
+PostgreSQL choosing the run as a deadlock's or a serialization conflict's victim) retries the
+same run with back-off, so nothing is skipped. A run whose handler fails otherwise is rolled
+back and split in halves, each applied in its own transaction, until the failing event stands
+alone: only that event
 is dead-lettered, after its transaction is closed (SQLite's single writer is never held
 while waiting on the broker), and the events after it still apply, in order.
 """
