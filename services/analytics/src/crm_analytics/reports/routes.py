@@ -9,11 +9,11 @@ from crm_shared.api.openapi import problem_responses
 from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from crm_shared.csv_export import CSV_MEDIA_TYPE, csv_text
+from crm_shared.long_csv import CSV_COLUMNS, long_rows
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
 from crm_analytics.reports import composition, questions, service
-from crm_analytics.reports.long_form import CSV_COLUMNS, long_rows
 from crm_analytics.reports.rules import PERIOD_FORMS
 from crm_analytics.reports.schemas import (
     AbcReport,

@@ -1,6 +1,7 @@
 """All SQL of campaigns."""
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from crm_shared.db.repository import RepositoryBase
@@ -39,6 +40,14 @@ class CampaignRepository(RepositoryBase[Campaign]):
                 Campaign.live_audience.is_(True),
                 Campaign.status.in_([CampaignStatus.RUNNING, CampaignStatus.PAUSED]),
             )
+        )
+
+    async def launched_between(self, start: datetime, end: datetime) -> list[Campaign]:
+        """The campaigns launched in [start, end), in launch order."""
+        return await self.all(
+            select(Campaign)
+            .where(Campaign.launched_at >= start, Campaign.launched_at < end)
+            .order_by(Campaign.launched_at, Campaign.id)
         )
 
     @staticmethod
