@@ -83,7 +83,7 @@ class Links:
         if not self.reply_domain:
             return None
         raw = uuid.UUID(message_id).bytes
-        token = base64.b32encode(raw + self._reply_mac(raw)).decode().rstrip("=").lower()
+        token = _base32(raw + self._reply_mac(raw))
         return f"{REPLY_PREFIX}{token}@{self.reply_domain}"
 
     def replied_to(self, address: str) -> str:
@@ -99,9 +99,9 @@ class Links:
         except ValueError:
             raise UnknownLinkError() from None
         message, mac = raw[:16], raw[16:]
-        if len(raw) != 16 + _REPLY_MAC_BYTES or not hmac.compare_digest(
-            mac, self._reply_mac(message)
-        ):
+        # Only the one spelling we make: base32's last character has bits no byte uses.
+        canonical = len(raw) == 16 + _REPLY_MAC_BYTES and _base32(raw) == token.lower()
+        if not canonical or not hmac.compare_digest(mac, self._reply_mac(message)):
             raise UnknownLinkError()
         return str(uuid.UUID(bytes=message))
 
@@ -109,6 +109,10 @@ class Links:
         return hmac.new(self._reply_key, REPLY_SALT + message, hashlib.sha256).digest()[
             :_REPLY_MAC_BYTES
         ]
+
+
+def _base32(raw: bytes) -> str:
+    return base64.b32encode(raw).decode().rstrip("=").lower()
 
 
 _LINKS: dict[int, Links] = {}
