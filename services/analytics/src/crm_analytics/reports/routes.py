@@ -198,10 +198,12 @@ async def customer_yield(
 @router.get(
     "/campaigns",
     response_model=CampaignReport,
-    summary="Did the campaign work: leads, conversions and revenue per campaign",
+    summary="Did the campaign work: messages, responses, leads, conversions and revenue",
     description="Per campaign and source named on the leads created in the period: leads, "
     "converted ones, and the orders and revenue (per currency) of the customers they became, "
-    "placed in the period after the lead came in. The notes say what is not counted yet. " + FORMS,
+    "placed in the period after the lead came in; per marketing campaign (on its `campaign` "
+    "source row), its messages sent, delivered, opened and clicked in the period, the "
+    "responses and the unsubscribes. The notes say how each is counted. " + FORMS,
     responses=PERIODIC,
 )
 async def campaigns(
