@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from crm_marketing.campaigns.results import CampaignRow, channel_totals
 from crm_marketing.sends.sender import Sender
 from crm_shared.clock import FakeClock
 from crm_shared.contracts.marketing import MarketingChannel
@@ -160,3 +161,33 @@ async def test_a_campaigns_results_as_csv_with_its_variants(
         figures = cells(rows, "variants", variant)
         assert (figures["sent"], figures["delivered"], figures["rate"]) == ("2", "2", "0.0")
     assert (await client.get(path, params={"format": "json"})).json() == as_json
+
+
+def row(channel: str, currency: str, **figures: Any) -> CampaignRow:
+    base: dict[str, Any] = {
+        "audience": 10, "sent": 10, "delivered": 8, "bounced": 2, "opened": 4, "clicked": 2,
+        "responded": 2, "responses": {"click": 2, "form": 0, "reply": 0}, "unsubscribed": 0,
+        "orders": 1, "revenue": Decimal("50.00"), "cost": Decimal("10.00"), "roi": 4.0,
+        "response_rate": 0.25, "conversion_rate": 0.125,
+    }  # fmt: skip
+    return CampaignRow(**{**base, **figures}, currency=currency, channel=channel)
+
+
+def test_channel_totals_add_up_per_currency_and_rate_the_sums() -> None:
+    rows = [
+        row("email", "EUR"),
+        row("email", "EUR", sent=30, delivered=24, responded=4, cost=Decimal("0"), roi=None),
+        row("email", "USD", revenue=Decimal("7.00")),
+    ]
+    totals = {(t.channel, t.currency): t for t in channel_totals(rows, "EUR")}
+    assert list(totals) == [
+        ("email", "EUR"), ("email", "USD"), ("sms", "EUR"), ("phone", "EUR"), ("mail", "EUR"),
+    ]  # fmt: skip
+    eur = totals[("email", "EUR")]
+    assert (eur.campaigns, eur.sent, eur.delivered, eur.responded) == (2, 40, 32, 6)
+    assert (eur.revenue, eur.cost, eur.roi) == (Decimal("100.00"), Decimal("10.00"), 9.0)
+    assert (eur.response_rate, eur.conversion_rate) == (6 / 32, 2 / 32)
+    assert eur.responses == {"click": 4, "form": 0, "reply": 0}
+    assert totals[("email", "USD")].roi == -0.3
+    idle = totals[("sms", "EUR")]
+    assert (idle.campaigns, idle.cost, idle.roi, idle.response_rate) == (0, Decimal(0), None, None)
