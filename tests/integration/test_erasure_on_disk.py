@@ -13,10 +13,15 @@ server, and frees old row versions at its own pace, see the README's "Privacy").
 """
 
 import contextlib
+import email
+import email.message
+import email.policy
 import logging
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -49,13 +54,29 @@ async def data_folder(tmp_path: Path) -> Path:
     return folder
 
 
+class Sink:
+    """Keeps what it is sent (outside the data folder: the scan does not read it)."""
+
+    def __init__(self) -> None:
+        self.mails: list[bytes] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.mails.append(envelope.content)
+        return "250 2.0.0 Ok"
+
+
 @pytest.fixture
-async def platform_on_files(data_folder: Path) -> AsyncIterator[Platform]:
+def sink() -> Sink:
+    return Sink()
+
+
+@pytest.fixture
+async def platform_on_files(data_folder: Path, sink: Sink) -> AsyncIterator[Platform]:
     """``crm up``'s layout: <data folder>/<service>.db and <data folder>/broker.log."""
     broker = BundledBroker(port=free_port(), log=data_folder / "broker.log")
     await broker.start_async()
     # Marketing's e-mail goes to an SMTP server outside the data folder (as in production).
-    smtp = Controller(Sink(), hostname="127.0.0.1", port=free_port())
+    smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
     smtp.start()
     try:
         urls = {name: f"sqlite+aiosqlite:///{data_folder / f'{name}.db'}" for name in SERVICES}
@@ -64,6 +85,7 @@ async def platform_on_files(data_folder: Path) -> AsyncIterator[Platform]:
             "link_secret": "scan-key",
             "quiet_hours_start": "00:00",  # the test runs at any hour
             "quiet_hours_end": "00:00",
+            "reply_domain": "replies.example.com",
         }
         running = Platform(broker.bootstrap, urls, overrides={"marketing": marketing})
         await running.start()
@@ -74,11 +96,6 @@ async def platform_on_files(data_folder: Path) -> AsyncIterator[Platform]:
     finally:
         smtp.stop()
         broker.stop()
-
-
-class Sink:
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        return "250 2.0.0 Ok"
 
 
 def with_address(person: dict[str, Any]) -> dict[str, Any]:
@@ -187,10 +204,12 @@ async def support_records_about(
     assert outcome.status_code == 200, outcome.text
 
 
-async def marketing_records_about(platform: Platform, customer_id: str) -> None:
+async def marketing_records_about(
+    platform: Platform, customer_id: str, person: dict[str, Any], sink: Sink
+) -> None:
     """A campaign to a segment holding the person, delivered (its message keeps the address
-    it went to), and a letter to them on a mail campaign's list: marketing's own tables must
-    forget them too."""
+    it went to), answered through its response page and by a reply that name them, and a
+    letter to them on a mail campaign's list: marketing's own tables must forget them too."""
     for channel in ("email", "post"):
         response = await platform.clients["customer"].put(
             f"/v1/customers/{customer_id}/consent/{channel}",
@@ -219,7 +238,7 @@ async def marketing_records_about(platform: Platform, customer_id: str) -> None:
             "name": "Spring",
             "channel": "email",
             "segment_id": segment.json()["id"],
-            "message": {"subject": "Hi {{ first_name }}", "body": "Spring is here"},
+            "message": {"subject": "Hi {{ first_name }}", "body": "Answer: {{ response_url }}"},
         },
     )
     assert campaign.status_code == 201, campaign.text
@@ -234,6 +253,19 @@ async def marketing_records_about(platform: Platform, customer_id: str) -> None:
         return bool((await marketing.get(results)).json()["delivered"] == 1)
 
     await wait_for(delivered, timeout=PROPAGATION_TIMEOUT, message="the send")
+    mail = email.message_from_bytes(sink.mails[-1], policy=email.policy.default)
+    body = mail.get_body(("plain",))
+    assert isinstance(body, email.message.EmailMessage)
+    (page,) = re.findall(r"https?://[^/\s]+(/v1/respond/\S+)", body.get_content())
+    answered = await marketing.post(
+        page,
+        content=urlencode({"comment": f"Call me on {person['phone']}"}),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert answered.status_code == 200, answered.text
+    reply = {"to": mail["Reply-To"], "from": person["email"], "text": f"{person['name']} here"}
+    replied = await marketing.post("/v1/inbound/replies", json=reply)
+    assert replied.json()["recorded"], replied.text
     letters = await marketing.post(
         "/v1/campaigns",
         json={
@@ -262,7 +294,7 @@ def every_file(folder: Path) -> list[Path]:
 
 
 async def test_an_erased_customer_is_in_no_file_of_any_service(
-    platform_on_files: Platform, data_folder: Path, caplog: pytest.LogCaptureFixture
+    platform_on_files: Platform, data_folder: Path, sink: Sink, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
     platform = platform_on_files
@@ -274,7 +306,7 @@ async def test_an_erased_customer_is_in_no_file_of_any_service(
     await platform.wait_everywhere(customer_id, has_name(person["name"]), what="the creation")
     await sales_records_about(platform, customer_id, person)
     await support_records_about(platform, customer_id, person)
-    await marketing_records_about(platform, customer_id)
+    await marketing_records_about(platform, customer_id, person, sink)
 
     # The scan sees the person while they are there, in every service's files.
     before = files_holding(every_file(data_folder), secrets)

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from crm_shared.contracts.marketing import ResponseKind
 from crm_shared.contracts.sales import (
     LeadCreated,
     LeadStatus,
@@ -20,6 +21,14 @@ from crm_shared.contracts.sales import (
 from crm_shared.contracts.support import Category, TicketKind
 from crm_shared.events import IntegrationEvent
 from crm_shared.testing import created, merged
+from crm_shared.testing.marketing_events import (
+    message_clicked,
+    message_delivered,
+    message_opened,
+    message_sent,
+    responded,
+    unsubscribed,
+)
 from crm_shared.testing.sales_fact_events import (
     lead,
     opportunity,
@@ -180,6 +189,10 @@ async def test_what_each_customer_cost_and_yielded(
     assert [(c["customer_id"], c["revenue"]) for c in dollars["customers"]] == [(SURVIVOR, "50.00")]
 
 
+NO_MESSAGES = {"sent": 0, "delivered": 0, "opened": 0, "clicked": 0, "responses": 0,
+               "unsubscribes": 0}  # fmt: skip
+
+
 async def test_did_the_campaign_work(client: httpx.AsyncClient, history: None) -> None:
     found = await report(client, "campaigns")
 
@@ -187,12 +200,52 @@ async def test_did_the_campaign_work(client: httpx.AsyncClient, history: None) -
         {"campaign_id": "spring", "source": "web", "leads": 2, "converted": 1,
          "conversion_rate": 0.5, "revenue": [
              {"currency": "EUR", "customers": 1, "orders": 2, "revenue": "1500.00"},
-             {"currency": "USD", "customers": 1, "orders": 1, "revenue": "50.00"}]},
+             {"currency": "USD", "customers": 1, "orders": 1, "revenue": "50.00"}],
+         **NO_MESSAGES},
         {"campaign_id": None, "source": "fair", "leads": 1, "converted": 1,
          "conversion_rate": 1.0, "revenue": [
-             {"currency": "EUR", "customers": 1, "orders": 1, "revenue": "200.00"}]},
+             {"currency": "EUR", "customers": 1, "orders": 1, "revenue": "200.00"}],
+         **NO_MESSAGES},
     ]  # fmt: skip
-    assert any("issue 11" in note for note in found["notes"])
+    assert not any("issue 11" in note for note in found["notes"])
+    assert any("Marketing's campaigns" in note for note in found["notes"])
+
+
+async def test_the_campaign_report_reads_marketings_events(
+    app: FastAPI, client: httpx.AsyncClient, history: None
+) -> None:
+    mailing = "m-news"
+    leads = [
+        lead_created("l-m1", mailing, "campaign", day(3, 6), OTHER, LeadStatus.NEW),
+    ]
+    messages = [
+        message_sent(OTHER, "m1", mailing), message_sent(SURVIVOR, "m2", mailing),
+        message_sent(SURVIVOR, "m2", mailing),  # a replay counts once
+        message_delivered(OTHER, "m1", mailing), message_delivered(SURVIVOR, "m2", mailing),
+        message_opened(OTHER, "m1", mailing), message_clicked(OTHER, "m1", mailing),
+        responded(OTHER, "r1", mailing, message_id="m1"),
+        responded(OTHER, "r2", mailing, message_id="m1", kind=ResponseKind.FORM, detail=None),
+        unsubscribed(SURVIVOR, campaign_id=mailing, message_id="m2"),
+        unsubscribed(OTHER),  # an operator's, of no campaign
+        message_sent(OTHER, "m3", "m-quiet"),
+    ]  # fmt: skip
+    await deliver_run(app, messages, day(3, 5))
+    await deliver_run(app, [*leads, message_sent(OTHER, "m4", mailing)], day(3, 6))
+    await deliver_run(app, [message_sent(OTHER, "m5", mailing)], day(4, 2))  # Q2: not counted
+
+    rows = {
+        (r["campaign_id"], r["source"]): r for r in (await report(client, "campaigns"))["campaigns"]
+    }
+    news = rows[(mailing, "campaign")]
+    assert (news["leads"], news["converted"], news["conversion_rate"]) == (1, 0, 0.0)
+    assert {key: news[key] for key in NO_MESSAGES} == {
+        "sent": 3, "delivered": 2, "opened": 1, "clicked": 1, "responses": 2, "unsubscribes": 1,
+    }  # fmt: skip
+    quiet = rows[("m-quiet", "campaign")]
+    assert (quiet["leads"], quiet["conversion_rate"], quiet["sent"]) == (0, None, 1)
+    assert {key: rows[("spring", "web")][key] for key in NO_MESSAGES} == NO_MESSAGES
+    csv = await client.get("/v1/reports/campaigns", params={"period": Q1, "format": "csv"})
+    assert "campaigns,m-news/campaign,responses,2\r\n" in csv.text
 
 
 async def test_what_customers_are_dissatisfied_with(

@@ -1,4 +1,4 @@
-"""The hand-written migrations create exactly what the models declare."""
+"""The migrations create exactly the tables the models declare, on SQLite and PostgreSQL."""
 
 from typing import Any
 

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from crm_marketing import models  # noqa: F401 (every model mapped before the app starts)
 from crm_marketing.audiences.routes import router as audiences_router
+from crm_marketing.campaigns.routes import report_router as campaign_reports_router
 from crm_marketing.campaigns.routes import router as campaigns_router
 from crm_marketing.campaigns.service import TIMERS
 from crm_marketing.care.handlers import care_schedule, care_timers
@@ -66,6 +67,7 @@ def create_app(
             campaigns_router,
             member_events_router,
             mail_lists_router,
+            campaign_reports_router,
             tracking_router,
         ],
         title="CRM marketing",

@@ -50,6 +50,9 @@ class MarketingSettings(ServiceSettings):
     public_url: str = "http://127.0.0.1:8002"  # how customers reach this service
     # The key that signs them (when not set, one generated once under the data folder).
     link_secret: SecretStr | None = None
+    # E-mails carry Reply-To: reply+<signed token>@<this domain> when set; its inbound mail
+    # provider posts the replies to /v1/inbound/replies (a reply is the customer's response).
+    reply_domain: str | None = Field(None, pattern=r"^[A-Za-z0-9.-]+$", max_length=200)
 
     # --- win-back (DOMAIN.md §5): the stages by days without a purchase, their actions ---
     winback_enabled: bool = True

@@ -11,7 +11,7 @@ from crm_shared.errors import InvalidError
 from crm_shared.periods import Period, parse_period
 
 from crm_analytics.reports import rules
-from crm_analytics.reports.repository import ReportRepository, Span, YieldRow
+from crm_analytics.reports.repository import CAMPAIGN_EVENTS, ReportRepository, Span, YieldRow
 from crm_analytics.reports.schemas import (
     CampaignOut,
     CampaignReport,
@@ -32,13 +32,18 @@ from crm_analytics.reports.schemas import (
 )
 from crm_analytics.sales.models import SalesOpportunity
 
+# The source sales names on the leads it opens for marketing's responses.
+MARKETING_SOURCE = "campaign"
 DETAIL_LIMIT = 500  # a customer's lost opportunities and refused quotes listed at most
 CAMPAIGN_NOTES = [
     "Attributed by lead: the campaign_id and source the sales service recorded on each lead "
     "created in the period; its customer (the lead's, or its opportunity's) and their orders "
     "placed in the period after the lead came in, not cancelled.",
-    "Marketing's own campaign events (sends, responses, costs) come with issue 11; they are "
-    "not in this report yet.",
+    "Marketing's campaigns: the messages sent, delivered, first opened and first clicked in "
+    "the period, the responses (a click, the response form or a reply; each opens a lead "
+    f'with source "{MARKETING_SOURCE}") and the unsubscribes, from marketing\'s events; on '
+    f"the campaign's \"{MARKETING_SOURCE}\" row. Marketing's own attributed revenue, cost "
+    "and ROI are its results and its campaign-results report.",
 ]
 
 
@@ -141,21 +146,38 @@ async def campaigns(uow: UnitOfWork, period: str) -> CampaignReport:
                 currency=currency, customers=customers, orders=orders, revenue=rules.money(total)
             )
         )
+    rows: dict[tuple[str | None, str | None], dict[str, Any]] = {
+        (campaign, source): {
+            "leads": leads,
+            "converted": converted,
+            "conversion_rate": rules.share(converted, leads),
+        }
+        for campaign, source, leads, converted in await reports.campaign_leads(span)
+    }
+    for campaign, event_type, count in await reports.campaign_messages(span):
+        row = rows.setdefault(
+            (campaign, MARKETING_SOURCE), {"leads": 0, "converted": 0, "conversion_rate": None}
+        )
+        row[CAMPAIGN_EVENTS[event_type]] = count
     return CampaignReport(
         period=period_out(asked),
         campaigns=[
             CampaignOut(
                 campaign_id=campaign,
                 source=source,
-                leads=leads,
-                converted=converted,
-                conversion_rate=rules.share(converted, leads),
                 revenue=sorted(revenue[(campaign, source)], key=lambda r: r.currency),
+                **rows[(campaign, source)],
             )
-            for campaign, source, leads, converted in await reports.campaign_leads(span)
+            for campaign, source in sorted(rows, key=_campaign_order)
         ],
         notes=CAMPAIGN_NOTES,
     )
+
+
+def _campaign_order(key: tuple[str | None, str | None]) -> tuple[bool, str, bool, str]:
+    """As the leads come: by campaign, then source, the unnamed last."""
+    campaign, source = key
+    return (campaign is None, campaign or "", source is None, source or "")
 
 
 async def dissatisfaction(uow: UnitOfWork, period: str, limit: int) -> DissatisfactionReport:

@@ -10,6 +10,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from crm_shared.contracts.marketing import (
+    MessageClicked,
+    MessageDelivered,
+    MessageOpened,
+    MessageSent,
+    Responded,
+    Unsubscribed,
+)
 from sqlalchemy import (
     ColumnElement,
     Numeric,
@@ -17,6 +25,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    distinct,
     false,
     func,
     literal,
@@ -32,12 +41,24 @@ from crm_analytics.profiles.models import CustomerAlias, Profile
 from crm_analytics.sales.models import SalesLead, SalesOpportunity, SalesOrder, SalesQuote
 from crm_analytics.scores.models import CustomerScore, ScoreRun
 from crm_analytics.support.models import SupportRecovery, SupportSurvey, SupportTicket
+from crm_analytics.timeline.models import TimelineEntry
 
 Money = Numeric(18, 2)
 LOST = "lost"
 REFUSED_QUOTES = ("rejected", "expired")
 COMPLAINT = "complaint"
 ACTIVE = "active"
+
+
+# Marketing's events a campaign's row counts, by the report's field.
+CAMPAIGN_EVENTS = {
+    MessageSent.event_type: "sent",
+    MessageDelivered.event_type: "delivered",
+    MessageOpened.event_type: "opened",
+    MessageClicked.event_type: "clicked",
+    Responded.event_type: "responses",
+    Unsubscribed.event_type: "unsubscribes",
+}
 
 
 @dataclass(frozen=True)
@@ -359,6 +380,29 @@ class ReportRepository:
         )
         rows = [(c, s, int(n), int(k or 0)) for c, s, n, k in await self.session.execute(statement)]
         return sorted(rows, key=lambda r: (r[0] is None, r[0] or "", r[1] is None, r[1] or ""))
+
+    async def campaign_messages(self, span: Span) -> list[tuple[str, str, int]]:
+        """Per marketing campaign and event type of ``CAMPAIGN_EVENTS``, what happened in the
+        period, from the timeline's marketing events: distinct messages (a redelivered or
+        replayed event counts once), distinct responses, unsubscribes. Erasure keeps these
+        ids and a merge moves rows between customers, so the counts hold through both."""
+        entry = TimelineEntry
+        campaign = entry.data["campaign_id"].as_string()
+        counted = func.coalesce(
+            entry.data["response_id"].as_string(),
+            entry.data["message_id"].as_string(),
+            entry.event_id,
+        )
+        statement = (
+            select(campaign, entry.event_type, func.count(distinct(counted)))
+            .where(
+                entry.event_type.in_(list(CAMPAIGN_EVENTS)),
+                _within(entry.occurred_at, span),
+                campaign.is_not(None),
+            )
+            .group_by(campaign, entry.event_type)
+        )
+        return [(c, kind, int(n)) for c, kind, n in await self.session.execute(statement)]
 
     async def campaign_orders(
         self, span: Span

@@ -9,11 +9,11 @@ from crm_shared.api.openapi import problem_responses
 from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from crm_shared.csv_export import CSV_MEDIA_TYPE, csv_text
+from crm_shared.long_csv import CSV_COLUMNS, long_rows
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
 from crm_analytics.reports import composition, questions, service
-from crm_analytics.reports.long_form import CSV_COLUMNS, long_rows
 from crm_analytics.reports.rules import PERIOD_FORMS
 from crm_analytics.reports.schemas import (
     AbcReport,
@@ -198,10 +198,12 @@ async def customer_yield(
 @router.get(
     "/campaigns",
     response_model=CampaignReport,
-    summary="Did the campaign work: leads, conversions and revenue per campaign",
+    summary="Did the campaign work: messages, responses, leads, conversions and revenue",
     description="Per campaign and source named on the leads created in the period: leads, "
     "converted ones, and the orders and revenue (per currency) of the customers they became, "
-    "placed in the period after the lead came in. The notes say what is not counted yet. " + FORMS,
+    "placed in the period after the lead came in; per marketing campaign (on its `campaign` "
+    "source row), its messages sent, delivered, opened and clicked in the period, the "
+    "responses and the unsubscribes. The notes say how each is counted. " + FORMS,
     responses=PERIODIC,
 )
 async def campaigns(

@@ -241,6 +241,12 @@ class CampaignOut(BaseModel):
     converted: int
     conversion_rate: float | None
     revenue: list[CampaignRevenue] = Field(description="Per currency")
+    sent: int = Field(0, description="Marketing's messages of the campaign sent in the period")
+    delivered: int = 0
+    opened: int = Field(0, description="Messages first opened in the period")
+    clicked: int = Field(0, description="Messages whose link was first clicked in the period")
+    responses: int = Field(0, description="Responses in the period (click, form or reply)")
+    unsubscribes: int = Field(0, description="Unsubscribes through the campaign's messages")
 
 
 class CampaignReport(BaseModel):

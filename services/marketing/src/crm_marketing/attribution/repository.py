@@ -5,7 +5,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from crm_shared.db.statements import insert_ignoring_duplicates
+from crm_shared.db.statements import insert_ignoring_duplicates, key_chunks
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,13 +50,16 @@ class AttributionRepository:
             delete(Attribution).where(Attribution.order_id.in_(list(order_ids)))
         )
 
-    async def sums(self, campaign_id: str) -> tuple[int, Decimal]:
-        """Orders credited (a shared one counts once) and the revenue of their shares."""
-        row = (
-            await self.session.execute(
-                select(func.count(), func.sum(Attribution.revenue)).where(
-                    Attribution.campaign_id == campaign_id
-                )
+    async def sums(self, campaign_ids: Collection[str]) -> dict[str, tuple[int, Decimal]]:
+        """Per campaign with credits: the orders credited (a shared one counts once) and the
+        revenue of their shares; one grouped statement per chunk of campaigns."""
+        found: dict[str, tuple[int, Decimal]] = {}
+        for chunk in key_chunks(campaign_ids):
+            rows = await self.session.execute(
+                select(Attribution.campaign_id, func.count(), func.sum(Attribution.revenue))
+                .where(Attribution.campaign_id.in_(chunk))
+                .group_by(Attribution.campaign_id)
             )
-        ).one()
-        return int(row[0] or 0), Decimal(row[1] or 0)
+            for campaign_id, orders, revenue in rows:
+                found[campaign_id] = (int(orders or 0), Decimal(revenue or 0))
+        return found

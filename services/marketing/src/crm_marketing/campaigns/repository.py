@@ -1,6 +1,7 @@
 """All SQL of campaigns."""
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from crm_shared.db.repository import RepositoryBase
@@ -50,6 +51,14 @@ class CampaignRepository(RepositoryBase[Campaign]):
             .where(Campaign.segment_id == segment_id, Campaign.audience_ready.is_(False))
             .order_by(Campaign.created_at, Campaign.id)
             .with_for_update()
+        )
+
+    async def launched_between(self, start: datetime, end: datetime) -> list[Campaign]:
+        """The campaigns launched in [start, end), in launch order."""
+        return await self.all(
+            select(Campaign)
+            .where(Campaign.launched_at >= start, Campaign.launched_at < end)
+            .order_by(Campaign.launched_at, Campaign.id)
         )
 
     @staticmethod

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from crm_shared.contracts.marketing import MarketingChannel
 from crm_shared.contracts.segments import SegmentFilter
@@ -15,6 +15,7 @@ from crm_shared.fields import (
     refuse_null,
     text,
 )
+from crm_shared.long_csv import PeriodOut
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crm_marketing.campaigns.ab import Metric
@@ -164,26 +165,27 @@ class VariantResultsOut(BaseModel):
     delivered: int
     opened: int
     clicked: int
+    responded: int = Field(description="Messages answered (a click, the form, a reply)")
     rate: float = Field(description="The test's metric over delivered")
 
 
-class ResultsOut(BaseModel):
-    """What the campaign did and earned so far."""
+RESPONSES_DESCRIPTION = "Messages answered per kind: click (the first click on a tracked link), "
+RESPONSES_DESCRIPTION += "form (the response page), reply (an e-mail answer); one message may "
+RESPONSES_DESCRIPTION += "count under several"
+
+
+class FiguresOut(BaseModel):
+    """What messages did and earned."""
 
     audience: int = Field(description="Members enrolled")
-    pending: int = Field(
-        description="Still to be sent (the queue, quiet hours, a retry, an A/B test's rest)"
-    )
     sent: int = Field(description="Handed to the channel")
-    suppressed: dict[str, int] = Field(description="Skipped, by reason")
-    unknown: int = Field(
-        description="Claimed by a sender that died while sending: maybe sent, never resent"
-    )
     delivered: int
+    posted: int = Field(description="Letters on the mail list (paper has no delivery receipt)")
     bounced: int
     opened: int
     clicked: int
-    responded: int = Field(description="Responses (a tracked click counts as one)")
+    responded: int = Field(description="Messages answered (a click, the form or a reply)")
+    responses: dict[str, int] = Field(description=RESPONSES_DESCRIPTION)
     unsubscribed: int
     orders: int = Field(description="Orders attributed to the campaign")
     revenue: Decimal = Field(description="Their revenue, in the campaign's currency")
@@ -192,7 +194,43 @@ class ResultsOut(BaseModel):
     response_rate: float | None = Field(description="Responded / delivered (letters: posted)")
     conversion_rate: float | None = Field(description="Orders / delivered (letters: posted)")
     currency: str
+
+
+class ResultsOut(FiguresOut):
+    """What the campaign did and earned so far."""
+
+    pending: int = Field(
+        description="Still to be sent (the queue, quiet hours, a retry, an A/B test's rest)"
+    )
+    suppressed: dict[str, int] = Field(description="Skipped, by reason")
+    unknown: int = Field(
+        description="Claimed by a sender that died while sending: maybe sent, never resent"
+    )
     variants: dict[str, VariantResultsOut] = Field(
         default_factory=dict, description="Per A/B variant (empty without a test)"
     )
     winner: str | None = None
+
+
+class CampaignRowOut(FiguresOut):
+    csv_key: ClassVar[tuple[str, ...]] = ("campaign_id",)
+    campaign_id: str
+    name: str
+    channel: MarketingChannel
+    status: CampaignStatus
+    launched_at: datetime | None
+
+
+class ChannelRowOut(FiguresOut):
+    csv_key: ClassVar[tuple[str, ...]] = ("channel", "currency")
+    channel: MarketingChannel
+    campaigns: int = Field(description="Campaigns of the channel launched in the period")
+
+
+class CampaignReportOut(BaseModel):
+    period: PeriodOut
+    campaigns: list[CampaignRowOut] = Field(description="Launched in the period, in launch order")
+    channels: list[ChannelRowOut] = Field(
+        description="Per channel (all four) and currency: its campaigns' figures added up, "
+        "the rates and ROI of the sums"
+    )

@@ -319,9 +319,8 @@ async def on_ab_decision_due(uow: UnitOfWork, timer: Timer) -> None:
     if CampaignStatus(campaign.status) in FINAL:
         return
     metric = ab.Metric(AbTestIn.model_validate(campaign.ab_test).metric)
-    counted = "clicked" if metric == ab.Metric.RESPONDED else metric.value
     figures = {
-        variant: ab.VariantFigures(delivered=row["delivered"], hits=row[counted])
+        variant: ab.VariantFigures(delivered=row["delivered"], hits=row[metric.value])
         for variant, row in (await MessageRepository(uow.session).by_variant(campaign.id)).items()
     }
     campaign.ab_winner = ab.winner(figures, variant_names(campaign))

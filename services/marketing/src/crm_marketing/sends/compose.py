@@ -1,6 +1,7 @@
 """One campaign message made for one customer: personalised (the sandboxed templates), its
-links tracked, its unsubscribe link and the RFC 8058 headers added (e-mail). A letter is its
-body as plain text, with no link rewritten and no unsubscribe link (paper cannot be
+links tracked, its unsubscribe link and the RFC 8058 headers added, and a Reply-To naming the
+message when replies are received (CRM_MARKETING_REPLY_DOMAIN) (e-mail). A letter is its body
+as plain text, with no link rewritten and no unsubscribe or response link (paper cannot be
 tracked), and the addressee's postal address."""
 
 from collections.abc import Mapping
@@ -19,10 +20,14 @@ from crm_marketing.tracking.urls import Links
 
 
 def context_of(
-    customer: Mapping[str, Any], campaign: Campaign, unsubscribe: str | None
+    customer: Mapping[str, Any],
+    campaign: Campaign,
+    unsubscribe: str | None,
+    respond: str | None = None,
 ) -> dict[str, Any]:
-    """What a template may name: the customer's fields marketing keeps, and the campaign's
-    (a letter has no unsubscribe URL: it renders empty)."""
+    """What a template may name: the customer's fields marketing keeps, the campaign's, and
+    the message's links (``response_url``: the page the customer answers the campaign on; a
+    letter has neither link: they render empty)."""
     name = str(customer.get("name") or "")
     first, _, last = name.partition(" ") if customer.get("kind") != "company" else ("", "", "")
     return {
@@ -35,6 +40,7 @@ def context_of(
         "tags": customer.get("tags") or [],
         "campaign": campaign.name,
         "unsubscribe_url": unsubscribe,
+        "response_url": respond,
     }
 
 
@@ -53,7 +59,10 @@ def compose(
     if campaign.channel == MarketingChannel.MAIL:
         return _letter(campaign, step, message_id, customer, address, content)
     unsubscribe = links.unsubscribe(message_id, now)
-    context = context_of(customer, campaign, unsubscribe)
+    respond = links.respond(message_id, now)
+    context = context_of(customer, campaign, unsubscribe, respond)
+    # The response page is a response of its own: its link is not also a tracked click.
+    untracked = (unsubscribe, respond)
 
     def click(target: str) -> str:
         return links.click(message_id, target, now)
@@ -61,7 +70,7 @@ def compose(
     text = templates.render(content.body, context, html=False)
     if campaign.channel != MarketingChannel.EMAIL:
         return OutgoingMessage(message_id, str(customer["id"]), address, None, text)
-    text = tracked.tracked_text(text, click, skip=(unsubscribe,))
+    text = tracked.tracked_text(text, click, skip=untracked)
     if unsubscribe not in text:
         text += f"\n\n--\nUnsubscribe: {unsubscribe}\n"
     html = None
@@ -69,8 +78,14 @@ def compose(
         html = templates.render(content.html, context, html=True)
         if unsubscribe not in html:
             html += f'\n<p><a href="{unsubscribe}">Unsubscribe</a></p>'
-        html = tracked.tracked_html(html, click, links.pixel(message_id, now), skip=(unsubscribe,))
+        html = tracked.tracked_html(html, click, links.pixel(message_id, now), skip=untracked)
     subject = templates.render(content.subject or "", context, html=False)
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    if reply_to := links.reply_address(message_id):
+        headers["Reply-To"] = reply_to
     return OutgoingMessage(
         message_id=message_id,
         customer_id=str(customer["id"]),
@@ -78,10 +93,7 @@ def compose(
         subject=" ".join(subject.split()),  # no header injection through a field
         text=text,
         html=html,
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        headers=headers,
     )
 
 

@@ -1,6 +1,7 @@
 """One message of a campaign to one customer at one step: enrolled at launch (or when the
 customer joins a live audience), then suppressed with its reason, or claimed and sent once,
-then tracked (delivered or bounced, opened, clicked, unsubscribed).
+then tracked (delivered or bounced, opened, clicked, unsubscribed, responded by a click, its
+form or a reply).
 
 The unique (campaign, step, customer) key is what makes a campaign send to each member at
 most once per step: a second enrolment is ignored, and a claimed message is never claimed
@@ -36,6 +37,13 @@ class CampaignMessage(Base):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Responses: the first of any kind (a click on a link counts), a form's, a reply's.
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    form_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the customer wrote (personal data: it never travels in an event; erasure clears it).
+    form_comment: Mapped[str | None] = mapped_column(Text)
+    reply_text: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         UniqueConstraint("campaign_id", "step", "customer_id"),

@@ -26,6 +26,15 @@ class MessageStatus:
 
 
 MESSAGES: Table = CampaignMessage.__table__
+# What the results count per message, by the column that records its first time.
+TRACKED = {
+    "opened": "opened_at",
+    "clicked": "clicked_at",
+    "unsubscribed": "unsubscribed_at",
+    "responded": "responded_at",
+    "form": "form_answered_at",
+    "reply": "replied_at",
+}
 
 
 @dataclass(frozen=True)
@@ -204,29 +213,35 @@ class MessageRepository:
         return int(count or 0)
 
     async def tally(self, campaign_id: str) -> dict[tuple[str, str | None], dict[str, int]]:
-        """Per (status, outcome): messages, opened, clicked, unsubscribed."""
+        """Per (status, outcome): messages and the counts of ``TRACKED``."""
+        tallies = await self.tallies([campaign_id])
+        return tallies.get(campaign_id, {})
+
+    async def tallies(
+        self, campaign_ids: Collection[str]
+    ) -> dict[str, dict[tuple[str, str | None], dict[str, int]]]:
+        """Per campaign, then per (status, outcome): messages and the counts of ``TRACKED``
+        (one grouped statement per chunk of campaigns)."""
         message = CampaignMessage
-        rows = await self.session.execute(
-            select(
-                message.status,
-                message.outcome,
-                func.count(),
-                func.count(message.opened_at),
-                func.count(message.clicked_at),
-                func.count(message.unsubscribed_at),
+        found: dict[str, dict[tuple[str, str | None], dict[str, int]]] = {}
+        for chunk in key_chunks(campaign_ids):
+            rows = await self.session.execute(
+                select(
+                    message.campaign_id,
+                    message.status,
+                    message.outcome,
+                    func.count(),
+                    *(func.count(getattr(message, column)) for column in TRACKED.values()),
+                )
+                .where(message.campaign_id.in_(chunk))
+                .group_by(message.campaign_id, message.status, message.outcome)
             )
-            .where(message.campaign_id == campaign_id)
-            .group_by(message.status, message.outcome)
-        )
-        return {
-            (status, outcome): {
-                "messages": messages,
-                "opened": opened,
-                "clicked": clicked,
-                "unsubscribed": unsubscribed,
-            }
-            for status, outcome, messages, opened, clicked, unsubscribed in rows
-        }
+            for campaign_id, status, outcome, messages, *counts in rows:
+                found.setdefault(campaign_id, {})[(status, outcome)] = {
+                    "messages": messages,
+                    **dict(zip(TRACKED, counts, strict=True)),
+                }
+        return found
 
     async def release_held(self, campaign_id: str, variant: str) -> int:
         """The A/B test is decided: the rest of the audience gets the winner."""
@@ -241,7 +256,7 @@ class MessageRepository:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def by_variant(self, campaign_id: str) -> dict[str, dict[str, int]]:
-        """Per variant of the sent messages: sent, delivered, opened, clicked."""
+        """Per variant of the sent messages: sent, delivered, opened, clicked, responded."""
         message = CampaignMessage
         delivered = func.sum(case((message.outcome == "delivered", 1), else_=0))
         rows = await self.session.execute(
@@ -251,6 +266,7 @@ class MessageRepository:
                 delivered,
                 func.count(message.opened_at),
                 func.count(message.clicked_at),
+                func.count(message.responded_at),
             )
             .where(
                 message.campaign_id == campaign_id,
@@ -265,15 +281,16 @@ class MessageRepository:
                 "delivered": int(got or 0),
                 "opened": opened,
                 "clicked": clicked,
+                "responded": responded,
             }
-            for variant, sent, got, opened, clicked in rows
+            for variant, sent, got, opened, clicked, responded in rows
         }
 
     async def scrub(self, customer_ids: Collection[str]) -> None:
         await self.session.execute(
             update(MESSAGES)
             .where(MESSAGES.c.customer_id.in_(list(customer_ids)))
-            .values(address=None, detail=None)
+            .values(address=None, detail=None, form_comment=None, reply_text=None)
         )
 
     async def get(self, message_id: str) -> CampaignMessage | None:

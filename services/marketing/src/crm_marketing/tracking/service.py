@@ -1,6 +1,10 @@
 """What the customer's links record: the first open and the first click of a message (each a
-timeline event), and the unsubscribe (the master turns the channel's consent off on its
-event). Never commits.
+timeline event), the unsubscribe (the master turns the channel's consent off on its event),
+and the customer's responses: the first click, the response form, a reply to the e-mail
+(each kind once per message; sales opens a lead on each). Never commits.
+
+What the customer writes in a form or a reply stays here, on the message (personal data:
+erasure clears it): ``Responded`` carries no text.
 
 A link whose message is gone (erased) or was never sent still answers the customer (the
 pixel, the redirect, the unsubscribe page) and records nothing it cannot tie to a message."""
@@ -20,6 +24,7 @@ from crm_shared.contracts.marketing import (
 )
 from crm_shared.db import UnitOfWork
 from crm_shared.signed_links import UnknownLinkError
+from crm_shared.text import CONTROL_CHARACTERS
 
 from crm_marketing.campaigns.models import Campaign
 from crm_marketing.campaigns.repository import CampaignRepository
@@ -27,6 +32,8 @@ from crm_marketing.sends.models import CampaignMessage
 from crm_marketing.sends.repository import MessageRepository, MessageStatus
 from crm_marketing.tracking.urls import Links
 
+# What is kept of a form's comment or a reply's text (the rest of a long reply is its quote).
+MAX_RESPONSE_TEXT = 4000
 # Response ids are derived from what was responded to, so a response is one lead however
 # often its link is followed.
 RESPONSES = uuid.UUID("6f1c1d8e-3c55-4f0e-9a1e-5b1f1c6e2a10")
@@ -95,22 +102,78 @@ async def clicked(uow: UnitOfWork, links: Links, token: str) -> str:
                     clicked_at=now,
                 )
             )
-            # The first click on a campaign's link is the customer's answer: sales opens a
-            # lead with the campaign as its source.
-            campaign = await _campaign(uow, message)
-            uow.record(
-                Responded(
-                    customer_id=message.customer_id,
-                    response_id=str(uuid.uuid5(RESPONSES, f"{message.id}/click")),
-                    campaign_id=campaign.id,
-                    campaign_name=campaign.name,
-                    message_id=message.id,
-                    kind=ResponseKind.CLICK,
-                    detail=click.url,
-                    responded_at=now,
-                )
-            )
+            # The first click on a campaign's link is the customer's answer.
+            await _respond(uow, message, ResponseKind.CLICK, detail=click.url)
     return click.url
+
+
+async def _respond(
+    uow: UnitOfWork, message: CampaignMessage, kind: ResponseKind, detail: str | None = None
+) -> None:
+    """Record the response; sales opens a lead with the campaign as its source (one per
+    message and kind: the response id derives from both)."""
+    now = uow.clock.now()
+    if message.responded_at is None:
+        message.responded_at = now
+    campaign = await _campaign(uow, message)
+    uow.record(
+        Responded(
+            customer_id=message.customer_id,
+            response_id=str(uuid.uuid5(RESPONSES, f"{message.id}/{kind.value}")),
+            campaign_id=campaign.id,
+            campaign_name=campaign.name,
+            message_id=message.id,
+            kind=kind,
+            detail=detail,
+            responded_at=now,
+        )
+    )
+
+
+def _kept(text: str | None) -> str | None:
+    """The start of what the customer wrote, without the control characters a database
+    refuses (a NUL in PostgreSQL's text)."""
+    text = CONTROL_CHARACTERS.sub("", text or "").strip()
+    return text[:MAX_RESPONSE_TEXT] or None
+
+
+async def check_response_link(uow: UnitOfWork, links: Links, token: str) -> None:
+    """The unknown-link error for a token that is not a response link of ours."""
+    links.responding(token, uow.clock.now())
+
+
+async def answer_form(uow: UnitOfWork, links: Links, token: str, comment: str | None) -> bool:
+    """The customer answered through the message's response page: True if recorded now,
+    False if the message was answered so before (or is gone, or never went)."""
+    message = await _sent_message(uow, links.responding(token, uow.clock.now()))
+    if message is None or message.form_answered_at is not None:
+        return False
+    await _first_open(uow, message)  # an answer shows the message was read
+    message.form_answered_at = uow.clock.now()
+    message.form_comment = _kept(comment)
+    await _respond(uow, message, ResponseKind.FORM)
+    return True
+
+
+@dataclass(frozen=True)
+class Reply:
+    recorded: bool  # False: the message had a reply before
+    campaign_id: str
+
+
+async def replied(uow: UnitOfWork, links: Links, to: str, text: str | None) -> Reply:
+    """An e-mail reached the reply address of a message: its response, once per message.
+    UnknownLinkError for an address that is not one of ours (or whose message never went)."""
+    message = await _sent_message(uow, links.replied_to(to))
+    if message is None:
+        raise UnknownLinkError()
+    if message.replied_at is not None:
+        return Reply(recorded=False, campaign_id=message.campaign_id)
+    await _first_open(uow, message)
+    message.replied_at = uow.clock.now()
+    message.reply_text = _kept(text)
+    await _respond(uow, message, ResponseKind.REPLY)
+    return Reply(recorded=True, campaign_id=message.campaign_id)
 
 
 async def check_unsubscribe_link(uow: UnitOfWork, links: Links, token: str) -> None:

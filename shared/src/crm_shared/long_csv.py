@@ -3,16 +3,47 @@
 The top-level scalars are the ``report`` section; a nested object is a section of its
 fields; a list of rows is a section whose key is the row's ``csv_key`` fields joined with
 ``/``, and whose metrics are its other fields (a dict field flattens to ``field.name``, a
-list field is written as JSON). An empty value is "none" (not measurable, not recorded)."""
+list field is written as JSON); a dict of objects is a section keyed by the dict's keys.
+An empty value is "none" (not measurable, not recorded).
+
+A report endpoint answers CSV when ``format=csv`` says so, or, without ``format``, when the
+``Accept`` header names ``text/csv`` (``wants_csv``)."""
 
 import json
 from collections.abc import Iterator
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from crm_shared.periods import Period
 
 CSV_COLUMNS = ("section", "key", "metric", "value")
+
+
+class ReportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+class PeriodOut(BaseModel):
+    """A report's period as its answer names it (the ``period`` section of its CSV)."""
+
+    label: str = Field(description="The period as asked: 2026-W05, 2026-03 or 2026-Q1")
+    start: datetime = Field(description="Its first instant (UTC), included")
+    end: datetime = Field(description="The first instant after it (UTC), excluded")
+
+    @classmethod
+    def of(cls, period: Period) -> "PeriodOut":
+        return cls(label=period.label, start=period.start, end=period.end)
+
+
+def wants_csv(chosen: ReportFormat | None, accept: str | None) -> bool:
+    """``format`` decides when given; otherwise an ``Accept`` that names text/csv."""
+    if chosen is not None:
+        return chosen is ReportFormat.CSV
+    return accept is not None and "text/csv" in accept.lower()
 
 
 def cell(value: object) -> str:
@@ -37,7 +68,10 @@ def long_rows(report: BaseModel) -> Iterator[tuple[str, str, str, str]]:
                 yield from _fields(name, key, row, keys)
         elif isinstance(value, dict):
             for key, item in value.items():
-                yield (name, str(key), "value", cell(item))
+                if isinstance(item, BaseModel):
+                    yield from _fields(name, str(key), item, ())
+                else:
+                    yield (name, str(key), "value", cell(item))
         elif isinstance(value, list):
             yield ("report", "", name, cell([_plain(item) for item in value]))
         else:
