@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from crm_shared.db import table_of
 from crm_shared.db.repository import beyond
 from crm_shared.db.rowset import RowSet
 from crm_shared.db.statements import insert_ignoring_duplicates
@@ -72,7 +73,7 @@ class ProfileRepository:
         return bool(found)
 
     async def insert(self, values: dict[str, Any]) -> None:
-        await self.session.execute(insert(Profile.__table__), values)
+        await self.session.execute(insert(table_of(Profile)), values)
 
     async def update_if_older(self, customer_id: str, version: int, values: dict[str, Any]) -> None:
         """Apply ``values`` (and the new version) unless the stored version is already as new."""
@@ -157,7 +158,7 @@ class ProfileRepository:
 
     async def add_lifecycle_changes(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            table: Table = LifecycleChange.__table__
+            table: Table = table_of(LifecycleChange)
             statement = insert_ignoring_duplicates(self.session, table, ("event_id",))
             await self.session.execute(statement, list(rows))
 
@@ -249,7 +250,7 @@ class ProfileRepository:
             .execution_options(synchronize_session=False)
         )
         values = {"survivor_id": survivor_id, "merged_at": merged_at}
-        statement = upsert(self.session, CustomerAlias.__table__).values(
+        statement = upsert(self.session, table_of(CustomerAlias)).values(
             alias_id=alias_id, merge_event_id=merge_event_id, **values
         )
         await self.session.execute(

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from crm_shared.contracts.customer import CustomerStatus
-from crm_shared.db import RepositoryBase
+from crm_shared.db import RepositoryBase, table_of
 from crm_shared.db.repository import beyond
 from crm_shared.db.statements import key_chunks
 from sqlalchemy import (
@@ -235,7 +235,7 @@ class SegmentRepository(RepositoryBase[Segment]):
     ) -> None:
         """Insert the first joins, re-open the rows of those who come back (one statement
         each, whatever the number)."""
-        table = SegmentMember.__table__
+        table = table_of(SegmentMember)
         inserted = [
             {"segment_id": segment_id, "customer_id": customer_id, "version": version,
              "joined_at": now, "left_at": None}
@@ -262,7 +262,7 @@ class SegmentRepository(RepositoryBase[Segment]):
 
     async def delete_members(self, segment_id: str) -> None:
         await self.session.execute(
-            SegmentMember.__table__.delete().where(SegmentMember.segment_id == segment_id)
+            table_of(SegmentMember).delete().where(SegmentMember.segment_id == segment_id)
         )
 
     async def everyone(self) -> list[Segment]:
