@@ -9,9 +9,18 @@ from crm_shared.db import table_of
 from crm_shared.db.repository import beyond
 from crm_shared.db.rowset import RowSet
 from crm_shared.db.statements import insert_ignoring_duplicates
-from sqlalchemy import Select, Table, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    Select,
+    SQLColumnExpression,
+    Table,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import ColumnElement
 
 from crm_analytics.db import upsert
 from crm_analytics.profiles.models import (
@@ -97,7 +106,7 @@ class ProfileRepository:
         await self.session.execute(delete(Profile).where(Profile.customer_id == customer_id))
         await self.replace_tags(customer_id, [])
 
-    def _matching(self, where: ProfileFilter) -> Select[tuple[Profile]]:
+    def _matching(self, where: ProfileFilter) -> Select[Profile]:
         statement = select(Profile)
         if where.lifecycle_stage is not None:
             statement = statement.where(Profile.lifecycle_stage == where.lifecycle_stage)
@@ -117,7 +126,7 @@ class ProfileRepository:
     ) -> list[Profile]:
         """Profiles in customer id order, or (updated_at, id) order with ``updated_since``,
         after the position ``after``."""
-        order: list[ColumnElement[Any]] = [Profile.customer_id]
+        order: list[SQLColumnExpression[Any]] = [Profile.customer_id]
         if where.updated_since is not None:
             order = [Profile.updated_at, Profile.customer_id]
         statement = self._matching(where).order_by(*order).limit(limit)

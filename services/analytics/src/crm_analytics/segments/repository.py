@@ -10,7 +10,7 @@ from typing import Any
 from crm_shared.contracts.customer import CustomerStatus
 from crm_shared.db import RepositoryBase, table_of
 from crm_shared.db.repository import beyond
-from crm_shared.db.statements import key_chunks
+from crm_shared.db.statements import AnySelect, key_chunks
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -179,7 +179,7 @@ class MemberRow:
 class SegmentRepository(RepositoryBase[Segment]):
     model = Segment
 
-    def _selected(self, where: ColumnElement[bool]) -> Select[tuple[str]]:
+    def _selected(self, where: ColumnElement[bool]) -> Select[str]:
         """Only active profiles are ever members (an erased one is a tombstone, a merged
         one has no row left)."""
         joined = Profile.__table__.outerjoin(
@@ -275,7 +275,7 @@ class SegmentRepository(RepositoryBase[Segment]):
     async def count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(Segment)) or 0)
 
-    def _members(self, segment_id: str) -> Select[Any]:
+    def _members(self, segment_id: str) -> AnySelect:
         joined = SegmentMember.__table__.join(
             Profile.__table__, Profile.customer_id == SegmentMember.customer_id
         ).outerjoin(CustomerScore.__table__, CustomerScore.customer_id == Profile.customer_id)
