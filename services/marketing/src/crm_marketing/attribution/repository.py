@@ -35,7 +35,8 @@ class AttributionRepository:
                 message.sent_at <= until,
             )
         )
-        return [Touch(campaign_id, at) for campaign_id, at in rows]
+        # at is never None (the WHERE compares it), but the column may be NULL.
+        return [Touch(campaign_id, at) for campaign_id, at in rows if at is not None]
 
     async def credit(self, rows: Sequence[dict[str, object]]) -> None:
         """Replays change nothing (one row per order and campaign)."""

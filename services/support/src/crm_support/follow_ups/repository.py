@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from crm_shared.db import RepositoryBase, table_of
-from crm_shared.db.statements import insert_ignoring_duplicates
+from crm_shared.db.statements import affected_rows, insert_ignoring_duplicates
 from crm_shared.views.customer_view import CustomerViewRepository
 from sqlalchemy import Select, select
 
@@ -54,9 +54,9 @@ class FollowUpCallRepository(RepositoryBase[FollowUpCall]):
         table = table_of(FollowUpCall)
         statement = insert_ignoring_duplicates(self.session, table, CALL_KEY)
         result = await self.session.execute(statement, row)
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
-    def _matching(self, query: CallQuery) -> Select[tuple[FollowUpCall]]:
+    def _matching(self, query: CallQuery) -> Select[FollowUpCall]:
         statement = select(FollowUpCall)
         for name in ("owner", "state", "customer_id"):
             value = getattr(query, name)
