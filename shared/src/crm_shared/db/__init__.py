@@ -5,7 +5,7 @@ from crm_shared.db.migrations import (
     run_alembic_env,
     upgrade_to_head,
 )
-from crm_shared.db.model import NAMING_CONVENTION, UTCDateTime, utcnow
+from crm_shared.db.model import NAMING_CONVENTION, UTCDateTime, table_of, utcnow
 from crm_shared.db.platform_tables import PlatformTables, define_platform_tables
 from crm_shared.db.repository import RepositoryBase
 from crm_shared.db.uow import UnitOfWork
@@ -23,6 +23,7 @@ __all__ = [
     "is_postgres",
     "is_sqlite",
     "run_alembic_env",
+    "table_of",
     "upgrade_to_head",
     "utcnow",
 ]

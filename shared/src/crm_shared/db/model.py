@@ -3,8 +3,9 @@ metadata, its own database) and uses these so that constraint names and timestam
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import DateTime, Table, TypeDecorator
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -36,3 +37,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def table_of(model: type[DeclarativeBase]) -> Table:
+    """The ``Table`` a declarative model maps: SQLAlchemy types ``__table__`` as any
+    ``FromClause`` (a model may map a join or a subquery), ours always map one table."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} maps {table!r}, not a Table")
+    return table

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 M = TypeVar("M")
@@ -41,7 +41,7 @@ class RepositoryBase(Generic[M]):
     async def keyset_page(
         self,
         statement: Select[Any],
-        order: Sequence[ColumnElement[Any]],
+        order: Sequence[SQLColumnExpression[Any]],
         *,
         after: Sequence[Any] | None,
         limit: int,
@@ -58,7 +58,7 @@ class RepositoryBase(Generic[M]):
 
 
 def beyond(
-    order: Sequence[ColumnElement[Any]], values: Sequence[Any], *, descending: bool = False
+    order: Sequence[SQLColumnExpression[Any]], values: Sequence[Any], *, descending: bool = False
 ) -> ColumnElement[bool]:
     """``(a, b) > (x, y)`` spelled out (``a > x OR (a = x AND b > y)``): portable, and each
     branch can use an index on the sort columns."""

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import CursorResult, Result, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
@@ -19,6 +19,10 @@ from sqlalchemy.sql.dml import Insert
 KEYS_PER_QUERY = 5_000
 
 Key = TypeVar("Key")
+
+# A SELECT of any columns: SQLAlchemy 2.1 types a select by its column types, and
+# ``Select[Any]`` would mean exactly one column.
+AnySelect = Select[*tuple[Any, ...]]
 
 
 def key_chunks(keys: Iterable[Key], size: int = KEYS_PER_QUERY) -> Iterator[list[Key]]:
@@ -64,3 +68,11 @@ async def insert_new_rows(
         result = await session.execute(statement, list(rows[start : start + rows_per_insert]))
         inserted.update(result.scalars())
     return inserted
+
+
+def affected_rows(result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an INSERT, UPDATE or DELETE changed. ``AsyncSession.execute`` is typed to
+    return any ``Result``; for these statements it is the ``CursorResult`` that counts them."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"a {type(result).__name__} does not count the rows changed")
+    return int(result.rowcount or 0)

@@ -44,7 +44,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -61,6 +61,9 @@ from crm_shared.timers.repository import TimerRepository
 from crm_shared.timers.scheduler import register_worker, unregister_worker
 from crm_shared.timers.settings import TimerSettings
 from crm_shared.timers.two_phase import AnyTimerHandler, PrepareContext, TwoPhaseTimerHandler
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs  # typing's own from Python 3.13
 
 log = logging.getLogger(__name__)
 
@@ -433,7 +436,8 @@ class TimerWorker:
             TIMERS_STORED.labels(self.service, state).set(counts.get(state, 0))
 
 
-def handles_batches(handler: AnyTimerHandler) -> bool:
+def handles_batches(handler: AnyTimerHandler) -> "TypeIs[BatchTimerHandler]":
+    """Whether ``handler`` takes a kind's timers all at once; otherwise it takes one."""
     return getattr(handler, "handles_batches", False) is True
 
 

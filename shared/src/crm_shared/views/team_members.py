@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SQLColumnExpression,
     String,
     Table,
     false,
@@ -99,7 +100,7 @@ class TeamMembersRepository:
 
 
 def owner_within(
-    scope: RecordScope, owner: ColumnElement[Any], members: Table
+    scope: RecordScope, owner: SQLColumnExpression[Any], members: Table
 ) -> ColumnElement[bool]:
     """The WHERE clause of :meth:`RecordScope.reaches` for rows whose owner is ``owner``."""
     if scope.everything:

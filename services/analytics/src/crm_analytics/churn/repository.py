@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 from crm_shared.contracts.support import TicketKind
+from crm_shared.db.statements import AnySelect
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, false, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_analytics.churn.models import ChurnModel
@@ -28,7 +29,6 @@ SECONDS_PER_DAY = 86_400.0
 # Without a survey, the scale's midpoint: neither satisfied nor dissatisfied.
 NO_SURVEY_SCORE = 3.0
 LOST_STAGE = "lost"
-AnySelect = Select[*tuple[Any, ...]]
 
 
 def _survivor(customer_id: Any) -> ColumnElement[str]:

@@ -36,7 +36,7 @@ from crm_shared.contracts.customer import (
     CustomerUpdated,
     LifecycleStage,
 )
-from crm_shared.db import UnitOfWork
+from crm_shared.db import UnitOfWork, table_of
 from crm_shared.db.rowset import BulkRows, Row, RowSet
 
 from crm_analytics.db import aware
@@ -87,9 +87,9 @@ async def _project_stretch(uow: UnitOfWork, deliveries: Sequence[Delivery]) -> N
         return
     profiles = ProfileRepository(uow.session)
     survivors = await profiles.survivors_of({customer_id for _, customer_id in about})
-    store = BulkRows(uow.session, Profile.__table__, key="customer_id")
+    store = BulkRows(uow.session, table_of(Profile), key="customer_id")
     rows = RowSet(await store.load({survivors.get(c, c) for _, c in about}))
-    contact_store = BulkRows(uow.session, ProfileContact.__table__, key="contact_id")
+    contact_store = BulkRows(uow.session, table_of(ProfileContact), key="contact_id")
     named = {d.event.contact_id for d, _ in about if isinstance(d.event, ContactEvent)}
     contacts = RowSet(await contact_store.load(named))
     fold = _Fold(rows, contacts)

@@ -5,12 +5,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from crm_shared.db import table_of
 from crm_shared.db.repository import beyond
 from crm_shared.db.rowset import RowSet
 from crm_shared.db.statements import insert_ignoring_duplicates
-from sqlalchemy import Select, Table, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    Select,
+    SQLColumnExpression,
+    Table,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import ColumnElement
 
 from crm_analytics.db import upsert
 from crm_analytics.profiles.models import (
@@ -72,7 +82,7 @@ class ProfileRepository:
         return bool(found)
 
     async def insert(self, values: dict[str, Any]) -> None:
-        await self.session.execute(insert(Profile.__table__), values)
+        await self.session.execute(insert(table_of(Profile)), values)
 
     async def update_if_older(self, customer_id: str, version: int, values: dict[str, Any]) -> None:
         """Apply ``values`` (and the new version) unless the stored version is already as new."""
@@ -96,7 +106,7 @@ class ProfileRepository:
         await self.session.execute(delete(Profile).where(Profile.customer_id == customer_id))
         await self.replace_tags(customer_id, [])
 
-    def _matching(self, where: ProfileFilter) -> Select[tuple[Profile]]:
+    def _matching(self, where: ProfileFilter) -> Select[Profile]:
         statement = select(Profile)
         if where.lifecycle_stage is not None:
             statement = statement.where(Profile.lifecycle_stage == where.lifecycle_stage)
@@ -116,7 +126,7 @@ class ProfileRepository:
     ) -> list[Profile]:
         """Profiles in customer id order, or (updated_at, id) order with ``updated_since``,
         after the position ``after``."""
-        order: list[ColumnElement[Any]] = [Profile.customer_id]
+        order: list[SQLColumnExpression[Any]] = [Profile.customer_id]
         if where.updated_since is not None:
             order = [Profile.updated_at, Profile.customer_id]
         statement = self._matching(where).order_by(*order).limit(limit)
@@ -157,7 +167,7 @@ class ProfileRepository:
 
     async def add_lifecycle_changes(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            table: Table = LifecycleChange.__table__
+            table: Table = table_of(LifecycleChange)
             statement = insert_ignoring_duplicates(self.session, table, ("event_id",))
             await self.session.execute(statement, list(rows))
 
@@ -249,7 +259,7 @@ class ProfileRepository:
             .execution_options(synchronize_session=False)
         )
         values = {"survivor_id": survivor_id, "merged_at": merged_at}
-        statement = upsert(self.session, CustomerAlias.__table__).values(
+        statement = upsert(self.session, table_of(CustomerAlias)).values(
             alias_id=alias_id, merge_event_id=merge_event_id, **values
         )
         await self.session.execute(

@@ -5,6 +5,7 @@ customers bought."""
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
+from crm_shared.db import table_of
 from crm_shared.db.statements import key_chunks
 from sqlalchemy import CTE, Table, delete, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,7 +57,7 @@ class RecommendationRepository:
         return [PairCount(x, y, int(n)) for x, y, n in await self.session.execute(statement)]
 
     async def replace_rules(self, rules: Sequence[Rule], now: datetime) -> None:
-        table: Table = AssociationRule.__table__
+        table: Table = table_of(AssociationRule)
         await self.session.execute(delete(table))
         if rules:
             await self.session.execute(

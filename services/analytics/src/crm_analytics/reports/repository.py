@@ -18,10 +18,10 @@ from crm_shared.contracts.marketing import (
     Responded,
     Unsubscribed,
 )
+from crm_shared.db.statements import AnySelect
 from sqlalchemy import (
     ColumnElement,
     Numeric,
-    Select,
     and_,
     case,
     cast,
@@ -140,6 +140,7 @@ class ReportRepository:
         return [
             (int(r), int(f), segment, int(count), Decimal(str(total or 0)))
             for r, f, segment, count, total in await self.session.execute(statement)
+            if r is not None and f is not None  # always (the WHERE), but the columns may be NULL
         ]
 
     async def abc_classes(self) -> list[tuple[str, int, Decimal]]:
@@ -325,7 +326,7 @@ class ReportRepository:
         zero = cast(literal(0), Money)
         order_alias = aliased(CustomerAlias)
         recovery_alias = aliased(CustomerAlias)
-        ordered: Select[Any] = (
+        ordered: AnySelect = (
             select(
                 func.coalesce(order_alias.survivor_id, order.customer_id).label("customer_id"),
                 literal(1).label("orders"),
@@ -341,7 +342,7 @@ class ReportRepository:
                 _within(order.ordered_at, span),
             )
         )
-        recovered: Select[Any] = (
+        recovered: AnySelect = (
             select(
                 func.coalesce(recovery_alias.survivor_id, recovery.customer_id),
                 literal(0),

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from crm_shared.contracts.sales import OPEN_STAGES
+from crm_shared.db import table_of
 from crm_shared.db.rowset import BulkRows, Row
 from crm_shared.db.statements import insert_ignoring_duplicates
 from sqlalchemy import Table, case, false, func, select
@@ -42,26 +43,26 @@ class SalesRepository:
         self.session = session
 
     def orders(self) -> BulkRows:
-        table: Table = SalesOrder.__table__
+        table: Table = table_of(SalesOrder)
         return BulkRows(self.session, table, key="order_id")
 
     def opportunities(self) -> BulkRows:
-        table: Table = SalesOpportunity.__table__
+        table: Table = table_of(SalesOpportunity)
         return BulkRows(self.session, table, key="opportunity_id")
 
     async def add_order_lines(self, rows: list[Row]) -> None:
         """Order lines not stored yet (one executemany; stored ones are left as they are)."""
         if rows:
-            table: Table = OrderLine.__table__
+            table: Table = table_of(OrderLine)
             statement = insert_ignoring_duplicates(self.session, table, ("order_id", "line_no"))
             await self.session.execute(statement, rows)
 
     def leads(self) -> BulkRows:
-        table: Table = SalesLead.__table__
+        table: Table = table_of(SalesLead)
         return BulkRows(self.session, table, key="lead_id")
 
     def quotes(self) -> BulkRows:
-        table: Table = SalesQuote.__table__
+        table: Table = table_of(SalesQuote)
         return BulkRows(self.session, table, key="quote_id")
 
     async def order_totals(self, customer_ids: Collection[str], today: date) -> list[OrderTotals]:

@@ -9,7 +9,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, false, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_analytics.profiles.models import CustomerAlias, Profile
@@ -138,7 +138,7 @@ class _Positions:
         return self._at.get(customer_id) if customer_id is not None else None
 
 
-def _owner(filed_under: ColumnElement[str | None]) -> ColumnElement[str | None]:
+def _owner(filed_under: SQLColumnExpression[str | None]) -> ColumnElement[str | None]:
     """The profile a row counts for: the survivor of the id it was filed under, or that id."""
     return func.coalesce(CustomerAlias.survivor_id, filed_under)
 

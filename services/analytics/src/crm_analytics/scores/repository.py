@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
+from crm_shared.db import table_of
 from sqlalchemy import (
     Integer,
     and_,
@@ -267,14 +268,14 @@ class ScoreRepository:
         the commit)."""
         await self.session.execute(delete(CustomerScore))
         # Core, not ORM, bulk INSERT: the rows are plain dicts, no identity map to keep.
-        table = CustomerScore.__table__
+        table = table_of(CustomerScore)
         for start in range(0, len(rows), WRITE_CHUNK):
             await self.session.execute(insert(table), rows[start : start + WRITE_CHUNK])
 
     async def upsert(self, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
             return
-        statement = upsert(self.session, CustomerScore.__table__)
+        statement = upsert(self.session, table_of(CustomerScore))
         columns = {
             name: getattr(statement.excluded, name) for name in rows[0] if name != "customer_id"
         }

@@ -9,9 +9,9 @@ from typing import Any
 
 from crm_shared.contracts.customer import CustomerStatus
 from crm_shared.contracts.segments import AllOf, AnyOf, NotOf, Op
-from crm_shared.db import RepositoryBase
+from crm_shared.db import RepositoryBase, table_of
 from crm_shared.db.repository import beyond
-from crm_shared.db.statements import key_chunks
+from crm_shared.db.statements import AnySelect, key_chunks
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -179,7 +179,7 @@ class MemberRow:
 class SegmentRepository(RepositoryBase[Segment]):
     model = Segment
 
-    def _selected(self, where: ColumnElement[bool]) -> Select[tuple[str]]:
+    def _selected(self, where: ColumnElement[bool]) -> Select[str]:
         """Only active profiles are ever members (an erased one is a tombstone, a merged
         one has no row left)."""
         joined = Profile.__table__.outerjoin(
@@ -235,7 +235,7 @@ class SegmentRepository(RepositoryBase[Segment]):
     ) -> None:
         """Insert the first joins, re-open the rows of those who come back (one statement
         each, whatever the number)."""
-        table = SegmentMember.__table__
+        table = table_of(SegmentMember)
         inserted = [
             {"segment_id": segment_id, "customer_id": customer_id, "version": version,
              "joined_at": now, "left_at": None}
@@ -262,7 +262,7 @@ class SegmentRepository(RepositoryBase[Segment]):
 
     async def delete_members(self, segment_id: str) -> None:
         await self.session.execute(
-            SegmentMember.__table__.delete().where(SegmentMember.segment_id == segment_id)
+            table_of(SegmentMember).delete().where(SegmentMember.segment_id == segment_id)
         )
 
     async def everyone(self) -> list[Segment]:
@@ -275,7 +275,7 @@ class SegmentRepository(RepositoryBase[Segment]):
     async def count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(Segment)) or 0)
 
-    def _members(self, segment_id: str) -> Select[Any]:
+    def _members(self, segment_id: str) -> AnySelect:
         joined = SegmentMember.__table__.join(
             Profile.__table__, Profile.customer_id == SegmentMember.customer_id
         ).outerjoin(CustomerScore.__table__, CustomerScore.customer_id == Profile.customer_id)

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from crm_shared.contracts.support import TicketKind, TicketStatus
+from crm_shared.db import table_of
 from crm_shared.db.rowset import BulkRows, Row
 from crm_shared.db.statements import insert_ignoring_duplicates
 from sqlalchemy import Table, case, func, select, true
@@ -47,17 +48,17 @@ class SupportRepository:
         self.session = session
 
     def tickets(self) -> BulkRows:
-        table: Table = SupportTicket.__table__
+        table: Table = table_of(SupportTicket)
         return BulkRows(self.session, table, key="ticket_id")
 
     async def add_breaches(self, rows: Sequence[Row]) -> None:
-        await self._add_facts(SupportBreach.__table__, ("ticket_id", "target"), rows)
+        await self._add_facts(table_of(SupportBreach), ("ticket_id", "target"), rows)
 
     async def add_recoveries(self, rows: Sequence[Row]) -> None:
-        await self._add_facts(SupportRecovery.__table__, ("recovery_id",), rows)
+        await self._add_facts(table_of(SupportRecovery), ("recovery_id",), rows)
 
     async def add_surveys(self, rows: Sequence[Row]) -> None:
-        await self._add_facts(SupportSurvey.__table__, ("survey_id",), rows)
+        await self._add_facts(table_of(SupportSurvey), ("survey_id",), rows)
 
     async def _add_facts(self, table: Table, key: tuple[str, ...], rows: Sequence[Row]) -> None:
         """One multi-row insert; a fact already stored stays as it is."""

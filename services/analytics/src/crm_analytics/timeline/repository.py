@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from crm_shared.db import UTCDateTime
+from crm_shared.db import UTCDateTime, table_of
 from crm_shared.db.statements import insert_ignoring_duplicates
 from sqlalchemy import String, Table, bindparam, exists, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +21,7 @@ class TimelineRepository:
     async def add_many(self, entries: Sequence[dict[str, Any]]) -> None:
         """Insert rows in one statement; a row whose event id is already there stays."""
         if entries:
-            table: Table = TimelineEntry.__table__
+            table: Table = table_of(TimelineEntry)
             statement = insert_ignoring_duplicates(self.session, table, ("event_id",))
             await self.session.execute(statement, list(entries))
 

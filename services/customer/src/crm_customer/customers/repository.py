@@ -7,7 +7,7 @@ from typing import Any
 
 from crm_shared.auth.access import EVERYTHING, RecordScope
 from crm_shared.contracts.customer import CustomerStatus
-from crm_shared.db import RepositoryBase
+from crm_shared.db import RepositoryBase, table_of
 from crm_shared.views.team_members import TeamMembersRepository, owner_within
 from sqlalchemy import (
     ColumnElement,
@@ -171,9 +171,9 @@ class CustomerRepository(RepositoryBase[Customer]):
             for row in customer.tag_rows
         ]
         for table, values in (
-            (Customer.__table__, rows),
-            (CustomerTag.__table__, tags),
-            (LifecycleChange.__table__, list(history)),
+            (table_of(Customer), rows),
+            (table_of(CustomerTag), tags),
+            (table_of(LifecycleChange), list(history)),
         ):
             for part in _chunks(values, ROWS_PER_INSERT):
                 await self.session.execute(insert(table), part)
@@ -212,7 +212,7 @@ class CustomerRepository(RepositoryBase[Customer]):
             after_tags = {row.tag for row in customer.tag_rows}
             removed_tags += [{"_id": customer.id, "_tag": t} for t in before_tags - after_tags]
             added_tags += [{"customer_id": customer.id, "tag": t} for t in after_tags - before_tags]
-        table, tags = Customer.__table__, CustomerTag.__table__
+        table, tags = table_of(Customer), table_of(CustomerTag)
         for columns, rows in groups.items():
             statement = (
                 update(table)

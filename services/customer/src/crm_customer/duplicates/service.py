@@ -154,7 +154,11 @@ async def _take_credit(
             receivable.touch(now)
     reason = f"merged with {duplicate.id}"
     await credit.rerate(uow, survivor, settings, actor, reason=reason)  # sees the moved ones
-    if survivor.credit_grade is None and duplicate.credit_basis == credit.MANUAL:
+    if (
+        survivor.credit_grade is None
+        and duplicate.credit_basis == credit.MANUAL
+        and duplicate.credit_grade is not None  # always, with a manual basis
+    ):
         credit.record_rating(
             uow,
             survivor,

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from crm_shared.contracts.customer import LifecycleStage
-from crm_shared.db import RepositoryBase
+from crm_shared.db import RepositoryBase, table_of
 from crm_shared.db.rowset import BulkRows, Row, RowSet
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +26,7 @@ class OrderReceivables:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.table: Table = Receivable.__table__
+        self.table: Table = table_of(Receivable)
         self.rows = BulkRows(session, self.table, key="order_id")
 
     async def adopt(self, wanted: Iterable[tuple[str, str, str]]) -> None:

@@ -5,6 +5,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from crm_shared.db import table_of
 from crm_shared.db.statements import insert_ignoring_duplicates, key_chunks
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +16,7 @@ from crm_marketing.channels.base import Outcome
 from crm_marketing.sends.models import CampaignMessage
 from crm_marketing.sends.repository import MessageStatus
 
-ATTRIBUTIONS: Table = Attribution.__table__
+ATTRIBUTIONS: Table = table_of(Attribution)
 
 
 class AttributionRepository:
@@ -35,7 +36,8 @@ class AttributionRepository:
                 message.sent_at <= until,
             )
         )
-        return [Touch(campaign_id, at) for campaign_id, at in rows]
+        # at is never None (the WHERE compares it), but the column may be NULL.
+        return [Touch(campaign_id, at) for campaign_id, at in rows if at is not None]
 
     async def credit(self, rows: Sequence[dict[str, object]]) -> None:
         """Replays change nothing (one row per order and campaign)."""

@@ -9,7 +9,7 @@ audiences.
 from crm_shared.bus.handlers import EventHandler
 from crm_shared.contracts.analytics import MembershipChange, SegmentMembershipChanged
 from crm_shared.contracts.customer import CustomerErased, CustomerMerged
-from crm_shared.db import UnitOfWork
+from crm_shared.db import UnitOfWork, table_of
 from crm_shared.events import CloudEvent
 from crm_shared.views.newest_rows import NewestRowsProjection
 
@@ -32,7 +32,7 @@ def _reading(event: SegmentMembershipChanged) -> tuple[str, int, dict[str, objec
 
 
 membership_projection = NewestRowsProjection(
-    SegmentMember.__table__,
+    table_of(SegmentMember),
     key="id",
     version="sequence",
     read=_reading,

@@ -5,6 +5,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from crm_shared.db import table_of
 from crm_shared.db.statements import insert_ignoring_duplicates, key_chunks
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,7 +74,7 @@ class AudienceRepository:
     async def _counted(
         self, segment_id: str, evaluation_id: str, values: Mapping[str, object]
     ) -> EvaluationCount:
-        table = AudienceEvaluation.__table__
+        table = table_of(AudienceEvaluation)
         await self.session.execute(
             insert_ignoring_duplicates(self.session, table, ("segment_id", "evaluation_id")),
             {"segment_id": segment_id, "evaluation_id": evaluation_id, "applied": 0},

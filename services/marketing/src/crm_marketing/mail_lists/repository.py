@@ -4,13 +4,14 @@ a campaign's list, and what erasure and merge change."""
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from crm_shared.db import table_of
 from crm_shared.db.statements import insert_new_rows
 from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_marketing.mail_lists.models import MailListEntry
 
-ENTRIES: Table = MailListEntry.__table__
+ENTRIES: Table = table_of(MailListEntry)
 # What erasure clears: everything that names or locates the person, and what they were told.
 PERSONAL = ("name", "street", "postal_code", "city", "region", "country", "text")
 

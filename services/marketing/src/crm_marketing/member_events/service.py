@@ -220,9 +220,9 @@ async def cancel_event(
         str(Step.CANCELLATION): message.model_dump(),
     }
     if await wind_down(uow, campaign):
-        messages = MessageRepository(uow.session)
-        invited = await messages.reached(campaign.id, Step.INVITATION)
-        campaign.audience += await messages.enrol(campaign.id, Step.CANCELLATION, invited, now)
+        repository = MessageRepository(uow.session)
+        invited = await repository.reached(campaign.id, Step.INVITATION)
+        campaign.audience += await repository.enrol(campaign.id, Step.CANCELLATION, invited, now)
     return view
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from crm_shared.db import table_of
 from crm_shared.db.statements import insert_new_rows, key_chunks
 from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,7 @@ class MessageStatus:
     UNKNOWN = "unknown"  # its sender died after claiming it
 
 
-MESSAGES: Table = CampaignMessage.__table__
+MESSAGES: Table = table_of(CampaignMessage)
 # What the results count per message, by the column that records its first time.
 TRACKED = {
     "opened": "opened_at",

@@ -7,6 +7,7 @@ from typing import Any
 
 from crm_shared.auth.access import RecordScope
 from crm_shared.db import RepositoryBase
+from crm_shared.db.statements import affected_rows
 from crm_shared.views.team_members import TeamMembersRepository, owner_within
 from sqlalchemy import ColumnElement, Select, or_, select, update
 
@@ -91,7 +92,7 @@ class ActivityRepository(RepositoryBase[Activity]):
             .values(subject="erased", outcome=None, version=Activity.version + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)
+        return affected_rows(result)
 
     async def move_customer(self, from_id: str, to_id: str, now: datetime) -> int:
         """Merge: the duplicate's activities follow the survivor (one UPDATE)."""
@@ -101,7 +102,7 @@ class ActivityRepository(RepositoryBase[Activity]):
             .values(customer_id=to_id, version=Activity.version + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)
+        return affected_rows(result)
 
     async def link_lead_customer(self, lead_id: str, customer_id: str, now: datetime) -> int:
         """A lead turned out to be this customer: its activities are about the customer too."""
@@ -111,7 +112,7 @@ class ActivityRepository(RepositoryBase[Activity]):
             .values(customer_id=customer_id, version=Activity.version + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)
+        return affected_rows(result)
 
 
 def _about(customer_ids: Collection[str]) -> ColumnElement[bool]:

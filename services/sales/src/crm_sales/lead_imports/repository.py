@@ -4,6 +4,7 @@ and phone keys, the owners' teams, and the multi-row INSERT of a chunk's leads."
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from crm_shared.db import table_of
 from crm_shared.db.statements import KEYS_PER_QUERY, insert_new_rows
 from crm_shared.views.team_members import TeamMembersRepository
 from sqlalchemy import select
@@ -41,7 +42,7 @@ class LeadImportRepository:
     async def insert_leads(self, rows: Sequence[Row]) -> set[str]:
         """Insert the leads; one whose external id another writer stored meanwhile is left
         out (ON CONFLICT DO NOTHING). Returns the ids inserted."""
-        table = Lead.__table__
+        table = table_of(Lead)
         return await insert_new_rows(self.session, table, rows, rows_per_insert=ROWS_PER_INSERT)
 
     async def _found(

@@ -8,7 +8,7 @@ from crm_shared.auth.access import EVERYTHING, RecordScope
 from crm_shared.contracts.customer import CustomerStatus
 from crm_shared.contracts.sales import OpportunityStage
 from crm_shared.db import RepositoryBase
-from crm_shared.db.statements import KEYS_PER_QUERY
+from crm_shared.db.statements import KEYS_PER_QUERY, affected_rows
 from crm_shared.views.customer_view import CustomerViewRepository
 from crm_shared.views.team_members import TeamMembersRepository, owner_within
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
@@ -186,7 +186,7 @@ class LeadRepository(RepositoryBase[Lead]):
             .values(**SCRUBBED, version=Lead.version + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)
+        return affected_rows(result)
 
     async def move_customer(self, from_id: str, to_id: str, now: datetime) -> int:
         """Merge: the duplicate's leads follow the survivor (one UPDATE)."""
@@ -196,7 +196,7 @@ class LeadRepository(RepositoryBase[Lead]):
             .values(customer_id=to_id, version=Lead.version + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)
+        return affected_rows(result)
 
 
 def within(statement: Select[Any], scope: RecordScope = EVERYTHING) -> Select[Any]:

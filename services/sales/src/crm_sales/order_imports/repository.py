@@ -4,6 +4,7 @@ and by external id, the owners' teams, the orders already imported, and the bulk
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from crm_shared.db import table_of
 from crm_shared.db.statements import KEYS_PER_QUERY, insert_new_rows
 from crm_shared.views.customer_view import MAX_MERGE_HOPS
 from crm_shared.views.team_members import TeamMembersRepository
@@ -65,11 +66,11 @@ class OrderImportRepository:
         """Insert the orders; one whose external id or natural key another writer stored
         meanwhile is left out (ON CONFLICT DO NOTHING). Returns the ids inserted."""
         return await insert_new_rows(
-            self.session, Order.__table__, rows, rows_per_insert=ROWS_PER_INSERT
+            self.session, table_of(Order), rows, rows_per_insert=ROWS_PER_INSERT
         )
 
     async def insert_children(self, lines: Sequence[Row], payments: Sequence[Row]) -> None:
-        for table, rows in ((OrderLine.__table__, lines), (Payment.__table__, payments)):
+        for table, rows in ((table_of(OrderLine), lines), (table_of(Payment), payments)):
             for part in chunks(rows, ROWS_PER_INSERT):
                 await self.session.execute(insert(table), list(part))
 

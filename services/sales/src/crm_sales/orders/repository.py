@@ -7,7 +7,7 @@ from typing import Any
 
 from crm_shared.auth.access import RecordScope
 from crm_shared.contracts.sales import PaymentState
-from crm_shared.db import RepositoryBase
+from crm_shared.db import RepositoryBase, table_of
 from crm_shared.db.statements import KEYS_PER_QUERY
 from crm_shared.views.customer_view import CustomerViewRepository
 from crm_shared.views.team_members import TeamMembersRepository, owner_within
@@ -134,7 +134,7 @@ class OrderRepository(RepositoryBase[Order]):
     ) -> None:
         """New orders and their lines (column values) with multi-row INSERTs, bypassing the
         ORM: no objects to build, track or flush."""
-        for table, rows in ((Order.__table__, orders), (OrderLine.__table__, lines)):
+        for table, rows in ((table_of(Order), orders), (table_of(OrderLine), lines)):
             for part in chunks(rows, ROWS_PER_INSERT):
                 await self.session.execute(insert(table), list(part))
 
@@ -183,7 +183,7 @@ def _in_state(state: PaymentState, today: date) -> ColumnElement[bool]:
 async def reserve_numbers(session: AsyncSession, kind: str, count: int = 1) -> int:
     """The first of ``count`` consecutive new numbers of ``kind`` (one UPDATE; the counter
     row stays locked until the commit, so two writers never get the same numbers)."""
-    table = DocumentCounter.__table__
+    table = table_of(DocumentCounter)
     statement = (
         update(table)
         .where(table.c.kind == kind)

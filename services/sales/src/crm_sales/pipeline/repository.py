@@ -9,9 +9,11 @@ from typing import Any
 
 from crm_shared.auth.access import RecordScope
 from crm_shared.contracts.sales import OPEN_STAGES, OpportunityStage
+from crm_shared.db.statements import AnySelect
 from crm_shared.periods import Period
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from crm_sales.db import team_members
 from crm_sales.opportunities.models import Opportunity, StageChange
@@ -34,7 +36,7 @@ class Slice:
     owner: str | None = None
     team: str | None = None
 
-    def where(self, statement: Select[Any]) -> Select[Any]:
+    def where(self, statement: AnySelect) -> AnySelect:
         statement = within(statement, self.scope).where(Opportunity.currency == self.currency)
         if self.owner is not None:
             statement = statement.where(Opportunity.owner == self.owner)
@@ -48,7 +50,7 @@ def _money(value: Any) -> Decimal:
     return ZERO if value is None else Decimal(value).quantize(ZERO)
 
 
-def _sum_if(condition: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnElement[Any]:
+def _sum_if(condition: ColumnElement[bool], value: SQLColumnExpression[Any]) -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((condition, value))), 0)
 
 
@@ -93,7 +95,7 @@ class PipelineRepository:
             Opportunity.closed_at >= period.start,
             Opportunity.closed_at < period.end,
         )
-        key: ColumnElement[Any]
+        key: ColumnElement[Any] | InstrumentedAttribute[Any]
         if group_by == "owner":
             key = Opportunity.owner
         elif group_by == "team":
@@ -187,8 +189,8 @@ class PipelineRepository:
         return {stage: (float(seconds or 0.0), n) for stage, seconds, n in rows}
 
     def _closed_in(
-        self, part: Slice, columns: Select[Any], start: datetime, end: datetime
-    ) -> Select[Any]:
+        self, part: Slice, columns: AnySelect, start: datetime, end: datetime
+    ) -> AnySelect:
         return part.where(
             columns.where(
                 Opportunity.stage.in_([WON, LOST]),

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crm_shared.db import RepositoryBase
-from crm_shared.db.statements import insert_ignoring_duplicates
+from crm_shared.db import RepositoryBase, table_of
+from crm_shared.db.statements import affected_rows, insert_ignoring_duplicates
 from crm_shared.views.customer_view import CustomerViewRepository
 from sqlalchemy import Select, select
 
@@ -51,12 +51,12 @@ class FollowUpCallRepository(RepositoryBase[FollowUpCall]):
     async def add_once(self, row: dict[str, Any]) -> bool:
         """Insert the call unless its order or visit has one already (a redelivered event,
         or two deliveries at once); True if it was new."""
-        table = FollowUpCall.__table__
+        table = table_of(FollowUpCall)
         statement = insert_ignoring_duplicates(self.session, table, CALL_KEY)
         result = await self.session.execute(statement, row)
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
-    def _matching(self, query: CallQuery) -> Select[tuple[FollowUpCall]]:
+    def _matching(self, query: CallQuery) -> Select[FollowUpCall]:
         statement = select(FollowUpCall)
         for name in ("owner", "state", "customer_id"):
             value = getattr(query, name)

@@ -1,7 +1,7 @@
 """/v1/visits (record, list, read), /v1/follow-up-calls (list, read, record the outcome)
 and /v1/reports/follow-ups (per staff member)."""
 
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from crm_shared.api.auth import requires
@@ -37,7 +37,7 @@ READ = [requires(Permission.SUPPORT_READ)]
 WRITE = [requires(Permission.SUPPORT_WRITE)]
 
 
-def _page(found: Slice[object], out: type[T], limit: int) -> Page[T]:
+def _page(found: Slice[Any], out: type[T], limit: int) -> Page[T]:
     items = [out.model_validate(item, from_attributes=True) for item in found.items]
     return Page(items=items, next_cursor=found.next_cursor, limit=limit)
 

@@ -223,7 +223,7 @@ async def gaps_report(
     """The tickets resolved in the period without a standard answer, per category and
     cause, and the answers' use in the period."""
     span = period_of(period, tz)
-    kinds = {None: QUESTION_KINDS, "all": None}.get(kind, frozenset({kind}))
+    kinds = QUESTION_KINDS if kind is None else None if kind == "all" else frozenset({kind})
     answers = AnswerRepository(uow.session)
     gaps = await answers.gaps(span.start, span.end, kinds, settings.knowledge_gap_ticket_ids)
     usage = await answers.usage_between(span.start, span.end)

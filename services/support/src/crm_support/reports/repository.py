@@ -82,7 +82,10 @@ class ReportRepository:
         statement = select(
             Ticket.category, Ticket.received_at, Ticket.first_contact_at, Ticket.resolved_at
         ).where(_received(filters))
-        return [tuple(row) for row in await self.session.execute(statement)]
+        return [
+            (category, received, contacted, resolved)
+            for category, received, contacted, resolved in await self.session.execute(statement)
+        ]
 
     async def first_contact_resolution(self, filters: ReportFilter) -> tuple[int, int]:
         """Resolved tickets, and those of them that never entered ``investigating``."""

@@ -10,7 +10,7 @@ caller stamps the ticket (``touch``) and publishes what changed.
 from dataclasses import dataclass
 from datetime import datetime
 
-from crm_shared.contracts.support import SlaAtRisk, SlaMet, TargetName, TargetState
+from crm_shared.contracts.support import Priority, SlaAtRisk, SlaMet, TargetName, TargetState
 from crm_shared.db import UnitOfWork
 from crm_shared.errors import InvalidError
 from crm_shared.timers import cancel, schedule
@@ -54,7 +54,7 @@ def calendar_of(settings: SupportSettings) -> BusinessCalendar:
 def budget_of(target: TargetName, priority: str, settings: SupportSettings) -> float:
     """Business seconds a target allows: its setting times the priority's factor."""
     duration = getattr(settings, DURATIONS[target])
-    factor: float = settings.sla_priority_factors[priority]
+    factor: float = settings.sla_priority_factors[Priority(priority)]
     return float(duration.total_seconds() * factor)
 
 

@@ -4,6 +4,7 @@ Set-based: one UPDATE per table."""
 
 from datetime import datetime
 
+from crm_shared.db.statements import affected_rows
 from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +24,7 @@ PERSONAL_FIELDS = frozenset(
 AUDIT_KEPT = frozenset(column.name for column in Ticket.__table__.columns) - PERSONAL_FIELDS
 
 
-def _tickets_of(customer_id: str) -> Select[tuple[str]]:
+def _tickets_of(customer_id: str) -> Select[str]:
     return select(Ticket.id).where(Ticket.customer_id == customer_id)
 
 
@@ -55,7 +56,7 @@ class CustomerRecordsRepository:
                 .values(customer_id=to_id)
                 .execution_options(synchronize_session=False)
             )
-        return int(moved.rowcount or 0)  # type: ignore[attr-defined]
+        return affected_rows(moved)
 
     async def scrub_free_text(self, customer_id: str, now: datetime) -> None:
         """Erasure: the personal free text of the customer's tickets, their history, their

@@ -175,7 +175,7 @@ class TicketRepository(RepositoryBase[Ticket]):
 
     # --- lists --------------------------------------------------------------------------
 
-    def _matching(self, query: TicketQuery) -> Select[tuple[Ticket]]:
+    def _matching(self, query: TicketQuery) -> Select[Ticket]:
         statement = select(Ticket)
         for name in ("customer_id", "status", "owner", "kind", "major"):
             value = getattr(query, name)
