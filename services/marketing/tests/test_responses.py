@@ -172,3 +172,20 @@ async def _written(app: FastAPI) -> tuple[str | None, str | None]:
             )
         ).one()
     return row[0], row[1]
+
+
+async def test_a_form_and_a_reply_on_one_message_are_one_lead(
+    app: FastAPI, client: httpx.AsyncClient, mail: tuple[str, str, str]
+) -> None:
+    campaign_id, page, reply_to = mail
+    async with anonymous(app) as visitor:
+        await visitor.post(page, content="comment=Call+me", headers=FORM)
+    body = {"to": reply_to, "from": "ann@example.org", "text": "Yes!"}
+    assert (await client.post("/v1/inbound/replies", json=body)).json()["recorded"]
+    form, reply = await outbox_events(app, "crm.marketing.responded.v1")
+    assert (form.payload.kind, reply.payload.kind) == ("form", "reply")
+    # Sales opens its lead under the response id: one id, one lead.
+    assert form.payload.response_id == reply.payload.response_id
+    figures = await results(client, campaign_id)
+    assert figures["responded"] == 1
+    assert figures["responses"] == {"click": 0, "form": 1, "reply": 1}

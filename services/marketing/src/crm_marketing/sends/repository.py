@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from crm_shared.db import table_of
-from crm_shared.db.statements import insert_new_rows, key_chunks
+from crm_shared.db.statements import affected_rows, insert_new_rows, key_chunks
 from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -172,7 +172,7 @@ class MessageRepository:
             )
             .values(status=MessageStatus.UNKNOWN)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     async def reached(self, campaign_id: str, step: int) -> list[str]:
         """The customers the campaign's message of this step was sent to."""
@@ -197,7 +197,7 @@ class MessageRepository:
             )
             .values(status=MessageStatus.SUPPRESSED, outcome=reason)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     async def unsettled(self, campaign_id: str) -> int:
         """Messages still pending or being sent."""
@@ -254,7 +254,7 @@ class MessageRepository:
             )
             .values(status=MessageStatus.PENDING, variant=variant)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     async def by_variant(self, campaign_id: str) -> dict[str, dict[str, int]]:
         """Per variant of the sent messages: sent, delivered, opened, clicked, responded."""

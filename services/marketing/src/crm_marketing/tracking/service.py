@@ -110,8 +110,9 @@ async def clicked(uow: UnitOfWork, links: Links, token: str) -> str:
 async def _respond(
     uow: UnitOfWork, message: CampaignMessage, kind: ResponseKind, detail: str | None = None
 ) -> None:
-    """Record the response; sales opens a lead with the campaign as its source (one per
-    message and kind: the response id derives from both)."""
+    """Record the response; sales opens a lead with the campaign as its source, one per
+    message: the response id derives from the message, so a click and then the form (or a
+    reply) on the same message are one lead, not two."""
     now = uow.clock.now()
     if message.responded_at is None:
         message.responded_at = now
@@ -119,7 +120,7 @@ async def _respond(
     uow.record(
         Responded(
             customer_id=message.customer_id,
-            response_id=str(uuid.uuid5(RESPONSES, f"{message.id}/{kind.value}")),
+            response_id=str(uuid.uuid5(RESPONSES, message.id)),
             campaign_id=campaign.id,
             campaign_name=campaign.name,
             message_id=message.id,
