@@ -165,7 +165,8 @@ async def test_a_campaigns_results_as_csv_with_its_variants(
 
 def row(channel: str, currency: str, **figures: Any) -> CampaignRow:
     base: dict[str, Any] = {
-        "audience": 10, "sent": 10, "delivered": 8, "bounced": 2, "opened": 4, "clicked": 2,
+        "audience": 10, "sent": 10, "delivered": 8, "posted": 0, "bounced": 2, "opened": 4,
+        "clicked": 2,
         "responded": 2, "responses": {"click": 2, "form": 0, "reply": 0}, "unsubscribed": 0,
         "orders": 1, "revenue": Decimal("50.00"), "cost": Decimal("10.00"), "roi": 4.0,
         "response_rate": 0.25, "conversion_rate": 0.125,
@@ -191,3 +192,9 @@ def test_channel_totals_add_up_per_currency_and_rate_the_sums() -> None:
     assert totals[("email", "USD")].roi == -0.3
     idle = totals[("sms", "EUR")]
     assert (idle.campaigns, idle.cost, idle.roi, idle.response_rate) == (0, Decimal(0), None, None)
+
+
+def test_letters_posted_are_the_rates_base_of_a_mail_channel() -> None:
+    letters = row("mail", "EUR", delivered=0, posted=8)
+    (mail,) = [t for t in channel_totals([letters], "EUR") if t.channel == "mail"]
+    assert (mail.posted, mail.response_rate, mail.conversion_rate) == (8, 2 / 8, 1 / 8)
