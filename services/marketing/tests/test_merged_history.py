@@ -14,7 +14,7 @@ from crm_marketing.attribution.models import Attribution
 from crm_marketing.sends.models import CampaignMessage
 from crm_marketing.winback.models import WinbackState
 from crm_shared.clock import FakeClock
-from crm_shared.testing import created, merged, uid
+from crm_shared.testing import created, merged, outbox_events, uid
 from crm_shared.testing.analytics_events import joined
 from crm_shared.testing.sales_fact_events import order, order_placed
 from fastapi import FastAPI
@@ -24,6 +24,7 @@ from services.marketing.tests.marketing_harness import (
     SEGMENT,
     RecordingChannel,
     deliver_events,
+    fire_timers,
     launched,
     members,
     results,
@@ -189,3 +190,31 @@ async def test_win_back_adds_up_both_histories_and_keeps_the_later_spell(
     [state] = states
     assert (state.customer_id, state.orders, state.spent) == (ANN, 2, Decimal("150.00"))
     assert (state.first_order_at, state.last_order_at) == (start, start + timedelta(days=10))
+
+
+async def test_win_back_decides_on_the_persons_later_spell(app: FastAPI, clock: FakeClock) -> None:
+    start = clock.now()
+    await deliver_events(
+        app,
+        created(ANN),
+        created(BOB),
+        order_placed(order("o-ann", ANN, ordered_at=start)),
+        order_placed(order("o-bob", BOB, ordered_at=start + timedelta(days=10))),
+    )
+    grace = app.state.runtime.settings.winback_fallback_days
+    clock.advance(timedelta(days=90 + grace))
+    await fire_timers(app)
+    assert await reminded(app) == [ANN]  # as Ann, inactive since her own order
+    await bob_into_ann(app)
+    async with app.state.runtime.session_factory() as session:
+        state = await session.get(WinbackState, ANN)
+    assert state is not None
+    assert (state.last_order_at, state.stage) == (start + timedelta(days=10), None)
+    clock.advance(timedelta(days=10))
+    await fire_timers(app)
+    assert await reminded(app) == [ANN, ANN]  # the person's spell since Bob's order
+
+
+async def reminded(app: FastAPI) -> list[str]:
+    events = await outbox_events(app, "crm.marketing.winback.decided.v1")
+    return [e.payload.customer_id for e in events if e.payload.stage == "reminder"]
