@@ -6,7 +6,9 @@
   who is in which saved segment (the audiences); a member who joins a segment that a launched
   campaign keeps live is enrolled in it; the first evaluation of a campaign's inline audience
   is counted as it arrives, and starts the campaigns waiting on it;
-- erasure and merge reach the audiences, the messages and the mail lists;
+- erasure and merge reach the audiences, the messages and their credits, the mail lists and
+  the programmes' states (a merge hands the alias's messages, credits and win-back history
+  to the survivor);
 - sales' orders are credited to the campaigns that reached the customer before them, and
   move the customer's last purchase for win-back and the check-up reminder.
 """

@@ -1,10 +1,12 @@
 """Sales' orders credited to the campaigns that touched the customer before them (the model
-and window are settings), and a cancelled order's credit withdrawn."""
+and window are settings), a cancelled order's credit withdrawn, and a merged customer's
+credits handed to the survivor (sales moves the orders themselves)."""
 
 from datetime import timedelta
 from decimal import Decimal
 
 from crm_shared.bus.handlers import EventHandler
+from crm_shared.contracts.customer import CustomerMerged
 from crm_shared.contracts.sales import OrderCancelled, OrderPlaced
 from crm_shared.db import UnitOfWork
 from crm_shared.events import CloudEvent
@@ -60,4 +62,16 @@ def attribution_handlers(settings: MarketingSettings) -> dict[type, EventHandler
     ) -> None:
         await AttributionRepository(uow.session).withdraw([event.order.id])
 
-    return {OrderPlaced: on_order_placed, OrderCancelled: on_order_cancelled}
+    async def on_customer_merged(
+        uow: UnitOfWork, event: CustomerMerged, envelope: CloudEvent
+    ) -> None:
+        if event.merged_customer_id != event.customer_id:
+            await AttributionRepository(uow.session).follow_merge(
+                event.merged_customer_id, event.customer_id
+            )
+
+    return {
+        OrderPlaced: on_order_placed,
+        OrderCancelled: on_order_cancelled,
+        CustomerMerged: on_customer_merged,
+    }

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from crm_shared.db import table_of
 from crm_shared.db.statements import insert_ignoring_duplicates, key_chunks
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_marketing.attribution.models import Attribution
@@ -50,6 +50,15 @@ class AttributionRepository:
     async def withdraw(self, order_ids: Collection[str]) -> None:
         await self.session.execute(
             delete(Attribution).where(Attribution.order_id.in_(list(order_ids)))
+        )
+
+    async def follow_merge(self, alias_id: str, survivor_id: str) -> None:
+        """The alias's credits become the survivor's (one row per order and campaign, so no
+        key can clash; a replay finds nothing left under the alias)."""
+        await self.session.execute(
+            update(ATTRIBUTIONS)
+            .where(ATTRIBUTIONS.c.customer_id == alias_id)
+            .values(customer_id=survivor_id)
         )
 
     async def sums(self, campaign_ids: Collection[str]) -> dict[str, tuple[int, Decimal]]:

@@ -10,11 +10,25 @@ from typing import Any
 
 from crm_shared.db import table_of
 from crm_shared.db.statements import affected_rows, insert_new_rows, key_chunks
-from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_marketing.channels.base import Outcome
 from crm_marketing.db import customer_view_table
 from crm_marketing.sends.models import CampaignMessage
+from crm_marketing.sends.rules import SkipReason
 
 
 class MessageStatus:
@@ -286,6 +300,51 @@ class MessageRepository:
             }
             for variant, sent, got, opened, clicked, responded in rows
         }
+
+    async def follow_merge(self, alias_id: str, survivor_id: str) -> None:
+        """The alias's messages become the survivor's where the survivor has none at that
+        (campaign, step); where both have one, each keeps its own and neither waiting one goes
+        out to the person a second time (suppressed ``merged``). Set-based; a replay finds
+        nothing left to move or suppress."""
+        other = MESSAGES.alias("other")
+
+        def same_step_of(customer_id: str, *status: ColumnElement[bool]) -> ColumnElement[bool]:
+            return exists().where(
+                other.c.customer_id == customer_id,
+                other.c.campaign_id == MESSAGES.c.campaign_id,
+                other.c.step == MESSAGES.c.step,
+                *status,
+            )
+
+        waiting = MESSAGES.c.status.in_([MessageStatus.PENDING, MessageStatus.HELD])
+        merged = {"status": MessageStatus.SUPPRESSED, "outcome": SkipReason.MERGED.value}
+        # The alias was reached (or may have been) at a step the survivor still waits for.
+        reached = or_(
+            other.c.status.in_([MessageStatus.SENDING, MessageStatus.UNKNOWN]),
+            and_(
+                other.c.status == MessageStatus.SENT,
+                other.c.outcome.is_distinct_from(Outcome.BOUNCED.value),
+            ),
+        )
+        await self.session.execute(
+            update(MESSAGES)
+            .where(
+                MESSAGES.c.customer_id == survivor_id,
+                waiting,
+                same_step_of(alias_id, reached),
+            )
+            .values(**merged)
+        )
+        await self.session.execute(
+            update(MESSAGES)
+            .where(MESSAGES.c.customer_id == alias_id, waiting, same_step_of(survivor_id))
+            .values(**merged)
+        )
+        await self.session.execute(
+            update(MESSAGES)
+            .where(MESSAGES.c.customer_id == alias_id, not_(same_step_of(survivor_id)))
+            .values(customer_id=survivor_id)
+        )
 
     async def scrub(self, customer_ids: Collection[str]) -> None:
         await self.session.execute(

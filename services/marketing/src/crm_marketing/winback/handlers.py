@@ -1,7 +1,6 @@
 """What moves win-back: analytics' ``customer.inactive`` (the decision), sales' orders (the
-last purchase, the spend, the fallback timer) and the master's erasure and merge (the
-customer's state and timer go; a merged customer's orders live on under the survivor as
-sales re-publishes them)."""
+last purchase, the spend, the fallback timer) and the master's erasure (the customer's state
+and timer go) and merge (the merged customer's history joins the survivor's)."""
 
 from crm_shared.bus.handlers import EventHandler
 from crm_shared.contracts.analytics import CustomerInactive
@@ -31,7 +30,7 @@ def winback_handlers(settings: MarketingSettings) -> dict[type, EventHandler]:
         await service.forget(uow, event.customer_id)
 
     async def on_merged(uow: UnitOfWork, event: CustomerMerged, envelope: CloudEvent) -> None:
-        await service.forget(uow, event.merged_customer_id)
+        await service.follow_merge(uow, event.merged_customer_id, event.customer_id, settings)
 
     return {
         OrderPlaced: on_order_placed,

@@ -239,3 +239,43 @@ def _step(last_order_at: datetime, stage: WinbackStage) -> int:
 async def forget(uow: UnitOfWork, customer_id: str) -> None:
     await WinbackRepository(uow.session).forget(customer_id)
     await cancel(uow, TIMER, customer_id)
+
+
+async def follow_merge(
+    uow: UnitOfWork, alias_id: str, survivor_id: str, settings: MarketingSettings
+) -> None:
+    """The alias's buying history joins the survivor's. Sales moves the alias's orders to the
+    survivor without new events (a later cancellation of one arrives as the survivor's), so
+    the orders and the spend add up and the first and last orders span both; the stage goes
+    with the later last order, whose spell is the person's current one (and whose messages'
+    steps moved with it). The alias's state and timer go: a replay finds nothing to add."""
+    if alias_id == survivor_id:
+        return
+    states = WinbackRepository(uow.session)
+    alias = await states.get(alias_id)
+    if alias is None:
+        return
+    history = WinbackState(
+        customer_id=survivor_id,
+        first_order_at=alias.first_order_at,
+        last_order_at=alias.last_order_at,
+        orders=alias.orders,
+        spent=alias.spent,
+        stage=alias.stage,
+        decided_at=alias.decided_at,
+    )
+    # The timer's row before the state's, as the timer worker takes them (see _arm).
+    await cancel(uow, TIMER, alias_id)
+    await states.forget(alias_id)
+    survivor = await states.get(survivor_id)
+    if survivor is None:
+        survivor = states.add(history)
+    else:
+        survivor.orders += history.orders
+        survivor.spent += history.spent
+        survivor.first_order_at = min(survivor.first_order_at, history.first_order_at)
+        if history.last_order_at > survivor.last_order_at:
+            survivor.last_order_at = history.last_order_at
+            survivor.stage = history.stage
+            survivor.decided_at = history.decided_at
+    await _arm(uow, survivor, settings)
