@@ -103,7 +103,10 @@ class MarketingSettings(ServiceSettings):
     )
 
     # --- care programmes: birthdays, holidays, check-ups (each a standing campaign) ---
-    care_cron: str = "0 9 * * *"  # the daily care run, in time_zone
+    # The care run, in time_zone: hourly, so each customer is greeted on their own day in
+    # their own zone, at the first run past care_greeting_time there.
+    care_cron: str = "0 * * * *"
+    care_greeting_time: time = time(9, 0)  # greetings go from this time of the customer's day
     care_birthday_channel: MarketingChannel = MarketingChannel.EMAIL
     care_birthday_subject: str = "Happy birthday, {{ first_name | default('dear customer') }}!"
     care_birthday_text: str = (
