@@ -31,8 +31,8 @@ class MarketingSettings(ServiceSettings):
     # and channels together); a message past the cap is skipped, counted "frequency_cap".
     frequency_cap: int = Field(3, ge=1)
     frequency_cap_days: int = Field(7, ge=1, le=90)
-    # No e-mail or SMS between these times of the customer's day (the service's time zone
-    # while the customer's own is unknown): a message falling inside waits for the end.
+    # No e-mail or SMS between these times of the customer's day, in their own time zone
+    # (time_zone where the master knows none): a message falling inside waits for the end.
     quiet_hours_start: time = time(21, 0)
     quiet_hours_end: time = time(8, 0)
     time_zone: TimeZone = "UTC"
