@@ -50,7 +50,8 @@ class ViewDatabase:
         self.tables = define_platform_tables(metadata)
         self.metadata = metadata
         self.view = CustomerView(
-            define_customer_view_table(metadata, postal_address=True), keeps=frozenset(keeps)
+            define_customer_view_table(metadata, postal_address=True, time_zone=True),
+            keeps=frozenset(keeps),
         )
         self.handlers = customer_view_handlers(self.view)
         self.session_factory = async_sessionmaker(engine, expire_on_commit=False)
@@ -280,6 +281,21 @@ async def test_the_postal_address_is_kept_masked_without_pii_and_erased(
     assert (await db.must_row("c1"))["postal_address"] is None
     await db.apply(updated("c1", 3, postal_address=ADDRESS), erased("c1", 4))
     assert (await db.must_row("c1"))["postal_address"] is None
+
+
+async def test_the_time_zone_is_kept_unmasked_and_goes_with_an_erasure_or_a_merge(
+    db: ViewDatabase,
+) -> None:
+    await db.apply(created("c1", 1, time_zone="Pacific/Auckland"))
+    row = await db.must_row("c1")
+    assert row["time_zone"] == "Pacific/Auckland"
+    assert masked_row(db.view, row)["time_zone"] == "Pacific/Auckland"  # no more than a region
+    await db.apply(updated("c1", 2, time_zone=None))
+    assert (await db.must_row("c1"))["time_zone"] is None
+    await db.apply(updated("c1", 3, time_zone="UTC"), erased("c1", 4))
+    assert (await db.must_row("c1"))["time_zone"] is None
+    await db.apply(created("dupe", 1, time_zone="UTC"), merged("keep", "dupe", 2))
+    assert (await db.must_row("dupe"))["time_zone"] is None
 
 
 async def test_erasing_an_unknown_customer_leaves_a_tombstone(db: ViewDatabase) -> None:

@@ -84,6 +84,33 @@ async def test_the_snapshot_carries_the_postal_address_once_there_is_a_street(
     }
 
 
+async def test_the_customers_time_zone_is_kept_and_travels_on_the_events(
+    customer_client: httpx.AsyncClient, customer_app: FastAPI
+) -> None:
+    created = await create_customer(customer_client, geographic={"time_zone": "Pacific/Auckland"})
+    assert created["geographic"]["time_zone"] == "Pacific/Auckland"
+    [(_, _, _, first)] = await outbox_events(customer_app)
+    assert isinstance(first, CustomerCreated)
+    assert first.customer.time_zone == "Pacific/Auckland"
+    url = f"/v1/customers/{created['id']}"
+    response = await customer_client.patch(
+        url, json={"geographic": {"time_zone": "America/Los_Angeles"}}, headers={"If-Match": '"1"'}
+    )
+    assert response.status_code == 200, response.text
+    assert (await customer_client.get(url)).json()["geographic"]["time_zone"] == (
+        "America/Los_Angeles"
+    )
+    [updated] = await events_of(customer_app, "updated")
+    assert isinstance(updated, CustomerUpdated)
+    assert updated.changed_fields == ["time_zone"]
+    assert updated.customer.time_zone == "America/Los_Angeles"
+    bad = await customer_client.patch(
+        url, json={"geographic": {"time_zone": "Europe/Atlantis"}}, headers={"If-Match": "*"}
+    )
+    problem = assert_problem(bad, 422)
+    assert "body.geographic.time_zone" in [error["location"] for error in problem["errors"]]
+
+
 @pytest.mark.parametrize(
     ("body", "location"),
     [
@@ -102,6 +129,8 @@ async def test_the_snapshot_carries_the_postal_address_once_there_is_a_street(
          "body.business.market_share"),
         ({"kind": "individual", "name": "Ann", "lifecycle_stage": "happy"}, "body.lifecycle_stage"),
         ({"kind": "individual", "name": "Ann", "phone": "12"}, "body.phone"),
+        ({"kind": "individual", "name": "Ann", "geographic": {"time_zone": "Mars/Olympus"}},
+         "body.geographic.time_zone"),
     ],
 )  # fmt: skip
 async def test_invalid_create_is_422_problem_and_writes_nothing(

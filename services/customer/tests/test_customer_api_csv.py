@@ -69,6 +69,19 @@ async def test_import_keeps_good_rows_and_reports_bad_ones_by_line(
     assert await events_of(customer_app, "updated") == []
 
 
+async def test_import_reads_the_time_zone_and_refuses_an_unknown_one(
+    customer_client: httpx.AsyncClient,
+) -> None:
+    text = "name,kind,time_zone\nAnn Lee,individual,Pacific/Auckland\nBob,individual,Nowhere/X\n"
+    summary = (await post_csv(customer_client, text)).json()
+    assert summary["created"] == 1
+    [error] = summary["errors"]
+    assert error["line"] == 3
+    assert error["errors"][0].startswith("time_zone:")
+    [ann] = (await customer_client.get("/v1/customers")).json()["items"]
+    assert ann["geographic"]["time_zone"] == "Pacific/Auckland"
+
+
 async def test_import_updates_matched_records_without_clearing_values(
     customer_client: httpx.AsyncClient, customer_app: FastAPI
 ) -> None:
@@ -203,6 +216,7 @@ async def test_export_streams_filtered_csv_that_imports_back(
     ann = await create_customer(
         customer_client, name="Ann, \"the\" Lee", email="ann@example.org", tags=["vip", "b2b"],
         demographic={"birth_date": "1990-01-31"}, business={"annual_revenue": "12.50"},
+        geographic={"time_zone": "Europe/Berlin"},
     )  # fmt: skip
     await customer_client.put(
         f"/v1/customers/{ann['id']}/consent/sms",
@@ -218,10 +232,11 @@ async def test_export_streams_filtered_csv_that_imports_back(
     assert len(rows) == 6
     row = next(r for r in rows if r["id"] == ann["id"])
     assert row["name"] == 'Ann, "the" Lee'
-    assert (row["tags"], row["birth_date"], row["annual_revenue"]) == (
+    assert (row["tags"], row["birth_date"], row["annual_revenue"], row["time_zone"]) == (
         "b2b|vip",
         "1990-01-31",
         "12.50",
+        "Europe/Berlin",
     )
     assert (row["consent_sms"], row["consent_email"], row["status"]) == ("true", "", "active")
 

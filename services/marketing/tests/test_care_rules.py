@@ -1,7 +1,8 @@
 """Proactive care's rules (a VIP's periodic call, care before promotion), the sender's
 care-first skip, and a member event's timing. Pure: no database."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from crm_marketing.care import rules
@@ -131,3 +132,34 @@ def test_an_event_is_cancelled_once_and_before_it_starts() -> None:
     assert cancellable(MemberEventStatus.SCHEDULED, STARTS, NOW) is None
     assert cancellable(MemberEventStatus.CANCELLED, STARTS, NOW) is not None
     assert cancellable(MemberEventStatus.SCHEDULED, STARTS, STARTS) is not None
+
+
+def test_a_greeting_day_is_the_customers_own_date_past_the_greeting_time() -> None:
+    nine = time(9, 0)
+    midnight_utc = datetime(2026, 12, 6, 0, 0, tzinfo=UTC)
+    assert rules.greeting_day(midnight_utc, ZoneInfo("Pacific/Auckland"), nine) == date(
+        2026, 12, 6
+    )  # 13:00 there
+    assert rules.greeting_day(midnight_utc, ZoneInfo("America/Los_Angeles"), nine) == date(
+        2026, 12, 5
+    )  # 16:00 there
+    assert rules.greeting_day(midnight_utc, ZoneInfo("UTC"), nine) is None  # too early
+
+
+@pytest.mark.parametrize(
+    ("born", "day", "greeted"),
+    [
+        (date(1990, 12, 6), date(2026, 12, 6), True),
+        (date(1990, 12, 6), date(2026, 12, 5), False),
+        (date(1996, 2, 29), date(2027, 2, 28), True),  # no 29th this year
+        (date(1996, 2, 29), date(2028, 2, 28), False),  # the 29th comes
+        (date(1996, 2, 29), date(2028, 2, 29), True),
+    ],
+)
+def test_a_birthday_and_the_leap_day(born: date, day: date, greeted: bool) -> None:
+    assert rules.is_birthday(born, day) is greeted
+
+
+def test_every_zones_date_is_within_a_day_of_utcs() -> None:
+    now = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    assert rules.days_somewhere(now) == [date(2026, 12, 30), date(2026, 12, 31), date(2027, 1, 1)]

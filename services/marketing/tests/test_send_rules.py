@@ -2,9 +2,19 @@
 
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from crm_marketing.sends.rules import Policy, Send, Skip, SkipReason, Wait, decide, quiet_until
+from crm_marketing.sends.rules import (
+    Policy,
+    Send,
+    Skip,
+    SkipReason,
+    Wait,
+    customer_zone,
+    decide,
+    quiet_until,
+)
 from crm_shared.contracts.marketing import MarketingChannel
 
 POLICY = Policy(
@@ -116,8 +126,6 @@ def test_inside_the_quiet_hours_a_message_waits_for_their_end() -> None:
 )
 def test_quiet_hours_across_midnight(local: str, until: str | None) -> None:
     zone = POLICY.time_zone
-    from zoneinfo import ZoneInfo
-
     now = datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(zone))
     expected = datetime.fromisoformat(until).replace(tzinfo=ZoneInfo(zone)) if until else None
     assert quiet_until(now, POLICY) == expected
@@ -131,3 +139,28 @@ def test_quiet_hours_within_a_day_and_none() -> None:
     assert quiet_until(datetime(2026, 6, 2, 15, tzinfo=UTC), lunch) is None
     never = Policy(3, timedelta(days=7), time(0, 0), time(0, 0), "UTC")
     assert quiet_until(datetime(2026, 6, 2, 3, tzinfo=UTC), never) is None
+
+
+def test_quiet_hours_follow_the_customers_own_zone_at_night_there() -> None:
+    # 12:00 in Berlin (the service's zone) is 22:00 in Auckland (winter, UTC+12).
+    kiwi = customer(time_zone="Pacific/Auckland")
+    auckland_morning = datetime(2026, 6, 3, 8, 0, tzinfo=ZoneInfo("Pacific/Auckland"))
+    assert decide(kiwi, EMAIL, 0, NOON, POLICY) == Wait(auckland_morning)
+    assert decide(customer(), EMAIL, 0, NOON, POLICY) == Send("ada@example.org")
+
+
+def test_quiet_hours_follow_the_customers_own_zone_by_day_there() -> None:
+    berlin_midnight = datetime(2026, 6, 2, 22, 0, tzinfo=UTC)  # 15:00 in Los Angeles
+    angeleno = customer(time_zone="America/Los_Angeles")
+    assert decide(angeleno, EMAIL, 0, berlin_midnight, POLICY) == Send("ada@example.org")
+    assert isinstance(decide(customer(), EMAIL, 0, berlin_midnight, POLICY), Wait)
+
+
+def test_a_zone_this_machine_does_not_know_falls_back_to_the_services() -> None:
+    berlin_midnight = datetime(2026, 6, 2, 22, 0, tzinfo=UTC)
+    unknown = customer(time_zone="Mars/Olympus_Mons")
+    assert decide(unknown, EMAIL, 0, berlin_midnight, POLICY) == decide(
+        customer(), EMAIL, 0, berlin_midnight, POLICY
+    )
+    assert customer_zone(unknown, "Europe/Berlin") == ZoneInfo("Europe/Berlin")
+    assert customer_zone(None, "UTC") == ZoneInfo("UTC")

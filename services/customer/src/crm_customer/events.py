@@ -45,6 +45,7 @@ def snapshot_of(customer: Customer) -> CustomerSnapshot:
             "region": customer.region,
             "city": customer.city,
             "industry": customer.industry,
+            "time_zone": customer.time_zone,
             "segmentation": segmentation_of(customer),
             "version": customer.version,
             "created_at": customer.created_at,

@@ -33,10 +33,10 @@ class Base(DeclarativeBase):
 Money = Numeric(14, 2)
 
 platform_tables = define_platform_tables(Base.metadata)
-# With the birth date (the birthday greetings of the care programmes) and the postal address
-# (direct mail).
+# With the birth date (the birthday greetings of the care programmes), the postal address
+# (direct mail) and the customer's time zone (quiet hours and greetings on their own clock).
 customer_view_table = define_customer_view_table(
-    Base.metadata, birth_date=True, postal_address=True
+    Base.metadata, birth_date=True, postal_address=True, time_zone=True
 )
 # What each customer is worth (crm.analytics): win-back passes over the low-value ones and
 # hands VIPs to their owner.

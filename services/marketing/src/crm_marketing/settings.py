@@ -31,8 +31,8 @@ class MarketingSettings(ServiceSettings):
     # and channels together); a message past the cap is skipped, counted "frequency_cap".
     frequency_cap: int = Field(3, ge=1)
     frequency_cap_days: int = Field(7, ge=1, le=90)
-    # No e-mail or SMS between these times of the customer's day (the service's time zone
-    # while the customer's own is unknown): a message falling inside waits for the end.
+    # No e-mail or SMS between these times of the customer's day, in their own time zone
+    # (time_zone where the master knows none): a message falling inside waits for the end.
     quiet_hours_start: time = time(21, 0)
     quiet_hours_end: time = time(8, 0)
     time_zone: TimeZone = "UTC"
@@ -103,7 +103,10 @@ class MarketingSettings(ServiceSettings):
     )
 
     # --- care programmes: birthdays, holidays, check-ups (each a standing campaign) ---
-    care_cron: str = "0 9 * * *"  # the daily care run, in time_zone
+    # The care run, in time_zone: hourly, so each customer is greeted on their own day in
+    # their own zone, at the first run past care_greeting_time there.
+    care_cron: str = "0 * * * *"
+    care_greeting_time: time = time(9, 0)  # greetings go from this time of the customer's day
     care_birthday_channel: MarketingChannel = MarketingChannel.EMAIL
     care_birthday_subject: str = "Happy birthday, {{ first_name | default('dear customer') }}!"
     care_birthday_text: str = (

@@ -110,6 +110,8 @@ class CustomerSnapshot(BaseModel):
     region: str | None = None
     city: str | None = None
     industry: str | None = None
+    # IANA name where the master knows where the customer lives (null in older events).
+    time_zone: str | None = None
     segmentation: dict[str, Any] = Field(default_factory=dict)
     version: int
     created_at: AwareDatetime

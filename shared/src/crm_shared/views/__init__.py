@@ -16,6 +16,7 @@ from crm_shared.views.customer_view import (
     add_customer_view_birth_date,
     add_customer_view_external_id,
     add_customer_view_postal_address,
+    add_customer_view_time_zone,
     create_customer_view_sync_index,
     create_customer_view_table,
     define_customer_view_table,
@@ -24,6 +25,7 @@ from crm_shared.views.customer_view import (
     drop_customer_view_postal_address,
     drop_customer_view_sync_index,
     drop_customer_view_table,
+    drop_customer_view_time_zone,
 )
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "add_customer_view_birth_date",
     "add_customer_view_external_id",
     "add_customer_view_postal_address",
+    "add_customer_view_time_zone",
     "create_customer_view_sync_index",
     "create_customer_view_table",
     "customer_view_handlers",
@@ -44,4 +47,5 @@ __all__ = [
     "drop_customer_view_postal_address",
     "drop_customer_view_sync_index",
     "drop_customer_view_table",
+    "drop_customer_view_time_zone",
 ]

@@ -191,6 +191,7 @@ def _snapshot_values(snapshot: CustomerSnapshot) -> Row:
         "postal_address": (
             snapshot.postal_address.model_dump() if snapshot.postal_address is not None else None
         ),
+        "time_zone": snapshot.time_zone,
     }
 
 

@@ -73,6 +73,9 @@ class CustomerViewRecord(BaseModel):
         description="where the service keeps it; without `customers:pii` the street and "
         "postal code are masked",
     )
+    time_zone: str | None = Field(
+        None, description="the customer's IANA time zone, where the service keeps it"
+    )
     customer_version: int = Field(description="the customer master's version last applied")
     updated_at: datetime
     resolved_from: str | None = Field(

@@ -68,6 +68,7 @@ OPTIONAL_FIELDS: tuple[str, ...] = (
     "external_id",  # only in a table defined with it (define_customer_view_table)
     "birth_date",  # likewise (marketing's birthday greetings)
     "postal_address",  # likewise (marketing's direct mail)
+    "time_zone",  # likewise (marketing's quiet hours and greetings in the customer's zone)
 )
 # What an erased customer or a merged alias keeps: the id, the pointer and the bookkeeping.
 # Everything else is set to null (an alias's data lives on in the survivor's record).
@@ -88,14 +89,17 @@ def define_customer_view_table(
     external_id: bool = False,
     birth_date: bool = False,
     postal_address: bool = False,
+    time_zone: bool = False,
 ) -> Table:
     """``external_id``: with the customer's id in the system it came from (an ERP), indexed,
     for a service that resolves imported rows by it (sales' order history import).
     ``birth_date``: with the customer's birth date (marketing's birthday greetings).
     ``postal_address``: with the customer's postal address, a JSON object (marketing's direct
-    mail). All came after the shape was released: a service that keeps one adds its column in
+    mail). ``time_zone``: with the customer's IANA time zone (marketing's quiet hours and
+    greetings). All came after the shape was released: a service that keeps one adds its column in
     a migration of its own (:func:`add_customer_view_external_id`,
-    :func:`add_customer_view_birth_date`, :func:`add_customer_view_postal_address`)."""
+    :func:`add_customer_view_birth_date`, :func:`add_customer_view_postal_address`,
+    :func:`add_customer_view_time_zone`)."""
     extra: list[Any] = (
         [
             Column("external_id", String(100), nullable=True),
@@ -108,6 +112,8 @@ def define_customer_view_table(
         extra.append(Column("birth_date", Date, nullable=True))
     if postal_address:
         extra.append(Column("postal_address", JSON, nullable=True))
+    if time_zone:
+        extra.append(Column("time_zone", String(64), nullable=True))
     return Table(
         TABLE_NAME,
         metadata,
@@ -155,6 +161,14 @@ def add_customer_view_postal_address(op: Any) -> None:
 
 def drop_customer_view_postal_address(op: Any) -> None:
     op.drop_column(TABLE_NAME, "postal_address")
+
+
+def add_customer_view_time_zone(op: Any) -> None:
+    op.add_column(TABLE_NAME, Column("time_zone", String(64), nullable=True))
+
+
+def drop_customer_view_time_zone(op: Any) -> None:
+    op.drop_column(TABLE_NAME, "time_zone")
 
 
 def drop_customer_view_external_id(op: Any) -> None:

@@ -53,6 +53,7 @@ class Customer(Versioned, Base):
     city_size: Mapped[str | None] = mapped_column(String(50))
     area_type: Mapped[str | None] = mapped_column(String(16))
     climate_zone: Mapped[str | None] = mapped_column(String(50))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     # demographic
     birth_date: Mapped[date | None] = mapped_column(Date)
     gender: Mapped[str | None] = mapped_column(String(50))

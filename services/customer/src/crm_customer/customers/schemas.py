@@ -17,7 +17,7 @@ from crm_shared.contracts.customer import (
     LifecycleStage,
     OperatingGrade,
 )
-from crm_shared.fields import EmailAddress, Money, Omittable, refuse_null, text
+from crm_shared.fields import EmailAddress, Money, Omittable, TimeZone, refuse_null, text
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from crm_customer.customers.vocabulary import (
@@ -68,6 +68,11 @@ class Geographic(Strict):
     city_size: Text50 | None = Field(None, description='e.g. "tier 1", "under 100k"')
     area_type: AreaType | None = None
     climate_zone: Text50 | None = None
+    time_zone: TimeZone | None = Field(
+        None,
+        description="IANA time zone the customer lives in; marketing's quiet hours and "
+        "birthday greetings follow it (else the service's zone)",
+    )
 
 
 class Demographic(Strict):

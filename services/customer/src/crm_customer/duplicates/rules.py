@@ -16,7 +16,7 @@ from typing import Any
 MERGED_FIELDS = (
     "company", "email", "phone", "external_id", "owner", "source", "relationship_phase",
     "street", "postal_code", "country",
-    "region", "city", "city_size", "area_type", "climate_zone",
+    "region", "city", "city_size", "area_type", "climate_zone", "time_zone",
     "birth_date", "gender", "income_band", "occupation", "industry", "education",
     "marital_status", "household_size",
     "lifestyle", "personality", "social_class",

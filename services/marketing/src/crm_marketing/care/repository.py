@@ -1,8 +1,9 @@
-"""All SQL of the care programmes: whose birthday it is, every active customer, a
+"""All SQL of the care programmes: whose birthday it may be, every active customer, a
 customer's value class, and the churn risks proactive care keeps."""
 
-from collections.abc import Collection
-from datetime import datetime
+from collections.abc import Collection, Iterable
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, extract, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,29 +18,33 @@ class CareRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def born_on(self, month: int, day: int, *, with_leap_day: bool = False) -> list[str]:
-        """Active customers born on this day of the year (and on 29 February, in a year
-        without one, when asked)."""
+    async def born_on(self, days: Iterable[date]) -> list[dict[str, Any]]:
+        """Active customers born on any of these days of the year (29 February too when 28
+        February is one of them: its people are greeted then in other years): id, birth date
+        and time zone."""
         view = customer_view_table
-        born = extract("month", view.c.birth_date) == month
-        on_day = extract("day", view.c.birth_date) == day
-        condition: ColumnElement[bool] = born & on_day
-        if with_leap_day:
-            leap = (extract("month", view.c.birth_date) == 2) & (
-                extract("day", view.c.birth_date) == 29
-            )
-            condition = or_(condition, leap)
-        rows = await self.session.scalars(
-            select(view.c.id).where(view.c.status == ACTIVE, condition).order_by(view.c.id)
+        month_days = {(day.month, day.day) for day in days}
+        if (2, 28) in month_days:
+            month_days.add((2, 29))
+        conditions: list[ColumnElement[bool]] = [
+            (extract("month", view.c.birth_date) == month)
+            & (extract("day", view.c.birth_date) == day)
+            for month, day in sorted(month_days)
+        ]
+        statement = (
+            select(view.c.id, view.c.birth_date, view.c.time_zone)
+            .where(view.c.status == ACTIVE, or_(*conditions))
+            .order_by(view.c.id)
         )
-        return list(rows)
+        return [dict(row._mapping) for row in await self.session.execute(statement)]
 
-    async def active(self) -> list[str]:
+    async def active(self) -> list[dict[str, Any]]:
+        """Every active customer: id and time zone."""
         view = customer_view_table
-        rows = await self.session.scalars(
-            select(view.c.id).where(view.c.status == ACTIVE).order_by(view.c.id)
+        statement = (
+            select(view.c.id, view.c.time_zone).where(view.c.status == ACTIVE).order_by(view.c.id)
         )
-        return list(rows)
+        return [dict(row._mapping) for row in await self.session.execute(statement)]
 
     async def value_class(self, customer_id: str) -> str | None:
         """Analytics' newest value class of the customer (its projection)."""

@@ -1,9 +1,10 @@
 """The care programmes (DOMAIN.md §5): birthday and holiday greetings, and a check-up reminder
 some time after the last order. Each is a standing campaign (``campaigns.programmes``) whose
-sends keep every consent rule; a daily run (``CRM_MARKETING_CARE_CRON`` in the service's time
-zone) enrols whose birthday or holiday it is, and an order arms the check-up's durable
-timer. A customer gets each greeting once: a birthday once a year, a check-up once per
-order spell.
+sends keep every consent rule; an hourly run (``CRM_MARKETING_CARE_CRON``) enrols whose
+birthday or holiday it is in their own time zone (the service's where the master knows none),
+once it is past ``care_greeting_time`` there; an order arms the check-up's durable timer. A
+customer gets each greeting once: a birthday once a year (the step is the year of their local
+date), a holiday once, a check-up once per order spell.
 
 Proactive care: a customer analytics classes VIP gets a call task for the owner every
 ``care_vip_call_days`` (a durable timer re-armed at each call, cancelled when they leave VIP);
@@ -12,9 +13,10 @@ promotional message for ``care_first_days`` (the sender skips them as ``care_fir
 calls are standing phone campaigns too: the sender requests the task from sales. Never
 commits."""
 
-import calendar
+from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from crm_shared.contracts.analytics import ChurnLevel, ChurnRiskChanged
 from crm_shared.contracts.sales import OrderSnapshot
@@ -35,6 +37,7 @@ from crm_marketing.care import rules
 from crm_marketing.care.models import ChurnCare
 from crm_marketing.care.repository import CareRepository
 from crm_marketing.sends.repository import MessageRepository
+from crm_marketing.sends.rules import customer_zone
 from crm_marketing.settings import MarketingSettings
 
 CHECKUP_TIMER = "care.checkup"
@@ -42,8 +45,11 @@ VIP_CALL_TIMER = "care.vip_call"
 DAILY = "care-daily"
 
 
-def today(uow: UnitOfWork, settings: MarketingSettings) -> date:
-    return uow.clock.now().astimezone(ZoneInfo(settings.time_zone)).date()
+def greeting_day(
+    customer: Mapping[str, Any], now: datetime, settings: MarketingSettings
+) -> date | None:
+    zone = customer_zone(customer, settings.time_zone)
+    return rules.greeting_day(now, zone, settings.care_greeting_time)
 
 
 async def _enrol(
@@ -64,18 +70,25 @@ async def _enrol(
 
 
 async def daily(uow: UnitOfWork, settings: MarketingSettings) -> int:
-    """Today's birthdays and holiday; returns how many were enrolled."""
-    day = today(uow, settings)
+    """The birthdays and holidays it is now in each customer's own zone (past the greeting
+    time there); returns how many were enrolled. Runs hourly: a greeting already enrolled is
+    not enrolled again."""
+    now = uow.clock.now()
     care = CareRepository(uow.session)
-    leap_day_missing = day.month == 2 and day.day == 28 and not calendar.isleap(day.year)
-    born = await care.born_on(day.month, day.day, with_leap_day=leap_day_missing)
-    enrolled = await _enrol(uow, birthday_programme(settings), day.year, born, settings)
-    for holiday in settings.care_holidays:
-        if holiday.date == day:
-            everyone = await care.active()
-            enrolled += await _enrol(
-                uow, holiday_programme(holiday, settings), 1, everyone, settings
-            )
+    days = rules.days_somewhere(now)
+    by_year: defaultdict[int, list[str]] = defaultdict(list)
+    for customer in await care.born_on(days):
+        day = greeting_day(customer, now, settings)
+        if day is not None and rules.is_birthday(customer["birth_date"], day):
+            by_year[day.year].append(customer["id"])
+    enrolled = 0
+    for year, born in sorted(by_year.items()):
+        enrolled += await _enrol(uow, birthday_programme(settings), year, born, settings)
+    holidays = [holiday for holiday in settings.care_holidays if holiday.date in days]
+    everyone = await care.active() if holidays else []
+    for holiday in holidays:
+        greeted = [c["id"] for c in everyone if greeting_day(c, now, settings) == holiday.date]
+        enrolled += await _enrol(uow, holiday_programme(holiday, settings), 1, greeted, settings)
     return enrolled
 
 

@@ -19,6 +19,7 @@ KEPT_FIELDS = frozenset(
         "value_class",
         "birth_date",  # birthday greetings
         "postal_address",  # direct mail
+        "time_zone",  # quiet hours and greetings in the customer's own zone
     }
 )
 

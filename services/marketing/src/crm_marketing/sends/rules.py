@@ -2,7 +2,8 @@
 
 A message goes only over a channel the customer opted into, to an address they have, never
 to an erased (or merged-away) customer, never past the frequency cap, and never inside the
-quiet hours of the customer's day (it waits for their end instead). A customer whose churn
+quiet hours of the customer's day (it waits for their end instead): in the customer's own
+time zone where the master knows it, else in the service's. A customer whose churn
 risk rose gets a care call first: promotional (non-care) messages to them are held back for a
 while (``care_first``). Every skip has a reason the campaign's results count.
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crm_shared.contracts.marketing import CONSENT_OF_CHANNEL, MarketingChannel
 
@@ -107,7 +108,7 @@ def decide(
     if sent_lately >= policy.frequency_cap:
         return Skip(SkipReason.FREQUENCY_CAP)
     if channel in IMMEDIATE:
-        until = quiet_until(now, policy)
+        until = quiet_until(now, policy, customer_zone(customer, policy.time_zone))
         if until is not None:
             return Wait(until)
     return Send(str(address))
@@ -129,13 +130,26 @@ def postal_label(address: Mapping[str, Any]) -> str:
     return ", ".join(str(part) for part in parts if part)
 
 
-def quiet_until(now: datetime, policy: Policy) -> datetime | None:
-    """The end of the quiet hours ``now`` falls in (in the policy's zone), else None. The
-    hours may span midnight (21:00-08:00) or not (12:00-14:00); equal ends mean none."""
+def customer_zone(customer: Mapping[str, Any] | None, fallback: str) -> ZoneInfo:
+    """The customer's own time zone where known, else ``fallback`` (the service's). A name
+    this machine's time zone database lacks (the master's may be newer) falls back too."""
+    name = customer.get("time_zone") if customer is not None else None
+    if name:
+        try:
+            return ZoneInfo(str(name))
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return ZoneInfo(fallback)
+
+
+def quiet_until(now: datetime, policy: Policy, zone: ZoneInfo | None = None) -> datetime | None:
+    """The end of the quiet hours ``now`` falls in, in ``zone`` (the customer's; by default
+    the policy's), else None. The hours may span midnight (21:00-08:00) or not
+    (12:00-14:00); equal ends mean none."""
     start, end = policy.quiet_start, policy.quiet_end
     if start == end:
         return None
-    zone = ZoneInfo(policy.time_zone)
+    zone = zone or ZoneInfo(policy.time_zone)
     local = now.astimezone(zone)
     clock = local.timetz().replace(tzinfo=None)
     if start < end:
