@@ -2,9 +2,10 @@
 run the outbox relay and the consumer) on a real broker, each on its own database, driven
 over HTTP through ``httpx.ASGITransport`` (``crm_shared.testing.app_client``: as an admin).
 
-Each platform gets its own consumer-group prefix, so two platforms on the session broker
-never split each other's partitions, and each new platform reads ``crm.customer`` from the
-beginning (tests therefore use unique customer data and look only at their own customers).
+Each platform gets its own consumer-group prefix, so two platforms on one broker never split
+each other's partitions, and each new platform reads its topics from the beginning (the
+platform tests each start a broker of their own: ``conftest.py``; tests still use unique
+customer data and look only at their own customers).
 """
 
 import contextlib

@@ -59,6 +59,8 @@ SNAPSHOT_VALUES: dict[str, Any] = {
     "consent": {"email": True, "sms": False},
     "external_id": None,  # the builders' snapshot names none
     "birth_date": PERSONAL["birth_date"],
+    "postal_address": None,  # the builders' snapshot names no street
+    "time_zone": None,
 }
 
 
@@ -105,6 +107,8 @@ SERVICES = [
         frozenset(
             {"email", "phone", "tags", "consent", "owner", "credit_grade", "value_class"}
             | {"birth_date"}  # the birthday greetings
+            | {"postal_address"}  # direct mail
+            | {"time_zone"}  # quiet hours and greetings in the customer's zone
         ),
     ),
 ]
