@@ -4,7 +4,6 @@ the periods before it (for a series), the answer's form (JSON or CSV, long forma
 per row) and its period as the JSON gives it."""
 
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from crm_shared.errors import InvalidError
 from crm_shared.periods import Period, PeriodForm, forms_text, parse_period
@@ -14,11 +13,6 @@ REPORT_PERIODS = (PeriodForm.WEEK, PeriodForm.MONTH, PeriodForm.QUARTER)
 PERIOD_FORMS = forms_text(REPORT_PERIODS)
 # The CSV's columns: one value per row.
 CSV_COLUMNS = ("section", "dimension", "key", "metric", "value")
-
-
-class ReportFormat(StrEnum):
-    JSON = "json"
-    CSV = "csv"
 
 
 class PeriodOut(BaseModel):
@@ -61,13 +55,6 @@ def _before(period: Period) -> Period:
     else:
         label = f"{day.year}-{day.month:02d}"
     return parse_period(label, REPORT_PERIODS)
-
-
-def wants_csv(chosen: ReportFormat | None, accept: str | None) -> bool:
-    """``format`` decides when given; otherwise an ``Accept`` that names text/csv."""
-    if chosen is not None:
-        return chosen is ReportFormat.CSV
-    return accept is not None and "text/csv" in accept.lower()
 
 
 def cell(value: object) -> str:

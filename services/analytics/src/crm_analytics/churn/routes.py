@@ -8,12 +8,13 @@ from crm_shared.api.openapi import problem_responses
 from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from crm_shared.csv_export import CSV_MEDIA_TYPE, csv_text
+from crm_shared.long_csv import ReportFormat, wants_csv
 from fastapi import APIRouter, Body, Header, Query, Response
 
 from crm_analytics.churn import service
 from crm_analytics.churn.rules import NOT_RECORDED
 from crm_analytics.churn.schemas import ChurnModelOut, ChurnReport, FitRequest
-from crm_analytics.reporting import CSV_COLUMNS, PERIOD_FORMS, ReportFormat, wants_csv
+from crm_analytics.reporting import CSV_COLUMNS, PERIOD_FORMS
 from crm_analytics.web import SettingsDep
 
 router = APIRouter()

@@ -9,7 +9,7 @@ from crm_shared.api.openapi import problem_responses
 from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from crm_shared.csv_export import CSV_MEDIA_TYPE, csv_text
-from crm_shared.long_csv import CSV_COLUMNS, long_rows
+from crm_shared.long_csv import CSV_COLUMNS, ReportFormat, long_rows, wants_csv
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
@@ -25,7 +25,6 @@ from crm_analytics.reports.schemas import (
     CustomerYieldReport,
     DissatisfactionReport,
     LostSalesReport,
-    ReportFormat,
     RfmReport,
     ScorecardReport,
     YieldOrder,
@@ -64,13 +63,6 @@ Chosen = Annotated[
     Query(alias="format", description="json or csv; else the Accept header decides"),
 ]
 Accept = Annotated[str | None, Header(include_in_schema=False)]
-
-
-def wants_csv(chosen: ReportFormat | None, accept: str | None) -> bool:
-    """``format`` decides when given; otherwise an ``Accept`` that names text/csv."""
-    if chosen is not None:
-        return chosen is ReportFormat.CSV
-    return accept is not None and "text/csv" in accept.lower()
 
 
 def answer(report: BaseModel, name: str, chosen: ReportFormat | None, accept: str | None) -> Any:

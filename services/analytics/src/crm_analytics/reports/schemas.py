@@ -9,11 +9,6 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 
-class ReportFormat(StrEnum):
-    JSON = "json"
-    CSV = "csv"
-
-
 class BestBy(StrEnum):
     VALUE = "value"  # the ABC window value
     CLV = "clv"  # the model's predicted value over the CLV horizon

@@ -8,9 +8,10 @@ from crm_shared.api.openapi import problem_responses
 from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from crm_shared.csv_export import CSV_MEDIA_TYPE, csv_text
+from crm_shared.long_csv import ReportFormat, wants_csv
 from fastapi import APIRouter, Header, Query, Response
 
-from crm_analytics.reporting import CSV_COLUMNS, PERIOD_FORMS, ReportFormat, wants_csv
+from crm_analytics.reporting import CSV_COLUMNS, PERIOD_FORMS
 from crm_analytics.satisfaction import service
 from crm_analytics.satisfaction.schemas import CsiReport
 from crm_analytics.web import SettingsDep

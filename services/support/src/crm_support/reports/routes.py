@@ -10,11 +10,12 @@ from crm_shared.api.responses import json_response
 from crm_shared.auth.permissions import Permission
 from crm_shared.csv_export import CSV_MEDIA_TYPE, csv_text
 from crm_shared.fields import TimeZone
+from crm_shared.long_csv import ReportFormat, wants_csv
 from fastapi import APIRouter, Header, Query, Response
 
 from crm_support.reports import service
 from crm_support.reports.rules import PERIOD_FORMS
-from crm_support.reports.schemas import DEFAULT_KIND, ComplaintReport, KindFilter, ReportFormat
+from crm_support.reports.schemas import DEFAULT_KIND, ComplaintReport, KindFilter
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -24,13 +25,6 @@ CSV_EXAMPLE = (
     "tickets,category,billing,count,5\r\n"
     "time_to_resolution,category,billing,median_seconds,86400.0\r\n"
 )
-
-
-def wants_csv(chosen: ReportFormat | None, accept: str | None) -> bool:
-    """``format`` decides when given; otherwise an ``Accept`` that names text/csv."""
-    if chosen is not None:
-        return chosen is ReportFormat.CSV
-    return accept is not None and "text/csv" in accept.lower()
 
 
 @router.get(

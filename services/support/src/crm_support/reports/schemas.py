@@ -2,18 +2,12 @@
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 KindFilter = Literal["complaint", "inquiry", "request", "all"]
 DEFAULT_KIND: KindFilter = "complaint"
-
-
-class ReportFormat(StrEnum):
-    JSON = "json"
-    CSV = "csv"
 
 
 class PeriodOut(BaseModel):
