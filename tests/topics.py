@@ -18,12 +18,17 @@ async def read_topic(bootstrap: str, topic: str, key: str) -> list[tuple[bytes, 
 
     Reads on until a fetch brings nothing more, not just up to the listed end offsets: after
     a multi-record batch Tansu lists an end offset inside that batch (one past its first
-    record), below the real end.
+    record), below the real end. A topic the broker does not have (yet: a restarted
+    memory-only broker) reads as empty.
     """
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
+        if topic not in await consumer.topics():  # fetched from the broker: fresh metadata
+            return []
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            return []
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)
