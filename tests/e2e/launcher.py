@@ -114,7 +114,7 @@ async def _collect_lines(stream: asyncio.StreamReader, lines: list[str]) -> None
 @contextlib.asynccontextmanager
 async def running_launcher(tmp_path: Path) -> AsyncIterator[Launcher]:
     # Distinct ports: the broker once got the port just picked for a service.
-    started = (*SERVICES, "identity")
+    started = ("console", *SERVICES, "identity")
     *service_ports, broker_port, mail_port, sms_port = free_ports(len(started) + 3)
     ports = dict(zip(started, service_ports, strict=True))
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}

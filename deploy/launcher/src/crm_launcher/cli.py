@@ -28,9 +28,11 @@ from crm_launcher.broker_keeper import BrokerKeeper
 from crm_launcher.logs import PrefixedPrinter
 from crm_launcher.restart_policy import RestartPolicy
 from crm_launcher.services import (
+    CONSOLE,
     SERVICE_NAMES,
     ServiceEndpoint,
     adopt_deprecated_variables,
+    console_upstreams,
     data_dir_from,
     kafka_bootstrap_from,
     parse_service_list,
@@ -183,6 +185,8 @@ async def _run_up(options: UpOptions, printer: PrefixedPrinter, stop: asyncio.Ev
     identity = service_endpoint("identity", child_env, options.data_dir).base_url
     child_env.setdefault("CRM_AUTH_ISSUER", identity)
     child_env.setdefault("CRM_AUTH_JWKS_URL", f"{identity}/.well-known/jwks.json")
+    for variable, url in console_upstreams(child_env, options.data_dir).items():
+        child_env.setdefault(variable, url)
     broker: BundledBroker | None = None
     try:
         if "CRM_KAFKA_BOOTSTRAP" not in os.environ:
@@ -284,26 +288,41 @@ def print_urls(
     notes: Sequence[str] = (),
 ) -> None:
     rows = [("service", "URL", "docs", "database")]
-    rows += [
-        (e.name, e.base_url, e.docs_url, "(given up on)" if e.name in given_up else e.database_url)
-        for e in endpoints
-    ]
+    rows += [(e.name, e.base_url, _docs(e), _database(e, given_up)) for e in endpoints]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     printer.say("")
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         printer.say("  ".join([*cells, row[3]]))
+    console = next((e for e in endpoints if e.name == CONSOLE), None)
+    if console is not None and console.name not in given_up:
+        printer.say(f"\nthe console: {console.base_url}  (open it in a browser)")
+        printer.say(
+            "  sign in as admin@localhost with the password in "
+            f"{Path(env.get('CRM_DATA_DIR', '.')) / 'identity-admin-password'}"
+        )
     kind = "bundled Tansu, memory-only" if broker is not None else "external"
     printer.say(f"\nKafka: {kafka_bootstrap_from(env)} ({kind})")
     for note in notes:  # the development sinks
         printer.say(note)
     if any(e.name == "identity" for e in endpoints):
         printer.say("every /v1 call needs a bearer token: TOKEN=$(./crm token) (--role sales, …)")
-        printer.say('  curl -H "Authorization: Bearer $TOKEN" ' + f"{endpoints[0].base_url}/v1/...")
+        api = next(e for e in endpoints if e.name != CONSOLE)
+        printer.say('  curl -H "Authorization: Bearer $TOKEN" ' + f"{api.base_url}/v1/...")
     if given_up:
         printer.say(f"services ready, except {', '.join(given_up)} (given up on); Ctrl-C to stop")
     else:
         printer.say("all services ready; press Ctrl-C to stop")
+
+
+def _docs(endpoint: ServiceEndpoint) -> str:
+    return "(pages, no API)" if endpoint.name == CONSOLE else endpoint.docs_url
+
+
+def _database(endpoint: ServiceEndpoint, given_up: Sequence[str]) -> str:
+    if endpoint.name in given_up:
+        return "(given up on)"
+    return endpoint.database_url or "(none: it calls the services' APIs)"
 
 
 async def run_token(

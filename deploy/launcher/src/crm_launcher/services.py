@@ -10,6 +10,7 @@ from crm_shared.settings import DEPRECATED_VARIABLES, deprecated_service_variabl
 
 # Name -> default port. The order is the start order and the order of the URL table.
 DEFAULT_PORTS: dict[str, int] = {
+    "console": 8000,
     "customer": 8001,
     "marketing": 8002,
     "sales": 8003,
@@ -18,6 +19,9 @@ DEFAULT_PORTS: dict[str, int] = {
     "identity": 8006,
 }
 SERVICE_NAMES: tuple[str, ...] = tuple(DEFAULT_PORTS)
+# The operator console owns no data (no database, no topics): it calls the others' APIs.
+CONSOLE = "console"
+BACKEND_NAMES: tuple[str, ...] = tuple(name for name in SERVICE_NAMES if name != CONSOLE)
 
 DEFAULT_KAFKA_BOOTSTRAP = "127.0.0.1:9092"
 DEFAULT_TOPIC_PARTITIONS = 6
@@ -65,7 +69,7 @@ def parse_service_list(text: str) -> tuple[str, ...]:
 def service_endpoint(name: str, env: Mapping[str, str], data_dir: Path) -> ServiceEndpoint:
     """Where ``name`` listens and its database: ``CRM_<SERVICE>_PORT``,
     ``CRM_<SERVICE>_DATABASE_URL`` (call :func:`adopt_deprecated_variables` first)."""
-    default_database = f"sqlite+aiosqlite:///{data_dir / f'{name}.db'}"
+    default_database = "" if name == CONSOLE else f"sqlite+aiosqlite:///{data_dir / f'{name}.db'}"
     return ServiceEndpoint(
         name=name,
         host=env.get("CRM_HOST", "127.0.0.1"),
@@ -91,6 +95,14 @@ def adopt_deprecated_variables(env: MutableMapping[str, str]) -> list[str]:
                 env[current] = value
                 warnings.append(f"{old} is deprecated, set {current} instead")
     return warnings
+
+
+def console_upstreams(env: Mapping[str, str], data_dir: Path) -> dict[str, str]:
+    """``CRM_CONSOLE_<SERVICE>_URL`` for every backend service: where the console calls them."""
+    return {
+        f"CRM_CONSOLE_{name.upper()}_URL": service_endpoint(name, env, data_dir).base_url
+        for name in BACKEND_NAMES
+    }
 
 
 def data_dir_from(env: Mapping[str, str], override: str | None = None) -> Path:

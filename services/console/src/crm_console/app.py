@@ -1,0 +1,72 @@
+"""The operator console: server-rendered pages (Jinja2 + htmx) over the services' APIs.
+
+It owns no business data and no database: every page reads the services' APIs and every
+change is a call to the service that owns it, with the signed-in person's token
+(:mod:`crm_console.upstream`). The composition root: settings, the one HTTP client, the
+token verifier, the routers.
+"""
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+from crm_shared.auth import TokenVerifier
+from crm_shared.auth.jwks import RemoteJwks
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+
+from crm_console.pages import analytics, customers, home, marketing, sales, service, signin
+from crm_console.session import public
+from crm_console.settings import ConsoleSettings
+from crm_console.web import PACKAGE, install_error_pages
+
+ROUTERS = (signin, home, customers, sales, service, marketing, analytics)
+
+
+def create_app(
+    settings: ConsoleSettings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    verifier: TokenVerifier | None = None,
+) -> FastAPI:
+    """``transport``: where the services' calls go (tests hand in the services' apps or a
+    recorder); ``verifier``: the token check (tests hand in one with their own keys)."""
+    settings = settings or ConsoleSettings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(
+            transport=transport, timeout=settings.upstream_timeout_seconds
+        ) as http:
+            app.state.http = http
+            yield
+
+    app = FastAPI(
+        title="CRM console",
+        description="The operator console: the CRM's pages for people, over the services' APIs.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.upstream_urls = settings.upstream_urls()
+    app.state.token_verifier = verifier or TokenVerifier(
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
+        jwks_provider=RemoteJwks(settings.auth_jwks_url, transport=transport),
+        remember_seconds=60.0,
+    )
+    install_error_pages(app)
+    app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
+    for module in ROUTERS:
+        app.include_router(module.router)
+
+    @app.get("/healthz", dependencies=[public()], include_in_schema=False)
+    @app.get("/readyz", dependencies=[public()], include_in_schema=False)
+    async def alive() -> PlainTextResponse:
+        # Ready as soon as it serves: a service that is away shows on the pages that need it.
+        return PlainTextResponse("ok")
+
+    return app

@@ -1,0 +1,47 @@
+"""The console in-process over httpx's ASGI transport, its services faked (``fakes``), and
+tokens signed by the test key (``crm_shared.testing.auth``). The real services and a real
+browser: ``tests/console``."""
+
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+from crm_console.app import create_app
+from crm_shared.testing.auth import token_for, trusting_verifier
+
+from services.console.tests.console_fakes import FakeServices, settings
+
+ORIGIN = "http://console.test"
+
+
+@pytest.fixture
+def services() -> FakeServices:
+    return FakeServices()
+
+
+@pytest.fixture
+async def console(services: FakeServices) -> AsyncIterator[httpx.AsyncClient]:
+    """The console, not signed in (``sign_in`` below)."""
+    app = create_app(settings(), transport=services.transport, verifier=trusting_verifier())
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url=ORIGIN,
+            headers={"Origin": ORIGIN},
+        ) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def sign_in(console: httpx.AsyncClient) -> Callable[..., str]:
+    """Puts a session cookie of ``role`` on the console client (as sign-in would)."""
+
+    def signing_in(role: str = "admin", subject: str = "user-1", **claims: object) -> str:
+        token = token_for(role, subject=subject, **claims)
+        console.cookies.set("crm_console_session", token)
+        console.cookies.set("crm_console_user", f"{role}@crm.example.com")
+        return token
+
+    return signing_in
