@@ -93,3 +93,22 @@ class FakeServices:
     @property
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handler)
+
+
+@dataclass(frozen=True)
+class WriteCase:
+    """One of the console's write routes and the service API call it must turn into: the
+    proof that the console changes nothing itself (``test_console_writes``).
+
+    Each area lists its cases in ``console_writes_<area>.py`` as ``WRITES``."""
+
+    method: str  # the console route's method
+    route: str  # its path template, as declared: "/customers/{customer_id}/erase"
+    url: str  # a concrete URL of it to call
+    form: dict[str, str]  # what the page's form sends
+    upstream: tuple[str, str, str]  # (service, method, path regex) of the write it makes
+    role: str = "admin"
+    # Canned answers the route reads before it writes (the write itself is answered 200 {}
+    # unless prepared here too).
+    prepare: Callable[[FakeServices], None] | None = None
+    headers: dict[str, str] = field(default_factory=dict)

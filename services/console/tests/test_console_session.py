@@ -4,7 +4,7 @@ import httpx
 import pytest
 from crm_console.app import create_app
 from crm_console.session import SESSION_COOKIE
-from fastapi.routing import APIRoute
+from crm_shared.api.auth import api_routes, declared_permission
 
 from services.console.tests.console_fakes import FakeServices, settings
 
@@ -146,19 +146,7 @@ async def test_a_cookie_write_from_another_origin_is_refused(
 
 def test_every_console_route_declares_who_may_call_it() -> None:
     app = create_app(settings(), transport=FakeServices().transport)
-    undeclared = []
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
-        names = {d.call.__name__ for d in route.dependant.dependencies if d.call}
-        names |= {
-            sub.call.__name__
-            for d in route.dependant.dependencies
-            for sub in d.dependencies
-            if sub.call
-        }
-        if not names & {"public", "current_viewer"} and not any(
-            n.startswith("allowed_") for n in names
-        ):
-            undeclared.append(route.path)
+
+    undeclared = [route.path for route in api_routes(app) if declared_permission(route) is None]
+
     assert undeclared == []

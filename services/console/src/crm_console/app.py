@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
+from crm_shared.api.auth import public
 from crm_shared.auth import TokenVerifier
 from crm_shared.auth.jwks import RemoteJwks
 from fastapi import FastAPI
@@ -17,7 +18,6 @@ from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
 from crm_console.pages import analytics, customers, home, marketing, sales, service, signin
-from crm_console.session import public
 from crm_console.settings import ConsoleSettings
 from crm_console.web import PACKAGE, install_error_pages
 

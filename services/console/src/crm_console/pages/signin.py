@@ -7,10 +7,11 @@ the person's own bearer token on every call the console makes for them.
 from typing import Annotated
 from urllib.parse import urlsplit
 
+from crm_shared.api.auth import public
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from crm_console.session import SESSION_COOKIE, USER_COOKIE, public
+from crm_console.session import SESSION_COOKIE, USER_COOKIE
 from crm_console.upstream import Upstream, UpstreamError
 from crm_console.web import render
 
