@@ -1,7 +1,10 @@
 """The whole system as ``crm up`` runs it (the console included), once for every browser test,
 with a real headless Chromium. Without Chromium (``apt-get install chromium``) these tests
 are skipped on a developer's machine and fail in CI (``CI`` set), where ``.ci/run`` installs
-it."""
+it.
+
+Package-scoped: the system and the browser stop when the last test here is done, not at the
+end of the whole run (their idle polling would tax every test after them)."""
 
 import os
 from collections.abc import AsyncIterator
@@ -24,7 +27,7 @@ def _require_chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def system(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Launcher]:
     """`crm up` in a fresh data folder on free ports, ready (every service and the console)."""
     folder: Path = tmp_path_factory.mktemp("console-system")
@@ -33,14 +36,14 @@ async def system(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Laun
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def admin(system: Launcher) -> AsyncIterator[httpx.AsyncClient]:
     """The admin's API client: sets up what a browser test then looks at."""
     async with system.client("admin") as http:
         yield http
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def browser() -> AsyncIterator[Browser]:
     executable = _require_chromium()
     async with async_playwright() as playwright:
