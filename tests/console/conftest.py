@@ -1,7 +1,6 @@
 """The whole system as ``crm up`` runs it (the console included), once for every browser test,
-with a real headless Chromium. Without Chromium (``apt-get install chromium``) these tests
-are skipped on a developer's machine and fail in CI (``CI`` set), where ``.ci/run`` installs
-it.
+with a real headless Chromium. Without Chromium (``./crm test`` installs Debian's package
+where it can) these tests are skipped on a developer's machine and fail in CI (``CI`` set).
 
 Package-scoped: the system and the browser stop when the last test here is done, not at the
 end of the whole run (their idle polling would tax every test after them)."""
