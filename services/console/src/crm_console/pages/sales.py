@@ -203,7 +203,7 @@ async def move_opportunity(
 async def _activities(
     upstream: Upstream, viewer: Viewer, tz: str
 ) -> tuple[list[views.ActivityRow], list[views.ActivityRow]]:
-    common = {
+    common: dict[str, str | int] = {
         "owner": viewer.principal.subject,
         "done": "false",
         "tz": tz,
