@@ -121,9 +121,10 @@ async def test_the_board_moves_cards_by_drag_keyboard_and_asks_why_one_was_lost(
     await dialog.get_by_label("Loss reason (required)").fill("Price too high")
     await dialog.get_by_role("button", name="Mark as lost").click()
     await expect(dialog).to_be_hidden()
-    await expect(board.locator(f"#opp-{lost['id']}")).to_have_count(0)
+    await expect(page.locator("#flash")).to_contain_text(f"{lost['name']} moved to Lost")
     closed = await _read(rep, system, lost["id"])
     assert (closed["stage"], closed["loss_reason"]) == ("lost", "Price too high")
+    await expect(board.locator(f"#opp-{lost['id']}")).to_have_count(0)
 
 
 async def test_my_overdue_activity_is_listed_and_can_be_marked_done(
