@@ -279,3 +279,16 @@ async def test_the_forecast_shows_owners_in_a_table_and_a_chart(
     assert '<th scope="row">You</th>' in html
     assert "All owners" in html
     assert 'aria-current="page">Forecast' in html
+
+
+async def test_without_javascript_lost_asks_for_the_reason_on_a_page_of_its_own(
+    console: httpx.AsyncClient, services: FakeServices, sign_in: Callable[..., str]
+) -> None:
+    sign_in("sales")
+
+    response = await console.post(MOVE_URL, data={"stage": "lost", "version": "3"})
+
+    assert response.status_code == 200
+    assert "<h1>Mark the opportunity as lost</h1>" in response.text
+    assert "hx-post" not in response.text.split('class="lost-form')[1].split(">")[0]
+    assert services.calls == []
