@@ -218,6 +218,7 @@ async def test_my_activities_lists_overdue_and_today_from_the_service(
         overdue=[late],
         today=[late, canned.activity(id="a2", subject="Send the offer")],
     )
+    services.on("GET", "sales", f"/v1/customers/{canned.CUSTOMER_ID}", canned.customer())
 
     response = await console.get("/sales/activities")
 
@@ -225,6 +226,7 @@ async def test_my_activities_lists_overdue_and_today_from_the_service(
     html = response.text
     assert html.count("Call Acme back") >= 1
     assert "Send the offer" in html
+    assert "Acme GmbH" in html  # the customer's name, from the sales customer view
     assert html.index("Call Acme back") < html.index("Send the offer")
     assert "Overdue" in html
     assert "Mark done" in html

@@ -213,7 +213,8 @@ async def _activities(
         upstream.get("sales", "/v1/activities", {**common, "due": "overdue"}),
         upstream.get("sales", "/v1/activities", {**common, "due": "today"}),
     )
-    return views.activities_of(overdue, today)
+    names = await _customer_names(upstream, views.customer_ids([overdue, today]))
+    return views.activities_of(overdue, today, names)
 
 
 TimeZoneQuery = Annotated[str, Query(max_length=64, pattern=r"^[A-Za-z0-9_+\-/]+$")]

@@ -169,36 +169,40 @@ class ActivityRow:
 KIND_LABELS = {"visit": "Visit", "call": "Call", "email": "E-mail", "meeting": "Meeting"}
 
 
-def _linked(item: Mapping[str, Any]) -> str:
+def _linked(item: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    if item.get("customer_id"):
+        return customer_label(item["customer_id"], names)
     for key, label in (("opportunity_id", "Opportunity"), ("lead_id", "Lead")):
         if item.get(key):
             return f"{label} {item[key][:8]}"
-    if item.get("customer_id"):
-        return f"Customer {item['customer_id'][:8]}"
     return ""
 
 
-def activity_row(item: Mapping[str, Any], *, overdue: bool) -> ActivityRow:
+def activity_row(
+    item: Mapping[str, Any], *, overdue: bool, names: Mapping[str, str] | None = None
+) -> ActivityRow:
     return ActivityRow(
         id=item["id"],
         kind=KIND_LABELS.get(item["kind"], str(item["kind"]).capitalize()),
         subject=item.get("subject") or "(no subject)",
         due_at=item.get("due_at"),
         overdue=overdue,
-        linked=_linked(item),
+        linked=_linked(item, names or {}),
         version=int(item["version"]),
     )
 
 
 def activities_of(
-    overdue: Mapping[str, Any], today: Mapping[str, Any]
+    overdue: Mapping[str, Any],
+    today: Mapping[str, Any],
+    names: Mapping[str, str] | None = None,
 ) -> tuple[list[ActivityRow], list[ActivityRow]]:
     """The service's overdue page and today's page; one overdue earlier today is listed once,
     as overdue (the service says which are overdue)."""
-    late = [activity_row(item, overdue=True) for item in overdue.get("items", [])]
+    late = [activity_row(item, overdue=True, names=names) for item in overdue.get("items", [])]
     late_ids = {row.id for row in late}
     due_today = [
-        activity_row(item, overdue=False)
+        activity_row(item, overdue=False, names=names)
         for item in today.get("items", [])
         if item["id"] not in late_ids
     ]
