@@ -126,6 +126,21 @@ async def test_the_board_moves_cards_by_drag_keyboard_and_asks_why_one_was_lost(
     assert (closed["stage"], closed["loss_reason"]) == ("lost", "Price too high")
     await expect(board.locator(f"#opp-{lost['id']}")).to_have_count(0)
 
+    # A refusal of the service is shown with its message: someone changed "Fleet deal" since
+    # the board was drawn, so its version on the page is stale (412).
+    current = await _read(rep, system, dragged["id"])
+    changed = await rep.patch(
+        system.url("sales", f"/v1/opportunities/{dragged['id']}"),
+        json={"amount": "13000"},
+        headers={"If-Match": f'"{current["version"]}"'},
+    )
+    assert changed.status_code == 200, changed.text
+    stale_card = page.locator(f"#opp-{dragged['id']}")
+    await stale_card.get_by_label("Move to").select_option("negotiation")
+    await stale_card.get_by_role("button", name=f"Move {dragged['name']}").click()
+    await expect(page.get_by_role("alert")).to_contain_text("changed since you read it")
+    assert (await _read(rep, system, dragged["id"]))["stage"] == "proposal"
+
 
 async def test_my_overdue_activity_is_listed_and_can_be_marked_done(
     page: Page, system: Launcher, rep: httpx.AsyncClient
