@@ -61,6 +61,7 @@ class Card:
     stage: str
     version: int
     targets: list[tuple[str, str]]  # (stage, label) it may be moved to: every other stage
+    next_stage: str | None  # preselected in "Move to": the next in the pipeline
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,15 @@ def card_of(item: Mapping[str, Any], names: Mapping[str, str], me: str) -> Card:
         stage=stage,
         version=int(item["version"]),
         targets=[(s, label) for s, label in STAGE_LABELS.items() if s != stage],
+        next_stage=_next_stage(stage),
     )
+
+
+def _next_stage(stage: str) -> str | None:
+    order = list(STAGE_LABELS)
+    if stage not in order or stage in CLOSED_STAGES:
+        return None
+    return order[order.index(stage) + 1]
 
 
 def board_of(
