@@ -1,11 +1,13 @@
 """docker-compose.yml and the services' Dockerfiles, checked without a Docker engine."""
 
 import asyncio
+import fnmatch
 import http.server
 import json
 import shlex
 import sys
 import threading
+import tomllib
 from collections.abc import Iterator
 from typing import Any
 
@@ -271,3 +273,28 @@ def test_marketing_sends_its_email_to_mailpit(compose: dict[str, Any]) -> None:
     given["CRM_MARKETING_SMTP_URL"] = "smtp://mailpit:1025"  # what compose gives by default
     settings = settings_under("marketing", given)
     assert settings.smtp_url.get_secret_value() == "smtp://mailpit:1025"  # type: ignore[attr-defined]
+
+
+def test_console_image_carries_its_templates_and_static_files() -> None:
+    """The console's pages need its templates and vendored scripts in the image: the build
+    context keeps them (.dockerignore) and its wheel packs the whole package folder."""
+    ignored = [
+        line.strip()
+        for line in (REPO / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    package = REPO / "services" / "console" / "src" / "crm_console"
+    needed = [package / "templates" / "base.html", package / "static" / "vendor" / "htmx.min.js"]
+    for path in needed:
+        assert path.is_file(), path
+        relative = path.relative_to(REPO)
+        for pattern in ignored:
+            assert not any(
+                fnmatch.fnmatch(str(part), pattern.removeprefix("**/"))
+                for part in (relative, *relative.parents, *relative.parts)
+            ), f"{pattern} in .dockerignore drops {relative}"
+    project = tomllib.loads((REPO / "services" / "console" / "pyproject.toml").read_text())
+    wheel = project["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert wheel["packages"] == ["src/crm_console"]
+    assert "exclude" not in wheel
+    assert "only-include" not in wheel
