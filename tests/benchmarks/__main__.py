@@ -20,6 +20,7 @@ from tests.benchmarks import (
     bulk_import,
     catchup,
     clv_fit,
+    console_paint,
     create_rate,
     marketing_send,
     memory,
@@ -48,6 +49,7 @@ MEASUREMENTS: dict[str, ModuleType] = {
     "scores": scores_run,
     "segments": segment_membership,
     "send": marketing_send,
+    "console": console_paint,
 }
 
 

@@ -1,9 +1,10 @@
 """4. Resident memory of each idle service, vs a bare uvicorn process running the baseline app.
 
 Every service is started as ``python -m crm_<svc>`` on SQLite with the bus running (relay and
-consumers connected to a bundled broker), left idle for a moment after /readyz answers, and
-its VmRSS read from /proc/<pid>/status. The baseline is ``baseline_app`` (FastAPI + SQLAlchemy
-async + aiosqlite + uvicorn, no bus) started and measured the same way.
+consumers connected to a bundled broker; the console has neither: it only serves pages), left
+idle for a moment after /readyz answers, and its VmRSS read from /proc/<pid>/status. The
+baseline is ``baseline_app`` (FastAPI + SQLAlchemy async + aiosqlite + uvicorn, no bus)
+started and measured the same way.
 """
 
 import asyncio
@@ -52,6 +53,7 @@ def section(plan: Plan) -> Section:
             f"/proc/<pid>/status {plan.idle_seconds:g} s after all of them answer /readyz.",
             "bare uvicorn: tests/benchmarks/baseline_app.py (FastAPI, SQLAlchemy async, "
             "aiosqlite, no bus),",
-            "measured the same way at the same moment.",
+            "measured the same way at the same moment. The console has no database and no "
+            "bus (pages only).",
         ],
     )

@@ -27,6 +27,8 @@ class Plan:
     session_timeout_ms: int | None = None
     clv_customers: int = 1_000_000  # generated customers the CLV models are fitted to
     scores_customers: int = 1_000_000  # generated customers (~10 orders each) scored in-service
+    console_customers: int = 10_000  # imported before the console's pages are loaded
+    console_loads: int = 20  # loads of each console page (and of the sign-in baseline)
 
     @property
     def kafka_session_timeout_ms(self) -> int:
@@ -74,4 +76,6 @@ QUICK = Plan(
     session_timeout_ms=2_000,  # faster group joins; start-up is not measured anyway
     clv_customers=50_000,
     scores_customers=20_000,
+    console_customers=1_000,
+    console_loads=5,
 )

@@ -13,6 +13,7 @@ from typing import Any
 from unittest import mock
 
 import yaml
+from crm_console.settings import ConsoleSettings
 from crm_shared.settings import ServiceSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,6 +59,28 @@ def settings_under(name: str, environment: Mapping[str, str]) -> ServiceSettings
     with mock.patch.dict(os.environ, environment, clear=True), warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)
         return settings_class()
+
+
+def compose_given(environment: Mapping[str, Any]) -> dict[str, str]:
+    """What a compose service's environment gives when the operator sets nothing more:
+    ``${VAR:-default}`` is its default, ``${VAR:?why}`` is the operator's to give."""
+    given: dict[str, str] = {}
+    for key, value in environment.items():
+        text = str(value)
+        default = re.fullmatch(r"\$\{\w+:-(.*)\}", text)
+        if default:
+            given[key] = default.group(1)
+        elif text.startswith("${"):
+            given[key] = operator_value(key)
+        else:
+            given[key] = text
+    return given
+
+
+def console_settings_under(environment: Mapping[str, str]) -> ConsoleSettings:
+    """What the console reads in exactly ``environment``."""
+    with mock.patch.dict(os.environ, environment, clear=True):
+        return ConsoleSettings()
 
 
 def operator_value(variable: str) -> str:

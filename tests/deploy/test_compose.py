@@ -1,22 +1,26 @@
 """docker-compose.yml and the services' Dockerfiles, checked without a Docker engine."""
 
 import asyncio
+import fnmatch
 import http.server
 import json
 import shlex
 import sys
 import threading
+import tomllib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from crm_launcher.services import DEFAULT_PORTS, SERVICE_NAMES
+from crm_console.settings import UPSTREAMS
+from crm_launcher.services import BACKEND_NAMES, CONSOLE, DEFAULT_PORTS, SERVICE_NAMES
 
 from tests.deploy.manifests import (
     REPO,
+    compose_given,
+    console_settings_under,
     dockerfile_instructions,
     load_compose,
-    operator_value,
     settings_under,
     workspace_package_name,
 )
@@ -48,8 +52,9 @@ def test_postgres_creates_one_database_per_service(compose: dict[str, Any]) -> N
     mounted = [volume.split(":")[0] for volume in postgres["volumes"]]
     assert "./deploy/postgres/create-databases.sql" in mounted
     sql = INIT_SQL.read_text()
-    for name in SERVICE_NAMES:
+    for name in BACKEND_NAMES:
         assert f"CREATE DATABASE crm_{name};" in sql
+    assert f"crm_{CONSOLE}" not in sql  # the console owns no data
 
 
 @pytest.mark.parametrize("name", SERVICE_NAMES)
@@ -60,7 +65,7 @@ def test_service_is_built_from_its_dockerfile(compose: dict[str, Any], name: str
     assert service["image"] == f"crm-{name}:latest"
 
 
-@pytest.mark.parametrize("name", SERVICE_NAMES)
+@pytest.mark.parametrize("name", BACKEND_NAMES)
 def test_service_waits_for_healthy_kafka_and_postgres(compose: dict[str, Any], name: str) -> None:
     depends_on = compose["services"][name]["depends_on"]
     assert depends_on == {
@@ -70,29 +75,83 @@ def test_service_waits_for_healthy_kafka_and_postgres(compose: dict[str, Any], n
 
 
 @pytest.mark.parametrize("name", SERVICE_NAMES)
-def test_service_environment_and_ports(compose: dict[str, Any], name: str) -> None:
+def test_service_listens_on_its_port(compose: dict[str, Any], name: str) -> None:
+    service = compose["services"][name]
+    port = DEFAULT_PORTS[name]
+    env = service["environment"]
+    assert env["CRM_HOST"] == "0.0.0.0"
+    assert env[f"CRM_{name.upper()}_PORT"] == str(port)
+    assert service["ports"] == [f"{port}:{port}"]
+
+
+@pytest.mark.parametrize("name", BACKEND_NAMES)
+def test_service_environment(compose: dict[str, Any], name: str) -> None:
     service = compose["services"][name]
     port = DEFAULT_PORTS[name]
     env = service["environment"]
     assert env["CRM_KAFKA_BOOTSTRAP"] == "kafka:9092"
     assert env["CRM_KAFKA_IDEMPOTENCE"] == "true"  # real Kafka supports the idempotent producer
-    assert env["CRM_HOST"] == "0.0.0.0"
-    assert env[f"CRM_{name.upper()}_PORT"] == str(port)
     assert env[f"CRM_{name.upper()}_DATABASE_URL"] == database_url(name)
     others = {key for key in env if key.endswith("DATABASE_URL") or "DATABASE_URL_" in key} - {
         f"CRM_{name.upper()}_DATABASE_URL"
     }
     assert not others, "a service must know only its own database"
-    assert service["ports"] == [f"{port}:{port}"]
     # The names are the ones the service reads (no deprecated one): it gets what compose says.
     # What compose asks the operator for (${VAR:?why}) is theirs to give.
-    given = {
-        key: operator_value(key) if str(value).startswith("${") else str(value)
-        for key, value in env.items()
-    }
-    settings = settings_under(name, given)
+    settings = settings_under(name, compose_given(env))
     assert (settings.port, settings.database_url) == (port, database_url(name))
     assert settings.kafka_bootstrap == "kafka:9092"
+
+
+def test_console_calls_every_service_by_its_compose_name(compose: dict[str, Any]) -> None:
+    env = compose["services"][CONSOLE]["environment"]
+    settings = console_settings_under(compose_given(env))
+    assert settings.port == DEFAULT_PORTS[CONSOLE]
+    assert set(UPSTREAMS) == set(BACKEND_NAMES)
+    for name, url in settings.upstream_urls().items():
+        port = DEFAULT_PORTS[name]
+        assert url == f"http://{name}:{port}", name  # the compose network's name for it
+        assert compose["services"][name]["environment"][f"CRM_{name.upper()}_PORT"] == str(port)
+
+
+def test_console_owns_no_data(compose: dict[str, Any]) -> None:
+    """No database and no broker: only the services' HTTP APIs (and identity's keys)."""
+    console = compose["services"][CONSOLE]
+    assert not [key for key in console["environment"] if "DATABASE" in key or "KAFKA" in key]
+    assert "volumes" not in console
+
+
+def test_console_trusts_the_tokens_the_services_trust(compose: dict[str, Any]) -> None:
+    console = console_settings_under(compose_given(compose["services"][CONSOLE]["environment"]))
+    for name in BACKEND_NAMES:
+        service = settings_under(name, compose_given(compose["services"][name]["environment"]))
+        assert console.auth_issuer == service.auth_issuer, name
+        assert console.auth_audience == service.auth_audience, name
+        assert console.auth_jwks_url == service.auth_jwks_url, name
+
+
+def test_console_signs_people_in_through_identity(compose: dict[str, Any]) -> None:
+    """The console's sign-in is identity's password grant, off by default in production."""
+    identity = compose["services"]["identity"]["environment"]
+    settings = settings_under("identity", compose_given(identity))
+    assert settings.password_grant_enabled  # type: ignore[attr-defined]
+
+
+def test_console_cookies_follow_the_operators_tls(compose: dict[str, Any]) -> None:
+    """Plain http://localhost:8000 by default, so not Secure-only unless the operator says so."""
+    env = compose["services"][CONSOLE]["environment"]
+    assert env["CRM_CONSOLE_SECURE_COOKIES"] == "${CRM_CONSOLE_SECURE_COOKIES:-false}"
+    assert not console_settings_under(compose_given(env)).secure_cookies
+    secure = dict(compose_given(env), CRM_CONSOLE_SECURE_COOKIES="true")
+    assert console_settings_under(secure).secure_cookies
+
+
+def test_console_starts_after_identity_is_healthy_and_the_services(
+    compose: dict[str, Any],
+) -> None:
+    depends_on = compose["services"][CONSOLE]["depends_on"]
+    assert depends_on["identity"] == {"condition": "service_healthy"}
+    assert set(depends_on) == set(BACKEND_NAMES)  # no database, no broker of its own
 
 
 @pytest.mark.parametrize("name", SERVICE_NAMES)
@@ -197,7 +256,8 @@ def test_keycloak_can_issue_the_peoples_tokens(compose: dict[str, Any]) -> None:
         if m["protocolMapper"] == "oidc-usermodel-attribute-mapper"
     }
     assert claims == {"role", "team"}
-    for name in SERVICE_NAMES:
+    # The console signs people in through identity, not Keycloak: the services check both.
+    for name in BACKEND_NAMES:
         env = compose["services"][name]["environment"]
         assert "CRM_AUTH_PEOPLE_ISSUER" in env, name
         assert "CRM_AUTH_PEOPLE_JWKS_URL" in env, name
@@ -213,3 +273,28 @@ def test_marketing_sends_its_email_to_mailpit(compose: dict[str, Any]) -> None:
     given["CRM_MARKETING_SMTP_URL"] = "smtp://mailpit:1025"  # what compose gives by default
     settings = settings_under("marketing", given)
     assert settings.smtp_url.get_secret_value() == "smtp://mailpit:1025"  # type: ignore[attr-defined]
+
+
+def test_console_image_carries_its_templates_and_static_files() -> None:
+    """The console's pages need its templates and vendored scripts in the image: the build
+    context keeps them (.dockerignore) and its wheel packs the whole package folder."""
+    ignored = [
+        line.strip()
+        for line in (REPO / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    package = REPO / "services" / "console" / "src" / "crm_console"
+    needed = [package / "templates" / "base.html", package / "static" / "vendor" / "htmx.min.js"]
+    for path in needed:
+        assert path.is_file(), path
+        relative = path.relative_to(REPO)
+        for pattern in ignored:
+            assert not any(
+                fnmatch.fnmatch(str(part), pattern.removeprefix("**/"))
+                for part in (relative, *relative.parents, *relative.parts)
+            ), f"{pattern} in .dockerignore drops {relative}"
+    project = tomllib.loads((REPO / "services" / "console" / "pyproject.toml").read_text())
+    wheel = project["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert wheel["packages"] == ["src/crm_console"]
+    assert "exclude" not in wheel
+    assert "only-include" not in wheel

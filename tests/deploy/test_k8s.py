@@ -4,11 +4,13 @@ from typing import Any
 
 import pytest
 import yaml
-from crm_launcher.services import DEFAULT_PORTS, SERVICE_NAMES
+from crm_console.settings import UPSTREAMS
+from crm_launcher.services import BACKEND_NAMES, CONSOLE, DEFAULT_PORTS, SERVICE_NAMES
 
 from tests.deploy.manifests import (
     K8S_DIR,
     REPO,
+    console_settings_under,
     load_compose,
     load_k8s_documents,
     operator_value,
@@ -63,7 +65,7 @@ def test_deployment_runs_the_compose_image_on_its_port(
     assert "--uid 10001" in (REPO / "services" / name / "Dockerfile").read_text()
 
 
-@pytest.mark.parametrize("name", SERVICE_NAMES)
+@pytest.mark.parametrize("name", BACKEND_NAMES)
 def test_deployment_environment(documents: list[dict[str, Any]], name: str) -> None:
     container = container_of(find(documents, "Deployment", f"crm-{name}"))
     assert container["envFrom"] == [{"configMapRef": {"name": "crm-common"}}]
@@ -84,6 +86,55 @@ def test_deployment_environment(documents: list[dict[str, Any]], name: str) -> N
             pod_env[key] = operator_value(key)
     settings = settings_under(name, pod_env)
     assert (settings.port, settings.database_url) == (DEFAULT_PORTS[name], url)
+
+
+def console_pod_environment(documents: list[dict[str, Any]]) -> dict[str, str]:
+    """The console container's variables: the common ConfigMap's, then its own values."""
+    container = container_of(find(documents, "Deployment", f"crm-{CONSOLE}"))
+    assert container["envFrom"] == [{"configMapRef": {"name": "crm-common"}}]
+    pod_env = dict(find(documents, "ConfigMap", "crm-common")["data"])
+    for item in container["env"]:
+        assert "valueFrom" not in item, "the console needs no secret (no database)"
+        pod_env[item["name"]] = item["value"]
+    return pod_env
+
+
+def test_console_calls_every_service_at_its_kubernetes_service(
+    documents: list[dict[str, Any]],
+) -> None:
+    settings = console_settings_under(console_pod_environment(documents))
+    assert settings.port == DEFAULT_PORTS[CONSOLE]
+    assert set(UPSTREAMS) == set(BACKEND_NAMES)
+    for name, url in settings.upstream_urls().items():
+        service = find(documents, "Service", f"crm-{name}")  # its cluster DNS name
+        (port,) = service["spec"]["ports"]
+        assert url == f"http://{service['metadata']['name']}:{port['port']}", name
+
+
+def test_console_owns_no_data(documents: list[dict[str, Any]]) -> None:
+    container = container_of(find(documents, "Deployment", f"crm-{CONSOLE}"))
+    names = {item["name"] for item in container["env"]}
+    assert not {name for name in names if "DATABASE" in name or "KAFKA" in name}
+    secret = find(documents, "Secret", "crm-database-urls")
+    assert set(secret["stringData"]) == set(BACKEND_NAMES)
+    assert "volumeMounts" not in container
+
+
+def test_console_trusts_the_tokens_the_services_trust(documents: list[dict[str, Any]]) -> None:
+    common = find(documents, "ConfigMap", "crm-common")["data"]
+    console = console_settings_under(console_pod_environment(documents))
+    assert console.auth_issuer == common["CRM_AUTH_ISSUER"]
+    assert console.auth_audience == common["CRM_AUTH_AUDIENCE"]
+    assert console.auth_jwks_url == common["CRM_AUTH_JWKS_URL"]
+    assert console.secure_cookies  # a cluster serves people over TLS (an Ingress)
+
+
+def test_console_signs_people_in_through_identity(documents: list[dict[str, Any]]) -> None:
+    """The console's sign-in is identity's password grant, off by default in production."""
+    container = container_of(find(documents, "Deployment", "crm-identity"))
+    env = {item["name"]: item.get("value") for item in container["env"]}
+    assert env["CRM_IDENTITY_ENVIRONMENT"] == "production"
+    assert env["CRM_IDENTITY_PASSWORD_GRANT_ENABLED"] == "true"
 
 
 @pytest.mark.parametrize("name", SERVICE_NAMES)

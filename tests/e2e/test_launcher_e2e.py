@@ -1,5 +1,5 @@
-"""`crm up` for real: the launcher starts the bundled broker and the five real services as
-processes, customers created over HTTP reach the other services through the broker, a
+"""`crm up` for real: the launcher starts the bundled broker, the console and the six real
+services as processes, customers created over HTTP reach the other services through the broker, a
 killed service or broker is started again, and Ctrl-C (SIGINT) stops every process the
 launcher started."""
 
@@ -9,6 +9,7 @@ import signal
 import httpx
 import jwt
 import pytest
+from crm_launcher.services import CONSOLE
 
 from tests.e2e.launcher import (
     HOST,
@@ -27,12 +28,16 @@ pytestmark = pytest.mark.e2e
 async def test_crm_up_runs_the_platform_and_sigint_stops_everything(launcher: Launcher) -> None:
     await launcher.wait_for_output("all services ready", within=120)
 
-    # The URL table names every service on the port it was given.
+    # The URL table names every service on the port it was given; the console (pages, no
+    # API docs) first, and the ready message points at it.
     for name, port in launcher.ports.items():
-        assert f"http://{HOST}:{port}/docs" in launcher.output, name
+        if name == CONSOLE:
+            assert f"the console: http://{HOST}:{port}  (open it" in launcher.output
+        else:
+            assert f"http://{HOST}:{port}/docs" in launcher.output, name
     assert f"Kafka: {HOST}:{launcher.broker_port} (bundled Tansu, memory-only)" in launcher.output
 
-    # Seven processes: the six services and the bundled broker.
+    # Eight processes: the console, the six services and the bundled broker.
     launcher.children = {pid: command_line(pid) for pid in descendants(launcher.process.pid)}
     commands = list(launcher.children.values())
     for name in launcher.ports:
@@ -43,6 +48,9 @@ async def test_crm_up_runs_the_platform_and_sigint_stops_everything(launcher: La
         for name in launcher.ports:
             ready = await http.get(launcher.url(name, "/readyz"))
             assert ready.status_code == 200, (name, ready.text)
+        # The console accepts the bearer token identity issued (its keys, its issuer).
+        page = await http.get(launcher.url(CONSOLE, "/customers"))
+        assert page.status_code == 200, page.text
         created = await create_customers(http, launcher, count=2)
         await wait_until_in_the_views(http, launcher, created, within=45)
 

@@ -3,6 +3,7 @@ giving up, shutdown."""
 
 import asyncio
 import os
+import re
 import signal
 import sys
 
@@ -11,6 +12,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from crm_launcher.broker import free_port, port_is_free
+from crm_launcher.services import BACKEND_NAMES, CONSOLE, SERVICE_NAMES
 from crm_shared.bus.topics import ALL_TOPICS
 
 from tests.helpers import wait_for
@@ -70,6 +72,37 @@ async def test_sigint_stops_every_service_and_exits_zero(
     assert await launcher.exit_code() == 0, launcher.output
     await assert_all_gone(launcher.child_pids())
     assert "received SIGINT" in launcher.output
+
+
+async def test_the_ready_message_names_the_console_first_and_the_console_finds_every_service(
+    launcher_factory: LauncherFactory,
+) -> None:
+    launcher = await launcher_factory.start(dict.fromkeys(SERVICE_NAMES, "serve"))
+    await launcher.wait_for_output("all services ready")
+
+    def url_of(name: str) -> str:
+        return f"http://127.0.0.1:{launcher.env[f'CRM_{name.upper()}_PORT']}"
+
+    # The table starts with the console, and the first URL the ready message names is its.
+    rows = [line.split("|", 1)[-1].split() for line in launcher.lines]
+    header = rows.index(["service", "URL", "docs", "database"])
+    ready_message = "\n".join(launcher.lines[header:])
+    assert re.findall(r"http://[0-9.]+:[0-9]+", ready_message)[0] == url_of(CONSOLE)
+    assert [row[0] for row in rows[header + 1 : header + 1 + len(SERVICE_NAMES)]] == list(
+        SERVICE_NAMES
+    )
+    assert SERVICE_NAMES[0] == CONSOLE
+    assert f"the console: {url_of(CONSOLE)}  (open it in a browser)" in launcher.output
+    assert "identity-admin-password" in launcher.output  # whom to sign in as
+    # The console child is told where each service with a database listens.
+    console_env = launcher.child_record(CONSOLE)["env"]
+    for name in BACKEND_NAMES:
+        assert console_env[f"CRM_CONSOLE_{name.upper()}_URL"] == url_of(name), name
+    assert console_env[f"CRM_{CONSOLE.upper()}_PORT"] == launcher.env["CRM_CONSOLE_PORT"]
+
+    launcher.send(signal.SIGINT)
+    assert await launcher.exit_code() == 0, launcher.output
+    await assert_all_gone(launcher.child_pids())
 
 
 async def test_bundled_broker_serves_the_services_and_stops_with_them(

@@ -1,5 +1,7 @@
-"""The launcher and the five services agree on where each service's port and database are read
-(CRM_<SERVICE>_PORT, CRM_<SERVICE>_DATABASE_URL), and no service reads another's."""
+"""The launcher and the services agree on where each service's port and database are read
+(CRM_<SERVICE>_PORT, CRM_<SERVICE>_DATABASE_URL), and no service reads another's; the console
+(no database) reads its port and where the services are (CRM_CONSOLE_<SERVICE>_URL) as the
+launcher gives them."""
 
 import importlib
 import os
@@ -7,7 +9,15 @@ import warnings
 from pathlib import Path
 
 import pytest
-from crm_launcher.services import SERVICE_NAMES, adopt_deprecated_variables, service_endpoint
+from crm_console.settings import ConsoleSettings
+from crm_launcher.services import (
+    BACKEND_NAMES,
+    CONSOLE,
+    SERVICE_NAMES,
+    adopt_deprecated_variables,
+    console_upstreams,
+    service_endpoint,
+)
 from crm_shared.settings import ServiceSettings
 
 
@@ -26,13 +36,14 @@ def platform_environment(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     env = {"CRM_DATABASE_URL": "sqlite+aiosqlite:///shared-by-nobody.db", "CRM_PORT": "1"}
     for number, name in enumerate(SERVICE_NAMES):
         env[f"CRM_{name.upper()}_PORT"] = str(9100 + number)
+    for name in BACKEND_NAMES:
         env[f"CRM_{name.upper()}_DATABASE_URL"] = f"postgresql+asyncpg://db/crm_{name}"
     for variable, value in env.items():
         monkeypatch.setenv(variable, value)
     return env
 
 
-@pytest.mark.parametrize("name", SERVICE_NAMES)
+@pytest.mark.parametrize("name", BACKEND_NAMES)
 def test_each_service_reads_its_own_port_and_database(
     platform_environment: dict[str, str], name: str, tmp_path: Path
 ) -> None:
@@ -43,6 +54,25 @@ def test_each_service_reads_its_own_port_and_database(
 
     assert settings.database_url == f"postgresql+asyncpg://db/crm_{name}"
     assert (endpoint.port, endpoint.database_url) == (settings.port, settings.database_url)
+
+
+def test_the_console_reads_its_port_and_the_services_urls_the_launcher_gives(
+    platform_environment: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    upstreams = console_upstreams(platform_environment, tmp_path)
+    for variable, url in upstreams.items():
+        monkeypatch.setenv(variable, url)
+
+    settings = ConsoleSettings()
+    endpoint = service_endpoint(CONSOLE, platform_environment, tmp_path)
+
+    assert endpoint.port == settings.port
+    assert endpoint.database_url == ""  # it owns no data
+    assert set(upstreams) == {f"CRM_CONSOLE_{name.upper()}_URL" for name in BACKEND_NAMES}
+    assert settings.upstream_urls() == {
+        name: service_endpoint(name, platform_environment, tmp_path).base_url
+        for name in BACKEND_NAMES
+    }
 
 
 def test_the_launcher_moves_the_old_names_to_the_new_ones(tmp_path: Path) -> None:
