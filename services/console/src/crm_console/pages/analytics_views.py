@@ -125,6 +125,27 @@ def csv_href(name: str, **params: Any) -> str:
     return f"/analytics/reports/{name}.csv" + (f"?{query}" if query else "")
 
 
+# Horizontal bars: the names wrap within this width at the left (measured text would be
+# cut off by a few pixels with the system font).
+BAR_LABEL_WIDTH = 150
+
+
+def _bar_names(names: list[str]) -> dict[str, Any]:
+    return _axis(
+        "category",
+        "",
+        data=names,
+        inverse=True,
+        axisLabel={
+            "color": INK,
+            "fontSize": 12,
+            "width": BAR_LABEL_WIDTH,
+            "overflow": "break",
+            "lineHeight": 15,
+        },
+    )
+
+
 def _base(**extra: Any) -> dict[str, Any]:
     """What every chart shares: the console's font and colours, room for axis names."""
     option: dict[str, Any] = {
@@ -470,7 +491,7 @@ def churn_line(report: Mapping[str, Any]) -> Chart:
     period = report.get("period", {}).get("label", "")
     return Chart(
         id="churn-rate",
-        title=f"Churn rate over the {len(series)} periods to {period}",
+        title=f"Churn rate per period, {labels[0] if labels else period} to {period}",
         option=option,
         columns=["Period", "Active at start", "Lost", "New", "Active at end", "Churn rate"],
         rows=rows,
@@ -510,16 +531,10 @@ def _csi_bars(
             {"value": None if mean_c is None else round(mean_c, 2), "itemStyle": {"color": colour}}
         )
     option = _base(
-        grid={"left": 16, "right": 48, "top": 16, "bottom": 48, "containLabel": True},
+        grid={"left": BAR_LABEL_WIDTH + 16, "right": 48, "top": 28, "bottom": 52},
         tooltip={"trigger": "axis", "axisPointer": {"type": "shadow"}},
         xAxis=_axis("value", "Mean C = score / expected (1: expectation met)", min=0, nameGap=30),
-        yAxis=_axis(
-            "category",
-            "",
-            data=names,
-            inverse=True,
-            axisLabel={"color": INK, "width": 160, "overflow": "truncate"},
-        ),
+        yAxis=_bar_names(names),
         series=[
             {
                 "name": "Mean C",
@@ -531,7 +546,8 @@ def _csi_bars(
                     "silent": True,
                     "symbol": "none",
                     "lineStyle": {"color": NAVY, "type": "dashed"},
-                    "label": {"formatter": "met", "color": INK},
+                    # The names run top-down (an inverse axis): "start" is the top.
+                    "label": {"formatter": "C = 1", "color": INK, "position": "start"},
                     "data": [{"xAxis": 1}],
                 },
             }
@@ -629,10 +645,10 @@ def risk_reasons_chart(report: Mapping[str, Any], limit: int) -> Chart:
     reasons: Sequence[Mapping[str, Any]] = report.get("reasons", [])
     names = [reason_label(reason["code"]) for reason in reasons]
     option = _base(
-        grid={"left": 16, "right": 40, "top": 16, "bottom": 48, "containLabel": True},
+        grid={"left": BAR_LABEL_WIDTH + 16, "right": 40, "top": 16, "bottom": 52},
         tooltip={"trigger": "axis", "axisPointer": {"type": "shadow"}},
         xAxis=_axis("value", "At-risk customers giving the reason", minInterval=1, nameGap=30),
-        yAxis=_axis("category", "", data=names, inverse=True, axisLabel={"color": INK}),
+        yAxis=_bar_names(names),
         series=[
             {
                 "name": "Customers",
