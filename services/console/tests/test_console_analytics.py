@@ -258,7 +258,8 @@ def test_the_rfm_heat_map_puts_each_cells_customers_at_frequency_x_recency() -> 
 
     [series] = chart.option["series"]
     assert series["type"] == "heatmap"
-    cells = {(x, y): (count, mean) for x, y, count, mean in series["data"]}
+    cells = {(x, y): (count, mean) for x, y, count, mean in (d["value"] for d in series["data"])}
+    assert series["data"][-1]["name"] == "Recency 5, frequency 5"
     assert len(cells) == 25
     assert cells[(4, 4)] == (12, 420.0)  # F 5, R 5: the champions
     assert cells[(4, 1)] == (3, 300.0)  # F 5, R 2

@@ -234,19 +234,30 @@ def rfm_heatmap(report: Mapping[str, Any]) -> Chart:
     """The 5 x 5 grid: frequency score across, recency score up, the cell's customers as its
     colour and number, the mean monetary total in the tooltip."""
     cells = {(cell["r"], cell["f"]): cell for cell in report.get("grid", [])}
-    data: list[list[Any]] = []
+    data: list[dict[str, Any]] = []
     rows: list[list[Any]] = []
     for r in SCORES:
         for f in SCORES:
             cell = cells.get((r, f), {"customers": 0, "mean_monetary": None, "segments": {}})
             mean = number(cell.get("mean_monetary"))
-            data.append([f - 1, r - 1, cell["customers"], None if mean is None else round(mean, 2)])
+            data.append(
+                {
+                    # The tooltip's heading: which cell this is, in words.
+                    "name": f"Recency {r}, frequency {f}",
+                    "value": [
+                        f - 1,
+                        r - 1,
+                        cell["customers"],
+                        None if mean is None else round(mean, 2),
+                    ],
+                }
+            )
             named = ", ".join(
                 f"{segment_label(name)} {count}" for name, count in cell.get("segments", {}).items()
             )
             rows.append([r, f, cell["customers"], money(mean), named])
     rows.sort(key=lambda row: (-row[0], row[1]))
-    most = max((item[2] for item in data), default=0)
+    most = max((item["value"][2] for item in data), default=0)
     option = _base(
         grid={"left": 72, "right": 24, "top": 16, "bottom": 112},
         tooltip={"trigger": "item"},
@@ -280,7 +291,7 @@ def rfm_heatmap(report: Mapping[str, Any]) -> Chart:
         },
         series=[
             {
-                "name": "Customers",
+                "name": "RFM cell",
                 "type": "heatmap",
                 "dimensions": ["frequency score", "recency score", "customers", "mean monetary"],
                 "encode": {"x": 0, "y": 1, "value": 2, "tooltip": [2, 3]},
