@@ -297,10 +297,12 @@ def test_the_pareto_curve_in_percent_with_the_class_boundaries_marked() -> None:
 def test_the_churn_line_follows_the_series_and_leaves_unmeasurable_periods_out() -> None:
     chart = views.churn_line(CHURN)
 
-    assert chart.option["xAxis"]["data"] == ["2026-09", "2026-10", "2026-11"]
-    line = next(s for s in chart.option["series"] if s["type"] == "line")
+    option = chart.option["baseOption"]  # with a narrower layout for a phone
+    assert chart.option["media"][0]["query"] == {"maxWidth": 500}
+    assert option["xAxis"]["data"] == ["2026-09", "2026-10", "2026-11"]
+    line = next(s for s in option["series"] if s["type"] == "line")
     assert line["data"] == [None, 25.0, 0.0]
-    lost = next(s for s in chart.option["series"] if s["name"] == "Lost customers")
+    lost = next(s for s in option["series"] if s["name"] == "Lost customers")
     assert lost["data"] == [0, 1, 0]
     assert chart.rows[1] == ["2026-10", 4, 1, 2, 5, "25.0 %"]
     assert chart.csv_href == "/analytics/reports/churn.csv?period=2026-11&periods=3"

@@ -159,6 +159,12 @@ def _base(**extra: Any) -> dict[str, Any]:
     return option
 
 
+def _narrow(option: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``option`` with ``changes`` on a phone (ECharts' media queries, redone on resize):
+    the axis names give way to the plot; the table and the legend still name them."""
+    return {"baseOption": option, "media": [{"query": {"maxWidth": 500}, "option": changes}]}
+
+
 def _axis(kind: str, name: str, **extra: Any) -> dict[str, Any]:
     axis: dict[str, Any] = {
         "type": kind,
@@ -442,6 +448,9 @@ def churn_line(report: Mapping[str, Any]) -> Chart:
     series = report.get("series", [])
     labels = [item["period"]["label"] for item in series]
     rates = [number(item.get("churn_rate_percent")) for item in series]
+    # The counts' axis twice their highest, so the bars stay in the lower half, behind the
+    # rate's line.
+    biggest = max((max(item["lost"], item["new_customers"]) for item in series), default=0)
     option = _base(
         grid={"left": 64, "right": 64, "top": 48, "bottom": 56},
         tooltip={"trigger": "axis"},
@@ -451,8 +460,9 @@ def churn_line(report: Mapping[str, Any]) -> Chart:
             _axis("value", "Churn rate (%)", min=0, nameGap=40, nameRotate=90),
             _axis(
                 "value",
-                "Customers",
+                "Customers lost / new",
                 min=0,
+                max=max(2, 2 * biggest),
                 minInterval=1,
                 nameGap=40,
                 nameRotate=90,
@@ -486,6 +496,13 @@ def churn_line(report: Mapping[str, Any]) -> Chart:
                 "itemStyle": {"color": BAD},
             },
         ],
+    )
+    option = _narrow(
+        option,
+        {
+            "grid": {"left": 36, "right": 28, "top": 56, "bottom": 48},
+            "yAxis": [{"name": "", "nameGap": 8}, {"name": "", "nameGap": 8}],
+        },
     )
     rows = [
         [
