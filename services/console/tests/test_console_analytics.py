@@ -505,6 +505,7 @@ async def test_a_reports_csv_is_the_services_own_passed_through_as_a_download(
     assert response.text == CSV
     assert response.headers["content-type"].startswith("text/csv")
     assert response.headers["content-disposition"] == 'attachment; filename="churn-2026-11.csv"'
+    assert response.headers["cache-control"] == "private, no-store"
     [call] = services.calls
     assert call.params == {"format": "csv", "period": "2026-11", "periods": "3"}
     assert call.headers["authorization"] == f"Bearer {token}"

@@ -262,5 +262,9 @@ async def report_csv(
     return Response(
         answer.content,
         media_type=answer.headers.get("content-type", "text/csv; charset=utf-8"),
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        # The person's own figures: no shared cache keeps them.
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.csv"',
+            "Cache-Control": "private, no-store",
+        },
     )
