@@ -566,3 +566,46 @@ async def test_a_role_without_analytics_read_may_not_see_the_pages(
     assert page.status_code == 403
     assert download.status_code == 403
     assert services.calls == []
+
+
+# --- rescore now ------------------------------------------------------------------------------
+
+
+async def test_rescoring_now_is_analytics_full_run_and_the_overview_says_what_it_did(
+    console: httpx.AsyncClient, services: FakeServices, sign_in: Callable[..., str]
+) -> None:
+    token = sign_in("analyst")
+    serve(services)
+    services.on(
+        "POST",
+        "analytics",
+        "/v1/scores/run",
+        {"sequence": 8, "kind": "full", "customers": 40, "changed": 3},
+    )
+
+    before = await console.get("/analytics")
+    response = await console.post("/analytics/rescore")
+    after = await console.get(response.headers["location"])
+
+    assert 'action="/analytics/rescore"' in before.text
+    assert response.status_code == 303
+    assert response.headers["location"] == "/analytics?rescored=40&changed=3"
+    [run] = services.writes("analytics")
+    assert (run.path, run.body) == ("/v1/scores/run", {})
+    assert run.headers["authorization"] == f"Bearer {token}"
+    assert "Rescored 40 customers just now: 3 moved value class or churn level." in after.text
+
+
+async def test_a_reader_without_analytics_manage_gets_no_rescore_button(
+    console: httpx.AsyncClient, services: FakeServices, sign_in: Callable[..., str]
+) -> None:
+    sign_in("marketing")  # reads analytics, does not manage it
+    serve(services)
+
+    page = await console.get("/analytics")
+    refused = await console.post("/analytics/rescore")
+
+    assert page.status_code == 200
+    assert "/analytics/rescore" not in page.text
+    assert refused.status_code == 403
+    assert services.writes() == []

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from crm_console.pages import analytics_views as views
 from crm_console.session import Viewer, allowed
@@ -24,6 +24,7 @@ from crm_console.web import UpstreamDep, is_htmx, render
 router = APIRouter(prefix="/analytics")
 
 Reader = Annotated[Viewer, allowed(Permission.ANALYTICS_READ)]
+Manager = Annotated[Viewer, allowed(Permission.ANALYTICS_MANAGE)]
 # The report periods' forms (2026-03, 2026-Q1, 2026-W05); the service judges the rest.
 PERIOD_PATTERN = r"^[0-9]{4}-(W[0-9]{2}|Q[1-4]|[0-9]{2})$"
 PeriodQuery = Annotated[
@@ -78,7 +79,15 @@ def _page(request: Request, template: str, fragment: str, context: dict[str, Any
 
 
 @router.get("", response_class=HTMLResponse)
-async def overview(request: Request, viewer: Reader, upstream: UpstreamDep) -> Response:
+async def overview(
+    request: Request,
+    viewer: Reader,
+    upstream: UpstreamDep,
+    rescored: Annotated[int | None, Query(ge=0)] = None,
+    changed: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    """``rescored``/``changed``: what a rescoring just now did (the form below redirects
+    here), said at the top of the page."""
     today = _today()
     churn_period = views.last_complete_month(today)
     csi_period = views.this_month(today)
@@ -102,6 +111,9 @@ async def overview(request: Request, viewer: Reader, upstream: UpstreamDep) -> R
         "csi": csi,
         "churn_period": churn_period,
         "csi_period": csi_period,
+        "can_rescore": viewer.can(Permission.ANALYTICS_MANAGE),
+        "rescored": rescored,
+        "changed": changed,
     }
     if isinstance(churn, dict):
         context["churn_chart"] = views.churn_line(churn)
@@ -113,6 +125,15 @@ async def overview(request: Request, viewer: Reader, upstream: UpstreamDep) -> R
     if isinstance(rfm, dict):
         context["segments"] = views.rfm_segments(rfm)[:3]
     return _show(request, "analytics/overview.html", context)
+
+
+@router.post("/rescore")
+async def rescore(viewer: Manager, upstream: UpstreamDep) -> Response:
+    """Rescore every customer now (analytics' full scoring run: new RFM edges and ABC
+    thresholds), then back to the overview, which says what it did."""
+    run = await upstream.send("POST", "analytics", "/v1/scores/run", json={}) or {}
+    query = f"rescored={int(run.get('customers', 0))}&changed={int(run.get('changed', 0))}"
+    return RedirectResponse(f"/analytics?{query}", status_code=303)
 
 
 @router.get("/rfm", response_class=HTMLResponse)
