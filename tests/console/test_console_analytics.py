@@ -200,6 +200,13 @@ async def test_an_analyst_sees_every_report_drawn_and_downloads_its_csv(
     await assert_accessible(page)
     await screenshot(page, "analytics-csi")
 
+    await subnav.get_by_role("link", name="Overview").click()
+    await page.get_by_role("button", name="Rescore everyone now").click()
+    await expect(page.locator("#flash")).to_contain_text(
+        re.compile(r"Rescored [1-9][0-9]* customers just now")
+    )
+    await _drawn(page, "churn-rate")
+
 
 async def test_the_overview_fits_a_phone(
     page: Page, system: Launcher, history: dict[str, Any]

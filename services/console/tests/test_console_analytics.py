@@ -609,3 +609,36 @@ async def test_a_reader_without_analytics_manage_gets_no_rescore_button(
     assert "/analytics/rescore" not in page.text
     assert refused.status_code == 403
     assert services.writes() == []
+
+
+async def test_a_report_the_service_cannot_give_leaves_the_rest_of_the_overview(
+    console: httpx.AsyncClient, services: FakeServices, sign_in: Callable[..., str]
+) -> None:
+    sign_in("analyst")
+    serve(services)
+    services.on(
+        "GET",
+        "analytics",
+        "/v1/reports/at-risk",
+        {"title": "Service Unavailable", "status": 503, "detail": "the database is busy"},
+        status=503,
+    )
+
+    response = await console.get("/analytics")
+
+    assert response.status_code == 200
+    assert "This report is not available right now: the database is busy" in response.text
+    assert "churn-rate" in chart_options(response.text)
+
+
+async def test_an_ended_session_on_any_report_sends_the_person_to_sign_in(
+    console: httpx.AsyncClient, services: FakeServices, sign_in: Callable[..., str]
+) -> None:
+    sign_in("analyst")
+    serve(services)
+    services.on("GET", "analytics", "/v1/reports/csi", {"detail": "expired"}, status=401)
+
+    response = await console.get("/analytics")
+
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/sign-in?next=%2Fanalytics")
