@@ -1,9 +1,11 @@
 """The customer pages over faked services: what they show, and the calls they make."""
 
+import json
 import re
 from collections.abc import Callable
 
 import httpx
+from crm_console.pages.customers_views import form_values
 
 from services.console.tests.console_fakes import FakeServices
 from services.console.tests.customer_samples import (
@@ -232,14 +234,24 @@ async def test_a_stale_edit_is_refused_with_a_clear_message_and_the_current_valu
 
     response = await console.post(
         f"/customers/{ADA}/edit",
-        data={"etag": '"3"', "name": "Ada King", "kind": "individual"},
+        data={
+            **form_values(customer()),
+            "etag": '"3"',
+            "opened": json.dumps(form_values(customer())),
+            "demographic.occupation": "Poet",
+        },
     )
 
     assert response.status_code == 409
     assert "This customer was changed by someone else since you opened the form" in response.text
     assert 'value="Ada, Countess of Lovelace"' in response.text  # the current values
     assert 'name="etag" value="&#34;4&#34;"' in response.text
-    assert "Ada King" in response.text  # what the person typed, not lost from sight
+    changes = re.findall(r'<th scope="row">([^<]+)</th>', response.text)
+    assert changes == ["Name", "Occupation"]  # changed meanwhile; the person's own change
+    assert 'Poet</strong> <span class="diff-mark">Your change' in response.text
+    assert 'Countess of Lovelace</strong> <span class="diff-mark">Changed meanwhile' in (
+        response.text
+    )
     assert "Start again with the current values" in response.text
     (patch,) = services.writes("customer")
     assert patch.headers["if-match"] == '"3"'

@@ -6,6 +6,7 @@ do); the shaping for the eye is in :mod:`crm_console.pages.customers_views`.
 """
 
 import asyncio
+import json
 from typing import Annotated, Any
 
 from crm_shared.auth.permissions import Permission
@@ -177,11 +178,15 @@ def _edit_context(
     values: dict[str, str] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
+    read = views.form_values(customer)
     return {
         "customer": customer,
         "etag": etag,
+        # The values as the form was opened: a stale edit then tells the person's own changes
+        # from the ones made meanwhile.
+        "opened": extra.pop("opened", None) or json.dumps(read),
         "sections": views.EDIT_SECTIONS,
-        "values": values if values is not None else views.form_values(customer),
+        "values": values if values is not None else read,
         "errors": {},
         "label": views.label,
         **extra,
@@ -214,12 +219,11 @@ async def edit(
         if error.status in (409, 412, 428):
             # Someone saved first: show what the record holds now, with its new ETag.
             current, current_etag = await _customer(upstream, customer_id)
-            fresh = views.form_values(current)
-            unsaved = [
-                (f.label, form.get(f.name, ""), fresh.get(f.name, ""))
-                for f in views.EDIT_FIELDS
-                if form.get(f.name, "").strip() != fresh.get(f.name, "")
-            ]
+            try:
+                opened = json.loads(form.get("opened", "{}"))
+            except ValueError:
+                opened = {}
+            unsaved = views.stale_lines(opened, form, views.form_values(current))
             context = _edit_context(current, current_etag, stale=STALE, unsaved=unsaved)
             return render(request, "customers/edit.html", context, status_code=409)
         if error.status in (400, 422):
@@ -229,6 +233,7 @@ async def edit(
                 etag,
                 values=form,
                 errors=views.field_errors(error.problem),
+                opened=form.get("opened"),
                 problem=error.detail,
             )
             return render(request, "customers/edit.html", context, status_code=422)

@@ -254,11 +254,22 @@ def stage_history(lifecycle: Mapping[str, Any] | None) -> list[StageChange]:
             to_stage=label(change.get("to_stage")),
             transition=label(change.get("transition")),
             reason=change.get("reason") or "",
-            by=change.get("changed_by") or "",
+            by=who(change.get("changed_by")),
             at=when(change.get("changed_at")),
         )
         for change in reversed(history)
     ]
+
+
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def who(actor: str | None) -> str:
+    """Who made a change: a person's e-mail or name as recorded; a bare account id shortened
+    (the identity service's directory is not read for one line of history)."""
+    if not actor:
+        return ""
+    return f"user {actor[:8]}" if UUID_TEXT.fullmatch(actor) else actor
 
 
 def money(amount: object, currency: str | None) -> str:
@@ -526,6 +537,41 @@ def form_values(customer: Mapping[str, Any]) -> dict[str, str]:
         else:
             values[form_field.name] = "" if value is None else str(value)
     return values
+
+
+@dataclass(frozen=True)
+class StaleLine:
+    """A field of a refused (stale) edit: as the form was opened, as the person entered it,
+    and as it is saved now."""
+
+    label: str
+    opened: str
+    entered: str
+    now: str
+
+    @property
+    def mine(self) -> bool:
+        return self.entered != self.opened
+
+    @property
+    def theirs(self) -> bool:
+        return self.now != self.opened
+
+
+def stale_lines(
+    opened: Mapping[str, str], entered: Mapping[str, str], now: Mapping[str, str]
+) -> list[StaleLine]:
+    """The fields the person changed or someone else changed meanwhile."""
+    lines = [
+        StaleLine(
+            f.label,
+            opened.get(f.name, ""),
+            (entered.get(f.name) or "").strip(),
+            now.get(f.name, ""),
+        )
+        for f in EDIT_FIELDS
+    ]
+    return [line for line in lines if line.mine or line.theirs]
 
 
 def patch_body(form: Mapping[str, str]) -> dict[str, Any]:
