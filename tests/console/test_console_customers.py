@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.console.browser import PHONE, assert_accessible, screenshot, sign_in
+from tests.console.browser import DESKTOP, PHONE, assert_accessible, screenshot, sign_in
 from tests.e2e.launcher import Launcher
 from tests.helpers import wait_for
 
@@ -42,6 +42,31 @@ async def _profile_exists(admin: httpx.AsyncClient, system: Launcher, customer_i
     await wait_for(present, timeout=30, interval=0.3, message="the analytics profile")
 
 
+async def _place_orders(admin: httpx.AsyncClient, system: Launcher, customer_id: str) -> None:
+    """Two orders, so that the profile has sales, scores and a timeline to show."""
+
+    async def in_sales() -> bool:
+        response = await admin.get(system.url("sales", f"/v1/customers/{customer_id}"))
+        return response.status_code == 200
+
+    await wait_for(in_sales, timeout=30, interval=0.3, message="the customer in sales")
+    for day, amount in (("2026-10-05", "480.00"), ("2026-11-20", "1250.00")):
+        order = {
+            "customer_id": customer_id,
+            "lines": [{"product": "Compiler licence", "quantity": 1, "unit_price": amount}],
+            "ordered_at": f"{day}T10:00:00Z",
+            "payment_terms_days": 30,
+        }
+        response = await admin.post(system.url("sales", "/v1/orders"), json=order)
+        assert response.status_code == 201, response.text
+
+    async def profile_has_the_orders() -> bool:
+        response = await admin.get(system.url("analytics", f"/v1/profiles/{customer_id}"))
+        return response.status_code == 200 and response.json()["sales"]["orders"] == 2
+
+    await wait_for(profile_has_the_orders, timeout=30, interval=0.3, message="the orders")
+
+
 async def _no_sideways_scroll(page: Page) -> None:
     overflow = await page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -55,6 +80,7 @@ async def test_find_a_customer_open_the_360_page_edit_and_a_stale_edit(
     token = uuid.uuid4().hex[:8]
     customer_id = await _create(admin, system, _person("Grace", token))
     await _profile_exists(admin, system, customer_id)
+    await _place_orders(admin, system, customer_id)
 
     await sign_in(page, system, "admin", path="/customers")
     await page.get_by_label("Search by name, e-mail or phone").fill(f"Grace Hopper {token}")
@@ -63,6 +89,10 @@ async def test_find_a_customer_open_the_360_page_edit_and_a_stale_edit(
     await expect(page.get_by_role("status").filter(has_text="1 customer")).to_be_visible()
     await assert_accessible(page)
     await screenshot(page, "customers-search")
+    await page.set_viewport_size(PHONE)
+    await _no_sideways_scroll(page)
+    await screenshot(page, "customers-search-phone")
+    await page.set_viewport_size(DESKTOP)
 
     await result.click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(f"Grace Hopper {token}")
@@ -74,7 +104,7 @@ async def test_find_a_customer_open_the_360_page_edit_and_a_stale_edit(
     await page.set_viewport_size(PHONE)
     await _no_sideways_scroll(page)
     await screenshot(page, "customers-360-phone")
-    await page.set_viewport_size({"width": 1366, "height": 900})
+    await page.set_viewport_size(DESKTOP)
 
     await page.get_by_role("link", name="Edit").click()
     await page.get_by_label("City").fill("New York")
@@ -112,9 +142,11 @@ async def test_merge_two_duplicates_then_erase_the_survivor(
 
     await sign_in(page, system, "admin", path=f"/customers/{survivor_id}")
     await page.get_by_role("link", name="Merge a duplicate").click()
+    await assert_accessible(page)
     # The picker starts with the records of the same name.
     await page.get_by_role("link", name=f"Compare Anita Hopper {token}").click()
     await expect(page.get_by_role("heading", name="Merge preview")).to_be_visible()
+    await expect(page.get_by_text("2 of 14 fields differ")).to_be_visible()
     differing = page.locator("tr.differs th")
     await expect(differing.filter(has_text="E-mail")).to_contain_text("Differs")
     await expect(differing.filter(has_text="Tags")).to_contain_text("Differs")

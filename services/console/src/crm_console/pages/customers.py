@@ -103,7 +103,9 @@ async def customer_360(
     if isinstance(customer, BaseException):
         raise customer
     profile_note = None
-    if isinstance(profile, UpstreamError):
+    if customer["status"] == "merged":
+        profile = None  # analytics answers with the survivor's, which the note links to
+    elif isinstance(profile, UpstreamError):
         profile_note = (
             "Analytics has no profile of this customer yet (it appears a moment after the "
             "customer is created): sales, service, marketing, scores and the timeline will "

@@ -188,6 +188,7 @@ def master_facts(customer: Mapping[str, Any]) -> list[Fact]:
         ("Source", label(customer.get("source"))),
         ("Relationship", label(customer.get("relationship_phase"))),
         ("External id", customer.get("external_id")),
+        ("Credit grade", _credit(customer.get("credit") or {})),
         ("Birth date", day(demo.get("birth_date"))),
         ("Occupation", demo.get("occupation")),
         ("Industry", demo.get("industry")),
@@ -198,6 +199,22 @@ def master_facts(customer: Mapping[str, Any]) -> list[Fact]:
         ("Changed", when(customer.get("updated_at"))),
     ]
     return [Fact(name, str(value)) for name, value in facts if value not in (None, "")]
+
+
+def _credit(credit: Mapping[str, Any]) -> str:
+    grade = credit.get("credit_grade")
+    if not grade:
+        return ""
+    basis = credit.get("credit_basis")
+    operating = credit.get("operating_grade")
+    return " · ".join(
+        part
+        for part in (
+            f"{grade} ({basis})" if basis else grade,
+            label(operating) if operating else "",
+        )
+        if part
+    )
 
 
 @dataclass(frozen=True)
@@ -390,9 +407,9 @@ def profile_view(profile: Mapping[str, Any]) -> ProfileView:
         view.rfm_segment = label(rfm.get("segment"))
         view.rfm = _facts(
             [
-                ("Recency", f"{rfm['r']} of 5 ({rfm['recency_days']} days since last purchase)"),
-                ("Frequency", f"{rfm['f']} of 5 ({rfm['frequency']} purchases)"),
-                ("Monetary", f"{rfm['m']} of 5 ({money(rfm['monetary'], score_currency)} spent)"),
+                ("Recency", f"{rfm['r']}/5 · {rfm['recency_days']} days ago"),
+                ("Frequency", f"{rfm['f']}/5 · {rfm['frequency']} purchases"),
+                ("Monetary", f"{rfm['m']}/5 · {money(rfm['monetary'], score_currency)}"),
                 ("Average purchase", money(rfm.get("monetary_average"), score_currency)),
             ]
         )
