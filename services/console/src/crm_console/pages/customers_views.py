@@ -357,7 +357,7 @@ def profile_view(profile: Mapping[str, Any]) -> ProfileView:
                 money(sales.get("revenue"), currency)
                 or by_currency(sales.get("revenue_by_currency")),
             ),
-            ("Last order", when(sales.get("last_order_at"))),
+            ("Last order", when(sales.get("last_order_at"), with_time=False)),
             ("Open opportunities", sales.get("open_opportunities", 0)),
             (
                 "Weighted pipeline",
@@ -379,7 +379,7 @@ def profile_view(profile: Mapping[str, Any]) -> ProfileView:
             ("Complaints", service.get("complaints", 0)),
             ("Major complaints", service.get("major_complaints", 0)),
             ("Missed targets", service.get("breaches", 0)),
-            ("Last ticket", when(service.get("last_ticket_at"))),
+            ("Last ticket", when(service.get("last_ticket_at"), with_time=False)),
             ("Recovery cost", by_currency(service.get("recovery_cost_by_currency"))),
             ("Surveys answered", service.get("surveys", 0)),
             ("Mean survey score (1-5)", number(service.get("mean_score"))),
@@ -394,7 +394,7 @@ def profile_view(profile: Mapping[str, Any]) -> ProfileView:
             ("Clicked", marketing.get("clicked", 0)),
             ("Responses", marketing.get("responses", 0)),
             ("Bounced", marketing.get("bounced", 0)),
-            ("Last touch", when(marketing.get("last_touch_at"))),
+            ("Last touch", when(marketing.get("last_touch_at"), with_time=False)),
             (
                 "Unsubscribes",
                 ", ".join(f"{label(k)}: {v}" for k, v in sorted(unsubscribes.items())),
