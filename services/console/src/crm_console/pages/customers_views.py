@@ -617,12 +617,23 @@ def field_errors(problem: Mapping[str, Any]) -> dict[str, str]:
     entries = list(problem.get("errors") or [])
     if problem.get("location"):
         entries.append({"location": problem["location"], "message": problem.get("detail", "")})
+    known = {f.name for f in EDIT_FIELDS}
     errors: dict[str, str] = {}
     for entry in entries:
-        location = str(entry.get("location", ""))
-        name = location.removeprefix("body.")
-        if name:
-            errors.setdefault(name, str(entry.get("message", "")))
+        location = str(entry.get("location", "")).removeprefix("body.")
+        # "tags.3" is the tags field's; what names no field of the form goes above it.
+        name = next(
+            (
+                n
+                for n in sorted(known, key=len, reverse=True)
+                if location == n or location.startswith(n + ".")
+            ),
+            "form",
+        )
+        message = str(entry.get("message", ""))
+        if name == "form" and location not in ("", "body"):
+            message = f"{location}: {message}"
+        errors.setdefault(name, message)
     return errors
 
 
