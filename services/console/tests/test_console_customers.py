@@ -384,3 +384,44 @@ async def test_an_erasure_needs_the_name_typed_and_then_calls_the_service(
     (erasure,) = services.writes("customer")
     assert erasure.body == {"reason": "ticket 4711"}
     assert erasure.headers["if-match"] == '"3"'
+
+
+async def test_the_services_own_phone_check_shows_beside_the_phone_field(
+    console: httpx.AsyncClient, services: FakeServices, sign_in: Callable[..., str]
+) -> None:
+    sign_in("sales")
+    _customer_reads(services)
+    problem = {
+        "type": "https://crm.example.com/problems/invalid-phone-number",
+        "status": 422,
+        "detail": "+1 555 is not a valid phone number",
+        "location": "body.phone",
+    }
+    services.on("PATCH", "customer", f"/v1/customers/{ADA}", problem, status=422)
+
+    response = await console.post(
+        f"/customers/{ADA}/edit",
+        data={"etag": '"3"', "name": "Ada", "kind": "individual", "phone": "+1 555"},
+    )
+
+    field = re.search(r'<input id="f-phone"[^>]*>', response.text)
+    assert field is not None
+    assert 'aria-invalid="true"' in field.group(0)
+    assert '<p class="field-error" id="f-phone-note">' in response.text
+
+
+async def test_a_stale_merge_merges_nothing_and_says_so(
+    console: httpx.AsyncClient, services: FakeServices, sign_in: Callable[..., str]
+) -> None:
+    sign_in("sales")
+    _customer_reads(services)
+    services.on("GET", "customer", f"/v1/customers/{ADA_TWIN}", customer(ADA_TWIN))
+    services.on("POST", "customer", f"/v1/customers/{ADA}/merge", {"detail": "stale"}, status=412)
+
+    response = await console.post(
+        f"/customers/{ADA}/merge", data={"etag": '"2"', "duplicate_id": ADA_TWIN}
+    )
+
+    assert response.status_code == 412
+    assert "nothing was merged" in response.text
+    assert 'name="etag" value="&#34;3&#34;"' in response.text  # the current one, to try again
