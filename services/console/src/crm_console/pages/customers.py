@@ -8,6 +8,7 @@ do); the shaping for the eye is in :mod:`crm_console.pages.customers_views`.
 import asyncio
 import json
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Request
@@ -147,7 +148,9 @@ def _timeline_context(customer_id: str, page: dict[str, Any] | None) -> dict[str
     cursor = page.get("next_cursor")
     return {
         "entries": views.timeline_entries(page.get("items") or [], customer_id),
-        "next_url": f"/customers/{customer_id}/timeline?cursor={cursor}" if cursor else None,
+        "next_url": f"/customers/{customer_id}/timeline?{urlencode({'cursor': cursor})}"
+        if cursor
+        else None,
     }
 
 
@@ -218,7 +221,7 @@ async def edit(
             headers={"If-Match": etag},
         )
     except UpstreamError as error:
-        if error.status in (409, 412, 428):
+        if error.status in (412, 428):
             # Someone saved first: show what the record holds now, with its new ETag.
             current, current_etag = await _customer(upstream, customer_id)
             try:
@@ -228,7 +231,7 @@ async def edit(
             unsaved = views.stale_lines(opened, form, views.form_values(current))
             context = _edit_context(current, current_etag, stale=STALE, unsaved=unsaved)
             return render(request, "customers/edit.html", context, status_code=409)
-        if error.status in (400, 422):
+        if error.status in (400, 409, 422):
             customer, _ = await _customer(upstream, customer_id)
             context = _edit_context(
                 customer,
@@ -238,7 +241,7 @@ async def edit(
                 opened=form.get("opened"),
                 problem=error.detail,
             )
-            return render(request, "customers/edit.html", context, status_code=422)
+            return render(request, "customers/edit.html", context, status_code=error.status)
         raise
     return RedirectResponse(f"/customers/{customer_id}?done=saved", status_code=303)
 
