@@ -425,3 +425,38 @@ async def test_a_stale_merge_merges_nothing_and_says_so(
     assert response.status_code == 412
     assert "nothing was merged" in response.text
     assert 'name="etag" value="&#34;3&#34;"' in response.text  # the current one, to try again
+
+
+async def test_a_merged_record_points_to_the_survivor(
+    console: httpx.AsyncClient, services: FakeServices, sign_in: Callable[..., str]
+) -> None:
+    sign_in("sales")
+    _customer_reads(services)
+    merged = customer(status="merged", merged_into=ADA_TWIN)
+    services.on("GET", "customer", f"/v1/customers/{ADA}", merged, headers=ETAG)
+    services.on("GET", "analytics", f"/v1/profiles/{ADA}", profile(ADA_TWIN))
+
+    response = await console.get(f"/customers/{ADA}")
+
+    assert response.status_code == 200
+    assert f'<a href="/customers/{ADA_TWIN}">open the surviving record</a>' in response.text
+    assert "Scores" not in response.text  # the survivor's profile is on the survivor's page
+    assert f'href="/customers/{ADA}/edit"' not in response.text
+
+
+async def test_an_erased_record_shows_as_a_tombstone(
+    console: httpx.AsyncClient, services: FakeServices, sign_in: Callable[..., str]
+) -> None:
+    sign_in("admin")
+    _customer_reads(services)
+    erased = customer(
+        status="erased", name="(erased)", email=None, phone=None, erased_at="2026-12-02T08:00:00Z"
+    )
+    services.on("GET", "customer", f"/v1/customers/{ADA}", erased, headers=ETAG)
+    services.on("GET", "analytics", f"/v1/profiles/{ADA}", profile())
+
+    response = await console.get(f"/customers/{ADA}")
+
+    assert response.status_code == 200
+    assert "personal data was erased on 2026-12-02" in response.text
+    assert f'href="/customers/{ADA}/erase"' not in response.text
