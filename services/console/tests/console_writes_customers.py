@@ -43,4 +43,12 @@ WRITES = [
         upstream=("customer", "POST", f"/v1/customers/{ADA}/erasure"),
         prepare=_customers,
     ),
+    WriteCase(
+        "POST",
+        "/customers/{customer_id}/stage",
+        f"/customers/{ADA}/stage",
+        {"etag": '"3"', "stage": "lost", "reason": "moved abroad"},
+        upstream=("customer", "POST", f"/v1/customers/{ADA}/lifecycle"),
+        role="sales",
+    ),
 ]

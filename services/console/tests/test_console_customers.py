@@ -460,3 +460,38 @@ async def test_an_erased_record_shows_as_a_tombstone(
     assert response.status_code == 200
     assert "personal data was erased on 2026-12-02" in response.text
     assert f'href="/customers/{ADA}/erase"' not in response.text
+
+
+async def test_the_stage_moves_the_service_allows_are_offered_and_sent_with_if_match(
+    console: httpx.AsyncClient, services: FakeServices, sign_in: Callable[..., str]
+) -> None:
+    sign_in("sales")
+    _customer_reads(services)
+    services.on("GET", "analytics", f"/v1/profiles/{ADA}", profile())
+    services.on("POST", "customer", f"/v1/customers/{ADA}/lifecycle", lifecycle())
+
+    page = await console.get(f"/customers/{ADA}")
+    moved = await console.post(
+        f"/customers/{ADA}/stage", data={"etag": '"3"', "stage": "lost", "reason": "moved"}
+    )
+
+    assert '<option value="lost">Lost</option>' in page.text  # the lifecycle's allowed_next
+    assert moved.status_code == 303
+    (move,) = services.writes("customer")
+    assert move.body == {"stage": "lost", "reason": "moved"}
+    assert move.headers["if-match"] == '"3"'
+
+
+async def test_a_refused_stage_move_shows_the_services_reason(
+    console: httpx.AsyncClient, services: FakeServices, sign_in: Callable[..., str]
+) -> None:
+    sign_in("sales")
+    refusal = {"status": 409, "detail": "a lost customer can only be re-engaged as a prospect"}
+    services.on("POST", "customer", f"/v1/customers/{ADA}/lifecycle", refusal, status=409)
+
+    response = await console.post(
+        f"/customers/{ADA}/stage", data={"etag": '"3"', "stage": "customer", "reason": "x"}
+    )
+
+    assert response.status_code == 409
+    assert "can only be re-engaged as a prospect" in response.text

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from crm_console.pages import customers_views as views
 from crm_console.session import Viewer, allowed
 from crm_console.upstream import Upstream, UpstreamError
-from crm_console.web import UpstreamDep, is_htmx, render
+from crm_console.web import UpstreamDep, alert, is_htmx, render
 
 router = APIRouter()
 
@@ -34,6 +34,7 @@ STALE = (
 DONE = {
     "saved": "The changes are saved.",
     "merged": "The duplicate was merged into this customer; it now points here.",
+    "stage": "The lifecycle stage was changed.",
     "erased": "The customer's personal data was erased. A tombstone without personal data remains.",
 }
 
@@ -45,7 +46,11 @@ def _fragment(request: Request) -> bool:
 
 async def _customer(upstream: Upstream, customer_id: str) -> tuple[dict[str, Any], str]:
     """The customer and the ETag of the version read (what If-Match must name)."""
-    response = await upstream.request("GET", "customer", f"/v1/customers/{customer_id}")
+    return await _read_with_etag(upstream, f"/v1/customers/{customer_id}")
+
+
+async def _read_with_etag(upstream: Upstream, path: str) -> tuple[dict[str, Any], str]:
+    response = await upstream.request("GET", "customer", path)
     return response.json(), response.headers.get("etag", "")
 
 
@@ -95,12 +100,13 @@ async def customer_360(
     # The master data is the page; the profile, lifecycle and consent only add to it.
     answers: tuple[Any, ...] = await asyncio.gather(
         upstream.get("customer", base),
-        upstream.get("customer", f"{base}/lifecycle"),
+        _read_with_etag(upstream, f"{base}/lifecycle"),
         upstream.get("customer", f"{base}/consent"),
         _profile(upstream, viewer, customer_id),
         return_exceptions=True,
     )
-    customer, lifecycle, consent, profile = answers
+    customer, lifecycle_read, consent, profile = answers
+    lifecycle, lifecycle_etag = lifecycle_read if isinstance(lifecycle_read, tuple) else (None, "")
     if isinstance(customer, BaseException):
         raise customer
     profile_note = None
@@ -125,7 +131,10 @@ async def customer_360(
             consent if isinstance(consent, dict) else None, customer.get("consent") or {}
         ),
         "stage_badge": views.STAGE_BADGE.get(customer["lifecycle_stage"], "idle"),
-        "history": views.stage_history(lifecycle if isinstance(lifecycle, dict) else None),
+        "history": views.stage_history(lifecycle),
+        # The moves the service allows from here, and the ETag the move must name.
+        "allowed_next": (lifecycle or {}).get("allowed_next") or [],
+        "lifecycle_etag": lifecycle_etag,
         "profile": views.profile_view(profile) if profile else None,
         "profile_note": profile_note,
         "timeline": _timeline_context(customer_id, (profile or {}).get("timeline")),
@@ -172,6 +181,31 @@ async def timeline(
     if _fragment(request):
         return render(request, "customers/_timeline_items.html", context)
     return render(request, "customers/timeline.html", context)
+
+
+@router.post("/customers/{customer_id}/stage", response_class=HTMLResponse)
+async def move_stage(
+    request: Request, customer_id: str, viewer: Writer, upstream: UpstreamDep
+) -> Response:
+    """Move the lifecycle stage (the service decides which moves are allowed)."""
+    form = await request.form()
+    try:
+        await upstream.send(
+            "POST",
+            "customer",
+            f"/v1/customers/{customer_id}/lifecycle",
+            json={"stage": str(form.get("stage", "")), "reason": str(form.get("reason", ""))},
+            headers={"If-Match": str(form.get("etag", ""))},
+        )
+    except UpstreamError as error:
+        if error.status == 412:
+            message = (
+                "This customer was changed by someone else since you opened the page, so the "
+                "stage was not changed. Open the customer again and choose once more."
+            )
+            return alert(request, message, 409)
+        raise
+    return RedirectResponse(f"/customers/{customer_id}?done=stage", status_code=303)
 
 
 # --- edit -----------------------------------------------------------------------------------
