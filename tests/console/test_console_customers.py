@@ -131,6 +131,15 @@ async def test_find_a_customer_open_the_360_page_edit_and_a_stale_edit(
     await assert_accessible(page)
     await screenshot(page, "customers-edit-stale")
 
+    # The stage moves the service allows, from the 360 page.
+    await page.get_by_role("link", name="go back to the customer").click()
+    await page.get_by_text("Move to another stage").click()
+    await page.get_by_label("New stage").select_option("lost")
+    await page.get_by_label("Why").fill("moved abroad")
+    await page.get_by_role("button", name="Move the stage").click()
+    await expect(page.get_by_text("The lifecycle stage was changed.")).to_be_visible()
+    await expect(page.locator(".stages li").first).to_contain_text("Customer → Lost")
+
 
 async def test_merge_two_duplicates_then_erase_the_survivor(
     page: Page, system: Launcher, admin: httpx.AsyncClient
