@@ -138,7 +138,9 @@ async def test_find_a_customer_open_the_360_page_edit_and_a_stale_edit(
     await page.get_by_label("Why").fill("moved abroad")
     await page.get_by_role("button", name="Move the stage").click()
     await expect(page.get_by_text("The lifecycle stage was changed.")).to_be_visible()
-    await expect(page.locator(".stages li").first).to_contain_text("Customer → Lost")
+    latest = page.locator(".stages li").first
+    await expect(latest).to_contain_text("moved abroad")
+    await expect(latest.locator(".stage-move")).to_contain_text("Lost")
 
 
 async def test_merge_two_duplicates_then_erase_the_survivor(
