@@ -51,7 +51,9 @@ def next_steps(ticket: Ticket) -> list[NextStep]:
     """The flow's moves first (in the flow's order), then the actions open at any time."""
     status = S(ticket.status)
     resume = S(ticket.resume_status) if ticket.resume_status else None
-    steps = [_move(ticket, to) for to in flow.allowed_moves(TicketKind(ticket.kind), status, resume)]
+    steps = [
+        _move(ticket, to) for to in flow.allowed_moves(TicketKind(ticket.kind), status, resume)
+    ]
     steps += [
         NextStep("reply", "contacts", needs=("direction", "channel", "summary")),
         NextStep("note", "notes", needs=("text",)),

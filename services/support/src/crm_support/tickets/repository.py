@@ -202,7 +202,9 @@ class TicketRepository(RepositoryBase[Ticket]):
         if query.target_state is not None:
             statement = statement.where(
                 select(TicketTarget.ticket_id)
-                .where(TicketTarget.ticket_id == Ticket.id, _shown_in(query.target_state, query.now))
+                .where(
+                    TicketTarget.ticket_id == Ticket.id, _shown_in(query.target_state, query.now)
+                )
                 .exists()
             )
         if query.open is True:
