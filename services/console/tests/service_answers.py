@@ -129,4 +129,4 @@ def page(*items: dict[str, Any], next_cursor: str | None = None) -> dict[str, An
 
 
 def customer(customer_id: str = CUSTOMER, name: str = "Ada Lovelace") -> dict[str, Any]:
-    return {"id": customer_id, "kind": "person", "status": "active", "name": name, "version": 1}
+    return {"id": customer_id, "kind": "individual", "status": "active", "name": name, "version": 1}

@@ -47,6 +47,15 @@ ACTION_LABELS = {
     "escalate": "Escalate",
     "promise_reply": "Promise a reply",
 }
+# The submit button of a step's small form (its summary already says the step's name).
+SUBMIT_LABELS = {
+    "reply": "Record the reply",
+    "note": "Save the note",
+    "hand_over": "Hand over",
+    "escalate": "Escalate now",
+    "promise_reply": "Promise",
+    "close": "Sign off and close",
+}
 # The steps that end or stop the work look different from the flow's forward steps.
 CAUTIOUS_ACTIONS = {"close", "reject", "escalate", "wait_on_customer"}
 HISTORY_WORDS = {
@@ -241,6 +250,10 @@ class StepView:
     @property
     def needs_input(self) -> bool:
         return bool(self.fields)
+
+    @property
+    def submit_label(self) -> str:
+        return SUBMIT_LABELS.get(self.action, f"{self.label}: send")
 
 
 def step_view(step: Mapping[str, Any]) -> StepView:
