@@ -281,10 +281,10 @@ def history_view(entry: Mapping[str, Any]) -> HistoryView:
     kind = str(entry["kind"])
     details = entry.get("details") or {}
     line = None
-    if entry.get("from_status") or entry.get("to_status"):
-        line = " to ".join(
-            words(s) for s in (entry.get("from_status"), entry.get("to_status")) if s
-        )
+    if kind == "created":
+        line = None  # its title says it
+    elif entry.get("from_status") and entry.get("to_status"):
+        line = f"from {words(entry['from_status'])} to {words(entry['to_status'])}"
     elif kind in ("target_met", "target_breached") and details.get("target"):
         line = TARGET_LABELS.get(details["target"], words(details["target"]))
     elif kind == "contact":
