@@ -287,3 +287,37 @@ async def test_an_unknown_step_is_not_found(
     assert response.status_code == 404
     assert services.writes() == []
     assert re.search("no such step", response.text)
+
+
+async def test_my_teams_queue_is_offered_only_to_someone_on_a_team(
+    console: httpx.AsyncClient, services: FakeServices, sign_in: SignIn
+) -> None:
+    queue_answer(services)
+
+    sign_in("support")
+    alone = page_of(await console.get("/service"))
+    sign_in("support", team="team-9")
+    on_a_team = page_of(await console.get("/service"))
+
+    def scopes(html: Element) -> list[str]:
+        return [option["value"] for option in html.find("select", name="scope").find_all("option")]
+
+    assert scopes(alone) == ["all", "mine"]
+    assert scopes(on_a_team) == ["all", "mine", "team"]
+
+
+async def test_a_promise_is_sent_as_a_utc_time(
+    console: httpx.AsyncClient, services: FakeServices, sign_in: SignIn
+) -> None:
+    sign_in("support")
+    services.on("POST", "support", rf"/v1/tickets/{TICKET}/promises", ticket())
+
+    await console.post(
+        f"/service/tickets/{TICKET}/actions/promise_reply",
+        data={"reply_by": "2026-12-08T10:30", "version": "3"},
+        headers={"HX-Request": "true"},
+    )
+
+    [promise] = services.writes("support")
+    assert promise.body == {"reply_by": "2026-12-08T10:30:00+00:00"}
+    assert promise.headers["if-match"] == '"3"'
