@@ -1,5 +1,6 @@
 """The lists of tickets: the queue (the nearest running target first) and by receipt."""
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ async def search_tickets(
     """``sort`` "due" (the queue; its cursor is a position, as the queue reorders itself
     as targets fall due) or "received" (keyset on the receipt time)."""
     repository = TicketRepository(uow.session)
+    query = replace(query, now=uow.clock.now())
     if cursor is not None and cursor.get("order") != sort:
         raise InvalidCursorError("the cursor belongs to another list; start again without one")
     following: dict[str, Any] | None = None

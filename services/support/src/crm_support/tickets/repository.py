@@ -11,7 +11,7 @@ from crm_shared.errors import NotFoundError
 from crm_shared.views.customer_view import CustomerViewRepository
 from crm_shared.views.team_managers import manager_of
 from crm_shared.views.value_classes import value_class_of
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from crm_support.db import (
     count_rows,
@@ -37,6 +37,21 @@ class TicketQuery:
     kind: str | None = None
     major: bool | None = None
     open: bool | None = None
+    priority: str | None = None
+    team: str | None = None  # owned by a member of this team
+    target_state: str | None = None  # a target in this state as shown at ``now``
+    now: datetime | None = None  # when target_state is read (at risk is a matter of time)
+
+
+def _shown_in(state: str, now: datetime | None) -> ColumnElement[bool]:
+    """A target's stored state as clients see it at ``now`` (``targets.shown``): a running
+    target past its warning point shows at risk."""
+    if state not in ("running", "at_risk") or now is None:
+        return TicketTarget.state == state
+    past_warning = TicketTarget.at_risk_at.is_not(None) & (TicketTarget.at_risk_at <= now)
+    if state == "at_risk":
+        return (TicketTarget.state == "running") & past_warning
+    return (TicketTarget.state == "running") & ~past_warning
 
 
 class TicketRepository(RepositoryBase[Ticket]):
@@ -177,10 +192,21 @@ class TicketRepository(RepositoryBase[Ticket]):
 
     def _matching(self, query: TicketQuery) -> Select[Ticket]:
         statement = select(Ticket)
-        for name in ("customer_id", "status", "owner", "kind", "major"):
+        for name in ("customer_id", "status", "owner", "kind", "major", "priority"):
             value = getattr(query, name)
             if value is not None:
                 statement = statement.where(getattr(Ticket, name) == value)
+        if query.team is not None:
+            members = select(team_members.c.user_id).where(team_members.c.team_id == query.team)
+            statement = statement.where(Ticket.owner.in_(members))
+        if query.target_state is not None:
+            statement = statement.where(
+                select(TicketTarget.ticket_id)
+                .where(
+                    TicketTarget.ticket_id == Ticket.id, _shown_in(query.target_state, query.now)
+                )
+                .exists()
+            )
         if query.open is True:
             statement = statement.where(Ticket.status.in_(OPEN_STATUSES))
         elif query.open is False:

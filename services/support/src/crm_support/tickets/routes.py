@@ -24,7 +24,7 @@ from crm_shared.preconditions import ExpectedVersion
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from crm_support.tickets import queue, service
+from crm_support.tickets import actions, queue, service
 from crm_support.tickets.models import Ticket
 from crm_support.tickets.repository import TicketQuery
 from crm_support.tickets.schemas import (
@@ -32,6 +32,7 @@ from crm_support.tickets.schemas import (
     EscalateIn,
     HandoverIn,
     HistoryOut,
+    NextStepOut,
     NoteIn,
     PromiseIn,
     TargetOut,
@@ -88,6 +89,9 @@ def ticket_out(found: service.TicketDetails) -> TicketOut:
         {
             **_summary_fields(found),
             "history": [HistoryOut.model_validate(entry) for entry in found.history],
+            "allowed_actions": [
+                NextStepOut.model_validate(step) for step in actions.next_steps(found.ticket)
+            ],
         }
     )
 
@@ -164,7 +168,19 @@ async def list_tickets(
     total: TotalDep = False,
 ) -> Page[TicketSummary]:
     query = TicketQuery(
-        **filters.model_dump(include={"customer_id", "status", "owner", "kind", "major", "open"})
+        **filters.model_dump(
+            include={
+                "customer_id",
+                "status",
+                "owner",
+                "team",
+                "priority",
+                "target_state",
+                "kind",
+                "major",
+                "open",
+            }
+        )
     )
     found = await queue.search_tickets(
         uow, query, filters.sort.value, decode_cursor(cursor), limit, settings, count=total

@@ -165,6 +165,13 @@ class TicketFilter(BaseModel):
     customer_id: str | None = None
     status: TicketStatus | None = None
     owner: str | None = None
+    team: str | None = Field(None, description="only tickets owned by a member of this team")
+    priority: Priority | None = None
+    target_state: TargetState | None = Field(
+        None,
+        description="only tickets with a target in this state now (at_risk: running past its "
+        "warning point; running: not yet at risk)",
+    )
     kind: TicketKind | None = None
     major: bool | None = None
     open: bool | None = Field(None, description="true: only tickets not yet resolved")
@@ -259,5 +266,24 @@ class TicketSummary(BaseModel):
     version: int
 
 
+class NextStepOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    action: str = Field(
+        description="acknowledge, investigate, determine_responsibility, propose_resolution, "
+        "accept, reject, resolve, complete_follow_up, close, reopen, wait_on_customer, resume "
+        "(transitions); reply, note, hand_over, escalate, promise_reply"
+    )
+    endpoint: Literal["transitions", "contacts", "notes", "handover", "escalate", "promises"] = (
+        Field(description="The operation that takes the step: POST /v1/tickets/{id}/<endpoint>")
+    )
+    to: TicketStatus | None = Field(description="A transition's `to`")
+    needs: list[str] = Field(description="The body fields the person must give")
+
+
 class TicketOut(TicketSummary):
     history: list[HistoryOut] = Field(description="Every step of the case, oldest first")
+    allowed_actions: list[NextStepOut] = Field(
+        description="The steps the ticket allows now, from the flow's rules (a listed step may "
+        "still be refused: a major complaint's sign-off, a stale If-Match)"
+    )
