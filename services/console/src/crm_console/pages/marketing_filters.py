@@ -154,7 +154,8 @@ def _value_words(value: Any) -> str:
 
 
 def _condition_words(condition: Mapping[str, Any]) -> str:
-    name, op, value = condition.get("field", ""), condition.get("op"), condition.get("value")
+    name, op = condition.get("field", ""), condition.get("op")
+    value: Any = condition.get("value")
     subject = label(str(name))
     match op:
         case "eq":
