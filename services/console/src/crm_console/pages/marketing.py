@@ -161,7 +161,8 @@ def _builder(
         "filters": filters,
         "form": form,
         "errors": errors or {},
-        "problem": problem,
+        "form_problem": problem,
+        "size": None,
     }
     return render(request, "marketing/segment_new.html", context, status_code=status_code)
 
