@@ -173,6 +173,8 @@ def _condition_words(condition: Mapping[str, Any]) -> str:
         case "between":
             low, high = value
             return f"{subject} between {low} and {high}"
+        case "contains" if name == "consent":
+            return f"Consent granted for {value}"
         case "contains":
             return f"{subject} include {value}"
         case "exists":

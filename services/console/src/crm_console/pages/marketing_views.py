@@ -32,7 +32,7 @@ VARIANT_FIGURES = (
     ("Clicked", "clicked"),
     ("Responded", "responded"),
 )
-FUNNEL_COLOURS = ["#14233a", "#1f5fbf", "#2f77d6", "#4a8fe0", "#1e6b34", "#7a4b00"]
+FUNNEL_COLOURS = ["#14233a", "#1b4f9c", "#1f5fbf", "#3f7fd4", "#6d9fe0", "#1e6b34"]
 
 
 def percent(rate: float | None) -> str:
@@ -72,12 +72,21 @@ def funnel_option(stages: list[tuple[str, int]]) -> dict[str, Any]:
                 "sort": "none",
                 "min": 0,
                 "max": top,
-                "minSize": "8%",
-                "left": "5%",
-                "width": "90%",
+                "minSize": "4%",
+                "left": "2%",
+                "top": 10,
+                "bottom": 10,
+                "width": "64%",
                 "gap": 3,
-                "label": {"show": True, "position": "inside", "formatter": "{b}: {c}"},
-                "labelLine": {"show": False},
+                # Outside, on the right: a late stage's shape is too narrow for its label.
+                "label": {
+                    "show": True,
+                    "position": "right",
+                    "formatter": "{b}: {c}",
+                    "color": "#1b1f24",
+                    "fontSize": 13,
+                },
+                "labelLine": {"show": True, "length": 12},
                 "itemStyle": {"borderColor": "#fff", "borderWidth": 1},
                 "data": [{"name": name, "value": value} for name, value in stages],
             }
