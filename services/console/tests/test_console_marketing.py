@@ -343,6 +343,24 @@ def test_the_form_maps_onto_the_filter_language() -> None:
     assert mapped.sources[2] == "monetary_total"
 
 
+def test_a_saved_filter_reads_in_words() -> None:
+    saved = {
+        "any": [
+            {"field": "churn_risk", "op": "in", "value": ["medium", "high"]},
+            {
+                "all": [
+                    {"field": "monetary_total", "op": "between", "value": [100, 500]},
+                    {"not": {"field": "tags", "op": "contains", "value": "vip"}},
+                ]
+            },
+        ]
+    }
+
+    assert filters.in_words(saved) == (
+        "Churn risk is medium or high or (Total spend between 100 and 500 and not Tags include vip)"
+    )
+
+
 def test_any_combines_the_conditions_and_nothing_chosen_is_no_filter() -> None:
     form = filters.FormValues([("match", "any"), ("customer_type", "business"), ("city", "Oslo")])
 
@@ -518,7 +536,7 @@ async def test_a_segment_shows_its_filter_in_words_its_members_and_the_csv_link(
 
     html = response.text
     assert response.status_code == 200
-    assert "Age band is one of 25-34 and Consent granted for email" in html
+    assert "<li>Age band is 25-34</li><li>Consent granted for email</li>" in html
     assert "Anna Berg" in html
     assert "1,234.50" in html
     assert f'href="/marketing/segments/{SEGMENT_ID}/members.csv"' in html

@@ -242,7 +242,7 @@ async def segment(
     )
     context = {
         "segment": found,
-        "words": filters.in_words(found["filter"]),
+        "parts": filters.in_parts(found["filter"]),
         "members": members["items"],
         "next_cursor": members.get("next_cursor"),
         "cursor": cursor,

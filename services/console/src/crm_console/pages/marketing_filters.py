@@ -147,10 +147,12 @@ def field_errors(errors: Sequence[Mapping[str, Any]], mapped: MappedFilter) -> d
     return found
 
 
-def _value_words(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    return str(value)
+def _value_words(value: Any, joiner: str = "or") -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    if not isinstance(value, list):
+        return str(value)
+    items = [str(item) for item in value]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {joiner} {items[-1]}"
 
 
 def _condition_words(condition: Mapping[str, Any]) -> str:
@@ -163,9 +165,9 @@ def _condition_words(condition: Mapping[str, Any]) -> str:
         case "ne":
             return f"{subject} is not {value}"
         case "in":
-            return f"{subject} is one of {_value_words(value)}"
+            return f"{subject} is {_value_words(value)}"
         case "not_in":
-            return f"{subject} is none of {_value_words(value)}"
+            return f"{subject} is neither {_value_words(value, 'nor')}"
         case "gte":
             return f"{subject} at least {value}"
         case "lte":
@@ -192,6 +194,16 @@ def in_words(node: Mapping[str, Any], nested: bool = False) -> str:
     if "not" in node:
         return f"not {in_words(node['not'], nested=True)}"
     return _condition_words(node)
+
+
+def in_parts(node: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """A saved filter as a heading and its parts in words: ("every one of", [...]) for an
+    ``all``, ("any one of", [...]) for an ``any``, else ("", [the whole])."""
+    if "all" in node:
+        return "every one of", [in_words(part, nested=True) for part in node["all"]]
+    if "any" in node:
+        return "any one of", [in_words(part, nested=True) for part in node["any"]]
+    return "", [in_words(node)]
 
 
 def checked(form: FormValues | None, name: str) -> set[str]:
