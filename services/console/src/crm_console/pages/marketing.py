@@ -8,6 +8,7 @@ and leaves its validation to analytics (a 422 is shown next to the field it name
 
 import asyncio
 from typing import Annotated, Any
+from uuid import UUID
 
 from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Request
@@ -85,14 +86,13 @@ async def campaigns(
         "status": chosen,
         "statuses": STATUSES,
         "views": views,
-        "can_segments": viewer.can(Permission.ANALYTICS_READ),
     }
     return render(request, "marketing/campaigns.html", context)
 
 
 @router.get("/marketing/campaigns/{campaign_id}", response_class=HTMLResponse)
 async def campaign(
-    request: Request, campaign_id: str, viewer: CampaignReader, upstream: UpstreamDep
+    request: Request, campaign_id: UUID, viewer: CampaignReader, upstream: UpstreamDep
 ) -> HTMLResponse:
     found, results = await asyncio.gather(
         upstream.get("marketing", f"/v1/campaigns/{campaign_id}"),
@@ -116,7 +116,7 @@ async def campaign(
 
 @router.get("/marketing/campaigns/{campaign_id}/results.csv")
 async def campaign_results_csv(
-    campaign_id: str, viewer: CampaignReader, upstream: UpstreamDep
+    campaign_id: UUID, viewer: CampaignReader, upstream: UpstreamDep
 ) -> Response:
     response = await upstream.request(
         "GET",
@@ -227,7 +227,7 @@ async def save_segment(request: Request, viewer: SegmentWriter, upstream: Upstre
 @router.get("/marketing/segments/{segment_id}", response_class=HTMLResponse)
 async def segment(
     request: Request,
-    segment_id: str,
+    segment_id: UUID,
     viewer: SegmentReader,
     upstream: UpstreamDep,
     cursor: str | None = None,
@@ -253,7 +253,7 @@ async def segment(
 
 @router.get("/marketing/segments/{segment_id}/members.csv")
 async def segment_members_csv(
-    segment_id: str, viewer: SegmentReader, upstream: UpstreamDep
+    segment_id: UUID, viewer: SegmentReader, upstream: UpstreamDep
 ) -> Response:
     response = await upstream.request(
         "GET", "analytics", f"/v1/segments/{segment_id}/members.csv", headers={"Accept": "text/csv"}
