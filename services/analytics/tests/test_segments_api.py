@@ -165,3 +165,31 @@ async def test_reading_needs_analytics_read_and_writing_segments_write(
         assert_problem(await agent.get("/v1/segments"), 403)
     async with app_client(app, "http://analytics", role="analyst") as analyst:
         assert (await analyst.post("/v1/segments", json=body)).status_code == 201
+
+
+async def test_the_filter_fields_name_each_fields_operators_and_the_values_it_takes(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/v1/segments/fields")
+
+    assert response.status_code == 200, response.text
+    fields = {entry["field"]: entry for entry in response.json()}
+    assert fields["age_band"]["values"] == [
+        "<18",
+        "18-24",
+        "25-34",
+        "35-44",
+        "45-54",
+        "55-64",
+        "65+",
+    ]
+    assert fields["spend_band"]["values"] == ["<100", "100-250", "250-500", ">500"]
+    assert fields["abc_class"]["values"] == ["A", "B", "C"]
+    assert fields["consent"] == {
+        "field": "consent",
+        "kind": "set",
+        "ops": ["contains"],
+        "values": ["email", "sms", "phone", "post"],
+    }
+    assert fields["industry"]["values"] is None
+    assert "between" in fields["monetary_total"]["ops"]

@@ -27,6 +27,7 @@ from crm_analytics.segments import service
 from crm_analytics.segments.models import Segment
 from crm_analytics.segments.repository import MemberRow
 from crm_analytics.segments.schemas import (
+    FilterFieldOut,
     MemberOut,
     PreviewIn,
     PreviewOut,
@@ -34,6 +35,7 @@ from crm_analytics.segments.schemas import (
     SegmentOut,
     SegmentPatch,
 )
+from crm_analytics.segments.vocabulary import filter_fields
 from crm_analytics.web import SettingsDep
 
 router = APIRouter(prefix="/v1/segments", tags=["segments"], route_class=IfMatchRoute)
@@ -139,6 +141,19 @@ async def list_segments(
 ) -> Page[SegmentOut]:
     found = await service.list_segments(uow, cursor, limit, count=total)
     return page_of(found, limit, segment_out)
+
+
+@router.get(
+    "/fields",
+    dependencies=READ,
+    response_model=list[FilterFieldOut],
+    summary="The filter language's fields: kind, operators, and the values each takes here",
+    description="The age and spend bands are this service's settings now; fields without "
+    "a closed vocabulary (industry, occupation, region, city, tags, the numbers) have "
+    "`values` null.",
+)
+async def list_filter_fields(settings: SettingsDep) -> list[FilterFieldOut]:
+    return filter_fields(settings)
 
 
 @router.get(

@@ -68,3 +68,13 @@ class MemberOut(BaseModel):
     value_class: str | None
     churn_risk: str | None
     monetary_total: Decimal | None
+
+
+class FilterFieldOut(BaseModel):
+    field: str = Field(description="A field of the filter language")
+    kind: str = Field(description="category, number or set")
+    ops: list[str] = Field(description="The operators it takes")
+    values: list[str] | None = Field(
+        description="The values it takes (the bands of the settings, the RFM segment names, "
+        "the ABC classes, ...); null: free text or a number"
+    )
