@@ -480,6 +480,21 @@ async def test_the_at_risk_list_asks_for_a_page_of_customers(
     assert '<span class="badge bad">high</span>' in response.text
 
 
+async def test_the_at_risk_list_names_the_customers_the_person_may_read(
+    console: httpx.AsyncClient, services: FakeServices, sign_in: Callable[..., str]
+) -> None:
+    sign_in("analyst")
+    serve(services)
+    [first, *others] = [c["customer_id"] for c in AT_RISK["customers"]]
+    services.on("GET", "customer", f"/v1/customers/{first}", {"id": first, "name": "Ada Byron"})
+
+    response = await console.get("/analytics/at-risk")
+
+    assert f'<a href="/customers/{first}">Ada Byron</a>' in response.text
+    for other in others:  # not readable here (404): the id stands in
+        assert f'<a href="/customers/{other}">Customer {other[:8]}</a>' in response.text
+
+
 # --- the CSV downloads -----------------------------------------------------------------------
 
 CSV = "section,dimension,key,metric,value\r\nchurn,period,2026-11,churn_rate_percent,0.0\r\n"

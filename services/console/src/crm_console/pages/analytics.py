@@ -16,6 +16,7 @@ from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from crm_console.lookups import csv_download, customer_names
 from crm_console.pages import analytics_views as views
 from crm_console.session import Viewer, allowed
 from crm_console.upstream import Params, Upstream, UpstreamError
@@ -118,7 +119,8 @@ async def overview(
     if isinstance(churn, dict):
         context["churn_chart"] = views.churn_line(churn)
     if isinstance(at_risk, dict):
-        context["riskiest"] = views.at_risk_customers(at_risk)
+        names = await customer_names(upstream, views.at_risk_ids(at_risk))
+        context["riskiest"] = views.at_risk_customers(at_risk, names)
         context["levels"] = views.risk_levels(at_risk)
     if isinstance(abc, dict):
         context["classes"] = views.abc_classes(abc)
@@ -211,13 +213,14 @@ async def at_risk_page(
     limit: RiskLimitQuery = views.RISK_PAGE_SIZES[0],
 ) -> Response:
     report = await upstream.get("analytics", _path(Report.AT_RISK), {"limit": limit})
+    names = await customer_names(upstream, views.at_risk_ids(report))
     context = {
         "section": "at-risk",
         "limit": limit,
         "sizes": sorted({*views.RISK_PAGE_SIZES, limit}),
         "levels": views.risk_levels(report),
         "chart": views.risk_reasons_chart(report, limit),
-        "customers": views.at_risk_customers(report),
+        "customers": views.at_risk_customers(report, names),
         "csv": views.csv_href("at-risk", limit=limit),
     }
     return _page(request, "analytics/at_risk.html", "analytics/_at_risk_report.html", context)
@@ -276,16 +279,5 @@ async def report_csv(
         params["department"] = department
     if report is Report.AT_RISK:
         params["limit"] = limit
-    answer = await upstream.request(
-        "GET", "analytics", _path(report), params=params, headers={"Accept": "text/csv"}
-    )
     name = "-".join(str(part) for part in (report.value, params.get("period")) if part)
-    return Response(
-        answer.content,
-        media_type=answer.headers.get("content-type", "text/csv; charset=utf-8"),
-        # The person's own figures: no shared cache keeps them.
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}.csv"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return await csv_download(upstream, "analytics", _path(report), f"{name}.csv", params)

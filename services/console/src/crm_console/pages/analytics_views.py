@@ -640,12 +640,17 @@ def csi_by_item(report: Mapping[str, Any], href: str) -> Chart:
 # --- who is about to leave -------------------------------------------------------------------
 
 
-def at_risk_customers(report: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Highest risk first (as the service orders them), each reason in words."""
+def at_risk_customers(
+    report: Mapping[str, Any], names: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Highest risk first (as the service orders them), each reason in words; ``names``:
+    the customers' names where the person may read them (the report carries none)."""
+    names = names or {}
     return [
         {
             "id": customer["customer_id"],
             "short_id": customer["customer_id"][:8],
+            "name": names.get(customer["customer_id"]),
             "level": customer["churn_level"],
             "badge": LEVEL_BADGES.get(customer["churn_level"], ""),
             "score": percent(customer.get("churn_score"), 0),
@@ -659,6 +664,10 @@ def at_risk_customers(report: Mapping[str, Any]) -> list[dict[str, Any]]:
         }
         for customer in report.get("customers", [])
     ]
+
+
+def at_risk_ids(report: Mapping[str, Any]) -> list[str]:
+    return [customer["customer_id"] for customer in report.get("customers", [])]
 
 
 def risk_levels(report: Mapping[str, Any]) -> list[dict[str, Any]]:

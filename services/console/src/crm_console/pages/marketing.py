@@ -14,6 +14,7 @@ from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from crm_console.lookups import csv_download, optional
 from crm_console.pages import marketing_filters as filters
 from crm_console.pages import marketing_views as views
 from crm_console.session import Viewer, allowed
@@ -29,27 +30,6 @@ CAMPAIGNS_PAGE = 20
 SEGMENTS_PAGE = 25
 MEMBERS_PAGE = 25
 STATUSES = ("draft", "scheduled", "running", "paused", "stopped", "completed")
-
-
-async def _or_none(call: Any) -> Any:
-    """A secondary read that may fail without failing the page (shown as missing)."""
-    try:
-        return await call
-    except UpstreamError as error:
-        if error.status == 401:
-            raise
-        return None
-
-
-def _csv(response: Any, fallback_name: str) -> Response:
-    disposition = response.headers.get(
-        "content-disposition", f'attachment; filename="{fallback_name}"'
-    )
-    return Response(
-        response.content,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": disposition},
-    )
 
 
 # --- campaigns -------------------------------------------------------------------------------
@@ -72,7 +52,7 @@ async def campaigns(
     # The key figures of the page's campaigns, read together.
     results = await asyncio.gather(
         *(
-            _or_none(upstream.get("marketing", f"/v1/campaigns/{item['id']}/results"))
+            optional(upstream.get("marketing", f"/v1/campaigns/{item['id']}/results"))
             for item in page["items"]
         )
     )
@@ -100,7 +80,7 @@ async def campaign(
     )
     segment = None
     if viewer.can(Permission.ANALYTICS_READ):
-        segment = await _or_none(upstream.get("analytics", f"/v1/segments/{found['segment_id']}"))
+        segment = await optional(upstream.get("analytics", f"/v1/segments/{found['segment_id']}"))
     stages = views.funnel_stages(results, found["channel"])
     context = {
         "campaign": found,
@@ -118,14 +98,13 @@ async def campaign(
 async def campaign_results_csv(
     campaign_id: UUID, viewer: CampaignReader, upstream: UpstreamDep
 ) -> Response:
-    response = await upstream.request(
-        "GET",
+    return await csv_download(
+        upstream,
         "marketing",
         f"/v1/campaigns/{campaign_id}/results",
-        params={"format": "csv"},
-        headers={"Accept": "text/csv"},
+        f"campaign-{campaign_id}-results.csv",
+        {"format": "csv"},
     )
-    return _csv(response, f"campaign-{campaign_id}-results.csv")
 
 
 # --- segments --------------------------------------------------------------------------------
@@ -255,7 +234,6 @@ async def segment(
 async def segment_members_csv(
     segment_id: UUID, viewer: SegmentReader, upstream: UpstreamDep
 ) -> Response:
-    response = await upstream.request(
-        "GET", "analytics", f"/v1/segments/{segment_id}/members.csv", headers={"Accept": "text/csv"}
+    return await csv_download(
+        upstream, "analytics", f"/v1/segments/{segment_id}/members.csv", f"segment-{segment_id}.csv"
     )
-    return _csv(response, f"segment-{segment_id}.csv")

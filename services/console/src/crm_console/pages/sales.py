@@ -16,6 +16,7 @@ from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from crm_console.lookups import customer_names
 from crm_console.pages import sales_views as views
 from crm_console.session import Viewer, allowed
 from crm_console.upstream import Upstream, UpstreamError
@@ -42,20 +43,6 @@ def _page(request: Request, template: str, context: dict[str, Any], **kwargs: An
     return render(request, template, {"subnav": SUBNAV, **context}, **kwargs)
 
 
-async def _customer_names(upstream: Upstream, ids: list[str]) -> dict[str, str]:
-    """Names from the sales service's customer view; a customer it cannot show keeps its id."""
-
-    async def name_of(customer_id: str) -> tuple[str, str | None]:
-        try:
-            body = await upstream.get("sales", f"/v1/customers/{customer_id}")
-        except UpstreamError:
-            return customer_id, None
-        return customer_id, body.get("name") or body.get("company")
-
-    found = await asyncio.gather(*(name_of(i) for i in ids[:NAMES_PER_BOARD]))
-    return {customer_id: name for customer_id, name in found if name}
-
-
 async def _board(upstream: Upstream, viewer: Viewer, currency: str | None) -> views.Board:
     stages = [s for s in views.STAGE_LABELS if s not in views.CLOSED_STAGES]
     pipeline, *pages = await asyncio.gather(
@@ -76,7 +63,9 @@ async def _board(upstream: Upstream, viewer: Viewer, currency: str | None) -> vi
         ),
     )
     by_stage = dict(zip(stages, pages, strict=True))
-    names = await _customer_names(upstream, views.customer_ids(pages))
+    names = await customer_names(
+        upstream, views.customer_ids(pages), service="sales", at_most=NAMES_PER_BOARD
+    )
     return views.board_of(pipeline, by_stage, names, viewer.principal.subject)
 
 
@@ -213,7 +202,9 @@ async def _activities(
         upstream.get("sales", "/v1/activities", {**common, "due": "overdue"}),
         upstream.get("sales", "/v1/activities", {**common, "due": "today"}),
     )
-    names = await _customer_names(upstream, views.customer_ids([overdue, today]))
+    names = await customer_names(
+        upstream, views.customer_ids([overdue, today]), service="sales", at_most=NAMES_PER_BOARD
+    )
     return views.activities_of(overdue, today, names)
 
 

@@ -2,14 +2,13 @@
 service orders it) and a ticket's page with its targets, its whole history and the steps it
 allows now as buttons, each one a call to the support service."""
 
-import asyncio
-from collections.abc import Iterable
 from typing import Annotated, Any
 
 from crm_shared.auth.permissions import Permission
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from crm_console.lookups import customer_names
 from crm_console.pages import service_views as views
 from crm_console.session import Viewer, allowed
 from crm_console.upstream import Upstream, UpstreamError
@@ -21,24 +20,6 @@ Reader = Annotated[Viewer, allowed(Permission.SUPPORT_READ)]
 Writer = Annotated[Viewer, allowed(Permission.SUPPORT_WRITE)]
 
 
-async def _customer_names(upstream: Upstream, ids: Iterable[str]) -> dict[str, str]:
-    """The names of a page's customers, one read each, all at once; a customer the person
-    may not read (or that is gone) shows without a name."""
-    unique = sorted(set(ids))
-
-    async def name_of(customer_id: str) -> str | None:
-        try:
-            customer = await upstream.get("customer", f"/v1/customers/{customer_id}")
-        except UpstreamError as error:
-            if error.status == 401:
-                raise
-            return None
-        return str(customer.get("name") or "") or None
-
-    names = await asyncio.gather(*(name_of(customer_id) for customer_id in unique))
-    return {key: name for key, name in zip(unique, names, strict=True) if name}
-
-
 @router.get("/service", response_class=HTMLResponse)
 async def queue(request: Request, viewer: Reader, upstream: UpstreamDep) -> HTMLResponse:
     filters = views.QueueFilters.of(request.query_params)
@@ -46,7 +27,7 @@ async def queue(request: Request, viewer: Reader, upstream: UpstreamDep) -> HTML
     page = await upstream.get(
         "support", "/v1/tickets", filters.params(viewer.principal.subject, team)
     )
-    names = await _customer_names(upstream, (item["customer_id"] for item in page["items"]))
+    names = await customer_names(upstream, (item["customer_id"] for item in page["items"]))
     context = {
         "filters": filters,
         "rows": [views.ticket_row(item, names) for item in page["items"]],
@@ -78,7 +59,7 @@ async def _ticket_page(
     }
     if is_htmx(request):
         return render(request, "service/_ticket_body.html", context, status_code=status_code)
-    names = await _customer_names(upstream, [ticket["customer_id"]])
+    names = await customer_names(upstream, [ticket["customer_id"]])
     context["customer_name"] = names.get(ticket["customer_id"])
     return render(request, "service/ticket.html", context, status_code=status_code)
 
