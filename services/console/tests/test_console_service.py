@@ -153,6 +153,7 @@ async def test_the_ticket_offers_exactly_the_steps_the_service_allows(
     assert html.find("h1").text() == "The kettle leaks"
     history = html.find("ol", cls="svc-history").find_all("li")
     assert [item.find("strong").text() for item in history] == ["Ticket received"]
+    assert "by agent-1" in history[0].text()
     first = html.find(cls="svc-status").find(data_target="first_contact")
     assert state_of(first) == "running"
 
@@ -166,6 +167,19 @@ async def test_the_ticket_offers_exactly_the_steps_the_service_allows(
     assert buttons(html) == ["resume", "reply", "note"]
     resume = html.find("form", action=f"/service/tickets/{TICKET}/actions/resume")
     assert resume.find("input", name="to")["value"] == "acknowledged"
+
+
+async def test_the_history_calls_the_viewers_own_steps_yours(
+    console: httpx.AsyncClient, services: FakeServices, sign_in: SignIn
+) -> None:
+    sign_in("support", subject="agent-1")
+    services.on("GET", "customer", rf"/v1/customers/{CUSTOMER}", customer())
+    services.on("GET", "support", rf"/v1/tickets/{TICKET}", ticket())
+
+    html = page_of(await console.get(f"/service/tickets/{TICKET}"))
+
+    [entry] = html.find("ol", cls="svc-history").find_all("li")
+    assert "by you" in entry.text()
 
 
 async def test_a_reader_sees_no_buttons(

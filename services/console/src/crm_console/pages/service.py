@@ -51,7 +51,7 @@ async def _ticket_page(
 ) -> HTMLResponse:
     """The ticket's page, or (htmx) only its working part, with what just happened."""
     context = {
-        "ticket": views.ticket_view(ticket),
+        "ticket": views.ticket_view(ticket, viewer.principal.subject),
         "can_write": viewer.can(Permission.SUPPORT_WRITE),
         "outcome": outcome,
         "refusal": refusal,

@@ -277,7 +277,7 @@ class HistoryView:
     text: str | None
 
 
-def history_view(entry: Mapping[str, Any]) -> HistoryView:
+def history_view(entry: Mapping[str, Any], me: str = "") -> HistoryView:
     kind = str(entry["kind"])
     details = entry.get("details") or {}
     line = None
@@ -296,7 +296,7 @@ def history_view(entry: Mapping[str, Any]) -> HistoryView:
     return HistoryView(
         at=when(entry["at"]),
         at_iso=entry["at"],
-        actor=entry["actor"],
+        actor="you" if entry["actor"] == me else entry["actor"],
         title=HISTORY_WORDS.get(kind, words(kind).capitalize()),
         line=line,
         text=entry.get("text"),
@@ -315,7 +315,8 @@ class TicketView:
     facts: list[tuple[str, str]]
 
 
-def ticket_view(ticket: Mapping[str, Any]) -> TicketView:
+def ticket_view(ticket: Mapping[str, Any], me: str = "") -> TicketView:
+    """``me``: the viewer's user id, whose own steps the history calls "you"."""
     facts = [
         ("Kind", words(ticket["kind"])),
         (
@@ -343,7 +344,7 @@ def ticket_view(ticket: Mapping[str, Any]) -> TicketView:
         priority_badge=PRIORITY_BADGES.get(ticket["priority"], ""),
         targets=[target_view(target) for target in ticket["targets"]],
         steps=[step_view(step) for step in ticket.get("allowed_actions", [])],
-        history=[history_view(entry) for entry in ticket.get("history", [])],
+        history=[history_view(entry, me) for entry in ticket.get("history", [])],
         facts=[(label, value) for label, value in facts if value],
     )
 
