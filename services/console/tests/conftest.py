@@ -3,10 +3,12 @@ tokens signed by the test key (``crm_shared.testing.auth``). The real services a
 browser: ``tests/console``."""
 
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from crm_console.app import create_app
+from crm_shared.clock import FakeClock
 from crm_shared.testing.auth import token_for, trusting_verifier
 
 from services.console.tests.console_fakes import FakeServices, settings
@@ -20,9 +22,17 @@ def services() -> FakeServices:
 
 
 @pytest.fixture
-async def console(services: FakeServices) -> AsyncIterator[httpx.AsyncClient]:
+def clock() -> FakeClock:
+    """The console's "today" (a report's default period): Monday 7 December 2026."""
+    return FakeClock(datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def console(services: FakeServices, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
     """The console, not signed in (``sign_in`` below)."""
-    app = create_app(settings(), transport=services.transport, verifier=trusting_verifier())
+    app = create_app(
+        settings(), transport=services.transport, verifier=trusting_verifier(), clock=clock
+    )
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(

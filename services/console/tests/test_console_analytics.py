@@ -5,13 +5,14 @@ the CSV downloads passed through with the person's token."""
 import json
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from html import unescape
 from typing import Any
 
 import httpx
 import pytest
 from crm_console.pages import analytics_views as views
+from crm_shared.clock import FakeClock
 
 from services.console.tests.console_fakes import FakeServices
 
@@ -478,6 +479,24 @@ async def test_the_at_risk_list_asks_for_a_page_of_customers(
     assert "No purchase for longer than usual" in response.text
     assert "spend fell to 0.00 from 90.00" in response.text
     assert '<span class="badge bad">high</span>' in response.text
+
+
+async def test_the_default_periods_follow_the_consoles_clock(
+    console: httpx.AsyncClient,
+    services: FakeServices,
+    sign_in: Callable[..., str],
+    clock: FakeClock,
+) -> None:
+    sign_in("analyst")
+    serve(services)
+    clock.set(datetime(2027, 3, 2, 8, 0, tzinfo=UTC))
+
+    await console.get("/analytics/churn")
+    await console.get("/analytics/csi")
+
+    asked = {c.path: c.params.get("period") for c in services.calls}
+    assert asked["/v1/reports/churn"] == "2027-02"  # the last complete month
+    assert asked["/v1/reports/csi"] == "2027-03"  # this month
 
 
 async def test_the_at_risk_list_names_the_customers_the_person_may_read(

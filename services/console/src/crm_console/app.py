@@ -13,6 +13,7 @@ import httpx
 from crm_shared.api.auth import public
 from crm_shared.auth import TokenVerifier
 from crm_shared.auth.jwks import RemoteJwks
+from crm_shared.clock import SYSTEM_CLOCK, Clock
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
@@ -29,9 +30,11 @@ def create_app(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     verifier: TokenVerifier | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> FastAPI:
     """``transport``: where the services' calls go (tests hand in the services' apps or a
-    recorder); ``verifier``: the token check (tests hand in one with their own keys)."""
+    recorder); ``verifier``: the token check (tests hand in one with their own keys);
+    ``clock``: what "today" is (a report's default period)."""
     settings = settings or ConsoleSettings()
 
     @contextlib.asynccontextmanager
@@ -52,6 +55,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.upstream_urls = settings.upstream_urls()
+    app.state.clock = clock
     app.state.token_verifier = verifier or TokenVerifier(
         issuer=settings.auth_issuer,
         audience=settings.auth_audience,

@@ -3,12 +3,14 @@ for the signed-in person, and how refusals are shown (a page, or an alert for ht
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import httpx
 from crm_shared.auth.permissions import Permission
+from crm_shared.clock import Clock
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -78,6 +80,15 @@ async def upstream_for(request: Request, viewer: ViewerDep) -> Upstream:
 
 
 UpstreamDep = Annotated[Upstream, Depends(upstream_for)]
+
+
+def today(request: Request) -> date:
+    """Today (UTC) by the console's clock: the default period of a report or forecast."""
+    clock: Clock = request.app.state.clock
+    return clock.now().astimezone(UTC).date()
+
+
+TodayDep = Annotated[date, Depends(today)]
 
 
 def _sign_in_url(request: Request, reason: str | None = None) -> str:

@@ -8,7 +8,6 @@ token; the CSV downloads pass the service's own CSV through. The shaping into ch
 
 import asyncio
 from collections.abc import Awaitable
-from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -20,7 +19,7 @@ from crm_console.lookups import csv_download, customer_names
 from crm_console.pages import analytics_views as views
 from crm_console.session import Viewer, allowed
 from crm_console.upstream import Params, Upstream, UpstreamError
-from crm_console.web import UpstreamDep, is_htmx, render
+from crm_console.web import TodayDep, UpstreamDep, is_htmx, render
 
 router = APIRouter(prefix="/analytics")
 
@@ -46,10 +45,6 @@ class Report(StrEnum):
     CHURN = "churn"
     CSI = "csi"
     AT_RISK = "at-risk"
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 def _path(report: Report) -> str:
@@ -84,12 +79,12 @@ async def overview(
     request: Request,
     viewer: Reader,
     upstream: UpstreamDep,
+    today: TodayDep,
     rescored: Annotated[int | None, Query(ge=0)] = None,
     changed: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
     """``rescored``/``changed``: what a rescoring just now did (the form below redirects
     here), said at the top of the page."""
-    today = _today()
     churn_period = views.last_complete_month(today)
     csi_period = views.this_month(today)
     rfm, abc, at_risk, churn, csi = await _reports(
@@ -181,10 +176,10 @@ async def churn_page(
     request: Request,
     viewer: Reader,
     upstream: UpstreamDep,
+    today: TodayDep,
     period: PeriodQuery = None,
     periods: SeriesQuery = OVERVIEW_SERIES,
 ) -> Response:
-    today = _today()
     period = period or views.last_complete_month(today)
     report, problem = await _period_report(
         upstream, Report.CHURN, {"period": period, "periods": periods}
@@ -231,10 +226,10 @@ async def csi_page(
     request: Request,
     viewer: Reader,
     upstream: UpstreamDep,
+    today: TodayDep,
     period: PeriodQuery = None,
     department: DepartmentQuery = None,
 ) -> Response:
-    today = _today()
     period = period or views.this_month(today)
     department = (department or "").strip() or None
     report, problem = await _period_report(
@@ -261,6 +256,7 @@ async def report_csv(
     report: Report,
     viewer: Reader,
     upstream: UpstreamDep,
+    today: TodayDep,
     period: Annotated[str | None, Query(pattern=PERIOD_PATTERN)] = None,
     periods: Annotated[int | None, Query(ge=1, le=24)] = None,
     department: DepartmentQuery = None,
@@ -270,7 +266,6 @@ async def report_csv(
     only forwards it, with the person's token."""
     params: dict[str, Any] = {"format": "csv"}
     if report in (Report.CHURN, Report.CSI):
-        today = _today()
         default = views.last_complete_month(today) if report is Report.CHURN else None
         params["period"] = period or default or views.this_month(today)
     if report is Report.CHURN:

@@ -9,7 +9,6 @@ the owners); every move is its ``PATCH /v1/opportunities/{id}`` with the card's 
 import asyncio
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from crm_shared.auth.permissions import Permission
@@ -20,7 +19,7 @@ from crm_console.lookups import customer_names
 from crm_console.pages import sales_views as views
 from crm_console.session import Viewer, allowed
 from crm_console.upstream import Upstream, UpstreamError
-from crm_console.web import UpstreamDep, is_htmx, render
+from crm_console.web import TodayDep, UpstreamDep, is_htmx, render
 
 router = APIRouter()
 
@@ -268,10 +267,10 @@ async def forecast(
     request: Request,
     viewer: Reader,
     upstream: UpstreamDep,
+    today: TodayDep,
     period: PeriodQuery = None,
     currency: CurrencyQuery = None,
 ) -> Response:
-    today = datetime.now(UTC).date()
     chosen = (period or views.quarter_of(today)).upper()
     found = await upstream.get(
         "sales",
