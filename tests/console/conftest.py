@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from tests.console.browser import CHROMIUM_FLAGS, DESKTOP, chromium_path
+from tests.console.browser import CHROMIUM_FLAGS, DESKTOP, chromium_path, load_axe
 from tests.e2e.launcher import Launcher, running_launcher
 
 
@@ -65,5 +65,17 @@ async def context(browser: Browser, system: Launcher) -> AsyncIterator[BrowserCo
 
 
 @pytest.fixture
-async def page(context: BrowserContext) -> Page:
-    return await context.new_page()
+async def page(context: BrowserContext) -> AsyncIterator[Page]:
+    """A tab with axe-core loaded; the test fails if the console's Content-Security-Policy
+    refused anything the page tried (an inline script, an eval, a foreign origin)."""
+    tab = await context.new_page()
+    refused: list[str] = []
+    tab.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    await load_axe(tab)
+    yield tab
+    assert refused == [], refused

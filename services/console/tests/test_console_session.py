@@ -150,3 +150,16 @@ def test_every_console_route_declares_who_may_call_it() -> None:
     undeclared = [route.path for route in api_routes(app) if declared_permission(route) is None]
 
     assert undeclared == []
+
+
+async def test_every_answer_forbids_inline_scripts_and_framing(console: httpx.AsyncClient) -> None:
+    for response in (
+        await console.get("/sign-in"),
+        await console.get("/customers"),  # the redirect to sign in
+        await console.get("/static/js/console.js"),
+    ):
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self';" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
