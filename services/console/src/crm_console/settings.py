@@ -9,14 +9,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The services whose APIs the console calls, in the order of its navigation.
 UPSTREAMS = ("customer", "sales", "support", "marketing", "analytics", "identity")
-DEFAULT_UPSTREAM_PORTS = {
-    "customer": 8001,
-    "marketing": 8002,
-    "sales": 8003,
-    "support": 8004,
-    "analytics": 8005,
-    "identity": 8006,
-}
 
 
 def _platform(name: str) -> AliasChoices:
