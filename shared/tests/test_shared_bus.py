@@ -9,7 +9,7 @@ import pytest
 from crm_launcher.broker import BundledBroker, free_port
 from crm_shared.bus.consumer import EventConsumer
 from crm_shared.bus.outbox import OutboxRepository
-from crm_shared.bus.topics import CUSTOMER, DEAD_LETTER
+from crm_shared.bus.topics import CUSTOMER, DEAD_LETTER, ensure_topics
 from crm_shared.contracts.customer import CustomerErased
 from crm_shared.db import UnitOfWork
 from crm_shared.events import CloudEvent
@@ -301,6 +301,37 @@ async def test_broker_restart_while_running_loses_nothing(
         await harness.write_events(customer, count=3)
         await wait_for(settled(lambda: harness.applied_count(customer), 9), timeout=90)
         assert await harness.unsent() == 0
+    finally:
+        await harness.stop()
+        await harness.engine.dispose()
+        own_broker.stop()
+
+
+async def test_an_event_acknowledged_before_the_topics_came_back_is_published_again(
+    bus_database_url: str, tmp_path: Path
+) -> None:
+    """The race `crm up` ran into: the broker restarts, and a relay that had published nothing
+    yet (its producer holds the topics' metadata from its start) publishes before the launcher
+    has created the topics again. The restarted broker acknowledges that write to a topic that
+    does not exist; once the topic exists, the event counts in its partition's end offset but
+    can never be read, and no earlier acknowledgement of the relay was lost to tell. The relay
+    notices the restart by the marker the broker lost, and publishes again."""
+    own_broker = BundledBroker(port=free_port(), log=tmp_path / "tansu.log")
+    await own_broker.start_async()
+    harness = await make_harness(bus_database_url, own_broker.bootstrap)
+    customer = new_customer_id()
+    try:
+        relay = harness.start_relay()
+        await wait_for(lambda: relay.producer is not None, timeout=30)
+
+        await asyncio.to_thread(own_broker.restart)  # memory-only: no topics any more
+        # (No consumer yet: its metadata requests would have the broker create the topic.)
+        await harness.write_events(customer, count=1)
+        await wait_for(settled(harness.unsent, 0), timeout=10)  # acknowledged, in the window
+        await ensure_topics(own_broker.bootstrap, harness.settings.topic_partitions)
+
+        harness.start_consumer(group())
+        await wait_for(settled(lambda: harness.applied_count(customer), 1), timeout=60)
     finally:
         await harness.stop()
         await harness.engine.dispose()

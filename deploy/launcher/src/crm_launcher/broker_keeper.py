@@ -1,7 +1,7 @@
 """Keeps the bundled broker running under ``crm up``: a broker that dies is started again after
 a back-off (the same restart policy as the services) and its topics are created again, since
 memory-only Tansu forgets them. The services ride this out: their relays and consumers retry,
-and the relay publishes its kept outbox again to a log that went backwards.
+and each relay publishes its kept outbox again once it sees the broker lost its state.
 
 A broker that keeps dying is given up on, and that stops everything: no service works without
 it. The launcher then exits 1.

@@ -4,8 +4,9 @@ A crash between a business commit and the publish loses nothing: the row is stil
 and the next relay pass (after a restart, too) publishes it. A broker outage only delays:
 the relay backs off, re-creates missing topics when the broker returns and carries on from
 the oldest unsent row. A broker that comes back having lost what it had acknowledged (the
-memory-only development broker) is noticed by the :class:`LogGuard`, and the relay then
-publishes every kept event again; consumers' inboxes make the repeats no-ops.
+memory-only development broker) is noticed by the :class:`LogGuard` (it lost the guard's
+marker), and the relay then creates the topics again and publishes every kept event again;
+consumers' inboxes make the repeats no-ops.
 
 On SQLite the relay marks what the broker acknowledged in a task of its own: a mark needs
 the service's one write connection, and while the relay waited for it behind the requests
@@ -19,7 +20,7 @@ import contextlib
 import logging
 import time
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -77,7 +78,6 @@ class OutboxRelay:
         self.claims_rows = is_postgres(settings.database_url)
         self.wakeup = asyncio.Event()
         self.producer: AIOKafkaProducer | None = None
-        self.probe: AIOKafkaConsumer | None = None
         self.guard = LogGuard()
         self._last_log_check = 0.0
         self._backoff = Backoff(maximum=settings.relay_max_backoff_seconds)
@@ -240,21 +240,16 @@ class OutboxRelay:
             producer = create_producer(self.settings)
             try:
                 await producer.start()
+                await self.guard.watch(self.settings)  # the topics exist: leave the marker
             except BaseException:
                 await producer.stop()
                 raise
             self.producer = producer
-            self.probe = AIOKafkaConsumer(
-                bootstrap_servers=self.settings.kafka_bootstrap,
-                request_timeout_ms=self.settings.kafka_request_timeout_ms,
-                enable_auto_commit=False,
-            )
-            await self.probe.start()
         return self.producer
 
     async def _stop_producer(self) -> None:
-        clients = (self.producer, self.probe)
-        self.producer = self.probe = None
+        clients = (self.producer, self.guard.detach())
+        self.producer = None
         await stop_clients(*clients)
 
     def _on_success(self) -> None:
@@ -282,15 +277,15 @@ class OutboxRelay:
 
     async def _check_log(self) -> None:
         now = time.monotonic()
-        if self.probe is None or now - self._last_log_check < LOG_CHECK_SECONDS:
+        if not self.guard.watching or now - self._last_log_check < LOG_CHECK_SECONDS:
             return
         self._last_log_check = now
         try:
-            intact = await self.guard.log_is_intact(self.probe)
+            intact = await self.guard.log_is_intact()
         except Exception:
             return  # the broker is away; the next publish or check will tell
         if not intact:
-            await self._on_failure(BrokerLostEventsError("a partition's end went backwards"))
+            await self._on_failure(BrokerLostEventsError("the broker lost its state"))
 
     async def _publish_everything_again(self) -> None:
         log.warning(
