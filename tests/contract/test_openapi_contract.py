@@ -80,15 +80,6 @@ async def admin_token(url: str, data_dir: Path) -> str:
     return token
 
 
-# Analytics: a scoring run ends with a full refresh of every saved segment's members, and by
-# then the run has saved hundreds of generated segments; while it holds SQLite's one write
-# connection, analytics' writes (a segment save, the next run) waited over the 10 s defaults
-# of the request timeout and the response-time check in CI on 2026-12-06 (once a new
-# operation had moved the seeded generation). A known performance problem, noted on issue 12
-# to be fixed at its cause; a minute here still catches a request that hangs.
-SLOW_ANSWERS = {"analytics": ("--request-timeout", "60", "--max-response-time", "60")}
-
-
 # Analytics has 37 operations, a filter language among them: its run takes about six
 # minutes on the development machine, over the suite's five-minute default.
 @pytest.mark.timeout(900)
@@ -103,7 +94,6 @@ async def test_the_service_keeps_the_word_of_its_openapi(service: str, tmp_path:
             *("--checks", "all", "--phases", PHASES, "--seed", str(SEED)),
             *("--max-examples", str(EXAMPLES_PER_OPERATION), "--workers", "1"),
             *("--no-color",),
-            *SLOW_ANSWERS.get(service, ()),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             cwd=tmp_path,

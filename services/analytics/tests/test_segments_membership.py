@@ -8,9 +8,17 @@ from decimal import Decimal
 import httpx
 import pytest
 from crm_analytics.segments.service import refresh_membership
+from crm_analytics.segments.timers import (
+    EVERYONE,
+    REFRESH_ALL,
+    SEGMENTS_PER_STEP,
+    refresh_everyone,
+    request_full_refresh,
+)
 from crm_shared.clock import Clock, FakeClock
 from crm_shared.contracts.analytics import MembershipChange, SegmentMembershipChanged
 from crm_shared.testing import at, created, erased, merged, uid, updated
+from crm_shared.timers import Timer, get_timer
 from fastapi import FastAPI
 
 from services.analytics.tests.analytics_harness import deliver, deliver_run
@@ -20,9 +28,11 @@ from services.analytics.tests.segments_harness import (
     score_row,
     write_scores,
 )
+from tests.timers import fire_timers
 
 A, B, C = uid("a"), uid("b"), uid("c")
 RETAIL = {"field": "industry", "op": "eq", "value": "retail"}
+HIGH_RISK = {"field": "churn_risk", "op": "eq", "value": "high"}
 
 
 @pytest.fixture
@@ -142,3 +152,37 @@ async def test_the_scoring_run_refreshes_only_the_customers_it_names(
         ("High risk", A, "left", 2),
     ]
     assert await size_of(client, high) == 2
+
+
+async def test_the_full_refresh_goes_a_few_segments_per_transaction(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """However many segments there are, no one transaction holds the write lock over all of
+    them: each step of the refresh timer takes a few segments and re-arms it with where it
+    got to; the steps together reach every segment."""
+    await deliver(app, created(A, 1), at(0))
+    count = 2 * SEGMENTS_PER_STEP + 3
+    high = [
+        await save(
+            client, f"High risk {n:02}", {"field": "churn_risk", "op": "eq", "value": "high"}
+        )
+        for n in range(count)
+    ]
+    await write_scores(app, score_row(A, churn_level="high"))  # no event: only a refresh sees it
+
+    async with app.state.runtime.unit_of_work() as uow:  # one step, looked at, rolled back
+        await refresh_everyone(uow, Timer(0, REFRESH_ALL, EVERYONE, NOW, {}, 0, 1))
+        assert len(uow._recorded) == SEGMENTS_PER_STEP
+        found = await get_timer(uow, REFRESH_ALL, EVERYONE)
+        assert found is not None
+        assert found[0].payload["after"][1] == sorted(high)[SEGMENTS_PER_STEP - 1]
+
+    async with app.state.runtime.unit_of_work() as uow:
+        await request_full_refresh(uow)
+        await uow.commit()
+    await fire_timers(app)
+
+    assert sorted(name for name, *_ in await membership_events(app)) == [
+        f"High risk {n:02}" for n in range(count)
+    ]
+    assert [await size_of(client, segment_id) for segment_id in high] == [1] * count

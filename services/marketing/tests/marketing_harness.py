@@ -15,10 +15,7 @@ from crm_shared.contracts.marketing import MarketingChannel
 from crm_shared.events import IntegrationEvent
 from crm_shared.testing import created, deliver, deliveries_of, uid
 from crm_shared.testing.analytics_events import joined
-from crm_shared.timers.repository import TimerRepository
 from fastapi import FastAPI
-
-from tests.helpers import wait_for
 
 # A Tuesday noon in UTC: outside the default quiet hours (21:00-08:00).
 NOON = datetime(2026, 6, 2, 12, 0, tzinfo=UTC)
@@ -51,23 +48,6 @@ class RecordingChannel:
 def handlers_of(app: FastAPI) -> HandlerMap:
     handlers: HandlerMap = app.state.runtime.definition.handlers
     return handlers
-
-
-async def fire_timers(app: FastAPI) -> None:
-    """Fire the timers due at the clock's now, and wait for any the app's own timer worker
-    claimed first: it may commit after ``fire_due`` returned (and a test that moved the clock
-    on meanwhile would have it decide at the later time)."""
-    runtime = app.state.runtime
-    await runtime.timers.fire_due()
-    moment = runtime.timers.clock.now()
-
-    async def settled() -> bool:
-        async with runtime.session_factory() as session:
-            repository = TimerRepository(session, runtime.tables)
-            next_run = await repository.next_run_at(runtime.timers.kinds)
-        return next_run is None or next_run > moment
-
-    await wait_for(settled, timeout=10, message="the due timers fired")
 
 
 async def deliver_events(app: FastAPI, *events: IntegrationEvent) -> None:

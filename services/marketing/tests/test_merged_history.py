@@ -24,13 +24,13 @@ from services.marketing.tests.marketing_harness import (
     SEGMENT,
     RecordingChannel,
     deliver_events,
-    fire_timers,
     launched,
     members,
     results,
     send_all,
     sender,
 )
+from tests.timers import fire_timers
 
 ANN, BOB = uid("ann"), uid("bob")
 ELSEWHERE = uid("elsewhere")

@@ -16,10 +16,10 @@ from fastapi import FastAPI
 from services.marketing.tests.marketing_harness import (
     RecordingChannel,
     deliver_events,
-    fire_timers,
     send_all,
     sender,
 )
+from tests.timers import fire_timers
 
 DAY = timedelta(days=1)
 PHONE = "+442079460001"
