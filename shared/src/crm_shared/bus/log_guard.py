@@ -14,12 +14,14 @@ the relay then publishes its kept outbox again, after creating the topics it nee
 acknowledgement at or below an offset already acknowledged is a quicker proof of the same.
 """
 
+import asyncio
 import time
 import uuid
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import OffsetAndMetadata, RecordMetadata, TopicPartition
 
+from crm_shared.bus.producer import stop_clients
 from crm_shared.bus.topics import DEAD_LETTER
 from crm_shared.settings import ServiceSettings
 
@@ -35,6 +37,7 @@ class LogGuard:
         self.highest_acked: dict[TopicPartition, int] = {}
         self._probe: AIOKafkaConsumer | None = None
         self._marker_left_at = 0.0
+        self._deadline = 30.0  # aiokafka retries offset requests forever: bound them
 
     @property
     def watching(self) -> bool:
@@ -60,6 +63,7 @@ class LogGuard:
             request_timeout_ms=settings.kafka_request_timeout_ms,
             enable_auto_commit=False,
         )
+        self._deadline = settings.kafka_request_timeout_ms / 1000
         try:
             await probe.start()
             probe.assign([MARKER_PARTITION])
@@ -68,14 +72,15 @@ class LogGuard:
             await self._leave_marker()
         except BaseException:
             self._probe = None
-            await probe.stop()
+            await stop_clients(probe)
             raise
 
     async def log_is_intact(self) -> bool:
         """Ask the broker whether it still holds the marker (it lost everything if not)."""
         if self._probe is None:
             return True
-        if await self._probe.committed(MARKER_PARTITION) is None:
+        marker = self._probe.committed(MARKER_PARTITION)
+        if await asyncio.wait_for(marker, self._deadline) is None:
             return False
         if time.monotonic() - self._marker_left_at > MARKER_REFRESH_SECONDS:
             await self._leave_marker()
@@ -92,5 +97,5 @@ class LogGuard:
     async def _leave_marker(self) -> None:
         assert self._probe is not None
         marker = OffsetAndMetadata(0, "the outbox relay's proof that the broker kept its state")
-        await self._probe.commit({MARKER_PARTITION: marker})
+        await asyncio.wait_for(self._probe.commit({MARKER_PARTITION: marker}), self._deadline)
         self._marker_left_at = time.monotonic()
