@@ -33,11 +33,13 @@ MARKER_REFRESH_SECONDS = 3600.0
 
 
 class LogGuard:
-    def __init__(self) -> None:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
         self.highest_acked: dict[TopicPartition, int] = {}
         self._probe: AIOKafkaConsumer | None = None
         self._marker_left_at = 0.0
-        self._deadline = 30.0  # aiokafka retries offset requests forever: bound them
+        # aiokafka retries offset requests forever: each is bounded by the request timeout.
+        self._deadline = settings.kafka_request_timeout_ms / 1000
 
     @property
     def watching(self) -> bool:
@@ -54,8 +56,9 @@ class LogGuard:
             self.highest_acked[partition] = max(self.highest_acked.get(partition, -1), ack.offset)
         return intact
 
-    async def watch(self, settings: ServiceSettings) -> None:
+    async def watch(self) -> None:
         """Leave the marker; call once the topics exist (the marker lives in one of them)."""
+        settings = self.settings
         probe = AIOKafkaConsumer(
             bootstrap_servers=settings.kafka_bootstrap,
             group_id=f"crm-relay.{settings.service_name}.{uuid.uuid4().hex}",
@@ -63,7 +66,6 @@ class LogGuard:
             request_timeout_ms=settings.kafka_request_timeout_ms,
             enable_auto_commit=False,
         )
-        self._deadline = settings.kafka_request_timeout_ms / 1000
         try:
             await probe.start()
             probe.assign([MARKER_PARTITION])

@@ -78,7 +78,7 @@ class OutboxRelay:
         self.claims_rows = is_postgres(settings.database_url)
         self.wakeup = asyncio.Event()
         self.producer: AIOKafkaProducer | None = None
-        self.guard = LogGuard()
+        self.guard = LogGuard(settings)
         self._last_log_check = 0.0
         self._backoff = Backoff(maximum=settings.relay_max_backoff_seconds)
         self._last_sweep = 0.0
@@ -240,7 +240,7 @@ class OutboxRelay:
             producer = create_producer(self.settings)
             try:
                 await producer.start()
-                await self.guard.watch(self.settings)  # the topics exist: leave the marker
+                await self.guard.watch()  # the topics exist: leave the marker
             except BaseException:
                 await producer.stop()
                 raise
