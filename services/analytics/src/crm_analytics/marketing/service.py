@@ -1,5 +1,8 @@
-"""The marketing section of many profiles at once (the profile and the segment lists read
-it): three queries whatever the number of customers."""
+"""The marketing section of many profiles at once: three queries whatever the number of
+customers (two when the caller has the profiles' consent)."""
+
+from collections.abc import Mapping
+from typing import Any
 
 from crm_shared.contracts.marketing import (
     MessageBounced,
@@ -15,12 +18,16 @@ from crm_analytics.marketing.schemas import ConsentSummary, MarketingOut
 
 
 async def marketing_sections(
-    session: AsyncSession, customer_ids: list[str]
+    session: AsyncSession,
+    customer_ids: list[str],
+    consent: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, MarketingOut]:
-    """Keyed by the ids asked for (survivors: a merged customer's history is theirs)."""
+    """Keyed by the ids asked for (survivors: a merged customer's history is theirs).
+    ``consent``: the profiles' consent when the caller has read it already."""
     messages = await repository.message_counts(session, customer_ids)
     withdrawals = await repository.consent_withdrawals(session, customer_ids)
-    consent = await repository.current_consent(session, customer_ids)
+    if consent is None:
+        consent = await repository.current_consent(session, customer_ids)
     sections = {
         customer_id: MarketingOut(consent=_summary(consent.get(customer_id, {})))
         for customer_id in customer_ids

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Select,
     SQLColumnExpression,
     Table,
+    bindparam,
     delete,
     exists,
     func,
@@ -49,6 +50,22 @@ class ProfileFilter:
     tag: str | None = None
     status: str | None = None
     updated_since: datetime | None = None
+
+
+# The profile read's statements, built once: building one costs more than running it.
+LIFECYCLE_HISTORY = (
+    select(LifecycleChange)
+    .where(LifecycleChange.customer_id == bindparam("customer_id"))
+    .order_by(LifecycleChange.changed_at, LifecycleChange.event_id)
+)
+CONTACTS_OF = select(ProfileContact).where(
+    ProfileContact.customer_id == bindparam("customer_id"), ProfileContact.removed_at.is_(None)
+)
+ALIASES_OF = (
+    select(CustomerAlias.alias_id)
+    .where(CustomerAlias.survivor_id == bindparam("survivor_id"))
+    .order_by(CustomerAlias.alias_id)
+)
 
 
 class ProfileRepository:
@@ -172,12 +189,7 @@ class ProfileRepository:
             await self.session.execute(statement, list(rows))
 
     async def lifecycle_history(self, customer_id: str) -> list[LifecycleChange]:
-        statement = (
-            select(LifecycleChange)
-            .where(LifecycleChange.customer_id == customer_id)
-            .order_by(LifecycleChange.changed_at, LifecycleChange.event_id)
-        )
-        return list(await self.session.scalars(statement))
+        return list(await self.session.scalars(LIFECYCLE_HISTORY, {"customer_id": customer_id}))
 
     async def move_lifecycle_history(self, from_customer_id: str, to_customer_id: str) -> None:
         await self.session.execute(
@@ -199,10 +211,7 @@ class ProfileRepository:
 
     async def contacts_of(self, customer_id: str) -> list[ProfileContact]:
         """The contacts on a profile (removed ones are not), in no particular order."""
-        statement = select(ProfileContact).where(
-            ProfileContact.customer_id == customer_id, ProfileContact.removed_at.is_(None)
-        )
-        return list(await self.session.scalars(statement))
+        return list(await self.session.scalars(CONTACTS_OF, {"customer_id": customer_id}))
 
     async def move_contacts(self, from_customer_id: str, to_customer_id: str) -> None:
         """A merge: the merged customer's contacts join the survivor's, none of them as its
@@ -240,12 +249,7 @@ class ProfileRepository:
         )
 
     async def aliases_of(self, survivor_id: str) -> list[str]:
-        statement = (
-            select(CustomerAlias.alias_id)
-            .where(CustomerAlias.survivor_id == survivor_id)
-            .order_by(CustomerAlias.alias_id)
-        )
-        return list(await self.session.scalars(statement))
+        return list(await self.session.scalars(ALIASES_OF, {"survivor_id": survivor_id}))
 
     async def set_alias(
         self, alias_id: str, survivor_id: str, merged_at: datetime, merge_event_id: str

@@ -89,9 +89,11 @@ async def read_profile(
         ),
         sales=await read_sales(session, everyone, today),
         service=await read_service(session, everyone),
-        marketing=(await marketing_sections(session, [found_id]))[found_id],
+        marketing=(await marketing_sections(session, [found_id], {found_id: profile.consent}))[
+            found_id
+        ],
         scores=await read_scores(session, found_id, currency),
-        suggestions=await _suggestions(session, found_id, suggestions),
+        suggestions=await _suggestions(session, found_id, aliases, suggestions),
         created_at=profile.created_at,
         updated_at=profile.updated_at,
         erased_at=profile.erased_at,
@@ -99,10 +101,13 @@ async def read_profile(
     )
 
 
-async def _suggestions(session: AsyncSession, customer_id: str, limit: int) -> list[SuggestionOut]:
+async def _suggestions(
+    session: AsyncSession, customer_id: str, aliases: list[str], limit: int
+) -> list[SuggestionOut]:
     if not limit:
         return []
-    found = await suggestions_for(session, [customer_id], limit)
+    merged_into = dict.fromkeys(aliases, customer_id)
+    found = await suggestions_for(session, [customer_id], limit, merged_into)
     return [SuggestionOut.model_validate(item) for item in found[customer_id]]
 
 

@@ -6,6 +6,7 @@ are those filed under it and under every alias merged into it.
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
 from itertools import chain
 
@@ -43,13 +44,17 @@ async def refresh_rules(
 
 
 async def suggestions_for(
-    session: AsyncSession, customer_ids: list[str], limit: int
+    session: AsyncSession,
+    customer_ids: list[str],
+    limit: int,
+    aliases: Mapping[str, str] | None = None,
 ) -> dict[str, list[Suggestion]]:
     """The suggestions of each of these customers (survivors, not aliases), in three queries
-    whatever their number."""
+    whatever their number. ``aliases`` (``{alias: survivor}``): their aliases, when the
+    caller has read them already."""
     repository = RecommendationRepository(session)
     owner = {customer_id: customer_id for customer_id in customer_ids}
-    owner.update(await repository.aliases_of(customer_ids))
+    owner.update(await repository.aliases_of(customer_ids) if aliases is None else aliases)
     bought: dict[str, set[str]] = defaultdict(set)
     for filed_under, product in await repository.products_bought(owner):
         bought[owner[filed_under]].add(product)

@@ -17,15 +17,14 @@ CENT = Decimal("0.01")
 
 async def read_service(session: AsyncSession, customer_ids: Collection[str]) -> ServiceOut:
     support = SupportRepository(session)
-    tickets = await support.ticket_totals(customer_ids)
-    surveys = await support.survey_totals(customer_ids)
+    tickets, breaches, surveys = await support.service_totals(customer_ids)
     last = await support.last_survey(customer_ids)
     return ServiceOut(
         tickets_open=tickets.open,
         tickets_total=tickets.total,
         complaints=tickets.complaints,
         major_complaints=tickets.major_complaints,
-        breaches=await support.breach_count(customer_ids),
+        breaches=breaches,
         last_ticket_at=tickets.last_ticket_at,
         # SQLite sums NUMERIC as floating point: back to cents.
         recovery_cost_by_currency={

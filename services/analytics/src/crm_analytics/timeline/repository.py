@@ -6,12 +6,43 @@ from typing import Any
 
 from crm_shared.db import UTCDateTime, table_of
 from crm_shared.db.statements import insert_ignoring_duplicates
-from sqlalchemy import String, Table, bindparam, exists, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Table,
+    bindparam,
+    exists,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_analytics.timeline.models import TimelineEntry
 
 TimelinePosition = tuple[datetime, str]  # (occurred_at, event_id): the timeline's sort key
+
+
+def _newest_first(*where: ColumnElement[bool]) -> Select[tuple[TimelineEntry]]:
+    """Built once (building costs more than the statement runs): a customer's rows, newest
+    first, up to ``limit``."""
+    return (
+        select(TimelineEntry)
+        .where(TimelineEntry.customer_id == bindparam("customer_id"), *where)
+        .order_by(TimelineEntry.occurred_at.desc(), TimelineEntry.event_id.desc())
+        .limit(bindparam("limit", type_=Integer()))
+    )
+
+
+NEWEST_FIRST = _newest_first()
+# After the last row of the previous page: a row-value comparison, which both SQLite and
+# PostgreSQL read as an index range.
+NEWEST_FIRST_AFTER = _newest_first(
+    tuple_(TimelineEntry.occurred_at, TimelineEntry.event_id)
+    < tuple_(bindparam("after_time", type_=UTCDateTime()), bindparam("after_event", type_=String()))
+)
 
 
 class TimelineRepository:
@@ -37,20 +68,11 @@ class TimelineRepository:
         self, customer_id: str, limit: int, after: TimelinePosition | None = None
     ) -> list[TimelineEntry]:
         """Up to ``limit`` rows older than ``after`` (the last row of the previous page)."""
-        statement = select(TimelineEntry).where(TimelineEntry.customer_id == customer_id)
-        if after is not None:
-            # A row-value comparison: both SQLite and PostgreSQL read it as an index range.
-            position = tuple_(
-                bindparam("after_time", after[0], type_=UTCDateTime()),
-                bindparam("after_event", after[1], type_=String()),
-            )
-            statement = statement.where(
-                tuple_(TimelineEntry.occurred_at, TimelineEntry.event_id) < position
-            )
-        statement = statement.order_by(
-            TimelineEntry.occurred_at.desc(), TimelineEntry.event_id.desc()
-        ).limit(limit)
-        return list(await self.session.scalars(statement))
+        values: dict[str, Any] = {"customer_id": customer_id, "limit": limit}
+        if after is None:
+            return list(await self.session.scalars(NEWEST_FIRST, values))
+        values["after_time"], values["after_event"] = after
+        return list(await self.session.scalars(NEWEST_FIRST_AFTER, values))
 
     async def has_entries(self, customer_id: str) -> bool:
         found = await self.session.scalar(
