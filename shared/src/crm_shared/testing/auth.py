@@ -61,11 +61,14 @@ def token_for(
     return jwt.encode(body, _private_key(), algorithm=ALGORITHM, headers={"kid": KID})
 
 
-def trusting_verifier(clock: Clock = SYSTEM_CLOCK) -> TokenVerifier:
+def trusting_verifier(clock: Clock = SYSTEM_CLOCK, remember_seconds: float = 0.0) -> TokenVerifier:
+    """``remember_seconds``: as a service does (``CRM_AUTH_TOKEN_CACHE_SECONDS``); tests
+    check every signature."""
+
     async def keys() -> Mapping[str, Any]:
         return signing_jwks()
 
-    return TokenVerifier(ISSUER, AUDIENCE, keys, clock=clock)
+    return TokenVerifier(ISSUER, AUDIENCE, keys, clock=clock, remember_seconds=remember_seconds)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""The marketing section of many profiles at once: three queries whatever the number of
-customers (two when the caller has the profiles' consent)."""
+"""The marketing section of many profiles at once: two queries whatever the number of
+customers (one when the caller has the profiles' consent)."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -13,7 +13,7 @@ from crm_shared.contracts.marketing import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_analytics.marketing import repository
-from crm_analytics.marketing.repository import MessageCounts
+from crm_analytics.marketing.repository import TimelineCounts
 from crm_analytics.marketing.schemas import ConsentSummary, MarketingOut
 
 
@@ -24,27 +24,32 @@ async def marketing_sections(
 ) -> dict[str, MarketingOut]:
     """Keyed by the ids asked for (survivors: a merged customer's history is theirs).
     ``consent``: the profiles' consent when the caller has read it already."""
-    messages = await repository.message_counts(session, customer_ids)
-    withdrawals = await repository.consent_withdrawals(session, customer_ids)
+    counted = await repository.timeline_counts(session, customer_ids)
     if consent is None:
         consent = await repository.current_consent(session, customer_ids)
     sections = {
         customer_id: MarketingOut(consent=_summary(consent.get(customer_id, {})))
         for customer_id in customer_ids
     }
-    for counts in messages:
-        _count(sections[counts.customer_id], counts)
-    for withdrawn in withdrawals:
-        section = sections[withdrawn.customer_id]
-        section.unsubscribes[withdrawn.channel] = withdrawn.count
-        if section.last_unsubscribed_at is None or withdrawn.last_at > section.last_unsubscribed_at:
-            section.last_unsubscribed_at = withdrawn.last_at
+    for counts in counted:
+        section = sections[counts.customer_id]
+        if counts.event_type == repository.WITHDRAWAL:
+            _unsubscribed(section, counts)
+        else:
+            _count(section, counts)
     for section in sections.values():
         section.unsubscribes = dict(sorted(section.unsubscribes.items()))
     return sections
 
 
-def _count(section: MarketingOut, counts: MessageCounts) -> None:
+def _unsubscribed(section: MarketingOut, withdrawn: TimelineCounts) -> None:
+    assert withdrawn.channel is not None
+    section.unsubscribes[withdrawn.channel] = withdrawn.events
+    if section.last_unsubscribed_at is None or withdrawn.last_at > section.last_unsubscribed_at:
+        section.last_unsubscribed_at = withdrawn.last_at
+
+
+def _count(section: MarketingOut, counts: TimelineCounts) -> None:
     event = counts.event_type
     if event == MessageSent.event_type:
         section.campaigns_received = counts.campaigns
