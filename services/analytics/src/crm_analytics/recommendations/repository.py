@@ -16,8 +16,9 @@ from crm_analytics.recommendations.rules import PairCount, Rule
 from crm_analytics.sales.models import SalesOrder
 from crm_analytics.scores.models import OrderLine
 
-# The profile read's statements, built once: building one costs more than running it.
-PRODUCTS_BOUGHT = (
+# Built once (building it costs more than running it on a customer's few orders): what the
+# customers bought, each product with the rules that start from it.
+_bought = (
     select(OrderLine.customer_id, OrderLine.product)
     .join(SalesOrder, SalesOrder.order_id == OrderLine.order_id)
     .where(
@@ -25,15 +26,17 @@ PRODUCTS_BOUGHT = (
         SalesOrder.cancelled == false(),
     )
     .distinct()
+    .subquery()
 )
-RULES_FROM = select(
-    AssociationRule.antecedent,
+PURCHASES_WITH_RULES = select(
+    _bought.c.customer_id,
+    _bought.c.product,
     AssociationRule.consequent,
     AssociationRule.orders_with_both,
     AssociationRule.support,
     AssociationRule.confidence,
     AssociationRule.lift,
-).where(AssociationRule.antecedent.in_(bindparam("products", expanding=True)))
+).select_from(_bought.outerjoin(AssociationRule, AssociationRule.antecedent == _bought.c.product))
 
 
 class RecommendationRepository:
@@ -107,17 +110,16 @@ class RecommendationRepository:
             found.update((row.alias_id, row.survivor_id) for row in rows)
         return found
 
-    async def products_bought(self, customer_ids: Collection[str]) -> list[tuple[str, str]]:
-        """``(customer id the order was filed under, product)`` of the orders not cancelled."""
-        found: list[tuple[str, str]] = []
+    async def purchases_with_rules(
+        self, customer_ids: Collection[str]
+    ) -> list[tuple[str, str, Rule | None]]:
+        """``(customer id the order was filed under, product, a rule from it)`` of the orders
+        not cancelled: a product with several rules comes once per rule, one with none once
+        with None."""
+        found: list[tuple[str, str, Rule | None]] = []
         for chunk in key_chunks(sorted(customer_ids)):
-            rows = await self.session.execute(PRODUCTS_BOUGHT, {"customer_ids": chunk})
-            found.extend((customer, product) for customer, product in rows)
-        return found
-
-    async def rules_from(self, products: Collection[str]) -> list[Rule]:
-        found: list[Rule] = []
-        for chunk in key_chunks(sorted(products)):
-            rows = await self.session.execute(RULES_FROM, {"products": chunk})
-            found.extend(Rule(*row) for row in rows)
+            rows = await self.session.execute(PURCHASES_WITH_RULES, {"customer_ids": chunk})
+            for customer, product, consequent, *figures in rows:
+                rule = None if consequent is None else Rule(product, consequent, *figures)
+                found.append((customer, product, rule))
         return found

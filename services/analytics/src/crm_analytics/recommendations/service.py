@@ -49,23 +49,24 @@ async def suggestions_for(
     limit: int,
     aliases: Mapping[str, str] | None = None,
 ) -> dict[str, list[Suggestion]]:
-    """The suggestions of each of these customers (survivors, not aliases), in three queries
+    """The suggestions of each of these customers (survivors, not aliases), in two queries
     whatever their number. ``aliases`` (``{alias: survivor}``): their aliases, when the
-    caller has read them already."""
+    caller has read them already (then in one)."""
     repository = RecommendationRepository(session)
     owner = {customer_id: customer_id for customer_id in customer_ids}
     owner.update(await repository.aliases_of(customer_ids) if aliases is None else aliases)
     bought: dict[str, set[str]] = defaultdict(set)
-    for filed_under, product in await repository.products_bought(owner):
+    # product -> {consequent: rule}: a product several customers bought comes with its rules
+    # once per customer.
+    rules_of: dict[str, dict[str, rules.Rule]] = defaultdict(dict)
+    for filed_under, product, rule in await repository.purchases_with_rules(owner):
         bought[owner[filed_under]].add(product)
-    every_product = set().union(*bought.values()) if bought else set()
-    rules_of: dict[str, list[rules.Rule]] = defaultdict(list)
-    for rule in await repository.rules_from(every_product):
-        rules_of[rule.antecedent].append(rule)
+        if rule is not None:
+            rules_of[product][rule.consequent] = rule
     return {
         customer_id: rules.suggestions(
             bought[customer_id],
-            chain.from_iterable(rules_of[product] for product in bought[customer_id]),
+            chain.from_iterable(rules_of[product].values() for product in bought[customer_id]),
             limit,
         )
         for customer_id in customer_ids

@@ -11,7 +11,16 @@ from crm_shared.contracts.support import TicketKind, TicketStatus
 from crm_shared.db import table_of
 from crm_shared.db.rowset import BulkRows, Row
 from crm_shared.db.statements import insert_ignoring_duplicates
-from sqlalchemy import ColumnElement, Table, bindparam, case, func, select, true
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    Table,
+    bindparam,
+    case,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_analytics.support.models import (
@@ -43,7 +52,7 @@ class SurveyTotals:
     mean_score: Decimal | None  # of the surveys' mean scores
 
 
-def _of_customers(column: ColumnElement[str]) -> ColumnElement[bool]:
+def _of_customers(column: SQLColumnExpression[str]) -> ColumnElement[bool]:
     return column.in_(bindparam("customer_ids", expanding=True))
 
 

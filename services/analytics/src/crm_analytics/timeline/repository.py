@@ -25,7 +25,7 @@ from crm_analytics.timeline.models import TimelineEntry
 TimelinePosition = tuple[datetime, str]  # (occurred_at, event_id): the timeline's sort key
 
 
-def _newest_first(*where: ColumnElement[bool]) -> Select[tuple[TimelineEntry]]:
+def _newest_first(*where: ColumnElement[bool]) -> Select[TimelineEntry]:
     """Built once (building costs more than the statement runs): a customer's rows, newest
     first, up to ``limit``."""
     return (
