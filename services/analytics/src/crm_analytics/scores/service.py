@@ -29,7 +29,7 @@ from crm_analytics.scores.compute import (
 from crm_analytics.scores.enrich import add_learnt_churn, add_mvc
 from crm_analytics.scores.events import record_changes, record_inactivity
 from crm_analytics.scores.models import ClvModel, ScoreRun
-from crm_analytics.scores.repository import ScoreRepository, Window, day_number
+from crm_analytics.scores.repository import OrderSummary, ScoreRepository, Window, day_number
 from crm_analytics.segments.timers import request_full_refresh
 from crm_analytics.settings import AnalyticsSettings
 
@@ -55,7 +55,10 @@ async def rescore(
     customer_ids: Collection[str] | None = None,
     *,
     as_of: date | None = None,
+    everyone: OrderSummary | None = None,
 ) -> RunResult:
+    """``everyone``: the order summary of everyone at ``as_of``, when the caller has read it
+    already (the fit reads it first: it is most of a full run's time)."""
     scores = ScoreRepository(uow.session)
     now = uow.clock.now()
     window = _window(as_of or now.date(), settings)
@@ -66,7 +69,11 @@ async def rescore(
         or last_full.customers < settings.scores_small_base
     )
     names = None if full else await scores.names_of(customer_ids or ())
-    summary = await scores.order_summary(window, _rates(settings), settings.vip_tag, names)
+    summary = (
+        everyone
+        if full and everyone is not None
+        else await scores.order_summary(window, _rates(settings), settings.vip_tag, names)
+    )
     if full or last_full is None:
         edges = full_run_edges(summary, window, settings)
     else:
@@ -151,7 +158,7 @@ async def fit_clv(
             gamma_gamma_log_likelihood=gamma_gamma.log_likelihood if gamma_gamma else None,
         )
     )
-    await rescore(uow, settings, as_of=end)
+    await rescore(uow, settings, as_of=end, everyone=summary)
     return model
 
 
