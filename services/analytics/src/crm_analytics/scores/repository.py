@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from crm_shared.db import table_of
+from crm_shared.db.statements import insert_many
 from sqlalchemy import (
     Integer,
     and_,
@@ -22,7 +23,6 @@ from sqlalchemy import (
     cast,
     delete,
     func,
-    insert,
     literal,
     or_,
     select,
@@ -267,10 +267,7 @@ class ScoreRepository:
         """A full run's rows in place of every stored one (readers see the old ones until
         the commit)."""
         await self.session.execute(delete(CustomerScore))
-        # Core, not ORM, bulk INSERT: the rows are plain dicts, no identity map to keep.
-        table = table_of(CustomerScore)
-        for start in range(0, len(rows), WRITE_CHUNK):
-            await self.session.execute(insert(table), rows[start : start + WRITE_CHUNK])
+        await insert_many(self.session, table_of(CustomerScore), rows)
 
     async def upsert(self, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
