@@ -10,7 +10,18 @@ from crm_shared.contracts.sales import OPEN_STAGES
 from crm_shared.db import table_of
 from crm_shared.db.rowset import BulkRows, Row
 from crm_shared.db.statements import insert_ignoring_duplicates
-from sqlalchemy import Date, Table, bindparam, case, false, func, select
+from sqlalchemy import (
+    Date,
+    Table,
+    bindparam,
+    case,
+    false,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_analytics.sales.models import SalesLead, SalesOpportunity, SalesOrder, SalesQuote
@@ -38,12 +49,16 @@ class PipelineTotals:
     weighted_pipeline: Decimal
 
 
-# The profile read's statements, built once: building one costs more than running it on a
-# customer's few rows. ``customer_ids`` is the customer and its aliases.
+# The sales section in one statement, built once (building it costs more than running it on
+# a customer's few rows): per currency, the orders' totals, then the open pipeline's, told
+# apart by the first column. ``customer_ids`` is the customer and its aliases.
 _order = SalesOrder
+_opportunity = SalesOpportunity
 _unpaid = _order.total - _order.paid_amount - _order.written_off_amount
-ORDER_TOTALS = (
+_ORDERS, _PIPELINE = "orders", "pipeline"
+SECTION_TOTALS = union_all(
     select(
+        literal(_ORDERS),
         _order.currency,
         func.count(),
         func.sum(_order.total),
@@ -57,17 +72,21 @@ ORDER_TOTALS = (
         _order.customer_id.in_(bindparam("customer_ids", expanding=True)),
         _order.cancelled == false(),
     )
-    .group_by(_order.currency)
-    .order_by(_order.currency)
-)
-PIPELINE_TOTALS = (
-    select(SalesOpportunity.currency, func.count(), func.sum(SalesOpportunity.weighted_amount))
-    .where(
-        SalesOpportunity.customer_id.in_(bindparam("customer_ids", expanding=True)),
-        SalesOpportunity.stage.in_([stage.value for stage in OPEN_STAGES]),
+    .group_by(_order.currency),
+    select(
+        literal(_PIPELINE),
+        _opportunity.currency,
+        func.count(),
+        func.sum(_opportunity.weighted_amount),
+        null(),
+        null(),
+        null(),
     )
-    .group_by(SalesOpportunity.currency)
-    .order_by(SalesOpportunity.currency)
+    .where(
+        _opportunity.customer_id.in_(bindparam("customer_ids", expanding=True)),
+        _opportunity.stage.in_([stage.value for stage in OPEN_STAGES]),
+    )
+    .group_by(_opportunity.currency),
 )
 
 
@@ -98,21 +117,30 @@ class SalesRepository:
         table: Table = table_of(SalesQuote)
         return BulkRows(self.session, table, key="quote_id")
 
-    async def order_totals(self, customer_ids: Collection[str], today: date) -> list[OrderTotals]:
-        """Per currency, over the orders of these customers (one and its aliases)."""
+    async def section_totals(
+        self, customer_ids: Collection[str], today: date
+    ) -> tuple[list[OrderTotals], list[PipelineTotals]]:
+        """Per currency (in currency order), over the orders and the open opportunities of
+        these customers (one and its aliases)."""
         rows = await self.session.execute(
-            ORDER_TOTALS, {"customer_ids": sorted(customer_ids), "today": today}
+            SECTION_TOTALS, {"customer_ids": sorted(customer_ids), "today": today}
         )
-        return [
-            OrderTotals(
-                currency, int(count), Decimal(revenue), Decimal(outstanding), int(overdue), last
-            )
-            for currency, count, revenue, outstanding, overdue, last in rows
-        ]
-
-    async def pipeline_totals(self, customer_ids: Collection[str]) -> list[PipelineTotals]:
-        rows = await self.session.execute(PIPELINE_TOTALS, {"customer_ids": sorted(customer_ids)})
-        return [
-            PipelineTotals(currency, int(count), Decimal(weighted))
-            for currency, count, weighted in rows
-        ]
+        orders: list[OrderTotals] = []
+        pipeline: list[PipelineTotals] = []
+        for source, currency, count, amount, outstanding, overdue, last in sorted(
+            rows, key=lambda row: row[1]
+        ):
+            if source == _ORDERS:
+                orders.append(
+                    OrderTotals(
+                        currency,
+                        int(count),
+                        Decimal(amount),
+                        Decimal(outstanding),
+                        int(overdue),
+                        last,
+                    )
+                )
+            else:
+                pipeline.append(PipelineTotals(currency, int(count), Decimal(amount)))
+        return orders, pipeline

@@ -12,8 +12,5 @@ from crm_analytics.sales.schemas import SalesOut
 
 
 async def read_sales(session: AsyncSession, customer_ids: Collection[str], today: date) -> SalesOut:
-    sales = SalesRepository(session)
-    figures = sales_figures(
-        await sales.order_totals(customer_ids, today), await sales.pipeline_totals(customer_ids)
-    )
-    return SalesOut.model_validate(figures)
+    orders, pipeline = await SalesRepository(session).section_totals(customer_ids, today)
+    return SalesOut.model_validate(sales_figures(orders, pipeline))
