@@ -5,12 +5,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from crm_shared.contracts.sales import OPEN_STAGES
 from crm_shared.db import table_of
 from crm_shared.db.rowset import BulkRows, Row
 from crm_shared.db.statements import insert_ignoring_duplicates
 from sqlalchemy import (
+    CompoundSelect,
     Date,
     Table,
     bindparam,
@@ -56,7 +58,7 @@ _order = SalesOrder
 _opportunity = SalesOpportunity
 _unpaid = _order.total - _order.paid_amount - _order.written_off_amount
 _ORDERS, _PIPELINE = "orders", "pipeline"
-SECTION_TOTALS = union_all(
+SECTION_TOTALS: CompoundSelect[*tuple[Any, ...]] = union_all(
     select(
         literal(_ORDERS),
         _order.currency,
