@@ -1,5 +1,5 @@
 """All SQL of the sales section: the order and opportunity rows, and their totals per
-customer (one GROUP BY each, on the customer id index)."""
+customer (a GROUP BY each on the customer id indexes, read together in one UNION ALL)."""
 
 from collections.abc import Collection
 from dataclasses import dataclass

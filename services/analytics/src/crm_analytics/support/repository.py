@@ -1,6 +1,6 @@
 """All SQL of the service section: the ticket rows, the breach, recovery and survey facts,
-and their totals over a customer and its aliases (one query each, on the customer id
-indexes)."""
+and their totals over a customer and its aliases (three queries on the customer id indexes:
+the tickets', breaches' and surveys' totals, the recovery costs, the last survey)."""
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
